@@ -1,0 +1,614 @@
+"""Connection settings (environment) and behaviour settings (YAML file).
+
+Two sources on purpose: *where* to connect and the credentials come from environment
+variables (12-factor, never in a file that gets committed); *how* the connector behaves
+(defaults, schedules, unit codes, ...) comes from a YAML settings file that can be reviewed
+and versioned. Both are validated up front and every problem is reported at once, so an
+operator fixes a broken deployment in one round trip instead of one error per restart.
+
+    conn = ConnectionSettings.from_env().require("PROCUROS_API_TOKEN", "ODOO_URL")
+    settings = load_settings()          # PROCUROS_DAGSTER_SETTINGS, or defaults
+"""
+
+from __future__ import annotations
+
+import difflib
+import hmac
+import os
+import types
+import urllib.parse
+import zoneinfo
+from dataclasses import dataclass, field, fields
+from datetime import date
+from typing import Any, Callable, Iterable, Mapping
+
+import yaml
+
+__all__ = [
+    "ConfigError",
+    "SettingsError",
+    "Secret",
+    "ConnectionSettings",
+    "Settings",
+    "SalesDefaults",
+    "PurchaseDefaults",
+    "Schedules",
+    "Sensors",
+    "Partitions",
+    "OdooOptions",
+    "ProcurosOptions",
+    "UNIT_CODES",
+    "TEST_FLOW_CHOICES",
+    "ENV_VARS",
+    "DEFAULT_PROCUROS_API_URL",
+    "STAGING_PROCUROS_API_URL",
+    "is_valid_gln",
+    "validate_cron",
+    "load_settings",
+    "parse_settings",
+]
+
+DEFAULT_PROCUROS_API_URL = "https://api.procuros.io"
+STAGING_PROCUROS_API_URL = "https://api.procuros-staging.io"
+
+# Procuros UnitOfMeasure enum (components.schemas.UnitOfMeasure of the OpenAPI v2 spec).
+UNIT_CODES: tuple[str, ...] = (
+    "EA", "GRM", "HUR", "KGM", "LTR", "MLT", "MTK", "MTR", "PCK", "SET", "CS", "CA", "DAY",
+    "WEE", "MON", "CT", "CQ", "CU", "BJ", "BO", "MTQ", "PF", "BG", "RO", "TNE", "BE", "CMT",
+    "KMT", "PR", "TU",
+)  # fmt: skip
+TEST_FLOW_CHOICES: tuple[str, ...] = ("import", "skip", "reject")
+
+
+class ConfigError(ValueError):
+    """Invalid or missing configuration. ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Iterable[str], header: str = "invalid configuration"):
+        self.problems = list(problems)
+        super().__init__(header + ":\n  - " + "\n  - ".join(self.problems))
+
+
+class SettingsError(ConfigError):
+    """The settings file is unreadable or invalid (all problems listed)."""
+
+
+# --------------------------------------------------------------------------- environment
+
+
+class Secret:
+    """A string that never shows up in repr/str/logs; read it explicitly with ``.get()``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+# env var name -> ConnectionSettings attribute
+ENV_VARS: dict[str, str] = {
+    "PROCUROS_API_URL": "procuros_api_url",
+    "PROCUROS_API_TOKEN": "procuros_api_token",
+    "PROCUROS_GLN": "procuros_gln",
+    "ODOO_URL": "odoo_url",
+    "ODOO_DB": "odoo_db",
+    "ODOO_USERNAME": "odoo_username",
+    "ODOO_PASSWORD": "odoo_password",
+    "PROCUROS_DAGSTER_SETTINGS": "settings_path",
+}
+_SECRET_VARS = {"PROCUROS_API_TOKEN", "ODOO_PASSWORD"}
+
+
+def is_valid_gln(value: str) -> bool:
+    """13 digits with a valid GS1 check digit (weights 1,3,1,3,... from the left)."""
+    if not (isinstance(value, str) and len(value) == 13 and value.isascii() and value.isdigit()):
+        return False
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(value[:12]))
+    return (10 - total % 10) % 10 == int(value[12])
+
+
+def _url_problem(name: str, value: str) -> str | None:
+    parts = urllib.parse.urlsplit(value)
+    try:
+        host, _port = parts.hostname, parts.port  # .port raises on a non-numeric port
+    except ValueError:
+        host = None
+    if parts.scheme in ("http", "https") and host:
+        return None
+    # userinfo may carry credentials: only echo URLs without it
+    shown = f" {value!r}" if "@" not in value else ""
+    return f"{name}:{shown} is not a valid URL; expected http(s)://host[:port], e.g. https://erp.example.com"
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Where and how to connect; built from environment variables (see ENV_VARS)."""
+
+    procuros_api_url: str = DEFAULT_PROCUROS_API_URL
+    procuros_api_token: Secret | None = None
+    procuros_gln: str | None = None
+    odoo_url: str | None = None
+    odoo_db: str | None = None
+    odoo_username: str | None = None
+    odoo_password: Secret | None = None
+    settings_path: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "ConnectionSettings":
+        """Read and validate the variables that are set; unset/empty ones stay None.
+
+        Presence is checked separately with ``require`` so that e.g. a setup job can run
+        with only the Odoo variables.
+        """
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for var, attr in ENV_VARS.items():
+            raw = (environ.get(var) or "").strip()
+            if not raw:
+                continue
+            if var in ("PROCUROS_API_URL", "ODOO_URL"):
+                problem = _url_problem(var, raw)
+                if problem:
+                    problems.append(problem)
+                raw = raw.rstrip("/")
+            elif var == "PROCUROS_GLN" and not is_valid_gln(raw):
+                problems.append(
+                    f"PROCUROS_GLN: {raw!r} is not a valid GLN (13 digits with a GS1 check digit)"
+                )
+            values[attr] = Secret(raw) if var in _SECRET_VARS else raw
+        if problems:
+            raise ConfigError(problems, "invalid environment variables")
+        return cls(**values)
+
+    def require(self, *names: str) -> "ConnectionSettings":
+        """Raise ConfigError naming every listed variable that is unset; returns self.
+
+        Names are environment variable names (``"ODOO_URL"``); without names, all
+        connection variables except the optional settings path are required.
+        """
+        names = names or tuple(v for v in ENV_VARS if v != "PROCUROS_DAGSTER_SETTINGS")
+        unknown = [n for n in names if n not in ENV_VARS]
+        if unknown:
+            raise ValueError(f"unknown setting names {unknown}; use one of {list(ENV_VARS)}")
+        missing = [n for n in names if not getattr(self, ENV_VARS[n])]
+        if missing:
+            raise ConfigError(
+                [f"{n} is not set" for n in missing], "missing environment variables"
+            )
+        return self
+
+
+# --------------------------------------------------------------------------- settings file
+
+
+@dataclass(frozen=True)
+class SalesDefaults:
+    """Odoo records by name or external id, used when Odoo has no more specific value."""
+
+    warehouse: str | None = None
+    location: str | None = None
+    shipping_method: str | None = None
+    payment_terms: str | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseDefaults:
+    picking_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedules:
+    timezone: str = "Europe/Berlin"
+    import_sales_orders: str = "0 6 * * *"
+    export_shipping_notices: str = "30 6 * * *"
+    export_invoices: str = "0 7 * * *"
+    export_credit_notes: str = "15 7 * * *"
+    import_purchase_documents: str = "45 6 * * *"
+    export_purchase_orders: str = "0 8 * * *"
+
+
+@dataclass(frozen=True)
+class Sensors:
+    procuros_queue_interval_seconds: int = 30
+    odoo_exports_interval_seconds: int = 120
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Partitions:
+    start_date: date = date(2026, 1, 1)
+
+
+@dataclass(frozen=True)
+class OdooOptions:
+    chunk_size: int = 200
+    max_concurrent_writers: int = 1
+
+
+@dataclass(frozen=True)
+class ProcurosOptions:
+    page_size: int = 100
+    timeout_seconds: float = 30
+    max_retry_seconds: float = 120
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Behaviour of the connector; ``Settings()`` is the all-defaults configuration."""
+
+    integration_name: str = "Procuros Connector"
+    company: str | None = None
+    sales_defaults: SalesDefaults = field(default_factory=SalesDefaults)
+    purchase_defaults: PurchaseDefaults = field(default_factory=PurchaseDefaults)
+    schedules: Schedules = field(default_factory=Schedules)
+    sensors: Sensors = field(default_factory=Sensors)
+    # Odoo UoM (name or external id) -> Procuros unit code; read-only view
+    uom_codes: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
+    test_flow: str = "import"
+    partitions: Partitions = field(default_factory=Partitions)
+    odoo: OdooOptions = field(default_factory=OdooOptions)
+    procuros: ProcurosOptions = field(default_factory=ProcurosOptions)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain, YAML/JSON-friendly dict (e.g. for run metadata)."""
+
+        def conv(obj: Any) -> Any:
+            if hasattr(obj, "__dataclass_fields__"):
+                return {f.name: conv(getattr(obj, f.name)) for f in fields(obj)}
+            if isinstance(obj, Mapping):
+                return {k: conv(v) for k, v in obj.items()}
+            if isinstance(obj, date):
+                return obj.isoformat()
+            return obj
+
+        return conv(self)
+
+
+# ---- cron
+
+_CRON_FIELDS = (
+    # name, min, max, names
+    ("minute", 0, 59, None),
+    ("hour", 0, 23, None),
+    ("day-of-month", 1, 31, None),
+    ("month", 1, 12, "jan feb mar apr may jun jul aug sep oct nov dec".split()),
+    ("day-of-week", 0, 7, "sun mon tue wed thu fri sat".split()),
+)
+# aliases accepted by Dagster schedules
+_CRON_ALIASES = {"@hourly", "@daily", "@weekly", "@monthly"}
+
+
+def validate_cron(expr: str) -> str | None:
+    """Return None when ``expr`` is a valid 5-field cron expression, else the reason."""
+    if expr.strip() in _CRON_ALIASES:
+        return None
+    parts = expr.split()
+    if len(parts) != 5:
+        return f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(parts)}"
+    for text, (name, lo, hi, names) in zip(parts, _CRON_FIELDS):
+        problem = _cron_field_problem(text, name, lo, hi, names)
+        if problem:
+            return problem
+    return None
+
+
+def _cron_field_problem(text: str, name: str, lo: int, hi: int, names: list[str] | None):
+    def number(tok: str) -> int | str:
+        if names and tok.lower() in names:
+            return names.index(tok.lower()) + (1 if name == "month" else 0)
+        if not tok.isdigit():
+            return f"{name}: {tok!r} is not a number"
+        n = int(tok)
+        return n if lo <= n <= hi else f"{name} must be {lo}-{hi}"
+
+    for item in text.split(","):
+        base, _, step = item.partition("/")
+        if _:
+            if not step.isdigit() or int(step) == 0:
+                return f"{name}: step {step!r} must be a positive number"
+        if base == "*":
+            continue
+        start, dash, end = base.partition("-")
+        a = number(start)
+        if isinstance(a, str):
+            return a
+        if dash:
+            b = number(end)
+            if isinstance(b, str):
+                return b
+            if a > b:
+                return f"{name}: range {base!r} runs backwards"
+    return None
+
+
+# ---- generic validation
+#
+# A checker takes (value, add_problem) and returns the converted value. Problems are
+# collected; the returned value then does not matter because SettingsError is raised.
+
+Problem = Callable[[str], None]
+
+
+def _fmt(value: Any) -> str:
+    return repr(value) if not isinstance(value, date) else repr(value.isoformat())
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _opt_str(value: Any, bad: Problem) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    bad(f"{_fmt(value)} is not allowed; use a non-empty text (name or external id) or null")
+
+
+def _req_str(value: Any, bad: Problem) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    bad(f"{_fmt(value)} is not allowed; use a non-empty text")
+
+
+def _int(lo: int, hi: int | None = None):
+    def check(value: Any, bad: Problem):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return bad(f"{_fmt(value)} is not an integer")
+        if value < lo or (hi is not None and value > hi):
+            return bad(f"{value!r} is out of range; use {lo}-{hi}" if hi else f"{value!r} is out of range; use {lo} or more")
+        return value
+
+    return check
+
+
+def _number(lo: float, exclusive: bool):
+    def check(value: Any, bad: Problem):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return bad(f"{_fmt(value)} is not a number")
+        if value < lo or (exclusive and value == lo):
+            return bad(f"{value!r} is out of range; use a number {'greater than' if exclusive else 'of at least'} {lo}")
+        return value
+
+    return check
+
+
+def _bool(value: Any, bad: Problem):
+    if isinstance(value, bool):
+        return value
+    bad(f"{_fmt(value)} is not allowed; use true or false")
+
+
+def _choice(options: tuple[str, ...]):
+    def check(value: Any, bad: Problem):
+        if isinstance(value, str) and value in options:
+            return value
+        bad(f"{_fmt(value)} is not allowed; use one of {', '.join(options)}")
+
+    return check
+
+
+def _cron(value: Any, bad: Problem):
+    if not isinstance(value, str):
+        return bad(f"{_fmt(value)} is not a cron expression (text such as '0 6 * * *')")
+    reason = validate_cron(value)
+    if reason:
+        return bad(f"{value!r} is not a valid cron expression ({reason})")
+    return value.strip()
+
+
+def _timezone(value: Any, bad: Problem):
+    if isinstance(value, str) and value.strip():
+        try:
+            zoneinfo.ZoneInfo(value)
+            return value
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    bad(f"{_fmt(value)} is not a known IANA time zone (e.g. Europe/Berlin, UTC)")
+
+
+def _date(value: Any, bad: Problem):
+    if isinstance(value, date):  # unquoted YAML dates arrive parsed
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    bad(f"{_fmt(value)} is not a date; use YYYY-MM-DD")
+
+
+_SECTION_CHECKS: dict[type, dict[str, Callable]] = {
+    SalesDefaults: {f: _opt_str for f in ("warehouse", "location", "shipping_method", "payment_terms")},
+    PurchaseDefaults: {"picking_type": _opt_str},
+    Schedules: {"timezone": _timezone, **{f.name: _cron for f in fields(Schedules) if f.name != "timezone"}},
+    Sensors: {
+        "procuros_queue_interval_seconds": _int(1),
+        "odoo_exports_interval_seconds": _int(1),
+        "enabled": _bool,
+    },
+    Partitions: {"start_date": _date},
+    OdooOptions: {"chunk_size": _int(1), "max_concurrent_writers": _int(1)},
+    ProcurosOptions: {
+        "page_size": _int(1, 100),  # the API's per_page maximum
+        "timeout_seconds": _number(0, exclusive=True),
+        "max_retry_seconds": _number(0, exclusive=False),
+    },
+}
+_TOP_SCALARS: dict[str, Callable] = {
+    "integration_name": _req_str,
+    "company": _opt_str,
+    "test_flow": _choice(TEST_FLOW_CHOICES),
+}
+
+
+class _Collector:
+    def __init__(self, source: str):
+        self.source = source
+        self.problems: list[str] = []
+
+    def at(self, dotted: str) -> Problem:
+        return lambda msg: self.problems.append(f"{self.source}: {dotted}: {msg}")
+
+    def unknown_keys(self, data: Mapping, allowed: Iterable[str], prefix: str) -> None:
+        allowed = list(allowed)
+        for key in data:
+            dotted = f"{prefix}{key}"
+            if not isinstance(key, str):
+                self.at(dotted)(f"key {key!r} is not text")
+                continue
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+            self.at(dotted)(f"unknown key; {hint}")
+
+    def section(self, cls: type, data: Any, name: str):
+        if data is None:  # `sales_defaults:` with nothing under it
+            return cls()
+        if not isinstance(data, Mapping):
+            self.at(name)(f"{_fmt(data)} is not allowed; expected a mapping with keys {', '.join(_SECTION_CHECKS[cls])}")
+            return cls()
+        checks = _SECTION_CHECKS[cls]
+        self.unknown_keys(data, checks, name + ".")
+        values = {k: check(data[k], self.at(f"{name}.{k}")) for k, check in checks.items() if k in data}
+        return cls(**values)
+
+    def uom_codes(self, data: Any) -> Mapping[str, str]:
+        if data is None:
+            return types.MappingProxyType({})
+        if not isinstance(data, Mapping):
+            self.at("uom_codes")(f"{_fmt(data)} is not allowed; expected a mapping of Odoo unit -> Procuros unit code")
+            return types.MappingProxyType({})
+        out: dict[str, str] = {}
+        for key, code in data.items():
+            bad = self.at(f"uom_codes.{key}")
+            if not isinstance(key, str) or not key.strip():
+                bad("the Odoo unit (name or external id) must be non-empty text")
+                continue
+            if isinstance(code, str) and code in UNIT_CODES:
+                out[key.strip()] = code
+                continue
+            close = difflib.get_close_matches(str(code).upper(), UNIT_CODES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            bad(f"{_fmt(code)} is not a Procuros unit code{hint} (allowed: {' '.join(UNIT_CODES)})")
+        return types.MappingProxyType(out)
+
+
+def parse_settings(data: Any, source: str = "<settings>") -> Settings:
+    """Validate already-parsed YAML data (None = defaults); raise SettingsError listing all problems."""
+    col = _Collector(source)
+    if data is None:
+        return Settings()
+    if not isinstance(data, Mapping):
+        raise SettingsError(
+            [f"{source}: the file must contain a mapping of settings, not {_type_name(data)}"],
+            f"invalid settings file {source}",
+        )
+    sections = [f.name for f in fields(Settings)]
+    section_classes = {
+        "sales_defaults": SalesDefaults,
+        "purchase_defaults": PurchaseDefaults,
+        "schedules": Schedules,
+        "sensors": Sensors,
+        "partitions": Partitions,
+        "odoo": OdooOptions,
+        "procuros": ProcurosOptions,
+    }
+    col.unknown_keys(data, sections, "")
+    values: dict[str, Any] = {}
+    for key, check in _TOP_SCALARS.items():
+        if key in data:
+            values[key] = check(data[key], col.at(key))
+    for key, cls in section_classes.items():
+        if key in data:
+            values[key] = col.section(cls, data[key], key)
+    if "uom_codes" in data:
+        values["uom_codes"] = col.uom_codes(data["uom_codes"])
+    if col.problems:
+        n = len(col.problems)
+        raise SettingsError(col.problems, f"{n} problem{'s' if n > 1 else ''} in settings file {source}")
+    return Settings(**values)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that records duplicate keys (PyYAML silently keeps the last one)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int]] = []
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                if key in seen:
+                    self.duplicates.append((str(key), key_node.start_mark.line + 1))
+                seen.add(key)
+            except TypeError:  # unhashable key; construct_mapping reports it
+                pass
+        return super().construct_mapping(node, deep)
+
+
+def _read_yaml(text: str, source: str) -> Any:
+    loader = _StrictLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise SettingsError([f"{source}: YAML syntax error at {where}: {what}"], f"cannot read settings file {source}") from None
+    except yaml.YAMLError as exc:
+        raise SettingsError([f"{source}: YAML error: {exc}"], f"cannot read settings file {source}") from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise SettingsError(
+            [f"{source}: {key}: duplicate key (line {line})" for key, line in loader.duplicates],
+            f"invalid settings file {source}",
+        )
+    return data
+
+
+def load_settings(path: str | os.PathLike | None = None, environ: Mapping[str, str] = os.environ) -> Settings:
+    """Load and validate the settings file.
+
+    ``path`` defaults to $PROCUROS_DAGSTER_SETTINGS; neither set means all defaults. A path
+    that is given but missing is an error (a typo must not silently fall back to defaults).
+    """
+    if path is None:
+        path = (environ.get("PROCUROS_DAGSTER_SETTINGS") or "").strip() or None
+        if path is None:
+            return Settings()
+    source = os.fspath(path)
+    try:
+        with open(source, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise SettingsError([f"{source}: file not found"], f"cannot read settings file {source}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError([f"{source}: cannot read file ({exc.__class__.__name__}: {exc})"], f"cannot read settings file {source}") from None
+    return parse_settings(_read_yaml(text, source), source)
