@@ -1,0 +1,28 @@
+"""Odoo 17 gateway over odoorpc (JSON-RPC). Knows nothing about Dagster."""
+
+from .actions import ValidationSummary
+from .bindings import binding_name
+from .errors import (
+    OdooAccessError,
+    OdooAuthError,
+    OdooBindingConflictError,
+    OdooConnectionError,
+    OdooDatabaseError,
+    OdooError,
+    OdooLookupError,
+    OdooMissingError,
+    OdooRpcError,
+    OdooUserError,
+    OdooValidationError,
+    OdooValueError,
+    OdooVersionError,
+    SetupMissingError,
+)
+from .gateway import OdooGateway
+
+__all__ = [
+    "OdooGateway", "ValidationSummary", "binding_name",
+    "OdooError", "OdooConnectionError", "OdooAuthError", "OdooDatabaseError", "OdooVersionError",
+    "OdooRpcError", "OdooUserError", "OdooValidationError", "OdooAccessError", "OdooMissingError",
+    "OdooValueError", "OdooLookupError", "OdooBindingConflictError", "SetupMissingError",
+]

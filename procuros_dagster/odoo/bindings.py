@@ -1,0 +1,92 @@
+"""Bindings (ir.model.data, module "procuros") and chatter messages, each in batched calls."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from .errors import OdooBindingConflictError, OdooValueError
+
+MODULE = "procuros"
+_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+def binding_name(prefix: str, key: object) -> str:
+    """``binding_name("order", "28e2eb58-b6a9-...")`` -> ``order_28e2eb58_b6a9_...`` (contract names)."""
+    return f"{prefix}_{str(key).replace('-', '_')}"
+
+
+class BindingsMixin:
+    def find_bindings(self, names_or_model, names: Iterable[str] | None = None) -> dict[str, tuple[str, int]]:
+        """{name: (model, res_id)} of existing procuros.* bindings; one search_read.
+
+        ``find_bindings(names)`` or ``find_bindings(model, names)`` (restricted to that model)."""
+        if names is None:
+            model, names = None, names_or_model
+        else:
+            model = names_or_model
+        names = list(dict.fromkeys(names))
+        if not names:
+            return {}
+        domain = [("module", "=", MODULE), ("name", "in", names)]
+        if model:
+            domain.append(("model", "=", model))
+        rows = self.search_read("ir.model.data", domain, ["name", "model", "res_id"], order="id")
+        return {r["name"]: (r["model"], r["res_id"]) for r in rows}
+
+    def bindings_by_res_id(self, model: str, res_ids: Iterable[int]) -> dict[int, list[str]]:
+        """{res_id: [binding names]} - the reverse look-up used by exports; one search_read."""
+        res_ids = list(dict.fromkeys(res_ids))
+        if not res_ids:
+            return {}
+        rows = self.search_read("ir.model.data",
+                                [("module", "=", MODULE), ("model", "=", model), ("res_id", "in", res_ids)],
+                                ["name", "res_id"], order="id")
+        out: dict[int, list[str]] = {}
+        for r in rows:
+            out.setdefault(r["res_id"], []).append(r["name"])
+        return out
+
+    def create_bindings(self, bindings: Iterable[tuple[str, str, int]]) -> list[str]:
+        """Create the missing ``procuros.<name>`` bindings (noupdate) in one look-up + one create.
+
+        Existing identical bindings are skipped (idempotent); returns the names created. A name that
+        already points at another record raises OdooBindingConflictError before anything is written."""
+        wanted: dict[str, tuple[str, int]] = {}
+        for name, model, res_id in bindings:
+            if not _NAME.match(name or ""):
+                raise OdooValueError(f"binding name {name!r} may hold letters, digits, '_' and '-' only")
+            if not isinstance(res_id, int) or isinstance(res_id, bool):
+                raise OdooValueError(f"binding {name!r}: res_id must be an integer id, got {res_id!r}")
+            if name in wanted and wanted[name] != (model, res_id):
+                raise OdooBindingConflictError(f"binding {name!r} given twice for different records")
+            wanted[name] = (model, res_id)
+        if not wanted:
+            return []
+        existing = self.find_bindings(list(wanted))
+        conflicts = [f"{MODULE}.{n} -> {existing[n][0]}({existing[n][1]}) not {m}({r})"
+                     for n, (m, r) in wanted.items() if n in existing and existing[n] != (m, r)]
+        if conflicts:
+            raise OdooBindingConflictError("bindings already point elsewhere: " + "; ".join(conflicts))
+        missing = [n for n in wanted if n not in existing]
+        self.create("ir.model.data", [
+            {"module": MODULE, "name": n, "model": wanted[n][0], "res_id": wanted[n][1], "noupdate": True}
+            for n in missing
+        ])
+        return missing
+
+    def post_messages(self, model: str, messages: Sequence[tuple[int, str]], *,
+                      author_id: int | None = None) -> list[int]:
+        """Log on each record's chatter: all mail.message rows in ONE create (message_type comment)."""
+        vals = []
+        for res_id, body in messages:
+            v = {"model": model, "res_id": res_id, "body": body, "message_type": "comment"}
+            if author_id:
+                v["author_id"] = author_id
+            vals.append(v)
+        return self.create("mail.message", vals)
+
+    def message_post(self, model: str, res_id: int, body: str) -> int:
+        """Single chatter note through the model's message_post (notifies followers like the UI)."""
+        return self.call(model, "message_post", [[res_id]],
+                         {"body": body, "message_type": "comment", "subtype_xmlid": "mail.mt_note"})

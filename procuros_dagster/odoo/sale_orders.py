@@ -1,0 +1,146 @@
+"""Writing imported orders to Odoo: chunked creates, bindings and chatter, a constant number of calls.
+
+Each order is created with its Procuros transaction id in the same `create` call, so an order
+exists completely (lines and idempotency key) or not at all. A chunk that Odoo refuses is retried
+order by order, so one bad order does not take the rest of the chunk down with it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+
+from procuros_dagster.odoo.errors import OdooRpcError
+
+log = logging.getLogger(__name__)
+
+MODEL = "sale.order"
+
+
+class OrderWrite(Protocol):  # produced by procuros_dagster.mapping.orders_in.build_sale_order_vals
+    transaction_id: str
+    status: str  # create | update | already_imported
+    target_order_id: int | None
+    vals: dict[str, Any]
+
+
+@dataclass
+class OrderWriteOutcome:
+    transaction_id: str
+    order_identifier: str | None
+    status: str  # created | updated | already_imported | failed
+    order_id: int | None = None
+    order_name: str | None = None
+    error: str | None = None
+
+    @staticmethod
+    def columns() -> list[str]:
+        return ["transaction_id", "order_identifier", "status", "order_id", "order_name", "error"]
+
+    def as_row(self) -> dict:
+        return {c: getattr(self, c) for c in self.columns()}
+
+
+def binding_name(transaction_id: str) -> str:
+    return "order_" + transaction_id.replace("-", "_")
+
+
+def _chunks(items: Sequence, size: int):
+    for start in range(0, len(items), max(1, size)):
+        yield items[start : start + size]
+
+
+def _create_chunk(gateway, chunk: Sequence[OrderWrite]) -> list[OrderWriteOutcome]:
+    try:
+        ids = gateway.create(MODEL, [w.vals for w in chunk])
+        return [
+            OrderWriteOutcome(w.transaction_id, w.vals.get("client_order_ref"), "created", order_id)
+            for w, order_id in zip(chunk, ids)
+        ]
+    except OdooRpcError as exc:
+        if len(chunk) == 1:
+            write = chunk[0]
+            log.warning("Odoo refused order %s: %s", write.transaction_id, exc.message)
+            return [
+                OrderWriteOutcome(
+                    write.transaction_id,
+                    write.vals.get("client_order_ref"),
+                    "failed",
+                    error=f"Odoo refused the order: {exc.message}",
+                )
+            ]
+    # Isolate the offending order(s) by halving: O(bad × log n) calls instead of n.
+    middle = len(chunk) // 2
+    return _create_chunk(gateway, chunk[:middle]) + _create_chunk(gateway, chunk[middle:])
+
+
+def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int = 200) -> list[OrderWriteOutcome]:
+    outcomes: list[OrderWriteOutcome] = []
+    to_create = [w for w in writes if w.status == "create"]
+    if to_create:
+        # A concurrent or crashed earlier run may have created some since they were resolved.
+        found = gateway.records_by_field(
+            MODEL, "x_procuros_transaction_id", [w.transaction_id for w in to_create], ["id"]
+        )
+        existing = {rec["x_procuros_transaction_id"]: rec["id"] for rec in found}
+        for w in to_create:
+            if w.transaction_id in existing:
+                outcomes.append(
+                    OrderWriteOutcome(
+                        w.transaction_id, w.vals.get("client_order_ref"), "already_imported", existing[w.transaction_id]
+                    )
+                )
+        to_create = [w for w in to_create if w.transaction_id not in existing]
+    for chunk in _chunks(to_create, chunk_size):
+        outcomes.extend(_create_chunk(gateway, chunk))
+    for w in writes:
+        if w.status == "already_imported":
+            outcomes.append(
+                OrderWriteOutcome(w.transaction_id, w.vals.get("client_order_ref"), "already_imported", w.target_order_id)
+            )
+        elif w.status == "update":
+            # Updates are rare (a buyer's new version of a draft); each is its own write.
+            try:
+                gateway.write(MODEL, [w.target_order_id], w.vals)
+                outcomes.append(
+                    OrderWriteOutcome(w.transaction_id, w.vals.get("client_order_ref"), "updated", w.target_order_id)
+                )
+            except OdooRpcError as exc:
+                outcomes.append(
+                    OrderWriteOutcome(
+                        w.transaction_id,
+                        w.vals.get("client_order_ref"),
+                        "failed",
+                        w.target_order_id,
+                        error=f"Odoo refused the new version of the order: {exc.message}",
+                    )
+                )
+
+    written = [o for o in outcomes if o.order_id and o.status != "failed"]
+    if written:
+        names = {
+            rec["id"]: rec["name"] for rec in gateway.read(MODEL, sorted({o.order_id for o in written}), ["name"])
+        }
+        for o in written:
+            o.order_name = names.get(o.order_id)
+        gateway.create_bindings([(binding_name(o.transaction_id), MODEL, o.order_id) for o in written])
+        fresh = [o for o in written if o.status in ("created", "updated")]
+        if fresh:
+            gateway.post_messages(
+                MODEL,
+                [
+                    (
+                        o.order_id,
+                        "<p>{} from Procuros transaction <b>{}</b> (buyer's order {}).</p>".format(
+                            "Imported" if o.status == "created" else "Updated to a new version",
+                            html.escape(o.transaction_id),
+                            html.escape(o.order_identifier or "?"),
+                        ),
+                    )
+                    for o in fresh
+                ],
+            )
+    order = {w.transaction_id: i for i, w in enumerate(writes)}
+    return sorted(outcomes, key=lambda o: order.get(o.transaction_id, 0))
