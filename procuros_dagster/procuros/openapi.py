@@ -113,6 +113,18 @@ def _format_checker() -> FormatChecker:
 @lru_cache(maxsize=2)
 def _registry(strict: bool) -> Registry:
     doc = _to_json_schema(copy.deepcopy(spec()))
+    schemas = doc["components"]["schemas"]
+    # TransactionContent is a oneOf that can never be unambiguous (an Invoice is also a valid
+    # Order: OrderItem has no required keys); Procuros selects the content schema by the sibling
+    # ``type``.  Validate it that way: anyOf for the bare content, type-driven if/then on the
+    # transaction objects that carry ``type`` next to ``content``.
+    schemas["TransactionContent"] = {"anyOf": schemas["TransactionContent"]["oneOf"]}
+    by_type = [{"if": {"properties": {"type": {"const": t}}, "required": ["type"]},
+                "then": {"properties": {"content": schemas[s]["properties"]["content"]}}}
+               for t, s in DOCUMENT_SCHEMAS.items()]
+    for name in ("ReceivedTransaction", "Transaction"):
+        schemas[name]["properties"]["content"] = {"type": "object"}
+        schemas[name]["allOf"] = by_type
     if not strict:
         doc["components"]["schemas"]["DateTime"] = {
             "type": "string",
@@ -146,7 +158,8 @@ def _best_errors(validator: Draft202012Validator, instance: Any) -> dict[str, li
         leaf = err
         while leaf.context:
             leaf = min(leaf.context, key=lambda e: (-len(e.absolute_path), len(e.message)))
-        errors.setdefault(_json_path(leaf.absolute_path), []).append(leaf.message)
+        message = leaf.message if len(leaf.message) <= 300 else leaf.message[:297] + "..."
+        errors.setdefault(_json_path(leaf.absolute_path), []).append(message)
     return errors
 
 

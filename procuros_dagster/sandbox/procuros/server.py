@@ -1,0 +1,460 @@
+"""HTTP front of the Procuros sandbox: a real server on 127.0.0.1 speaking the v2 API.
+
+Test hooks: ``enqueue``, ``sent``, ``acknowledgements``, ``reported_errors``, ``pending``,
+``call_counts``, ``latency``, ``inject_faults``, ``hold``, ``reset`` — and JSON control
+endpoints under ``/_sandbox/`` (no bearer token) for use from another process.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import random
+import re
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from procuros_dagster.procuros import openapi
+
+from .state import SandboxState, decode_cursor, encode_cursor
+
+log = logging.getLogger("procuros_dagster.sandbox.procuros")
+
+UUID = r"(?P<id>[0-9A-Za-z-]+)"
+ROUTES: list[tuple[str, str, re.Pattern[str]]] = [
+    (m, t, re.compile("^" + p + "$")) for m, t, p in [
+        ("GET", "/v2/ping", "/v2/ping"),
+        ("GET", "/v2/transactions", "/v2/transactions"),
+        ("POST", "/v2/transactions", "/v2/transactions"),
+        ("POST", "/v2/transactions/bulk/mark-processed", "/v2/transactions/bulk/mark-processed"),
+        ("PUT", "/v2/transactions/{procurosTransactionId}", "/v2/transactions/" + UUID),
+        ("POST", "/v2/errors", "/v2/errors"),
+        ("GET", "/v2/all-transactions", "/v2/all-transactions"),
+        ("GET", "/v2/all-transactions/{procurosTransactionId}", "/v2/all-transactions/" + UUID),
+    ]
+]
+TYPES = set(openapi.DOCUMENT_SCHEMAS)
+FLOWS = {"LIVE", "TEST"}
+STATUSES = {"PENDING", "SUCCESS", "FAILED", "DROPPED", "UNKNOWN"}
+
+
+@dataclass
+class Fault:
+    status: int | None = None
+    rate: float = 1.0
+    count: int | None = None
+    endpoint: str | None = None
+    kind: str = "status"  # status | timeout | drop
+    retry_after: str | float | None = None
+    delay: float = 2.0    # how long a "timeout" fault stalls before closing the socket
+
+    def matches(self, key: str) -> bool:
+        return self.endpoint is None or self.endpoint in (key, key.split(" ", 1)[1])
+
+
+@dataclass
+class Hold:
+    endpoint: str
+    reached: threading.Event = field(default_factory=threading.Event)
+    _released: threading.Event = field(default_factory=threading.Event)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def release(self) -> None:
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        return self._released.is_set()
+
+
+class _Reply(Exception):
+    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+class ProcurosSandbox:
+    def __init__(self, token: str = "sandbox-token", own_gln: str = "4098765000010", *,
+                 host: str = "127.0.0.1", port: int = 0, partners: set[str] | None = None,
+                 inactive: set[str] | None = None, self_check: bool = False, latency: float = 0.0) -> None:
+        self._token = token
+        self.host, self.port = host, port
+        self.state = SandboxState(own_gln=own_gln, partners=partners, inactive=set(inactive or ()))
+        self.self_check = self_check
+        self.contract_violations: list[str] = []
+        self.latency = latency
+        self._faults: list[Fault] = []
+        self._holds: list[Hold] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._rng = random.Random(0)
+
+    def __repr__(self) -> str:
+        return f"ProcurosSandbox(url={self.url if self._server else None!r}, own_gln={self.own_gln!r})"
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def start(self) -> str:
+        handler = type("Handler", (_Handler,), {"sandbox": self})
+        self._server = ThreadingHTTPServer((self.host, self.port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="procuros-sandbox", daemon=True)
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        for hold in list(self._holds):
+            hold.release()
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self.self_check and self.contract_violations:
+            raise AssertionError("sandbox responses violate the OpenAPI document: " + "; ".join(self.contract_violations))
+
+    def __enter__(self) -> ProcurosSandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if not self._server:
+            raise RuntimeError("sandbox not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- test hooks -------------------------------------------------------------------
+
+    own_gln = property(lambda self: self.state.own_gln)
+    sent = property(lambda self: self.state.sent)
+    acknowledgements = property(lambda self: self.state.acknowledgements)
+    reported_errors = property(lambda self: self.state.reported_errors)
+    call_counts = property(lambda self: self.state.call_counts)
+
+    @property
+    def partners(self) -> set[str] | None:
+        return self.state.partners
+
+    @partners.setter
+    def partners(self, value: set[str] | None) -> None:
+        self.state.partners = set(value) if value is not None else None
+
+    @property
+    def inactive(self) -> set[str]:
+        return self.state.inactive
+
+    @inactive.setter
+    def inactive(self, value: set[str]) -> None:
+        self.state.inactive = set(value)
+
+    def enqueue(self, type: str, content: dict[str, Any], **kw: Any) -> str:
+        return self.state.enqueue(type, content, **kw)
+
+    def pending(self, gln: str | None = None) -> list[dict[str, Any]]:
+        return self.state.pending(gln)
+
+    def inject_faults(self, status: int | None = None, rate: float = 1.0, count: int | None = None,
+                      endpoint: str | None = None, kind: str = "status",
+                      retry_after: str | float | None = None, delay: float = 2.0) -> Fault:
+        if kind not in ("status", "timeout", "drop"):
+            raise ValueError(kind)
+        if kind == "status" and status is None:
+            status = 500
+        fault = Fault(status, rate, count, endpoint, kind, retry_after, delay)
+        with self.state.lock:
+            self._faults.append(fault)
+        return fault
+
+    def hold(self, endpoint: str) -> Hold:
+        h = Hold(endpoint)
+        with self.state.lock:
+            self._holds.append(h)
+        return h
+
+    def reset(self) -> None:
+        for hold in list(self._holds):
+            hold.release()
+        with self.state.lock:
+            self._faults.clear()
+            self._holds.clear()
+            self.contract_violations.clear()
+            self.latency = 0.0
+            self.state.reset()
+
+    # --- request plumbing (called from handler threads) --------------------------------
+
+    def _take_fault(self, key: str) -> Fault | None:
+        with self.state.lock:
+            for fault in self._faults:
+                if fault.matches(key) and (fault.count is None or fault.count > 0) and self._rng.random() < fault.rate:
+                    if fault.count is not None:
+                        fault.count -= 1
+                    return fault
+        return None
+
+    def _wait_holds(self, key: str) -> None:
+        with self.state.lock:
+            holds = [h for h in self._holds if not h.released and h.endpoint in (key, key.split(" ", 1)[1])]
+        for h in holds:
+            h.reached.set()
+            h._released.wait(timeout=600)
+
+    def _check_token(self, header: str | None) -> bool:
+        expected = f"Bearer {self._token}"
+        return header is not None and hmac.compare_digest(header.encode(), expected.encode())
+
+
+class _Handler(BaseHTTPRequestHandler):
+    sandbox: ProcurosSandbox
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt: str, *args: Any) -> None:  # quiet; never logs headers
+        log.debug("sandbox %s", fmt % args)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise _Reply(400, {"message": "Malformed JSON body."})
+
+    def _dispatch(self, method: str) -> None:
+        sb = self.sandbox
+        split = urlsplit(self.path)
+        path, query = split.path, parse_qs(split.query, keep_blank_values=True)
+        if path.startswith("/_sandbox/"):
+            return self._control(method, path, query)
+        route = next(((t, m.groupdict()) for meth, t, m in ((a, b, c.match(path)) for a, b, c in ROUTES)
+                      if meth == method and m), None)
+        template = route[0] if route else None
+        key = f"{method} {template or path}"
+        with sb.state.lock:
+            sb.call_counts[key] += 1
+        if sb.latency:
+            time.sleep(sb.latency)
+        body: Any = None
+        try:
+            body = self._body()
+            fault = sb._take_fault(key)
+            if fault is not None:
+                if fault.kind == "drop":
+                    return self._drop()
+                if fault.kind == "timeout":
+                    time.sleep(fault.delay)  # client times out first; the request is never processed
+                    return self._drop()
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                raise _Reply(fault.status, self._error_body(template, "Too Many Requests." if fault.status == 429
+                                                             else "Server Error."), headers)
+            if template is None:
+                raise _Reply(404, {"message": "Not Found."})
+            if not sb._check_token(self.headers.get("Authorization")):
+                raise _Reply(401, self._error_body(template, "Unauthenticated."))
+            sb._wait_holds(key)
+            status, payload = self._api(method, template, route[1], query, body)
+        except _Reply as reply:
+            status, payload = reply.status, reply.body
+            extra = reply.headers
+        else:
+            extra = {}
+        if sb.self_check and template:
+            problems = openapi.validate_response(method, template, status, payload)
+            if problems:
+                with sb.state.lock:
+                    sb.contract_violations.append(f"{method} {template} {status}: {problems}")
+        self._send(status, payload, extra)
+
+    @staticmethod
+    def _error_body(template: str | None, message: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": message}
+        if template == "/v2/transactions":  # send endpoint 4XX schema requires errorUrl
+            body["errorUrl"] = f"https://portal.procuros-sandbox.invalid/errors/{uuid.uuid4()}"
+        return body
+
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            self.send_response(status)
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            if data:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    # --- the API ------------------------------------------------------------------------
+
+    def _invalid(self, errors: dict[str, list[str]]) -> _Reply:
+        return _Reply(422, {"message": "The given data was invalid.", "errors": errors})
+
+    def _paging(self, query: dict[str, list[str]]) -> tuple[int, int]:
+        raw = query.get("per_page", ["100"])[-1]
+        try:
+            per_page = int(raw)
+        except ValueError:
+            per_page = 0
+        if not 1 <= per_page <= 100:
+            raise self._invalid({"per_page": ["The per page must be between 1 and 100."]})
+        cursor = query.get("cursor", [""])[-1]
+        try:
+            after = decode_cursor(cursor) if cursor else 0
+        except ValueError:
+            raise self._invalid({"cursor": ["The cursor is invalid."]})
+        return per_page, after
+
+    def _filter(self, query: dict[str, list[str]], name: str, allowed: set[str]) -> str | None:
+        value = query.get(f"filter[{name}]", [None])[-1]
+        if value is not None and value not in allowed:
+            raise self._invalid({f"filter.{name}": [f"The selected filter.{name} is invalid."]})
+        return value
+
+    def _envelope(self, path: str, query: dict[str, list[str]], items: list[dict], next_seq: int | None,
+                  per_page: int) -> dict[str, Any]:
+        cursor = encode_cursor(next_seq) if next_seq is not None else None
+        next_url = None
+        if cursor:
+            params = {k: v[-1] for k, v in query.items() if k != "cursor"}
+            params.update(cursor=cursor, per_page=str(per_page))
+            next_url = f"{self.sandbox.url}{path}?{urlencode(params)}"
+        return {"items": items, "hasMore": cursor is not None, "perPage": per_page, "count": len(items),
+                "nextCursor": cursor, "nextPageUrl": next_url}
+
+    def _api(self, method: str, template: str, args: dict[str, str], query: dict[str, list[str]],
+             body: Any) -> tuple[int, Any]:
+        state = self.sandbox.state
+        if template == "/v2/ping":
+            return 204, None
+        if method == "GET" and template == "/v2/transactions":
+            per_page, after = self._paging(query)
+            items, nxt = state.list_pending(self._filter(query, "type", TYPES), after, per_page)
+            return 200, self._envelope(template, query, items, nxt, per_page)
+        if method == "GET" and template == "/v2/all-transactions":
+            per_page, after = self._paging(query)
+            filters: dict[str, Any] = {"type": self._filter(query, "type", TYPES),
+                                       "flow": self._filter(query, "flow", FLOWS),
+                                       "status": self._filter(query, "status", STATUSES)}
+            between = query.get("filter[created_between]", [None])[-1]
+            if between:
+                try:
+                    lo, hi = (date.fromisoformat(x) for x in between.split(","))
+                except ValueError:
+                    raise self._invalid({"filter.created_between": ["Expected YYYY-MM-DD,YYYY-MM-DD."]})
+                filters["created_between"] = (lo, hi)
+            items, nxt = state.list_all(filters, after, per_page)
+            return 200, self._envelope(template, query, items, nxt, per_page)
+        if template == "/v2/all-transactions/{procurosTransactionId}":
+            found = state.show(args["id"])
+            if found is None:
+                raise _Reply(404, {"message": "Transaction not found."})
+            return 200, {"data": found}
+        if template == "/v2/transactions/{procurosTransactionId}":
+            self._validate_body(method, template, body)
+            result = state.mark(args["id"], body)
+            if result is None:
+                raise _Reply(404, {"message": "Transaction not found."})
+            return 200, {"data": result}
+        if template == "/v2/transactions/bulk/mark-processed":
+            if isinstance(body, list):  # the docs' curl sample sends a bare array
+                body = {"items": body}
+            self._validate_body(method, template, body)
+            data = []
+            for item in body["items"]:
+                result = state.mark(item["procurosTransactionId"], item) or {"message": "Transaction not found."}
+                data.append({"procurosTransactionId": item["procurosTransactionId"], **result})
+            return 200, {"data": data}
+        if method == "POST" and template == "/v2/transactions":
+            result = state.receive_send(body)
+            return result.http_status, result.body
+        if template == "/v2/errors":
+            self._validate_body(method, template, body)
+            return 201, {"message": "OK.", "errorUrl": state.report_error(body)}
+        raise _Reply(404, {"message": "Not Found."})
+
+    def _validate_body(self, method: str, template: str, body: Any) -> None:
+        problems = openapi.validate_request(method, template, body)
+        if problems:
+            errors: dict[str, list[str]] = {}
+            for p in problems:
+                field_, _, msg = p.partition(": ")
+                errors.setdefault(field_, []).append(msg)
+            raise self._invalid(errors)
+
+    # --- control endpoints (no bearer token; loopback only) ---------------------------
+
+    def _control(self, method: str, path: str, query: dict[str, list[str]]) -> None:
+        sb = self.sandbox
+        try:
+            body = self._body() or {}
+            op = path[len("/_sandbox/"):].strip("/")
+            if op == "enqueue" and method == "POST":
+                tid = sb.enqueue(body["type"], body["content"], receiver_gln=body.get("receiver_gln"),
+                                 flow=body.get("flow", "LIVE"), created_at=body.get("created_at"),
+                                 replaces=body.get("replaces"))
+                return self._send(201, {"id": tid})
+            if op == "state" and method == "GET":
+                return self._send(200, sb.state.snapshot())
+            if op == "faults" and method == "POST":
+                sb.inject_faults(**{k: body[k] for k in ("status", "rate", "count", "endpoint", "kind",
+                                                          "retry_after", "delay") if k in body})
+                return self._send(201, {"ok": True})
+            if op == "config" and method == "POST":
+                if "partners" in body:
+                    sb.partners = set(body["partners"]) if body["partners"] is not None else None
+                if "inactive" in body:
+                    sb.inactive = set(body["inactive"])
+                if "latency" in body:
+                    sb.latency = float(body["latency"])
+                return self._send(200, {"ok": True})
+            if op == "hold" and method == "POST":
+                h = sb.hold(body["endpoint"])
+                return self._send(201, {"id": h.id})
+            if op.startswith("hold/"):
+                hid, _, action = op[5:].partition("/")
+                h = next((x for x in sb._holds if x.id == hid), None)
+                if h is None:
+                    return self._send(404, {"message": "Unknown hold."})
+                if action == "release" and method == "POST":
+                    h.release()
+                return self._send(200, {"reached": h.reached.is_set(), "released": h.released})
+            if op == "reset" and method == "POST":
+                sb.reset()
+                return self._send(200, {"ok": True})
+            return self._send(404, {"message": "Unknown control endpoint."})
+        except (_Reply, KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, _Reply):
+                return self._send(exc.status, exc.body)
+            return self._send(400, {"message": f"bad control request: {exc!r}"})

@@ -1,0 +1,250 @@
+"""In-memory state of the Procuros sandbox: queues, history, sends, acknowledgements.
+
+All methods take the state lock; the HTTP handler threads and the test thread share it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from procuros_dagster.procuros import openapi
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# who receives a document we send: ORDER goes to the supplier, everything else to the buyer
+RECEIVER_ROLE = {"ORDER": "supplier", "DISPATCH_INSTRUCTION": "supplier"}
+PORTAL = "https://portal.procuros-sandbox.invalid"
+
+
+def _gln(party: Any) -> str | None:
+    if not isinstance(party, dict):
+        return None
+    for ident in party.get("identifiers") or []:
+        if isinstance(ident, dict) and ident.get("domain", "GS1") == "GS1" and ident.get("identifier"):
+            return str(ident["identifier"])
+    return None
+
+
+def canonical_hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"after:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """Opaque to clients; raises ValueError when garbled."""
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    prefix, _, seq = raw.partition(":")
+    if prefix != "after":
+        raise ValueError(cursor)
+    return int(seq)
+
+
+@dataclass
+class Record:
+    id: str
+    seq: int
+    type: str
+    content: dict[str, Any]
+    receiver_gln: str | None
+    sender_gln: str | None
+    flow: str
+    created_at: datetime
+    status: str = "PENDING"
+    replaces: str | None = None
+    replaced_by: str | None = None
+
+    def received(self) -> dict[str, Any]:
+        return {
+            "procurosTransactionId": self.id,
+            "type": self.type,
+            "content": self.content,
+            "isLatestVersion": self.replaced_by is None,
+            "replacesProcurosTransactionId": self.replaces,
+            "replacedByProcurosTransactionId": self.replaced_by,
+        }
+
+    def transaction(self) -> dict[str, Any]:
+        return dict(self.received(), status=self.status, flow=self.flow,
+                    createdAt=self.created_at.isoformat(timespec="seconds"))
+
+
+@dataclass
+class SendResult:
+    http_status: int
+    body: dict[str, Any]
+
+
+@dataclass
+class SandboxState:
+    own_gln: str
+    partners: set[str] | None = None          # None: every GLN is a connected partner
+    inactive: set[str] = field(default_factory=set)  # receivers whose relationship answers 202
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.records: dict[str, Record] = {}
+            self.queues: dict[str, list[str]] = {}
+            self.acknowledgements: dict[str, dict[str, Any]] = {}
+            self.sent: list[dict[str, Any]] = []
+            self.reported_errors: list[dict[str, Any]] = []
+            self.hashes: set[str] = set()
+            self.call_counts: Counter[str] = Counter()
+            self._seq = 0
+
+    # --- test hooks -------------------------------------------------------------------
+
+    def _new_record(self, **kw: Any) -> Record:
+        self._seq += 1
+        rec = Record(id=str(uuid.uuid4()), seq=self._seq, **kw)
+        self.records[rec.id] = rec
+        return rec
+
+    def enqueue(self, type: str, content: dict[str, Any], *, receiver_gln: str | None = None,
+                flow: str = "LIVE", created_at: datetime | str | None = None,
+                replaces: str | None = None) -> str:
+        if isinstance(created_at, str):
+            created_at = datetime.fromisoformat(created_at)
+        if created_at is not None and created_at.tzinfo is None:
+            created_at = created_at.replace(tzinfo=BERLIN)
+        receiver = receiver_gln or self.own_gln
+        with self.lock:
+            rec = self._new_record(type=type, content=content, receiver_gln=receiver, sender_gln=None,
+                                   flow=flow, created_at=created_at or datetime.now(BERLIN), replaces=replaces)
+            if replaces:
+                old = self.records[replaces]
+                old.replaced_by = rec.id
+                # Procuros prunes superseded versions from the pending queue (API-NOTES §4.4)
+                for queue in self.queues.values():
+                    if replaces in queue:
+                        queue.remove(replaces)
+            self.queues.setdefault(receiver, []).append(rec.id)
+            return rec.id
+
+    def pending(self, gln: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return [self.records[i].received() for i in self.queues.get(gln or self.own_gln, [])]
+
+    # --- API behaviour ----------------------------------------------------------------
+
+    def _visible(self, rec: Record) -> bool:
+        return self.own_gln in (rec.receiver_gln, rec.sender_gln)
+
+    def list_pending(self, type: str | None, after: int, per_page: int) -> tuple[list[dict], int | None]:
+        with self.lock:
+            recs = [self.records[i] for i in self.queues.get(self.own_gln, [])]
+            return self._page([r for r in recs if (type is None or r.type == type) and r.seq > after],
+                              per_page, "received")
+
+    def list_all(self, filters: dict[str, Any], after: int, per_page: int) -> tuple[list[dict], int | None]:
+        between: tuple[date, date] | None = filters.get("created_between")
+        with self.lock:
+            recs = sorted((r for r in self.records.values() if self._visible(r) and r.seq > after),
+                          key=lambda r: r.seq)
+            recs = [r for r in recs
+                    if all(filters.get(k) in (None, getattr(r, k)) for k in ("type", "flow", "status"))
+                    and (between is None or between[0] <= r.created_at.astimezone(BERLIN).date() <= between[1])]
+            return self._page(recs, per_page, "transaction")
+
+    @staticmethod
+    def _page(recs: list[Record], per_page: int, view: str) -> tuple[list[dict], int | None]:
+        page = recs[:per_page]
+        more = len(recs) > per_page
+        return [getattr(r, view)() for r in page], (page[-1].seq if more else None)
+
+    def show(self, transaction_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            rec = self.records.get(transaction_id)
+            return rec.transaction() if rec and self._visible(rec) else None
+
+    def mark(self, transaction_id: str, ack: dict[str, Any]) -> dict[str, Any] | None:
+        """Record an acknowledgement; None when the transaction is unknown to this account."""
+        with self.lock:
+            rec = self.records.get(transaction_id)
+            if rec is None or rec.receiver_gln != self.own_gln:
+                return None
+            queue = self.queues.get(self.own_gln, [])
+            if transaction_id in queue:
+                queue.remove(transaction_id)
+            self.acknowledgements[transaction_id] = {
+                "success": ack["success"], "errorType": ack.get("errorType"),
+                "errorReason": ack.get("errorReason"), "errorContext": ack.get("errorContext"),
+            }
+            rec.status = "SUCCESS" if ack["success"] else "FAILED"
+            result: dict[str, Any] = {"message": "OK."}
+            if not ack["success"]:
+                result["errorUrl"] = f"{PORTAL}/transactions/{transaction_id}/errors"
+            return result
+
+    def receive_send(self, body: Any) -> SendResult:
+        error_url = f"{PORTAL}/errors/{uuid.uuid4()}"
+        ttype = body.get("type") if isinstance(body, dict) else None
+        content = body.get("content") if isinstance(body, dict) else None
+        errors = (openapi.document_errors(ttype, content, strict=True) if isinstance(ttype, str)
+                  else {"type": ["The type field is required."]})
+        entry: dict[str, Any] = {"type": ttype, "content": content, "transaction_id": None, "errors": errors}
+        with self.lock:
+            self.sent.append(entry)
+            if errors:
+                return self._send_result(entry, 422, "INVALID", {
+                    "message": "The given data was invalid.", "errors": errors, "errorUrl": error_url})
+            digest = canonical_hash({"type": ttype, "content": content})
+            if digest in self.hashes:
+                return self._send_result(entry, 400, "ALREADY_RECEIVED",
+                                         {"message": "Payload already received", "errorUrl": error_url})
+            role = RECEIVER_ROLE.get(ttype, "buyer")
+            sender_role = "buyer" if role == "supplier" else "supplier"
+            receiver = _gln(content["header"].get(role))
+            if receiver is None or receiver == self.own_gln or (self.partners is not None and receiver not in self.partners):
+                entry["errors"] = {role: ["Could not resolve party using provided identifiers"]}
+                return self._send_result(entry, 422, "INVALID", {
+                    "message": "The given data was invalid.", "errors": entry["errors"], "errorUrl": error_url})
+            self.hashes.add(digest)
+            rec = self._new_record(type=ttype, content=content, receiver_gln=receiver,
+                                   sender_gln=_gln(content["header"].get(sender_role)) or self.own_gln,
+                                   flow="LIVE", created_at=datetime.now(BERLIN))
+            entry["transaction_id"] = rec.id
+            if receiver in self.inactive:
+                rec.status = "DROPPED"
+                return self._send_result(entry, 202, "NO_ACTION", {
+                    "message": "Trade relationship not yet active.", "procurosTransactionId": rec.id})
+            rec.status = "SUCCESS"
+            return self._send_result(entry, 201, "TRANSMITTED", {"procurosTransactionId": rec.id})
+
+    @staticmethod
+    def _send_result(entry: dict[str, Any], status: int, outcome: str, body: dict[str, Any]) -> SendResult:
+        entry.update(http_status=status, outcome=outcome, error_url=body.get("errorUrl"))
+        return SendResult(status, body)
+
+    def report_error(self, body: dict[str, Any]) -> str:
+        with self.lock:
+            url = f"{PORTAL}/errors/{uuid.uuid4()}"
+            self.reported_errors.append(dict(body, errorUrl=url))
+            return url
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON view for the cross-process control endpoint."""
+        with self.lock:
+            return {
+                "sent": list(self.sent), "acknowledgements": dict(self.acknowledgements),
+                "reported_errors": list(self.reported_errors), "pending": self.pending(),
+                "call_counts": dict(self.call_counts),
+            }
+
+
+def ids(items: Iterable[dict[str, Any]]) -> list[str]:
+    return [i["procurosTransactionId"] for i in items]
