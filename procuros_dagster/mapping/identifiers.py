@@ -1,0 +1,54 @@
+"""GS1 identifier helpers (GLN, GTIN): check digits and a normal form for matching.
+
+Odoo barcodes are free text: a GTIN-13 may be stored as "4098765000102" or, after a scanner or a
+catalogue import, as the GTIN-14 "04098765000102". ``gtin_key`` maps both to the same key.
+"""
+
+from __future__ import annotations
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def gs1_check_digit(body: str) -> int:
+    """Check digit for a GS1 number without its last digit (mod-10, weights 3/1 from the right)."""
+    if not body.isdigit():
+        raise ValueError(f"GS1 numbers are digits only, got {body!r}")
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def has_valid_check_digit(code: str) -> bool:
+    code = (code or "").strip()
+    return len(code) >= 2 and code.isdigit() and gs1_check_digit(code[:-1]) == int(code[-1])
+
+
+def is_valid_gln(code: str | None) -> bool:
+    """A GLN is 13 digits with a valid GS1 check digit."""
+    code = (code or "").strip()
+    return len(code) == 13 and has_valid_check_digit(code)
+
+
+def is_valid_gtin(code: str | None) -> bool:
+    """GTIN-8/12/13/14 with a valid check digit."""
+    code = (code or "").strip()
+    return len(code) in GTIN_LENGTHS and has_valid_check_digit(code)
+
+
+def with_check_digit(body: str) -> str:
+    """Append the GS1 check digit (handy for building fixtures)."""
+    return body + str(gs1_check_digit(body))
+
+
+def gtin_key(code: object) -> str | None:
+    """Matching key for a GTIN/barcode: stripped; all-digit GTIN lengths left-padded to 14.
+
+    Non-GTIN barcodes are returned stripped so they still match exactly; empty → None.
+    """
+    if code is None or code is False:
+        return None
+    text = str(code).strip()
+    if not text or text.lower() == "nan":
+        return None
+    if text.isdigit() and len(text) in GTIN_LENGTHS:
+        return text.zfill(14)
+    return text

@@ -1,0 +1,276 @@
+"""Stage 1 of the order import: raw Procuros ReceivedTransaction dicts → flat, validated frames.
+
+Nothing here knows Odoo. A document that cannot be read becomes ONE reject row listing all of its
+problems; the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from . import reasons
+from .schemas_in import NORMALISED_HEADERS, NORMALISED_LINES, PROCUROS_UNIT_CODES, REJECTS, frame
+
+BERLIN = "Europe/Berlin"
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    headers: pd.DataFrame
+    lines: pd.DataFrame
+    rejects: pd.DataFrame
+
+
+class _Rejected(Exception):
+    def __init__(self, problems: list[str], error_type: str = reasons.DATA):
+        super().__init__(reasons.join(problems))
+        self.problems = problems
+        self.error_type = error_type
+
+
+def parse_procuros_datetime(value: object) -> pd.Timestamp | None:
+    """Procuros DateTime → tz-aware UTC Timestamp; None for absent values.
+
+    Accepts date-only ``YYYY-MM-DD`` (midnight Europe/Berlin, the zone Procuros documents its
+    datetimes in) and ISO 8601 date-times with offset/``Z``; a date-time without offset is taken
+    as Berlin time too. Anything else (e.g. ``10.03.2025``) raises ValueError rather than being
+    guessed at.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not _ISO.match(value.strip()):
+        raise ValueError(f"not an ISO date: {value!r}")
+    text = value.strip()
+    if _DATE_ONLY.match(text):
+        ts = pd.Timestamp(datetime.fromisoformat(text))
+    else:
+        ts = pd.Timestamp(datetime.fromisoformat(text.replace(" ", "T", 1)))
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(BERLIN, ambiguous=True, nonexistent="shift_forward")
+    return ts.tz_convert("UTC")
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _domain(identifier: dict) -> str:
+    # PartyIdentifier/ItemIdentifier domain defaults to GS1 in the schema
+    return str(identifier.get("domain") or "GS1").upper()
+
+
+def _identifier(obj: object, domain: str) -> str | None:
+    """First identifier with the given domain from a party/item ``identifiers`` list."""
+    if not isinstance(obj, dict):
+        return None
+    for ident in obj.get("identifiers") or []:
+        if isinstance(ident, dict) and _domain(ident) == domain:
+            found = _text(ident.get("identifier"))
+            if found:
+                return found
+    return None
+
+
+def _net_payment_days(terms: object) -> int | None:
+    """payInNumberOfDays of the net term (percentage 0); the longest if several."""
+    days = []
+    for term in terms if isinstance(terms, list) else []:
+        if isinstance(term, dict) and not term.get("percentage") and isinstance(term.get("payInNumberOfDays"), int):
+            days.append(term["payInNumberOfDays"])
+    return max(days) if days else None
+
+
+def _date(problems: list[str], order: str | None, field: str, value: object, line: int | None = None):
+    try:
+        return parse_procuros_datetime(value)
+    except ValueError:
+        problems.append(reasons.bad_date(order, field, value, line))
+        return None
+
+
+def _line_numbers(items: list) -> list[int]:
+    """Given lineNumbers, with missing ones generated (OrderItem has no required fields).
+
+    A missing number takes the item's position if that is free, else the next number above
+    everything used so far, so generated numbers never collide with given ones.
+    """
+    given = [it.get("lineNumber") if isinstance(it, dict) else None for it in items]
+    given = [n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None for n in given]
+    used = {n for n in given if n is not None}
+    out = []
+    for pos, n in enumerate(given, start=1):
+        if n is None:
+            n = pos if pos not in used else max(used | set(out) | {0}) + 1
+            used.add(n)
+        out.append(n)
+    return out
+
+
+def _normalise_lines(tid: str, order: str | None, items: list, problems: list[str]) -> list[dict]:
+    rows = []
+    numbers = _line_numbers(items)
+    seen: set[int] = set()
+    for item, number in zip(items, numbers):
+        if number in seen:
+            problems.append(reasons.duplicate_line_number(order, number))
+        seen.add(number)
+        if not isinstance(item, dict):
+            problems.append(reasons.no_item_identifier(order, number))
+            continue
+        gtin, buyer_id, supplier_id = (_identifier(item, d) for d in ("GS1", "BUYER", "SUPPLIER"))
+        if not (gtin or buyer_id or supplier_id):
+            problems.append(reasons.no_item_identifier(order, number))
+        raw_qty = item.get("quantity")
+        quantity = 1.0  # spec default
+        if raw_qty is not None:
+            try:
+                if isinstance(raw_qty, bool):
+                    raise ValueError
+                quantity = float(raw_qty)
+                if math.isnan(quantity):
+                    raise ValueError
+            except (TypeError, ValueError):
+                problems.append(reasons.quantity_not_a_number(order, number, raw_qty))
+                quantity = None
+            else:
+                if quantity <= 0:
+                    problems.append(reasons.quantity_not_positive(order, number, quantity))
+        unit = _text(item.get("unitOfMeasure")) or "EA"
+        if unit not in PROCUROS_UNIT_CODES:
+            problems.append(reasons.unknown_unit_code(order, number, unit))
+        price = item.get("unitPrice")
+        price = float(price) if isinstance(price, (int, float)) and not isinstance(price, bool) else None
+        rows.append({
+            "transaction_id": tid,
+            "line_number": number,
+            "gtin": gtin,
+            "buyer_item_id": buyer_id,
+            "supplier_item_id": supplier_id,
+            "is_deposit_item": bool(item.get("isDepositItem") or False),
+            "quantity": quantity,
+            "unit_code": unit,
+            "unit_price": price,
+            "description": _text(item.get("description")),
+            "requested_delivery_date": _date(problems, order, "requestedDeliveryDate",
+                                             item.get("requestedDeliveryDate"), number),
+        })
+    return rows
+
+
+def _normalise_one(tx: dict) -> tuple[dict, list[dict]]:
+    if tx.get("type") != "ORDER":
+        raise _Rejected([reasons.not_an_order(tx.get("type"))], reasons.INTERNAL)
+    tid = str(tx["procurosTransactionId"])
+    content = tx.get("content")
+    header = content.get("header") if isinstance(content, dict) else None
+    if not isinstance(header, dict):
+        raise _Rejected([reasons.malformed_document("no header")])
+    order = _text(header.get("orderIdentifier"))
+    buyer = header.get("buyer") if isinstance(header.get("buyer"), dict) else {}
+    buyer_name = _text(buyer.get("name"))
+    buyer_gln = _identifier(buyer, "GS1")
+    problems: list[str] = []
+    if tx.get("isLatestVersion") is False:
+        # an older version would overwrite the newer one: never import it
+        raise _Rejected([reasons.superseded(order, _text(tx.get("replacedByProcurosTransactionId")))])
+    if not order:
+        problems.append(reasons.missing_order_identifier(buyer_name, buyer_gln))
+    if not buyer_gln:
+        problems.append(reasons.missing_buyer_gln(order, buyer_name))
+    order_date = None
+    if header.get("orderDate") in (None, ""):
+        problems.append(reasons.missing_order_date(order))
+    else:
+        order_date = _date(problems, order, "orderDate", header.get("orderDate"))
+    requested = _date(problems, order, "requestedDeliveryDate", header.get("requestedDeliveryDate"))
+    items = content.get("items")
+    if not isinstance(items, list) or not items:
+        problems.append(reasons.no_items(order))
+        items = []
+    lines = _normalise_lines(tid, order, items, problems)
+    if problems:
+        raise _Rejected(problems)
+
+    ship_to = header.get("shipTo") if isinstance(header.get("shipTo"), dict) else {}
+    ship_gln = _identifier(ship_to, "GS1")
+    address = ship_to.get("postalAddress") if isinstance(ship_to.get("postalAddress"), dict) else {}
+    by_address = bool(ship_to) and not ship_gln  # a ShipToParty may be given by address only
+    version = header.get("version")
+    return {
+        "transaction_id": tid,
+        "order_identifier": order,
+        "order_date": order_date,
+        "buyer_gln": buyer_gln,
+        "buyer_name": buyer_name,
+        "supplier_gln": _identifier(header.get("supplier"), "GS1"),
+        "ship_to_gln": ship_gln,
+        "ship_to_name": (_text(ship_to.get("name")) or _text(address.get("name"))) if by_address else None,
+        "ship_to_street": _text(address.get("street")) if by_address else None,
+        "ship_to_city": _text(address.get("city")) if by_address else None,
+        "ship_to_postal_code": _text(address.get("postalCode")) if by_address else None,
+        "ship_to_country": _text(address.get("countryCode")) if by_address else None,
+        "bill_to_gln": _identifier(header.get("billTo"), "GS1"),
+        "requested_delivery_date": requested,
+        "currency": _text(header.get("currency")),
+        "comments": _text(header.get("comments")),
+        "delivery_information": _text(header.get("deliveryInformation")),
+        "version": version if isinstance(version, int) and not isinstance(version, bool) else None,
+        "replaces_transaction_id": _text(tx.get("replacesProcurosTransactionId")),
+        "is_latest_version": True,
+        "payment_days": _net_payment_days(header.get("paymentTerms")),
+        "line_count": len(lines),
+    }, lines
+
+
+def _reject_row(tx: object, error_type: str, reason: str) -> dict:
+    tx = tx if isinstance(tx, dict) else {}
+    content = tx.get("content") if isinstance(tx.get("content"), dict) else {}
+    header = content.get("header") if isinstance(content.get("header"), dict) else {}
+    return {
+        "transaction_id": str(tx.get("procurosTransactionId") or "unknown"),
+        "order_identifier": _text(header.get("orderIdentifier")),
+        "buyer_gln": _identifier(header.get("buyer"), "GS1"),
+        "error_type": error_type,
+        "reason": reason,
+    }
+
+
+def normalise_orders(transactions: list[dict]) -> Normalised:
+    """Raw ReceivedTransaction dicts → Normalised(headers, lines, rejects), each schema-validated.
+
+    Input order is kept; a transaction id seen twice in one batch is only mapped once.
+    """
+    headers, lines, rejects = [], [], []
+    seen: set[str] = set()
+    for tx in transactions:
+        tid = str(tx.get("procurosTransactionId")) if isinstance(tx, dict) else None
+        if tid in seen:
+            continue
+        seen.add(tid)
+        try:
+            if not isinstance(tx, dict) or not tx.get("procurosTransactionId"):
+                raise _Rejected([reasons.malformed_document("no procurosTransactionId")], reasons.INTERNAL)
+            header, doc_lines = _normalise_one(tx)
+        except _Rejected as rej:
+            rejects.append(_reject_row(tx, rej.error_type, reasons.join(rej.problems)))
+            continue
+        except Exception as exc:  # one broken document must not stop the batch
+            rejects.append(_reject_row(tx, reasons.INTERNAL, reasons.internal_error(exc)))
+            continue
+        headers.append(header)
+        lines.extend(doc_lines)
+    return Normalised(
+        headers=frame(NORMALISED_HEADERS, headers),
+        lines=frame(NORMALISED_LINES, lines),
+        rejects=frame(REJECTS, rejects),
+    )

@@ -1,0 +1,189 @@
+"""Human-readable rejection reasons for incoming orders — one function per reason.
+
+Every message is a complete sentence that names the order (and line) so the trade partner, who sees
+it in the Procuros portal, can act on it without context. Several problems of one document are
+joined with "; " by :func:`join` so everything can be fixed in one go. Keep wording here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+DATA = "DATA"
+INTERNAL = "INTERNAL"
+
+SEPARATOR = "; "
+
+
+def join(problems: Iterable[str]) -> str:
+    """One reject reason from many problems, de-duplicated, in the order found."""
+    return SEPARATOR.join(dict.fromkeys(p for p in problems if p))
+
+
+def _order(order: str | None) -> str:
+    return f"Order {order}" if order else "Order without order number"
+
+
+def _line(order: str | None, line: int) -> str:
+    return f"{_order(order)} line {line}"
+
+
+def _lines(lines: Iterable[int]) -> str:
+    nums = sorted(set(int(n) for n in lines))
+    return ("line " if len(nums) == 1 else "lines ") + ", ".join(str(n) for n in nums)
+
+
+def _party(name: str | None, gln: str) -> str:
+    return f"GLN {gln} ({name})" if name else f"GLN {gln}"
+
+
+# --- stage 1: the document itself -------------------------------------------------------------
+
+
+def not_an_order(transaction_type: object) -> str:
+    return f"Transaction type {transaction_type} is not an ORDER and cannot be imported as a sales order"
+
+
+def malformed_document(what: str) -> str:
+    return f"The order document is malformed: {what}"
+
+
+def superseded(order: str | None, replaced_by: str | None) -> str:
+    newer = f" (replaced by transaction {replaced_by})" if replaced_by else ""
+    return f"{_order(order)} is not the latest version{newer}; only the newest version is imported"
+
+
+def missing_order_identifier(buyer_name: str | None, buyer_gln: str | None) -> str:
+    who = f" from buyer {_party(buyer_name, buyer_gln)}" if buyer_gln else (f" from buyer {buyer_name}" if buyer_name else "")
+    return f"Order{who} has no order number (orderIdentifier)"
+
+
+def missing_buyer_gln(order: str | None, buyer_name: str | None) -> str:
+    who = f" ({buyer_name})" if buyer_name else ""
+    return f"{_order(order)}: the buyer{who} has no GLN (identifier with domain GS1)"
+
+
+def missing_order_date(order: str | None) -> str:
+    return f"{_order(order)}: no order date (orderDate) given"
+
+
+def bad_date(order: str | None, field: str, value: object, line: int | None = None) -> str:
+    where = _line(order, line) if line is not None else _order(order)
+    return f"{where}: {field} '{value}' is not a date (expected YYYY-MM-DD or an ISO 8601 date-time)"
+
+
+def no_items(order: str | None) -> str:
+    return f"{_order(order)} has no items"
+
+
+def no_item_identifier(order: str | None, line: int) -> str:
+    return f"{_line(order, line)}: no GTIN (GS1) or buyer article number given"
+
+
+def quantity_not_a_number(order: str | None, line: int, value: object) -> str:
+    return f"{_line(order, line)}: quantity '{value}' is not a number"
+
+
+def quantity_not_positive(order: str | None, line: int, value: float) -> str:
+    return f"{_line(order, line)}: quantity {value:g} must be greater than zero"
+
+
+def unknown_unit_code(order: str | None, line: int, code: object) -> str:
+    return f"{_line(order, line)}: unit '{code}' is not a Procuros unit of measure"
+
+
+def duplicate_line_number(order: str | None, line: int) -> str:
+    return f"{_order(order)}: line number {line} is used more than once"
+
+
+def internal_error(exc: BaseException) -> str:
+    return f"Internal error while mapping the order: {type(exc).__name__}: {exc}"
+
+
+# --- stage 2: resolving against Odoo -----------------------------------------------------------
+
+
+def buyer_unknown(order: str | None, gln: str, name: str | None) -> str:
+    return (f"{_order(order)}: Buyer {_party(name, gln)} matches no contact in Odoo; "
+            "enter it in the contact's Reference field")
+
+
+def buyer_ambiguous(order: str | None, gln: str, names: list[str]) -> str:
+    return (f"{_order(order)}: Buyer GLN {gln} matches {len(names)} contacts ({', '.join(names)}); "
+            "a GLN must be unique")
+
+
+def buyer_other_connector(order: str | None, customer: str, gln: str, connector: str, integration: str) -> str:
+    return (f"{_order(order)}: Customer {customer} (GLN {gln}) trades through Procuros connector "
+            f"'{connector}', not '{integration}'; correct 'Procuros Connector' on the contact")
+
+
+_ROLE = {"ship_to": ("Delivery address", "a delivery address"), "bill_to": ("Invoice address", "an invoice address")}
+
+
+def address_unknown(order: str | None, role: str, gln: str, name: str | None, customer: str) -> str:
+    label, kind = _ROLE[role]
+    return (f"{_order(order)}: {label} {_party(name, gln)} matches no address of customer {customer}; "
+            f"add it as {kind} of {customer} with the GLN in its Reference field")
+
+
+def address_of_other_customer(order: str | None, role: str, gln: str, customer: str, other: str) -> str:
+    label, _ = _ROLE[role]
+    return f"{_order(order)}: {label} GLN {gln} belongs to {other}, not to customer {customer}"
+
+
+def address_ambiguous(order: str | None, role: str, gln: str, names: list[str]) -> str:
+    label, _ = _ROLE[role]
+    return (f"{_order(order)}: {label} GLN {gln} matches {len(names)} addresses ({', '.join(names)}); "
+            "a GLN must be unique")
+
+
+def gtin_unknown(order: str | None, line: int, gtin: str) -> str:
+    return f"{_line(order, line)}: GTIN {gtin} matches no product"
+
+
+def gtin_ambiguous(order: str | None, line: int, gtin: str, products: list[str]) -> str:
+    return f"{_line(order, line)}: GTIN {gtin} matches {len(products)} products: {', '.join(products)}"
+
+
+def article_unknown(order: str | None, line: int, numbers: list[str]) -> str:
+    return (f"{_line(order, line)}: article number {' / '.join(numbers)} matches no product "
+            "(compared with the Internal Reference)")
+
+
+def article_ambiguous(order: str | None, line: int, number: str, products: list[str]) -> str:
+    return f"{_line(order, line)}: article number {number} matches {len(products)} products: {', '.join(products)}"
+
+
+def product_not_sellable(order: str | None, line: int, product: str) -> str:
+    return f"{_line(order, line)}: product {product} cannot be sold (enable 'Can be Sold' on the product)"
+
+
+def unit_unmapped(order: str | None, code: str, lines: Iterable[int]) -> str:
+    return (f"{_order(order)}: Unit {code} ({_lines(lines)}) has no Odoo unit of measure: "
+            "set 'Procuros Unit Type' on the unit")
+
+
+def unit_ambiguous(order: str | None, code: str, uoms: list[str]) -> str:
+    return (f"{_order(order)}: Unit {code} is set as 'Procuros Unit Type' on {len(uoms)} units "
+            f"({', '.join(uoms)}); keep it on one unit or set an override in the settings")
+
+
+def unit_category_mismatch(order: str | None, line: int, code: str, product: str, sold_in: str) -> str:
+    return f"{_line(order, line)}: Unit {code} cannot be used for product {product} which is sold in {sold_in}"
+
+
+def changed_after_confirmation(order: str | None, version: int | None, odoo_name: str) -> str:
+    v = f" (version {version})" if version is not None else ""
+    return (f"{_order(order)} was changed by the buyer{v} but is already confirmed in Odoo as {odoo_name}; "
+            "agree the change with the buyer and edit the order by hand")
+
+
+def duplicate_order_number(order: str | None, odoo_name: str) -> str:
+    return (f"Order number {order} was already received from this buyer ({odoo_name}); "
+            "send changes as a new version")
+
+
+def duplicate_in_batch(order: str | None, other_transaction_id: str) -> str:
+    return (f"Order number {order} was received twice from this buyer in one batch (also in transaction "
+            f"{other_transaction_id}); send changes as a new version")
