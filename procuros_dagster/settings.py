@@ -552,30 +552,29 @@ def parse_settings(data: Any, source: str = "<settings>") -> Settings:
     return Settings(**values)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that records duplicate keys (PyYAML silently keeps the last one)."""
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.duplicates: list[tuple[str, int]] = []
-
-    def construct_mapping(self, node, deep=False):
-        seen: set = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                if key in seen:
-                    self.duplicates.append((str(key), key_node.start_mark.line + 1))
-                seen.add(key)
-            except TypeError:  # unhashable key; construct_mapping reports it
-                pass
-        return super().construct_mapping(node, deep)
+def _duplicate_keys(node: yaml.Node | None, prefix: str = "") -> list[str]:
+    """Dotted paths of repeated mapping keys (PyYAML silently keeps the last one)."""
+    found: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            if key in seen:
+                found.append(f"{prefix}{key}: duplicate key (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+            found += _duplicate_keys(value_node, f"{prefix}{key}.")
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found += _duplicate_keys(item, f"{prefix}{i}.")
+    return found
 
 
 def _read_yaml(text: str, source: str) -> Any:
-    loader = _StrictLoader(text)
+    loader = yaml.SafeLoader(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        duplicates = _duplicate_keys(node)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -585,11 +584,8 @@ def _read_yaml(text: str, source: str) -> Any:
         raise SettingsError([f"{source}: YAML error: {exc}"], f"cannot read settings file {source}") from None
     finally:
         loader.dispose()
-    if loader.duplicates:
-        raise SettingsError(
-            [f"{source}: {key}: duplicate key (line {line})" for key, line in loader.duplicates],
-            f"invalid settings file {source}",
-        )
+    if duplicates:
+        raise SettingsError([f"{source}: {d}" for d in duplicates], f"invalid settings file {source}")
     return data
 
 

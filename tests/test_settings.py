@@ -1,0 +1,331 @@
+"""Connection settings from the environment and the validated YAML settings file."""
+
+import dataclasses
+import json
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from procuros_dagster.settings import (
+    UNIT_CODES,
+    ConfigError,
+    ConnectionSettings,
+    Secret,
+    Settings,
+    SettingsError,
+    is_valid_gln,
+    load_settings,
+    parse_settings,
+    validate_cron,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+GLN = "4098765000010"
+
+FULL_ENV = {
+    "PROCUROS_API_URL": "https://api.procuros-staging.io/",
+    "PROCUROS_API_TOKEN": "tok-s3cret",
+    "PROCUROS_GLN": GLN,
+    "ODOO_URL": "http://127.0.0.1:8069",
+    "ODOO_DB": "procuros",
+    "ODOO_USERNAME": "admin",
+    "ODOO_PASSWORD": "pw-s3cret",
+    "PROCUROS_DAGSTER_SETTINGS": "/etc/procuros/settings.yaml",
+}
+
+
+def write(tmp_path, text, name="settings.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def problems_of(data):
+    with pytest.raises(SettingsError) as exc:
+        parse_settings(data, "settings.yaml")
+    return exc.value.problems
+
+
+# --------------------------------------------------------------------- environment
+
+
+def test_from_env_reads_every_variable_and_hides_secrets():
+    conn = ConnectionSettings.from_env(FULL_ENV)
+    assert conn.procuros_api_url == "https://api.procuros-staging.io"  # trailing slash dropped
+    assert conn.procuros_gln == GLN
+    assert conn.odoo_url == "http://127.0.0.1:8069"
+    assert (conn.odoo_db, conn.odoo_username) == ("procuros", "admin")
+    assert conn.settings_path == "/etc/procuros/settings.yaml"
+    assert conn.procuros_api_token.get() == "tok-s3cret"
+    assert conn.odoo_password.get() == "pw-s3cret"
+    for shown in (repr(conn), str(conn), f"{conn.odoo_password}", str(conn.procuros_api_token)):
+        assert "s3cret" not in shown
+    assert repr(conn.odoo_password) == str(conn.odoo_password) == "***"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        conn.odoo_db = "other"
+
+
+def test_from_env_defaults_and_empty_values():
+    conn = ConnectionSettings.from_env({"ODOO_DB": "  ", "PROCUROS_API_TOKEN": ""})
+    assert conn.procuros_api_url == "https://api.procuros.io"
+    assert conn.odoo_db is None and conn.procuros_api_token is None
+
+
+def test_secret_equality_without_exposure():
+    assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
+    assert not Secret("") and Secret("x")
+
+
+def test_require_lists_every_missing_variable_by_name_only():
+    conn = ConnectionSettings.from_env({"PROCUROS_API_TOKEN": "tok-s3cret", "ODOO_URL": "https://erp.example.com"})
+    assert conn.require("PROCUROS_API_TOKEN", "ODOO_URL") is conn
+    with pytest.raises(ConfigError) as exc:
+        conn.require("PROCUROS_API_TOKEN", "ODOO_DB", "ODOO_PASSWORD", "PROCUROS_GLN")
+    assert exc.value.problems == [
+        "ODOO_DB is not set",
+        "ODOO_PASSWORD is not set",
+        "PROCUROS_GLN is not set",
+    ]
+    assert "s3cret" not in str(exc.value) and "erp.example.com" not in str(exc.value)
+    # no names: every connection variable except the optional settings path
+    with pytest.raises(ConfigError) as exc:
+        ConnectionSettings.from_env({}).require()
+    assert len(exc.value.problems) == 6  # PROCUROS_API_URL has a default
+    ConnectionSettings.from_env({k: v for k, v in FULL_ENV.items() if k != "PROCUROS_DAGSTER_SETTINGS"}).require()
+    with pytest.raises(ValueError, match="unknown setting names"):
+        conn.require("ODOO_PASWORD")
+
+
+def test_from_env_collects_all_format_errors_without_leaking_credentials():
+    env = {
+        "PROCUROS_GLN": "4098765000011",  # wrong check digit
+        "ODOO_URL": "erp.example.com",  # no scheme
+        "PROCUROS_API_URL": "https://user:hunter2@:443",  # no host, credentials
+        "PROCUROS_API_TOKEN": "tok-s3cret",
+    }
+    with pytest.raises(ConfigError) as exc:
+        ConnectionSettings.from_env(env)
+    text = str(exc.value)
+    assert len(exc.value.problems) == 3
+    assert "PROCUROS_GLN: '4098765000011' is not a valid GLN" in text
+    assert "ODOO_URL: 'erp.example.com' is not a valid URL" in text
+    assert "PROCUROS_API_URL" in text and "hunter2" not in text and "s3cret" not in text
+
+
+@pytest.mark.parametrize(
+    "value, ok",
+    [(GLN, True), ("4000001000005", True), ("4098765000011", False), ("409876500001", False),
+     ("40987650000100", False), ("409876500001a", False), ("", False)],
+)  # fmt: skip
+def test_gln_check_digit(value, ok):
+    assert is_valid_gln(value) is ok
+
+
+# --------------------------------------------------------------------- settings file: defaults
+
+
+def test_no_file_no_variable_means_defaults():
+    s = load_settings(environ={})
+    assert s == Settings()
+    assert s.integration_name == "Procuros Connector" and s.company is None
+    assert s.schedules.timezone == "Europe/Berlin" and s.schedules.export_invoices == "0 7 * * *"
+    assert s.sensors.procuros_queue_interval_seconds == 30 and s.sensors.enabled is True
+    assert s.test_flow == "import" and dict(s.uom_codes) == {}
+    assert s.partitions.start_date == date(2026, 1, 1)
+    assert (s.odoo.chunk_size, s.odoo.max_concurrent_writers) == (200, 1)
+    assert (s.procuros.page_size, s.procuros.timeout_seconds, s.procuros.max_retry_seconds) == (100, 30, 120)
+
+
+def test_empty_file_and_empty_sections_mean_defaults(tmp_path):
+    assert load_settings(write(tmp_path, "")) == Settings()
+    assert load_settings(write(tmp_path, "# only a comment\n")) == Settings()
+    assert load_settings(write(tmp_path, "sales_defaults:\nschedules:\nuom_codes:\n")) == Settings()
+
+
+def test_path_from_environment_variable(tmp_path):
+    path = write(tmp_path, "test_flow: skip\n")
+    assert load_settings(environ={"PROCUROS_DAGSTER_SETTINGS": str(path)}).test_flow == "skip"
+
+
+def test_valid_values_are_parsed(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        integration_name: Acme EDI
+        company: base.main_company
+        sales_defaults: {warehouse: stock.warehouse0, payment_terms: "30 Days"}
+        purchase_defaults: {picking_type: stock.picking_type_in}
+        schedules:
+          timezone: UTC
+          import_sales_orders: "*/15 6-18 * * mon-fri"
+          export_invoices: "0,30 7 1-15/2 jan,jul 1-5"
+          export_credit_notes: "@daily"
+        sensors: {enabled: false, odoo_exports_interval_seconds: 300}
+        uom_codes: {uom.product_uom_kgm: KGM, Units: EA}
+        test_flow: reject
+        partitions: {start_date: 2025-12-01}
+        odoo: {chunk_size: 50}
+        procuros: {page_size: 25, timeout_seconds: 7.5, max_retry_seconds: 0}
+        """,
+    )
+    s = load_settings(path)
+    assert s.integration_name == "Acme EDI" and s.company == "base.main_company"
+    assert s.sales_defaults.warehouse == "stock.warehouse0" and s.sales_defaults.location is None
+    assert s.purchase_defaults.picking_type == "stock.picking_type_in"
+    assert s.schedules.import_sales_orders == "*/15 6-18 * * mon-fri"
+    assert s.schedules.export_purchase_orders == "0 8 * * *"  # untouched default
+    assert s.sensors.enabled is False and s.sensors.procuros_queue_interval_seconds == 30
+    assert dict(s.uom_codes) == {"uom.product_uom_kgm": "KGM", "Units": "EA"}
+    assert s.test_flow == "reject" and s.partitions.start_date == date(2025, 12, 1)
+    assert s.odoo.chunk_size == 50 and s.procuros.timeout_seconds == 7.5
+    assert s.as_dict()["partitions"] == {"start_date": "2025-12-01"}
+    with pytest.raises(TypeError):
+        s.uom_codes["x"] = "EA"  # read-only
+
+
+# --------------------------------------------------------------------- settings file: errors
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        test_flow: maybe
+        sales_defaults:
+          warehose: WH
+        schedules:
+          export_invoices: "0 25 * * *"
+          import_sales_orders: "0 6 * *"
+          export_credit_notes: "*/0 7 * * *"
+          export_shipping_notices: "0 6 * foo *"
+          import_purchase_documents: "0 9-7 * * *"
+          timezone: Mars/Olympus
+        sensors:
+          procuros_queue_interval_seconds: "30"
+          enabled: "yes please"
+        odoo: [1, 2]
+        procuros: {page_size: 500, timeout_seconds: 0}
+        uom_codes: {kg: kgm, Stück: PIECE}
+        partitions: {start_date: "first of january"}
+        integration_name: ""
+        colour: blue
+        """,
+    )
+    with pytest.raises(SettingsError) as exc:
+        load_settings(path)
+    p = str(path)
+    expected = [
+        f"{p}: test_flow: 'maybe' is not allowed; use one of import, skip, reject",
+        f"{p}: sales_defaults.warehose: unknown key; did you mean 'warehouse'?",
+        f"{p}: schedules.export_invoices: '0 25 * * *' is not a valid cron expression (hour must be 0-23)",
+        f"{p}: schedules.import_sales_orders: '0 6 * *' is not a valid cron expression (expected 5 fields",
+        f"{p}: schedules.export_credit_notes: '*/0 7 * * *' is not a valid cron expression (minute: step '0' must be a positive number)",
+        f"{p}: schedules.export_shipping_notices: '0 6 * foo *' is not a valid cron expression (month: 'foo' is not a number)",
+        f"{p}: schedules.import_purchase_documents: '0 9-7 * * *' is not a valid cron expression (hour: range '9-7' runs backwards)",
+        f"{p}: schedules.timezone: 'Mars/Olympus' is not a known IANA time zone",
+        f"{p}: sensors.procuros_queue_interval_seconds: '30' is not an integer",
+        f"{p}: sensors.enabled: 'yes please' is not allowed; use true or false",
+        f"{p}: odoo: [1, 2] is not allowed; expected a mapping",
+        f"{p}: procuros.page_size: 500 is out of range; use 1-100",
+        f"{p}: procuros.timeout_seconds: 0 is out of range",
+        f"{p}: uom_codes.kg: 'kgm' is not a Procuros unit code; did you mean 'KGM'?",
+        f"{p}: uom_codes.Stück: 'PIECE' is not a Procuros unit code",
+        f"{p}: partitions.start_date: 'first of january' is not a date; use YYYY-MM-DD",
+        f"{p}: integration_name: '' is not allowed; use a non-empty text",
+        f"{p}: colour: unknown key; allowed keys: integration_name, company,",
+    ]
+    problems = exc.value.problems
+    assert len(problems) == len(expected)
+    for line in expected:
+        assert any(problem.startswith(line) for problem in problems), line
+    assert str(exc.value).startswith(f"18 problems in settings file {p}")
+    assert all(line in str(exc.value) for line in problems)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"odoo": {"chunk_size": True}}, "odoo.chunk_size: True is not an integer"),
+        ({"odoo": {"chunk_size": 0}}, "odoo.chunk_size: 0 is out of range; use 1 or more"),
+        ({"company": 42}, "company: 42 is not allowed; use a non-empty text"),
+        ({"sales_defaults": {"warehouse": ["a"]}}, "sales_defaults.warehouse: ['a'] is not allowed"),
+        ({"schedules": {"export_invoices": 7}}, "schedules.export_invoices: 7 is not a cron expression"),
+        ({"schedules": {"export_invoices": "60 * * * *"}}, "(minute must be 0-59)"),
+        ({"schedules": {"export_invoices": "0 0 0 * *"}}, "(day-of-month must be 1-31)"),
+        ({"schedules": {"export_invoices": "0 0 * 13 *"}}, "(month must be 1-12)"),
+        ({"schedules": {"export_invoices": "0 0 * * 8"}}, "(day-of-week must be 0-7)"),
+        ({"procuros": {"max_retry_seconds": -1}}, "procuros.max_retry_seconds: -1 is out of range"),
+        ({"uom_codes": ["EA"]}, "uom_codes: ['EA'] is not allowed; expected a mapping"),
+        ({"test_flow": None}, "test_flow: None is not allowed; use one of import, skip, reject"),
+    ],
+)
+def test_wrong_types_and_ranges(data, message):
+    problems = problems_of(data)
+    assert len(problems) == 1 and message in problems[0], problems
+
+
+def test_top_level_must_be_a_mapping(tmp_path):
+    with pytest.raises(SettingsError, match="must contain a mapping of settings, not a list"):
+        load_settings(write(tmp_path, "- a\n- b\n"))
+
+
+def test_yaml_syntax_error_has_line_number(tmp_path):
+    path = write(tmp_path, "test_flow: skip\nschedules:\n  timezone: [UTC\n")
+    with pytest.raises(SettingsError) as exc:
+        load_settings(path)
+    (problem,) = exc.value.problems
+    assert problem.startswith(f"{path}: YAML syntax error at line 4")
+
+
+def test_duplicate_keys_are_reported(tmp_path):
+    path = write(tmp_path, "test_flow: skip\nodoo:\n  chunk_size: 1\n  chunk_size: 2\ntest_flow: import\n")
+    with pytest.raises(SettingsError) as exc:
+        load_settings(path)
+    assert exc.value.problems == [
+        f"{path}: odoo.chunk_size: duplicate key (line 4)",
+        f"{path}: test_flow: duplicate key (line 5)",
+    ]
+
+
+def test_missing_file_is_an_error(tmp_path):
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(SettingsError, match="nope.yaml: file not found"):
+        load_settings(missing)
+    with pytest.raises(SettingsError, match="file not found"):
+        load_settings(environ={"PROCUROS_DAGSTER_SETTINGS": str(missing)})
+
+
+def test_validate_cron():
+    for ok in ("0 6 * * *", "*/5 * * * *", "0 0 1,15 * 0", "0 0 * * 7", "5-10/2 * * DEC sun", "@hourly"):
+        assert validate_cron(ok) is None, ok
+    assert validate_cron("0 6 * * * *").startswith("expected 5 fields")
+
+
+def test_unit_codes_match_procuros_enum():
+    # the vendored OpenAPI spec is the source of truth for the UnitOfMeasure enum
+    spec = json.loads((REPO / "procuros_dagster/procuros/openapi-v2.json").read_text())
+    assert UNIT_CODES == tuple(spec["components"]["schemas"]["UnitOfMeasure"]["enum"])
+
+
+# --------------------------------------------------------------------- example file
+
+
+def test_example_file_loads_and_equals_defaults():
+    path = REPO / "settings.example.yaml"
+    assert load_settings(path) == Settings()
+
+
+def test_example_file_shows_every_key():
+    def keys(d, prefix=""):
+        out = set()
+        for k, v in d.items():
+            out.add(prefix + k)
+            if isinstance(v, dict) and k != "uom_codes":
+                out |= keys(v, prefix + k + ".")
+        return out
+
+    example = yaml.safe_load((REPO / "settings.example.yaml").read_text())
+    assert keys(example) == keys(Settings().as_dict())
