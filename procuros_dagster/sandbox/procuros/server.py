@@ -105,7 +105,7 @@ class ProcurosSandbox:
         handler = type("Handler", (_Handler,), {"sandbox": self})
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="procuros-sandbox", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="procuros-sandbox", daemon=True)
         self._thread.start()
         return self.url
 
