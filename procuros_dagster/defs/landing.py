@@ -1,0 +1,44 @@
+"""Durable landing of raw Procuros payloads.
+
+Procuros drops a transaction from its queue once it is acknowledged, success or not, so every raw
+payload is written to disk (and fsynced) before anything is acknowledged. One JSON Lines file per
+run and partition, next to the Dagster instance's storage, never overwritten: a rejected order
+can always be read back, fixed and replayed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+
+def landing_root(storage_directory: str) -> Path:
+    return Path(os.environ.get("PROCUROS_DAGSTER_LANDING_DIR") or Path(storage_directory) / "procuros_landing")
+
+
+def land(root: Path, document_type: str, partition: str, run_id: str, raw: Iterable[dict]) -> tuple[Path, int]:
+    folder = root / document_type.lower() / partition
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{run_id}.jsonl"
+    count = 0
+    with open(path, "a", encoding="utf-8") as fh:
+        for item in raw:
+            fh.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path, count
+
+
+def read_landed(root: Path, document_type: str, partition: str | None = None) -> Iterator[dict]:
+    """Every payload landed for a type (optionally one partition), oldest file first."""
+    base = root / document_type.lower()
+    folders = [base / partition] if partition else sorted(p for p in base.glob("*") if p.is_dir())
+    for folder in folders:
+        for path in sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime):
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    if line.strip():
+                        yield json.loads(line)

@@ -1,0 +1,159 @@
+"""When order-to-cash runs: daily schedules (the seed's scheduled actions) and two sensors.
+
+* The Procuros queue sensor starts an import within a minute of an order arriving.
+* The Odoo sensor starts the exports within minutes of a delivery being validated or an invoice
+  or credit note being posted.
+Run keys make every tick idempotent: the same pending set or the same Odoo change never starts
+two runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from procuros_dagster.defs.resources import OdooResource, ProcurosResource
+from procuros_dagster.settings import Settings
+
+# job name → the Odoo records whose change makes it worth running, and the day they belong to
+EXPORT_WATCH = {
+    "export_shipping_notices": (
+        "stock.picking",
+        [
+            ("state", "=", "done"),
+            ("picking_type_code", "=", "outgoing"),
+            ("sale_id", "!=", False),
+            ("partner_id.commercial_partner_id.x_procuros_send_shipping_notice", "=", True),
+        ],
+        "date_done",
+    ),
+    "export_invoices": (
+        "account.move",
+        [
+            ("state", "=", "posted"),
+            ("move_type", "=", "out_invoice"),
+            ("partner_id.commercial_partner_id.x_procuros_send_invoice", "=", True),
+        ],
+        "invoice_date",
+    ),
+    "export_credit_notes": (
+        "account.move",
+        [
+            ("state", "=", "posted"),
+            ("move_type", "=", "out_refund"),
+            ("partner_id.commercial_partner_id.x_procuros_send_invoice", "=", True),
+        ],
+        "invoice_date",
+    ),
+}
+
+
+def _local_day(odoo_value: str, tz: str) -> str:
+    """The partition of an Odoo date ("YYYY-MM-DD") or UTC datetime ("YYYY-MM-DD HH:MM:SS")."""
+    if len(odoo_value) == 10:
+        return odoo_value
+    utc = datetime.strptime(odoo_value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=ZoneInfo("UTC"))
+    return utc.astimezone(ZoneInfo(tz)).date().isoformat()
+
+
+def build_schedules(jobs: dict[str, dg.UnresolvedAssetJobDefinition], settings: Settings) -> list:
+    tz = settings.schedules.timezone
+    crons = {
+        "import_sales_orders": (settings.schedules.import_sales_orders, 0),
+        # Exports run over the previous day: everything with that document date, as a safety net
+        # behind the Odoo sensor.
+        "export_shipping_notices": (settings.schedules.export_shipping_notices, 1),
+        "export_invoices": (settings.schedules.export_invoices, 1),
+        "export_credit_notes": (settings.schedules.export_credit_notes, 1),
+    }
+    schedules = []
+    for job_name, (cron, days_back) in crons.items():
+
+        def _fn(context: dg.ScheduleEvaluationContext, _days_back=days_back, _job=job_name):
+            when = context.scheduled_execution_time.astimezone(ZoneInfo(tz))
+            day = (when.date() - timedelta(days=_days_back)).isoformat()
+            return dg.RunRequest(run_key=f"{_job}-{day}-{when.isoformat()}", partition_key=day)
+
+        schedules.append(
+            dg.ScheduleDefinition(
+                name=f"{job_name}_daily",
+                cron_schedule=cron,
+                execution_timezone=tz,
+                job=jobs[job_name],
+                execution_fn=_fn,
+                default_status=dg.DefaultScheduleStatus.RUNNING,
+                description=f"Runs {job_name} every day ({cron}, {tz}); switch it off in the UI.",
+            )
+        )
+    return schedules
+
+
+def build_sensors(jobs: dict[str, dg.UnresolvedAssetJobDefinition], settings: Settings) -> list:
+    tz = settings.schedules.timezone
+    status = dg.DefaultSensorStatus.RUNNING if settings.sensors.enabled else dg.DefaultSensorStatus.STOPPED
+
+    @dg.sensor(
+        name="procuros_order_queue",
+        job=jobs["import_sales_orders"],
+        minimum_interval_seconds=settings.sensors.procuros_queue_interval_seconds,
+        default_status=status,
+        description="Imports new orders within a minute of their arrival in the Procuros queue.",
+    )
+    def procuros_order_queue(context: dg.SensorEvaluationContext, procuros: ProcurosResource):
+        with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
+            page = next(iter(client.iter_pending_pages(type="ORDER", per_page=settings.procuros.page_size)), None)
+        ids = sorted(item.procuros_transaction_id for item in (page.items if page else []))
+        if not ids:
+            return dg.SkipReason("No pending orders at Procuros")
+        digest = hashlib.sha1(",".join(ids).encode()).hexdigest()[:16]
+        today = datetime.now(ZoneInfo(tz)).date().isoformat()
+        return dg.RunRequest(
+            run_key=f"orders-{digest}",
+            partition_key=today,
+            tags={"procuros/pending_orders": str(len(ids)) + ("+" if page.has_more else "")},
+        )
+
+    @dg.sensor(
+        name="odoo_exports",
+        jobs=[jobs[name] for name in EXPORT_WATCH],
+        minimum_interval_seconds=settings.sensors.odoo_exports_interval_seconds,
+        default_status=status,
+        description=(
+            "Sends newly validated deliveries and newly posted invoices and credit notes within "
+            "minutes: watches write_date in Odoo, one read per document kind."
+        ),
+    )
+    def odoo_exports(context: dg.SensorEvaluationContext, odoo: OdooResource):
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        gateway = odoo.connect()
+        requests = []
+        for job_name, (model, domain, day_field) in EXPORT_WATCH.items():
+            since = cursor.get(job_name)
+            changed = gateway.search_read(
+                model,
+                domain + ([("write_date", ">", since)] if since else []),
+                ["id", "write_date", day_field],
+                order="write_date asc, id asc",
+            )
+            if not changed:
+                continue
+            cursor[job_name] = max(r["write_date"] for r in changed)
+            days = sorted({_local_day(r[day_field], tz) for r in changed if r.get(day_field)})
+            for day in days:
+                requests.append(
+                    dg.RunRequest(
+                        run_key=f"{job_name}-{day}-{cursor[job_name]}",
+                        job_name=job_name,
+                        partition_key=day,
+                    )
+                )
+        context.update_cursor(json.dumps(cursor, sort_keys=True))
+        if not requests:
+            return dg.SkipReason("Nothing new to send")
+        return requests
+
+    return [procuros_order_queue, odoo_exports]

@@ -1,0 +1,206 @@
+"""Sending Odoo documents to Procuros: the one sequence every outbound movement shares.
+
+    select eligible records → build → validate against the Procuros schema → send →
+    bind in Odoo → log on the record's chatter
+
+Sent once: a record is eligible until it is bound, and the binding is written right after the
+send. A crash in between makes the next run send the identical payload again, which Procuros
+answers with 400 "Payload already received" — that counts as sent. A 422 and a document we
+cannot build are reported to Procuros (`POST /v2/errors`) once per record and reason, leave the
+record eligible for the next run, and show up in the asset check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Callable
+
+import pandas as pd
+
+from procuros_dagster.defs.o2c.order_lookups import m2o_id
+from procuros_dagster.mapping.outbound import BuildFailure, ExportContext, OutboundBatch, OutboundDocument
+from procuros_dagster.procuros.models import SendStatus
+from procuros_dagster.procuros.openapi import validate_document
+from procuros_dagster.settings import Settings
+
+RESULT_COLUMNS = ["record_id", "document", "status", "transaction_id", "error", "error_url"]
+SENT = {SendStatus.TRANSMITTED, SendStatus.NO_ACTION, SendStatus.ALREADY_RECEIVED}
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """One outbound document movement, e.g. validated deliveries → SHIPPING_NOTICE."""
+
+    name: str  # asset/job stem, e.g. "shipping_notices"
+    transaction_type: str
+    odoo_model: str
+    label: str  # what a person calls the Odoo record: "delivery", "invoice"
+    fetch: Callable[..., dict]  # (gateway, *, day=None, record_ids=None) -> bundle
+    build: Callable[[dict, ExportContext], OutboundBatch]
+
+
+@dataclass
+class ExportReport:
+    batch: OutboundBatch
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=RESULT_COLUMNS)
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        frame = self.frame
+        return frame[frame["status"].isin(["INVALID", "NOT_BUILT"])]
+
+    def count(self, *statuses: str) -> int:
+        return sum(1 for r in self.rows if r["status"] in statuses)
+
+
+def export_context(gateway, settings: Settings, own_gln: str) -> ExportContext:
+    """Our own party and the unit codes: three reads, whatever the batch size."""
+    domain = [("id", "=", gateway.resolve("res.company", [settings.company])[settings.company])] if settings.company else []
+    company = gateway.search_read(
+        "res.company", domain, ["name", "street", "street2", "zip", "city", "country_id", "vat", "currency_id"], limit=1
+    )[0]
+    country_code = None
+    if m2o_id(company.get("country_id")):
+        country = gateway.read("res.country", [m2o_id(company["country_id"])], ["code"])
+        country_code = country[0]["code"] if country else None
+    codes: dict[int, str] = {
+        u["id"]: u["x_procuros_unit_code"] for u in gateway.uoms() if u.get("x_procuros_unit_code")
+    }
+    if settings.uom_codes:
+        resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
+        codes.update({resolved[ref]: code for ref, code in settings.uom_codes.items()})
+    return ExportContext(
+        own_gln=own_gln,
+        company={**company, "country_code": country_code},
+        integration_name=settings.integration_name,
+        uom_codes=codes,
+        timezone=settings.schedules.timezone,
+    )
+
+
+def _error_marker(failure_key: str, reason: str) -> str:
+    digest = hashlib.sha1(reason.encode("utf-8")).hexdigest()[:12]
+    return f"reported_{failure_key}_{digest}"
+
+
+def _schema_failures(batch: OutboundBatch) -> tuple[list[OutboundDocument], list[BuildFailure]]:
+    """Never send what Procuros would refuse: validate each payload against the OpenAPI schema."""
+    valid, failures = [], []
+    for doc in batch.documents:
+        problems = validate_document(doc.transaction_type, doc.content)
+        if problems:
+            failures.append(
+                BuildFailure(
+                    doc.model,
+                    doc.record_id,
+                    doc.record_name,
+                    doc.transaction_type,
+                    "The document does not match the Procuros schema: " + "; ".join(problems[:5]),
+                )
+            )
+        else:
+            valid.append(doc)
+    return valid, failures
+
+
+def run_export(
+    spec: ExportSpec,
+    gateway,
+    client,
+    ctx: ExportContext,
+    *,
+    day: date | None = None,
+    record_ids: list[int] | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> ExportReport:
+    bundle = spec.fetch(gateway, day=day, record_ids=record_ids)
+    batch = spec.build(bundle, ctx)
+    documents, schema_failures = _schema_failures(batch)
+    report = ExportReport(batch=batch)
+    to_report: list[tuple[BuildFailure, str]] = []  # (failure, key to report it once)
+
+    for failure in [*batch.failures, *schema_failures]:
+        report.rows.append(
+            {"record_id": failure.record_id, "document": failure.record_name, "status": "NOT_BUILT", "transaction_id": None, "error": failure.reason, "error_url": None}
+        )
+        to_report.append((failure, f"{spec.name}_{failure.record_id}"))
+
+    sent: list[tuple[OutboundDocument, str | None, SendStatus]] = []
+    for doc in documents:
+        outcome = client.send(doc.transaction_type, doc.content)
+        if outcome.status in SENT:
+            sent.append((doc, outcome.transaction_id, outcome.status))
+            report.rows.append(
+                {"record_id": doc.record_id, "document": doc.record_name, "status": outcome.status.value, "transaction_id": outcome.transaction_id, "error": None, "error_url": None}
+            )
+        else:
+            detail = "; ".join(f"{path}: {', '.join(msgs)}" for path, msgs in sorted(outcome.errors.items()))
+            reason = f"Procuros refused {spec.label} {doc.record_name}: {outcome.message or 'invalid'}" + (f" ({detail})" if detail else "")
+            report.rows.append(
+                {"record_id": doc.record_id, "document": doc.record_name, "status": "INVALID", "transaction_id": None, "error": reason, "error_url": outcome.error_url}
+            )
+            # Procuros already recorded a 422 in its exception process; log it on the record only.
+            to_report.append((BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason), ""))
+
+    if sent:
+        gateway.create_bindings([(doc.binding_name, doc.model, doc.record_id) for doc, _, _ in sent])
+        stamp = now().strftime("%Y-%m-%d %H:%M UTC")
+        gateway.post_messages(
+            spec.odoo_model,
+            [
+                (
+                    doc.record_id,
+                    "<p>Sent to Procuros as {} on {}: {}.</p>".format(
+                        doc.transaction_type,
+                        stamp,
+                        f"transaction <b>{html.escape(tid)}</b>"
+                        if tid
+                        else ("already received by Procuros earlier" if status is SendStatus.ALREADY_RECEIVED else "accepted, not forwarded"),
+                    ),
+                )
+                for doc, tid, status in sent
+            ],
+        )
+
+    _report_failures_once(spec, gateway, client, to_report, report)
+    return report
+
+
+def _report_failures_once(spec: ExportSpec, gateway, client, failures, report: ExportReport) -> None:
+    """Report each (record, reason) to Procuros and the record's chatter once, not on every run."""
+    if not failures:
+        return
+    markers = {_error_marker(f"{spec.name}_{f.record_id}", f.reason): f for f, _ in failures}
+    already = gateway.find_bindings(list(markers))
+    fresh = {m: f for m, f in markers.items() if m not in already}
+    if not fresh:
+        return
+    keys = {f"{spec.name}_{f.record_id}": key for f, key in failures}
+    urls: dict[int, str] = {}
+    for marker, failure in fresh.items():
+        if keys.get(f"{spec.name}_{failure.record_id}"):
+            urls[failure.record_id] = client.report_error(
+                failure.reason,
+                "DATA",
+                transaction_identifier=failure.record_name,
+                transaction_type=failure.transaction_type,
+                error_context={"odooModel": failure.model, "odooId": str(failure.record_id)},
+            )
+    for row in report.rows:
+        if row["record_id"] in urls and not row["error_url"]:
+            row["error_url"] = urls[row["record_id"]]
+    gateway.post_messages(
+        spec.odoo_model,
+        [
+            (f.record_id, f"<p>Not sent to Procuros: {html.escape(f.reason)}</p>")
+            for f in fresh.values()
+        ],
+    )
+    gateway.create_bindings([(marker, f.model, f.record_id) for marker, f in fresh.items()])

@@ -1,0 +1,163 @@
+"""Everything order resolution needs from Odoo, read in one batched call per kind."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from procuros_dagster.mapping import orders_in
+from procuros_dagster.settings import Settings
+
+
+def m2o_id(value) -> int | None:
+    """Odoo reads a many2one as ``[id, "name"]`` or ``False``."""
+    if isinstance(value, (list, tuple)) and value:
+        return int(value[0])
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+PARTNER_FIELDS = [
+    "id", "name", "ref", "type", "parent_id", "commercial_partner_id", "active",
+    "x_procuros_connector", "property_payment_term_id", "property_delivery_carrier_id",
+]
+PRODUCT_FIELDS = ["id", "barcode", "default_code", "name", "uom_id", "sale_ok", "active"]
+ORDER_FIELDS = ["id", "name", "state", "x_procuros_transaction_id", "client_order_ref", "partner_id"]
+
+
+def _partners_frame(records: list[dict]) -> pd.DataFrame:
+    rows = [
+        {
+            "id": r["id"],
+            "name": r.get("name") or "",
+            "ref": _text(r.get("ref")),
+            "type": r.get("type") or "contact",
+            "parent_id": m2o_id(r.get("parent_id")),
+            "commercial_partner_id": m2o_id(r.get("commercial_partner_id")) or r["id"],
+            "active": bool(r.get("active", True)),
+            "x_procuros_connector": _text(r.get("x_procuros_connector")),
+            "property_payment_term_id": m2o_id(r.get("property_payment_term_id")),
+            "property_delivery_carrier_id": m2o_id(r.get("property_delivery_carrier_id")),
+        }
+        for r in records
+    ]
+    return pd.DataFrame(rows, columns=[c for c in PARTNER_FIELDS])
+
+
+def _uoms_frame(records: list[dict]) -> pd.DataFrame:
+    rows = [
+        {
+            "id": r["id"],
+            "name": r.get("name") or "",
+            "category_id": m2o_id(r.get("category_id")),
+            "x_procuros_unit_code": _text(r.get("x_procuros_unit_code")),
+        }
+        for r in records
+    ]
+    return pd.DataFrame(rows, columns=["id", "name", "category_id", "x_procuros_unit_code"])
+
+
+def _products_frame(records: list[dict], uom_category: dict[int, int]) -> pd.DataFrame:
+    rows = [
+        {
+            "id": r["id"],
+            "barcode": _text(r.get("barcode")),
+            "default_code": _text(r.get("default_code")),
+            "name": r.get("name") or "",
+            "uom_id": m2o_id(r.get("uom_id")),
+            "uom_category_id": uom_category.get(m2o_id(r.get("uom_id"))),
+            "sale_ok": bool(r.get("sale_ok", True)),
+            "active": bool(r.get("active", True)),
+        }
+        for r in records
+    ]
+    return pd.DataFrame(
+        rows, columns=["id", "barcode", "default_code", "name", "uom_id", "uom_category_id", "sale_ok", "active"]
+    )
+
+
+def _existing_frame(records: list[dict]) -> pd.DataFrame:
+    rows = [
+        {
+            "id": r["id"],
+            "name": r.get("name"),
+            "state": r.get("state"),
+            "x_procuros_transaction_id": _text(r.get("x_procuros_transaction_id")),
+            "client_order_ref": _text(r.get("client_order_ref")),
+            "partner_id": m2o_id(r.get("partner_id")),
+        }
+        for r in records
+    ]
+    return pd.DataFrame(rows, columns=ORDER_FIELDS)
+
+
+def _unique(values) -> list:
+    return sorted({v for v in values if isinstance(v, str) and v})
+
+
+def sales_defaults(gateway, settings: Settings) -> orders_in.SalesDefaults:
+    """Resolve the settings' sales defaults once per run; unset ones fall back to Odoo's own."""
+    d = settings.sales_defaults
+
+    def one(model: str, ref: str | None) -> int | None:
+        return gateway.resolve(model, [ref])[ref] if ref else None
+
+    company_id = one("res.company", settings.company)
+    if company_id is None:
+        company_id = gateway.search_read("res.company", [], ["id"], order="sequence, id", limit=1)[0]["id"]
+    warehouse_id = one("stock.warehouse", d.warehouse)
+    if warehouse_id is None:
+        found = gateway.search_read("stock.warehouse", [("company_id", "=", company_id)], ["id"], order="sequence, id", limit=1)
+        warehouse_id = found[0]["id"] if found else None
+    return orders_in.SalesDefaults(
+        warehouse_id=warehouse_id,
+        location_id=one("stock.location", d.location),
+        carrier_id=one("delivery.carrier", d.shipping_method),
+        payment_term_id=one("account.payment.term", d.payment_terms),
+        company_id=company_id,
+    )
+
+
+def fetch_order_lookups(gateway, norm: orders_in.Normalised, settings: Settings) -> orders_in.OrderLookups:
+    headers, lines = norm.headers, norm.lines
+    glns = _unique(
+        list(headers.get("buyer_gln", [])) + list(headers.get("ship_to_gln", [])) + list(headers.get("bill_to_gln", []))
+    )
+    gtins = _unique(lines.get("gtin", []))
+    codes = _unique(list(lines.get("buyer_item_id", [])) + list(lines.get("supplier_item_id", [])))
+    tids = _unique(list(headers.get("transaction_id", [])) + list(headers.get("replaces_transaction_id", [])))
+    order_refs = _unique(headers.get("order_identifier", []))
+
+    partners = gateway.partners_by_ref(glns) if glns else []
+    uoms = gateway.uoms()
+    product_domain = ["|", ("barcode", "in", gtins), ("default_code", "in", codes)]
+    products = (
+        gateway.search_read("product.product", product_domain, PRODUCT_FIELDS) if (gtins or codes) else []
+    )
+    existing = (
+        gateway.search_read(
+            "sale.order",
+            ["|", ("x_procuros_transaction_id", "in", tids), ("client_order_ref", "in", order_refs)],
+            ORDER_FIELDS,
+        )
+        if tids
+        else []
+    )
+    uoms_frame = _uoms_frame(uoms)
+    overrides: dict[str, int] = {}
+    if settings.uom_codes:
+        resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
+        overrides = {code: resolved[ref] for ref, code in settings.uom_codes.items()}
+    return orders_in.OrderLookups(
+        partners=_partners_frame(partners),
+        products=_products_frame(products, dict(zip(uoms_frame["id"], uoms_frame["category_id"]))),
+        uoms=uoms_frame,
+        uom_overrides=overrides,
+        existing_orders=_existing_frame(existing),
+        defaults=sales_defaults(gateway, settings),
+        integration_name=settings.integration_name,
+    )

@@ -1,0 +1,94 @@
+"""Dagster resources for Procuros, Odoo and the connector's settings.
+
+Secrets are read from the environment when a run starts, never from run config, so they never
+show up in the Dagster UI, in run config or in event logs. The non-secret fields can be set in
+the launchpad to point one run at another server (e.g. staging).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Optional
+
+import dagster as dg
+
+from procuros_dagster.odoo import OdooGateway
+from procuros_dagster.odoo.setup import check_setup
+from procuros_dagster.procuros.client import ProcurosClient
+from procuros_dagster.settings import ConnectionSettings, Settings, load_settings
+
+
+class ConnectorSettingsResource(dg.ConfigurableResource):
+    """The behaviour settings file (sales defaults, schedules, UoM codes, TEST-flow handling)."""
+
+    path: Optional[str] = None  # default: $PROCUROS_DAGSTER_SETTINGS, else built-in defaults
+
+    def load(self) -> Settings:
+        return load_settings(self.path)
+
+
+class ProcurosResource(dg.ConfigurableResource):
+    """Procuros API v2. The token comes from PROCUROS_API_TOKEN at run time only."""
+
+    api_url: Optional[str] = None  # default: $PROCUROS_API_URL, else production
+    gln: Optional[str] = None  # our own GLN; default: $PROCUROS_GLN
+
+    def _connection(self) -> ConnectionSettings:
+        return ConnectionSettings.from_env(os.environ)
+
+    def own_gln(self) -> str:
+        if self.gln:
+            return self.gln
+        conn = self._connection()
+        conn.require("PROCUROS_GLN")
+        return conn.procuros_gln
+
+    @contextlib.contextmanager
+    def open(self, *, timeout: float = 30.0) -> Iterator[ProcurosClient]:
+        conn = self._connection()
+        conn.require("PROCUROS_API_TOKEN")
+        with ProcurosClient(
+            self.api_url or conn.procuros_api_url, conn.procuros_api_token.get(), timeout=timeout
+        ) as client:
+            yield client
+
+
+class OdooResource(dg.ConfigurableResource):
+    """Odoo 17 over JSON-RPC. The password or API key comes from ODOO_PASSWORD at run time only."""
+
+    url: Optional[str] = None  # default: $ODOO_URL
+    db: Optional[str] = None  # default: $ODOO_DB
+    username: Optional[str] = None  # default: $ODOO_USERNAME
+
+    def connect(self, *, require_setup: bool = True) -> OdooGateway:
+        conn = ConnectionSettings.from_env(os.environ)
+        missing = [
+            name
+            for name, value in (
+                ("ODOO_URL", self.url or conn.odoo_url),
+                ("ODOO_DB", self.db or conn.odoo_db),
+                ("ODOO_USERNAME", self.username or conn.odoo_username),
+            )
+            if not value
+        ]
+        conn.require("ODOO_PASSWORD", *missing)
+        gateway = OdooGateway.connect(
+            self.url or conn.odoo_url,
+            self.db or conn.odoo_db,
+            self.username or conn.odoo_username,
+            conn.odoo_password.get(),
+        )
+        if require_setup:
+            # Flows refuse to run against an Odoo that lacks the connector's fields.
+            check_setup(gateway)
+        return gateway
+
+
+def default_resources() -> dict[str, dg.ConfigurableResource]:
+    return {
+        "procuros": ProcurosResource(),
+        "odoo": OdooResource(),
+        "connector_settings": ConnectorSettingsResource(),
+    }
