@@ -1,0 +1,280 @@
+"""INVOICE documents from posted customer invoices (account.move, move_type out_invoice).
+
+Bundle models: account.move (the invoices; for credit notes also the reversed invoices),
+account.move.line (product lines), account.tax, sale.order.line, sale.order, stock.picking (the
+orders' done outgoing deliveries), res.partner, product.product, account.payment.term,
+account.payment.term.line.
+
+The item/summary code here is shared with credit_notes_out (same line and total structure).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .outbound import (
+    INVOICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, binding_name, date_as_datetime,
+    drop_none, failure_from, finish_batch, first_line, ids, index, kind, local_date, local_datetime, m2o_id,
+    m2o_name, money, qty, text,
+)
+from .parties import bill_to_party, buyer_party, ship_to_party, supplier_party
+from .shipping_notices_out import item_identity
+
+MODEL = "account.move"
+SWITCH = "x_procuros_send_invoice"
+
+
+def build_invoices(bundle: dict[str, list[dict]], ctx: ExportContext) -> OutboundBatch:
+    return build_moves(bundle, ctx, INVOICE, "out_invoice", _invoice_content)
+
+
+# --- shared with credit notes ---------------------------------------------------------------
+
+@dataclass
+class MoveData:
+    moves: dict[int, dict]
+    lines: dict[int, dict]
+    taxes: dict[int, dict]
+    sale_lines: dict[int, dict]
+    orders: dict[int, dict]
+    pickings: dict[int, dict]
+    partners: dict[int, dict]
+    products: dict[int, dict]
+    terms: dict[int, dict]
+    term_lines: dict[int, dict]
+
+    @classmethod
+    def of(cls, bundle: dict[str, list[dict]]) -> "MoveData":
+        return cls(index(bundle, "account.move"), index(bundle, "account.move.line"), index(bundle, "account.tax"),
+                   index(bundle, "sale.order.line"), index(bundle, "sale.order"), index(bundle, "stock.picking"),
+                   index(bundle, "res.partner"), index(bundle, "product.product"),
+                   index(bundle, "account.payment.term"), index(bundle, "account.payment.term.line"))
+
+
+def build_moves(bundle, ctx: ExportContext, transaction_type: str, move_type: str, content_fn) -> OutboundBatch:
+    batch = OutboundBatch()
+    data = MoveData.of(bundle)
+    line_rows: list[dict] = []
+    total_rows: list[dict] = []
+    for move in sorted(data.moves.values(), key=lambda m: int(m["id"])):
+        if move.get("move_type") != move_type:
+            continue  # e.g. the reversed invoices read along with credit notes
+        label = f"{kind(transaction_type)} {move.get('name')}"
+        try:
+            if move.get("state") != "posted":
+                raise BuildError("is not posted; only posted documents are sent")
+            commercial = data.partners.get(m2o_id(move.get("commercial_partner_id")) or -1)
+            if commercial is None:
+                raise BuildError(f"customer {m2o_name(move.get('commercial_partner_id'))} was not read")
+            if not commercial.get(SWITCH):
+                raise BuildError(f"customer {commercial.get('name')} does not have 'Send Invoice & Credit Notes' enabled")
+            lines = product_lines(move, data)
+            items, rows = build_items(move, lines, data, ctx, transaction_type)
+            content = content_fn(move, commercial, items, data, ctx)
+        except BuildError as exc:
+            batch.failures.append(failure_from(MODEL, move, transaction_type, f"{label}: {exc}"))
+            continue
+        batch.documents.append(OutboundDocument(MODEL, int(move["id"]), str(move["name"]), transaction_type,
+                                                content, binding_name(transaction_type, move["id"])))
+        line_rows += rows
+        total_rows.append({
+            "record_id": int(move["id"]), "document": str(move["name"]), "transaction_type": transaction_type,
+            "lines_net": money(sum(r["net_amount"] for r in rows)),
+            "lines_tax": money(sum(r["tax_amount"] for r in rows)),
+            "amount_untaxed": money(move.get("amount_untaxed")), "amount_tax": money(move.get("amount_tax")),
+            "amount_total": money(move.get("amount_total")),
+        })
+    return finish_batch(batch, line_rows, total_rows)
+
+
+def product_lines(move: dict, data: MoveData) -> list[dict]:
+    wanted = set(ids(move.get("invoice_line_ids")))
+    lines = [ln for ln in data.lines.values()
+             if m2o_id(ln.get("move_id")) == int(move["id"]) and ln.get("display_type") == "product"
+             and (not wanted or int(ln["id"]) in wanted)]
+    if not lines:
+        raise BuildError("has no product lines")
+    return sorted(lines, key=lambda ln: (int(ln.get("sequence") or 0), int(ln["id"])))
+
+
+def line_sale_line(line: dict, data: MoveData) -> dict | None:
+    for sl_id in sorted(ids(line.get("sale_line_ids"))):
+        if sl_id in data.sale_lines:
+            return data.sale_lines[sl_id]
+    return None
+
+
+def orders_of(lines: list[dict], data: MoveData) -> list[dict]:
+    order_ids = {m2o_id(sl.get("order_id")) for ln in lines if (sl := line_sale_line(ln, data))}
+    return sorted((data.orders[i] for i in order_ids if i in data.orders), key=lambda o: str(o.get("name")))
+
+
+def order_identifier(order: dict) -> str:
+    ref = text(order.get("client_order_ref"))
+    if ref:
+        return ref
+    if text(order.get("x_procuros_transaction_id")):
+        raise BuildError(f"sales order {order.get('name')} came from Procuros but has no Customer Reference "
+                         "(the buyer's order number); restore it on the order")
+    return str(order["name"])
+
+
+def order_date(order: dict, ctx: ExportContext) -> str | None:
+    return local_datetime(order.get("x_procuros_order_date") or order.get("date_order"), ctx.timezone)
+
+
+def _tax_of(line: dict, data: MoveData) -> dict[str, Any]:
+    subtotal = float(line.get("price_subtotal") or 0.0)
+    amount = money(abs(float(line.get("price_total") or 0.0) - subtotal))
+    taxes = [data.taxes[t] for t in sorted(ids(line.get("tax_ids"))) if t in data.taxes]
+    if taxes and all(t.get("amount_type") == "percent" for t in taxes):
+        percentage = round(sum(float(t.get("amount") or 0.0) for t in taxes), 4)
+    elif subtotal:
+        percentage = round(abs(amount / subtotal) * 100, 2)  # fixed / group taxes: effective rate
+    else:
+        percentage = 0.0
+    if ids(line.get("tax_ids")) and not taxes:
+        raise BuildError(f"the taxes of line {line.get('name')!r} were not read")
+    desc = ", ".join(text(t.get("description")) or str(t.get("name")) for t in taxes) or None
+    return drop_none({"amount": amount, "percentage": percentage, "description": desc})
+
+
+def build_items(move: dict, lines: list[dict], data: MoveData, ctx: ExportContext,
+                transaction_type: str) -> tuple[list[dict], list[dict]]:
+    multi_order = len(orders_of(lines, data)) > 1
+    items, rows = [], []
+    for n, line in enumerate(lines, start=1):
+        quantity = float(line.get("quantity") or 0.0)
+        if quantity < 0:
+            raise BuildError(f"line {line.get('name')!r} has a negative quantity (e.g. a down payment deduction); "
+                             "Procuros needs positive lines")
+        if not line.get("product_id"):
+            raise BuildError(f"line {line.get('name')!r} has no product")
+        product = data.products.get(m2o_id(line["product_id"]))
+        ident = item_identity(product, m2o_id(line.get("product_uom_id")), m2o_name(line.get("product_uom_id")),
+                              m2o_name(line.get("product_id")), ctx)
+        subtotal = money(line.get("price_subtotal"))
+        discount = float(line.get("discount") or 0.0)
+        # unitPrice is net of the line discount so that quantity x unitPrice = line subtotal
+        unit_price = (round(subtotal / quantity, 4) if quantity else 0.0) if discount else float(line.get("price_unit") or 0.0)
+        tax = _tax_of(line, data)
+        sl = line_sale_line(line, data)
+        item: dict[str, Any] = {"lineNumber": n, **ident, "isDepositItem": bool(sl and sl.get("x_procuros_is_deposit")),
+                                "isInvoicedItem": True, "quantity": qty(quantity), "unitPrice": unit_price, "tax": tax}
+        ln = sl.get("x_procuros_line_number") if sl else None
+        if isinstance(ln, int) and not isinstance(ln, bool) and ln > 0:
+            item["orderLineNumber"] = ln
+        if multi_order and sl:
+            order = data.orders.get(m2o_id(sl.get("order_id")) or -1)
+            if order:
+                item["orderIdentifier"] = order_identifier(order)
+                item["orderDate"] = order_date(order, ctx)
+        desc = first_line(line.get("name"))
+        if desc:
+            item["description"] = desc
+        items.append(item)
+        rows.append({
+            "record_id": int(move["id"]), "document": str(move["name"]), "transaction_type": transaction_type,
+            "line_number": n, "gtin": ident["identifiers"][0]["identifier"], "unit": ident["unitOfMeasure"],
+            "quantity": qty(quantity), "ordered_quantity": None, "shipped_quantity": None, "over_delivered": False,
+            "unit_price": unit_price, "net_amount": subtotal, "tax_amount": tax["amount"],
+        })
+    return items, rows
+
+
+def summary(move: dict, items: list[dict]) -> dict[str, Any]:
+    by_rate: dict[float, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    subtotal = 0.0
+    for it in items:
+        net = it["quantity"] * it["unitPrice"]
+        subtotal += net
+        by_rate[float(it["tax"]["percentage"])][0] += net
+        by_rate[float(it["tax"]["percentage"])][1] += it["tax"]["amount"]
+    return {
+        "subtotalAmount": money(subtotal),
+        "totalCharges": 0,
+        "totalAllowances": 0,
+        "netAmount": money(move.get("amount_untaxed")),
+        "grossAmount": money(move.get("amount_total")),
+        "dueAmount": money(move.get("amount_total")),
+        "tax": {
+            "total": money(move.get("amount_tax")),
+            "items": [{"percentage": rate, "taxableAmount": money(v[0]), "taxAmount": money(v[1]), "category": "sales"}
+                      for rate, v in sorted(by_rate.items(), reverse=True)],
+        },
+    }
+
+
+def last_delivery(orders: list[dict], data: MoveData, on_or_before: str | None, ctx: ExportContext) -> dict | None:
+    """The orders' last done outgoing picking validated on or before the given (local) date."""
+    order_ids = {int(o["id"]) for o in orders}
+    candidates = [p for p in data.pickings.values()
+                  if m2o_id(p.get("sale_id")) in order_ids and p.get("state") == "done"
+                  and p.get("picking_type_code", "outgoing") == "outgoing" and text(p.get("date_done"))
+                  and (on_or_before is None or local_date(p["date_done"], ctx.timezone) <= on_or_before)]
+    return max(candidates, key=lambda p: (str(p["date_done"]), int(p["id"])), default=None)
+
+
+def parties(move: dict, commercial: dict, orders: list[dict], data: MoveData, ctx: ExportContext) -> dict[str, Any]:
+    gln = text(orders[0].get("x_procuros_buyer_gln")) if orders else None
+    out: dict[str, Any] = {
+        "buyer": buyer_party(commercial, gln=gln, full_address=True),
+        "supplier": supplier_party(ctx, full_address=True),
+    }
+    bill_to = bill_to_party(data.partners.get(m2o_id(move.get("partner_id")) or -1), commercial)
+    if bill_to:
+        out["billTo"] = bill_to
+    ship = data.partners.get(m2o_id(move.get("partner_shipping_id")) or -1)
+    if ship:
+        out["shipTo"] = ship_to_party(ship)
+    return out
+
+
+def payment_terms(move: dict, data: MoveData) -> list[dict] | None:
+    """Procuros tiers {payInNumberOfDays, percentage=cash discount}: early discount, then the net term."""
+    term = data.terms.get(m2o_id(move.get("invoice_payment_term_id")) or -1)
+    out = []
+    if term:
+        if term.get("early_discount") and term.get("discount_percentage"):
+            out.append({"payInNumberOfDays": int(term.get("discount_days") or 0),
+                        "percentage": float(term["discount_percentage"])})
+        days = [int(data.term_lines[i].get("nb_days") or 0) for i in ids(term.get("line_ids")) if i in data.term_lines]
+        if days:
+            out.append({"payInNumberOfDays": max(days), "percentage": 0.0})
+    if not any(t["percentage"] == 0.0 for t in out):
+        inv, due = text(move.get("invoice_date")), text(move.get("invoice_date_due"))
+        if inv and due:
+            out.append({"payInNumberOfDays": max((date.fromisoformat(due) - date.fromisoformat(inv)).days, 0),
+                        "percentage": 0.0})
+    return out or None
+
+
+def _invoice_content(move: dict, commercial: dict, items: list[dict], data: MoveData, ctx: ExportContext) -> dict:
+    tz = ctx.timezone
+    lines = product_lines(move, data)
+    orders = orders_of(lines, data)
+    if not orders:
+        raise BuildError("is not linked to a sales order; Procuros requires the buyer's order number")
+    delivery = last_delivery(orders, data, text(move.get("invoice_date")), ctx)
+    if delivery is None:
+        raise BuildError(f"sales order {orders[0].get('name')} has no validated delivery; "
+                         "Procuros requires a shipping notice reference")
+    header = {
+        **parties(move, commercial, orders, data, ctx),
+        "invoiceIdentifier": str(move["name"]),
+        "invoiceDate": date_as_datetime(move.get("invoice_date"), tz),
+        "invoiceDueDate": date_as_datetime(move.get("invoice_date_due"), tz),
+        "shippingNoticeIdentifier": str(delivery["name"]),
+        "shippingNoticeDate": local_datetime(delivery["date_done"], tz),
+        "orderIdentifier": order_identifier(orders[0]),
+        "orderDate": order_date(orders[0], ctx),
+        "currency": m2o_name(move.get("currency_id")),
+        "paymentTerms": payment_terms(move, data),
+        "AdditionalOrderIdentifiers": {"supplierOrderIdentifier": ", ".join(str(o["name"]) for o in orders)},
+    }
+    if not header["invoiceDate"]:
+        raise BuildError("has no invoice date")
+    return {"header": drop_none(header), "items": items, "summary": summary(move, items)}

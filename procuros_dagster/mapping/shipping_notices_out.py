@@ -1,0 +1,306 @@
+"""SHIPPING_NOTICE documents from validated outgoing pickings of sale orders.
+
+Bundle models: stock.picking (the pickings to send), stock.move (ALL moves of the involved sale
+lines, so earlier deliveries and backorders are visible), stock.move.line (of the pickings),
+sale.order, sale.order.line, res.partner (picking partners + commercial partners),
+product.product, stock.lot, stock.quant.package.
+
+Quantities: in Odoo 17 a done move's ``quantity`` is what left the warehouse; after a backorder the
+done move's ``product_uom_qty`` is cut down to the shipped quantity, so the ordered quantity is
+taken from the sale line minus what earlier done deliveries of that line shipped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .identifiers import has_valid_check_digit, is_valid_gtin
+from .outbound import (
+    SHIPPING_NOTICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, binding_name, drop_none,
+    failure_from, finish_batch, first_line, ids, index, local_date, local_datetime, m2o_id, m2o_name, qty, text,
+)
+from .parties import buyer_party, ship_to_party, supplier_party
+
+MODEL = "stock.picking"
+_EPS = 1e-6
+
+
+def build_shipping_notices(bundle: dict[str, list[dict]], ctx: ExportContext) -> OutboundBatch:
+    batch = OutboundBatch()
+    line_rows: list[dict] = []
+    data = _Indexed(bundle)
+    for picking in sorted(bundle.get(MODEL, []), key=lambda p: int(p["id"])):
+        try:
+            content, rows = _build_one(picking, data, ctx)
+        except BuildError as exc:
+            batch.failures.append(failure_from(MODEL, picking, SHIPPING_NOTICE, f"Delivery {picking.get('name')}: {exc}"))
+            continue
+        batch.documents.append(OutboundDocument(
+            MODEL, int(picking["id"]), str(picking["name"]), SHIPPING_NOTICE, content,
+            binding_name(SHIPPING_NOTICE, picking["id"])))
+        line_rows += rows
+    return finish_batch(batch, line_rows, [])
+
+
+class _Indexed:
+    def __init__(self, bundle: dict[str, list[dict]]):
+        self.pickings = index(bundle, "stock.picking")
+        self.moves = index(bundle, "stock.move")
+        self.move_lines = index(bundle, "stock.move.line")
+        self.orders = index(bundle, "sale.order")
+        self.sale_lines = index(bundle, "sale.order.line")
+        self.partners = index(bundle, "res.partner")
+        self.products = index(bundle, "product.product")
+        self.lots = index(bundle, "stock.lot")
+        self.packages = index(bundle, "stock.quant.package")
+        self.moves_by_sale_line: dict[int, list[dict]] = defaultdict(list)
+        for m in self.moves.values():
+            sl = m2o_id(m.get("sale_line_id"))
+            if sl:
+                self.moves_by_sale_line[sl].append(m)
+        self.lines_by_move: dict[int, list[dict]] = defaultdict(list)
+        for ml in self.move_lines.values():
+            mid = m2o_id(ml.get("move_id"))
+            if mid:
+                self.lines_by_move[mid].append(ml)
+
+
+def _order_identifier(order: dict) -> str:
+    ref = text(order.get("client_order_ref"))
+    if ref:
+        return ref
+    if text(order.get("x_procuros_transaction_id")):
+        raise BuildError(f"sales order {order.get('name')} came from Procuros but has no Customer Reference "
+                         "(the buyer's order number); restore it on the order")
+    return str(order["name"])
+
+
+def _build_one(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[dict[str, Any], list[dict]]:
+    tz = ctx.timezone
+    if picking.get("state") != "done" or not text(picking.get("date_done")):
+        raise BuildError("is not validated (state done); only validated deliveries are sent")
+    if picking.get("picking_type_code") not in (None, "outgoing"):
+        raise BuildError("is not an outgoing delivery")
+    order = d.orders.get(m2o_id(picking.get("sale_id")) or -1)
+    if order is None:
+        raise BuildError("is not linked to a sales order")
+    ship_partner = d.partners.get(m2o_id(picking.get("partner_id")) or -1)
+    if ship_partner is None:
+        raise BuildError("has no delivery address (partner)")
+    commercial = d.partners.get(m2o_id(ship_partner.get("commercial_partner_id")) or int(ship_partner["id"]))
+    if commercial is None:
+        raise BuildError(f"the customer of {ship_partner.get('name')} was not read")
+    if not commercial.get("x_procuros_send_shipping_notice"):
+        raise BuildError(f"customer {commercial.get('name')} does not have 'Send Shipping Notice' enabled")
+
+    header = drop_none({
+        "buyer": buyer_party(commercial, gln=text(order.get("x_procuros_buyer_gln"))),
+        "supplier": supplier_party(ctx),
+        "shipTo": ship_to_party(ship_partner),
+        "shippingNoticeIdentifier": str(picking["name"]),
+        "shippingNoticeDate": local_datetime(picking["date_done"], tz),
+        "orderIdentifier": _order_identifier(order),
+        "orderDate": local_datetime(order.get("x_procuros_order_date") or order.get("date_order"), tz),
+        "despatchDate": local_datetime(picking["date_done"], tz),
+        "carrier": m2o_name(picking.get("carrier_id")),
+        "trackingNumber": text(picking.get("carrier_tracking_ref")),
+        "AdditionalOrderIdentifiers": {"supplierOrderIdentifier": str(order["name"])},
+    })
+    items, rows = _items(picking, d, ctx)
+    return {"header": header, "transportUnits": _transport_units(items)}, rows
+
+
+def _line_sort_key(sale_line: dict | None, move: dict) -> tuple:
+    if sale_line is None:
+        return (1, 0, 0, int(move["id"]))
+    return (0, int(sale_line.get("sequence") or 0), int(sale_line["id"]), 0)
+
+
+def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], list[dict]]:
+    pid = int(picking["id"])
+    # the done moves of this picking, grouped per sale line (a line can have several moves)
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for m in d.moves.values():
+        if m2o_id(m.get("picking_id")) == pid and m.get("state") == "done":
+            sl = m2o_id(m.get("sale_line_id"))
+            groups[("sl", sl) if sl else ("mv", int(m["id"]))].append(m)
+    if not groups:
+        raise BuildError("has no done stock moves")
+    ordered_keys = sorted(groups, key=lambda k: _line_sort_key(d.sale_lines.get(k[1]) if k[0] == "sl" else None,
+                                                             groups[k][0]))
+    backorders = set(ids(picking.get("backorder_ids")))
+    items, rows = [], []
+    for line_number, key in enumerate(ordered_keys, start=1):
+        moves = sorted(groups[key], key=lambda m: int(m["id"]))
+        sale_line = d.sale_lines.get(key[1]) if key[0] == "sl" else None
+        if key[0] == "sl" and sale_line is None:
+            raise BuildError(f"sales order line {key[1]} was not read")
+        shipped = qty(sum(float(m.get("quantity") or 0.0) for m in moves))
+        if sale_line is not None:
+            earlier = _shipped_earlier(picking, d.moves_by_sale_line[key[1]])
+            ordered = qty(max(float(sale_line.get("product_uom_qty") or 0.0) - earlier, 0.0))
+        else:
+            ordered = shipped  # a move added in the warehouse without an order line
+        product = d.products.get(m2o_id(moves[0].get("product_id")) or -1)
+        item = _item_base(moves[0], product, ctx)
+        item = {"lineNumber": line_number, **item,
+                "isDepositItem": bool(sale_line and sale_line.get("x_procuros_is_deposit")),
+                "orderedQuantity": ordered, "shippedQuantity": shipped}
+        ln = sale_line.get("x_procuros_line_number") if sale_line else None
+        if isinstance(ln, int) and not isinstance(ln, bool) and ln > 0:
+            item["orderLineNumber"] = ln
+        if abs(ordered - shipped) > _EPS:
+            item["openQuantityAction"] = _open_action(key, backorders, d)
+        desc = first_line(sale_line.get("name")) if sale_line else None
+        if desc:
+            item["description"] = desc
+        item["_portions"] = _portions(moves, shipped, d, ctx)
+        items.append(item)
+        rows.append({
+            "record_id": pid, "document": str(picking["name"]), "transaction_type": SHIPPING_NOTICE,
+            "line_number": line_number, "gtin": item["identifiers"][0]["identifier"],
+            "unit": item["unitOfMeasure"], "quantity": shipped, "ordered_quantity": ordered,
+            "shipped_quantity": shipped, "over_delivered": shipped > ordered + _EPS,
+            "unit_price": None, "net_amount": None, "tax_amount": None,
+        })
+    return items, rows
+
+
+def _item_base(move: dict, product: dict | None, ctx: ExportContext) -> dict[str, Any]:
+    """identifiers + unitOfMeasure of a move's product (shared rules, see invoices_out too)."""
+    return item_identity(product, m2o_id(move.get("product_uom")), m2o_name(move.get("product_uom")),
+                         m2o_name(move.get("product_id")), ctx)
+
+
+def item_identity(product: dict | None, uom_id: int | None, uom_name: str | None, product_label: str | None,
+                  ctx: ExportContext) -> dict[str, Any]:
+    if product is None:
+        raise BuildError(f"product {product_label or '?'} was not read")
+    label = product.get("display_name") or product_label or product.get("name")
+    barcode = text(product.get("barcode"))
+    if not barcode:
+        raise BuildError(f"product {label} has no barcode (GTIN); set it in Odoo")
+    if not is_valid_gtin(barcode):
+        raise BuildError(f"product {label} has barcode {barcode!r}, which is not a valid GTIN "
+                         "(8/12/13/14 digits with a GS1 check digit); fix it in Odoo")
+    code = ctx.uom_codes.get(uom_id) if uom_id is not None else None
+    if not code:
+        raise BuildError(f"unit of measure {uom_name or uom_id!r} (product {label}) has no Procuros unit code; "
+                         "set 'Procuros Unit Type' on the unit in Sales > Configuration > Units of Measure")
+    identifiers = [{"identifier": barcode, "domain": "GS1"}]
+    default_code = text(product.get("default_code"))
+    if default_code:
+        identifiers.append({"identifier": default_code, "domain": "SUPPLIER"})
+    return {"identifiers": identifiers, "unitOfMeasure": code}
+
+
+def _shipped_earlier(picking: dict, line_moves: list[dict]) -> float:
+    """Quantity of the sale line that left in done deliveries before this picking."""
+    me = (str(picking["date_done"]), int(picking["id"]))
+    total = 0.0
+    for m in line_moves:
+        other = m2o_id(m.get("picking_id"))
+        if m.get("state") != "done" or other == int(picking["id"]):
+            continue
+        if m.get("picking_code", "outgoing") != "outgoing":
+            continue
+        if (str(m.get("date") or ""), other or 0) < me:
+            total += float(m.get("quantity") or 0.0)
+    return total
+
+
+def _open_action(key: tuple, backorders: set[int], d: _Indexed) -> str:
+    if not backorders:
+        return "DISCARDED"
+    if key[0] != "sl":
+        return "DELIVERED_LATER"
+    later = [m for m in d.moves_by_sale_line[key[1]]
+             if m2o_id(m.get("picking_id")) in backorders and m.get("state") != "cancel"]
+    known = any(m2o_id(m.get("picking_id")) in backorders for m in d.moves.values())
+    # the backorder may only hold other lines: then this line's remainder was cancelled
+    return "DELIVERED_LATER" if later or not known else "DISCARDED"
+
+
+def _portions(moves: list[dict], shipped: float, d: _Indexed, ctx: ExportContext) -> list[dict]:
+    """Split the line over result packages; each portion carries its batches."""
+    by_pkg: dict[int | None, dict[tuple, float]] = defaultdict(lambda: defaultdict(float))
+    covered = 0.0
+    for m in moves:
+        for ml in sorted(d.lines_by_move.get(int(m["id"]), []), key=lambda x: int(x["id"])):
+            q = float(ml.get("quantity") or 0.0)
+            if q <= 0:
+                continue
+            lot_id = m2o_id(ml.get("lot_id"))
+            lot_name = m2o_name(ml.get("lot_id")) or text(ml.get("lot_name"))
+            by_pkg[m2o_id(ml.get("result_package_id"))][(lot_id, lot_name)] += q
+            covered += q
+    rest = shipped - covered
+    if rest > _EPS or not by_pkg:  # quantities not on move lines travel unpackaged, without batch
+        by_pkg[None][(None, None)] += max(rest, 0.0) if by_pkg else shipped
+    portions = []
+    for pkg_id, lots in by_pkg.items():
+        batches = []
+        for (lot_id, lot_name), q in sorted(lots.items(), key=lambda kv: (kv[0][1] or "", kv[0][0] or 0)):
+            if lot_name is None:
+                continue
+            lot = d.lots.get(lot_id or -1, {})
+            batches.append(drop_none({"batchIdentifier": lot_name,
+                                      "expirationDate": local_date(lot.get("expiration_date"), ctx.timezone),
+                                      "quantity": qty(q)}))
+        total = qty(sum(lots.values()))
+        if batches and abs(sum(b["quantity"] for b in batches) - total) > _EPS:
+            product = m2o_name(moves[0].get("product_id"))
+            raise BuildError(f"product {product} was shipped partly with and partly without lot numbers; "
+                             "batch quantities must add up to the shipped quantity")
+        portions.append({"package": d.packages.get(pkg_id, {"id": pkg_id, "name": None}) if pkg_id else None,
+                         "quantity": total, "batches": batches})
+    return portions
+
+
+def _transport_units(items: list[dict]) -> list[dict]:
+    """One unit per result package (SSCC when the name is one), plus one for unpackaged goods."""
+    units: dict[Any, dict] = {}
+    for item in items:
+        portions = item.pop("_portions")
+        remaining_open = item["orderedQuantity"] - item["shippedQuantity"]
+        for i, portion in enumerate(portions):
+            last = i == len(portions) - 1
+            entry = dict(item)
+            entry["shippedQuantity"] = portion["quantity"]
+            # ordered/open quantity stay with the last portion so the unit sums equal the line
+            entry["orderedQuantity"] = qty(portion["quantity"] + (remaining_open if last else 0.0))
+            if not last or abs(entry["orderedQuantity"] - entry["shippedQuantity"]) <= _EPS:
+                entry.pop("openQuantityAction", None)
+            if portion["batches"]:
+                entry["batches"] = portion["batches"]
+            pkg = portion["package"]
+            key = (0, str(pkg.get("name") or ""), int(pkg["id"])) if pkg else (1, "", 0)
+            unit = units.setdefault(key, _unit(pkg))
+            unit["items"].append(entry)
+    return [units[k] for k in sorted(units)]
+
+
+def _unit(package: dict | None) -> dict[str, Any]:
+    if package is None:
+        return {"items": []}
+    unit: dict[str, Any] = {}
+    name = text(package.get("name")) or ""
+    if len(name) == 18 and has_valid_check_digit(name):
+        unit["unitIdentifier"] = name
+    unit["unitType"] = _unit_type(m2o_name(package.get("package_type_id")) or name)
+    unit["items"] = []
+    return unit
+
+
+def _unit_type(label: str) -> str:
+    low = label.lower()
+    if "euro" in low and ("pal" in low):
+        return "EURO_PALLET"
+    if "pal" in low:
+        return "PALLET"
+    if "carton" in low or "karton" in low or "box" in low:
+        return "CARTON"
+    if "container" in low:
+        return "CONTAINER"
+    return "PACKAGE"
