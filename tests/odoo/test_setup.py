@@ -1,0 +1,72 @@
+"""Provisioning of fields, unit codes and views; idempotence; check_setup; the command line."""
+
+import pytest
+from conftest import DB, LOGIN, PASSWORD, connect
+
+from procuros_dagster.odoo import SetupMissingError
+from procuros_dagster.odoo.setup import FIELDS, check_setup, main, provision
+
+
+def test_provision_then_nothing_to_do(fresh_sandbox):
+    gw = connect(fresh_sandbox)
+    gw.reset_counts()
+    with pytest.raises(SetupMissingError) as exc:
+        check_setup(gw)
+    assert gw.rpc_count == 1
+    msg = str(exc.value)
+    assert fresh_sandbox.url in msg and "x_procuros_unit_code" in msg and "setup_odoo" in msg
+
+    first = provision(gw)
+    assert len(first.fields_created) == len(FIELDS)
+    assert set(first.views_created) == {"procuros.view_partner_form_procuros", "procuros.view_uom_form_procuros"}
+    assert first.units_set["Units"] == "EA" and first.units_set["kg"] == "KGM" and "Dozens" not in first.units_set
+    assert first.changed
+
+    gw.reset_counts()
+    check_setup(gw)
+    assert gw.rpc_count == 1
+
+    second = provision(gw)
+    assert not second.changed, str(second)
+    assert "nothing to do" in str(second)
+
+    # the fields exist with the right types; the selection carries the Procuros codes
+    rows = gw.search_read("ir.model.fields", [("name", "=like", "x_procuros_%")],
+                          ["model", "name", "ttype", "state", "selection", "index"])
+    by_key = {(r["model"], r["name"]): r for r in rows}
+    unit = by_key[("uom.uom", "x_procuros_unit_code")]
+    assert unit["ttype"] == "selection" and unit["state"] == "manual" and "'KGM'" in unit["selection"]
+    assert by_key[("account.move", "x_procuros_transaction_id")]["index"] is True
+    # users can now set the switches and unit codes on Odoo's own records
+    [pid] = gw.create("res.partner", [{"name": "EDI customer", "x_procuros_send_invoice": True}])
+    assert gw.read("res.partner", [pid], ["x_procuros_send_invoice"])[0]["x_procuros_send_invoice"] is True
+    # the inherited views are bound under procuros.* and point at Odoo's forms
+    views = gw.find_bindings(["view_partner_form_procuros", "view_uom_form_procuros"])
+    [v] = gw.read("ir.ui.view", [views["view_partner_form_procuros"][1]], ["inherit_id", "arch", "model"])
+    assert v["model"] == "res.partner" and "sales_purchases" in v["arch"] and "x_procuros_send_shipping_notice" in v["arch"]
+    base = gw.resolve("res.company", ["base.main_company"])  # smoke: lookups still work after setup
+    assert base
+
+
+def test_users_unit_codes_win_and_views_are_repaired(fresh_sandbox):
+    gw = connect(fresh_sandbox)
+    provision(gw)
+    gw.write("uom.uom", [1], {"x_procuros_unit_code": "PCK"})
+    [view_id] = [rid for _, rid in gw.find_bindings(["view_uom_form_procuros"]).values()]
+    gw.write("ir.ui.view", [view_id], {"arch": "<data/>"})
+    report = provision(gw)
+    assert report.units_set == {} and report.views_updated == ["procuros.view_uom_form_procuros"]
+    assert report.views_created == []
+    assert gw.read("uom.uom", [1], ["x_procuros_unit_code"])[0]["x_procuros_unit_code"] == "PCK"
+    assert "x_procuros_unit_code" in gw.read("ir.ui.view", [view_id], ["arch"])[0]["arch"]
+
+
+def test_command_line(fresh_sandbox, monkeypatch, capsys):
+    for k, v in {"ODOO_URL": fresh_sandbox.url, "ODOO_DB": DB, "ODOO_USERNAME": LOGIN,
+                 "ODOO_PASSWORD": PASSWORD}.items():
+        monkeypatch.setenv(k, v)
+    assert main(["--check"]) == 1
+    assert "lacks the Procuros fields" in capsys.readouterr().err
+    assert main([]) == 0
+    assert "fields created" in capsys.readouterr().out
+    assert main(["--check"]) == 0
