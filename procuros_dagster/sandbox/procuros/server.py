@@ -80,6 +80,14 @@ class _Reply(Exception):
         self.status, self.body, self.headers = status, body, headers or {}
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # dropped/timed-out connections are deliberate faults: no traceback spam on stderr
+        log.debug("sandbox connection error from %s", client_address, exc_info=True)
+
+
 class ProcurosSandbox:
     def __init__(self, token: str = "sandbox-token", own_gln: str = "4098765000010", *,
                  host: str = "127.0.0.1", port: int = 0, partners: set[str] | None = None,
@@ -103,8 +111,7 @@ class ProcurosSandbox:
 
     def start(self) -> str:
         handler = type("Handler", (_Handler,), {"sandbox": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server((self.host, self.port), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="procuros-sandbox", daemon=True)
         self._thread.start()
         return self.url
