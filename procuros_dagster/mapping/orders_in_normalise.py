@@ -214,7 +214,8 @@ def _normalise_one(tx: dict) -> tuple[dict, list[dict]]:
         "buyer_name": buyer_name,
         "supplier_gln": _identifier(header.get("supplier"), "GS1"),
         "ship_to_gln": ship_gln,
-        "ship_to_name": (_text(ship_to.get("name")) or _text(address.get("name"))) if by_address else None,
+        # the name is kept for a GLN shipTo too (messages); the address only when it is all we have
+        "ship_to_name": _text(ship_to.get("name")) or _text(address.get("name")),
         "ship_to_street": _text(address.get("street")) if by_address else None,
         "ship_to_city": _text(address.get("city")) if by_address else None,
         "ship_to_postal_code": _text(address.get("postalCode")) if by_address else None,

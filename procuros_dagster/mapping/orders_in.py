@@ -1,0 +1,142 @@
+"""Inbound orders: Procuros ORDER transactions → Odoo 17 sale.order values (pure, no I/O).
+
+Three stages, each output validated by a pandera schema from :mod:`.schemas_in`:
+
+1. :func:`normalise_orders` — raw ReceivedTransaction dicts → ``Normalised(headers, lines, rejects)``
+2. :func:`resolve_orders` — + batched Odoo lookups → ``Resolved(headers, lines, rejects)`` with a
+   status per transaction: ``create``, ``update`` (newer version of a draft) or ``already_imported``
+3. :func:`build_sale_order_vals` — ``Resolved`` → ``OrderWrite`` list with create/write values
+
+:func:`summarise` gives one row per transaction for Dagster metadata.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .orders_in_normalise import Normalised, normalise_orders, parse_procuros_datetime
+from .orders_in_resolve import OrderLookups, Resolved, SalesDefaults, resolve_orders
+from .schemas_in import SUMMARY, frame
+
+__all__ = [
+    "Normalised", "OrderLookups", "OrderWrite", "Resolved", "SalesDefaults", "build_sale_order_vals",
+    "normalise_orders", "parse_procuros_datetime", "resolve_orders", "summarise", "odoo_datetime",
+]
+
+
+@dataclass(frozen=True)
+class OrderWrite:
+    """One sale.order to create (target_order_id None) or to rewrite (status "update")."""
+    transaction_id: str
+    status: str
+    target_order_id: int | None
+    vals: dict
+
+
+def odoo_datetime(ts: object) -> str | bool:
+    """UTC Timestamp → Odoo's naive-UTC "YYYY-MM-DD HH:MM:SS"; absent → False (clears on write)."""
+    if ts is None or pd.isna(ts):
+        return False
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _html(note: object) -> str | bool:
+    # sale.order.note is an html field: keep paragraphs, escape the buyer's text
+    if note is None or pd.isna(note):
+        return False
+    paras = [p.strip() for p in str(note).split("\n\n") if p.strip()]
+    return "".join("<p>" + html.escape(p).replace("\n", "<br/>") + "</p>" for p in paras)
+
+
+def _int(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _line_vals(ln: dict, sequence: int) -> dict:
+    vals = {
+        "product_id": int(ln["product_id"]),
+        "product_uom": int(ln["product_uom"]),
+        "product_uom_qty": float(ln["product_uom_qty"]),
+        "sequence": sequence,
+        "x_procuros_line_number": int(ln["line_number"]),
+        "x_procuros_is_deposit": bool(ln["is_deposit_item"]),
+    }
+    # absent price / description: let Odoo compute them from pricelist / product
+    if not pd.isna(ln["price_unit"]):
+        vals["price_unit"] = float(ln["price_unit"])
+    if not pd.isna(ln["name"]):
+        vals["name"] = str(ln["name"])
+    return vals
+
+
+def build_sale_order_vals(resolved: Resolved) -> list[OrderWrite]:
+    """Odoo create/write values with plain int ids only, ordered by transaction id.
+
+    ``already_imported`` transactions get no values (nothing to write). For an update the lines
+    are replaced as a whole ((5, 0, 0) then new lines): the buyer's new version is the truth, and
+    a draft has no deliveries or invoices hanging on its lines yet.
+    """
+    lines = resolved.lines.sort_values(["transaction_id", "line_number"])
+    by_tid = {tid: grp.to_dict("records") for tid, grp in lines.groupby("transaction_id", sort=False)}
+    out = []
+    for h in resolved.headers.sort_values("transaction_id").to_dict("records"):
+        if h["status"] == "already_imported":
+            continue
+        update = h["status"] == "update"
+        order_line = [(0, 0, _line_vals(ln, 10 * (i + 1))) for i, ln in enumerate(by_tid.get(h["transaction_id"], []))]
+        vals = {
+            "partner_id": int(h["partner_id"]),
+            "partner_invoice_id": int(h["partner_invoice_id"]),
+            "partner_shipping_id": int(h["partner_shipping_id"]),
+            "client_order_ref": str(h["client_order_ref"]),
+            "date_order": odoo_datetime(h["order_date"]),
+            "warehouse_id": int(h["warehouse_id"]),
+            "x_procuros_transaction_id": str(h["transaction_id"]),
+            "x_procuros_order_date": odoo_datetime(h["order_date"]),
+            "x_procuros_buyer_gln": str(h["buyer_gln"]),
+        }
+        if _int(h["company_id"]) is not None:
+            vals["company_id"] = _int(h["company_id"])
+        for key in ("payment_term_id", "carrier_id"):
+            if _int(h[key]) is not None:  # only when known: else Odoo's own default applies
+                vals[key] = _int(h[key])
+        commitment, note = odoo_datetime(h["commitment_date"]), _html(h["note"])
+        if commitment or update:  # on update, False clears a date the buyer dropped
+            vals["commitment_date"] = commitment
+        if note or update:
+            vals["note"] = note
+        vals["order_line"] = ([(5, 0, 0)] if update else []) + order_line
+        out.append(OrderWrite(str(h["transaction_id"]), str(h["status"]),
+                              _int(h["target_order_id"]) if update else None, vals))
+    return out
+
+
+def summarise(resolved: Resolved) -> pd.DataFrame:
+    """One row per transaction (imported or rejected) for Dagster metadata."""
+    counts = resolved.lines.groupby("transaction_id").size().to_dict()
+    rows = []
+    for h in resolved.headers.to_dict("records"):
+        buyer = h["buyer_name"] if not pd.isna(h["buyer_name"]) else None
+        rows.append({
+            "transaction_id": h["transaction_id"],
+            "order_identifier": h["client_order_ref"],
+            "buyer": f"{buyer} ({h['buyer_gln']})" if buyer else h["buyer_gln"],
+            "lines": counts.get(h["transaction_id"], h["line_count"]),
+            "status": h["status"],
+            "reason": (f"already imported as {h['target_order_name']}" if h["status"] == "already_imported"
+                       else f"updates {h['target_order_name']}" if h["status"] == "update" else None),
+        })
+    for r in resolved.rejects.to_dict("records"):
+        rows.append({
+            "transaction_id": r["transaction_id"],
+            "order_identifier": None if pd.isna(r["order_identifier"]) else r["order_identifier"],
+            "buyer": None if pd.isna(r["buyer_gln"]) else r["buyer_gln"],
+            "lines": None,
+            "status": "rejected",
+            "reason": r["reason"],
+        })
+    rows.sort(key=lambda r: r["transaction_id"])
+    return frame(SUMMARY, rows)
