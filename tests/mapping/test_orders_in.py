@@ -425,7 +425,7 @@ def test_duplicate_order_number_within_one_batch():
                                 "(also in transaction t-a); send changes as a new version")
 
 
-def test_problems_of_both_stages_are_listed_together():
+def test_all_resolve_problems_of_a_document_are_listed_together():
     items = [item(1, "4300348765432"), item(2, unitOfMeasure="PF")]
     tx = order_tx(items=items, shipTo=party("4012345000047"))
     reason = only_reason(run([tx]))
