@@ -1,4 +1,4 @@
-"""The repo's dagster.yaml loads and really stores runs/events/schedules in PostgreSQL."""
+"""The repo's deploy/dagster.yaml loads and really stores runs/events/schedules in PostgreSQL."""
 
 import shutil
 from pathlib import Path
@@ -29,7 +29,7 @@ def odoo_sale_orders(context: dg.AssetExecutionContext, procuros_orders: list[st
 def dagster_home(tmp_path, monkeypatch, postgres):
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
     for key, value in postgres.dagster_env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
@@ -97,3 +97,18 @@ def test_partitioned_run_is_stored_in_postgres(dagster_home, postgres):
             assert cur.fetchone() == (1,)
     finally:
         conn.close()
+
+
+def test_quick_start_without_dagster_home_uses_sqlite(tmp_path, monkeypatch):
+    # `dagster dev` without DAGSTER_HOME builds its temporary instance exactly like this, with
+    # ./dagster.yaml of the working directory (the repo root) as configuration.
+    from dagster._core.instance.ref import InstanceRef
+    from dagster._core.storage.runs import SqliteRunStorage
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    for var in ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB"):
+        monkeypatch.delenv(var, raising=False)
+    assert not (REPO / "dagster.yaml").exists(), "a root dagster.yaml would hijack `dagster dev`"
+    ref = InstanceRef.from_dir(str(tmp_path), config_dir=str(REPO))
+    with dg.DagsterInstance.from_ref(ref) as instance:
+        assert isinstance(instance.run_storage, SqliteRunStorage)

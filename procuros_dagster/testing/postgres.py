@@ -2,7 +2,7 @@
 
     with throwaway_postgres() as pg:
         psycopg2.connect(**pg.connect_kwargs())
-        os.environ.update(pg.dagster_env())      # DAGSTER_PG_* for the repo's dagster.yaml
+        os.environ.update(pg.dagster_env())      # DAGSTER_PG_* for the repo's deploy/dagster.yaml
 
 Needs the PostgreSQL server binaries (initdb, pg_ctl); they are looked up on PATH first, then
 in the usual distribution directories. initdb refuses to run as root, so under root the
@@ -60,7 +60,7 @@ class PostgresParams:
         return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{self.db}"
 
     def dagster_env(self) -> dict[str, str]:
-        """The DAGSTER_PG_* variables the repo's dagster.yaml reads."""
+        """The DAGSTER_PG_* variables the repo's deploy/dagster.yaml reads."""
         return {
             "DAGSTER_PG_HOST": self.host,
             "DAGSTER_PG_PORT": str(self.port),
