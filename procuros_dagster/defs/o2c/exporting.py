@@ -124,13 +124,13 @@ def run_export(
     batch = spec.build(bundle, ctx)
     documents, schema_failures = _schema_failures(batch)
     report = ExportReport(batch=batch)
-    to_report: list[tuple[BuildFailure, str]] = []  # (failure, key to report it once)
+    to_report: list[BuildFailure] = []
 
     for failure in [*batch.failures, *schema_failures]:
         report.rows.append(
             {"record_id": failure.record_id, "document": failure.record_name, "status": "NOT_BUILT", "transaction_id": None, "error": failure.reason, "error_url": None}
         )
-        to_report.append((failure, f"{spec.name}_{failure.record_id}"))
+        to_report.append(failure)
 
     sent: list[tuple[OutboundDocument, str | None, SendStatus]] = []
     for doc in documents:
@@ -146,8 +146,7 @@ def run_export(
             report.rows.append(
                 {"record_id": doc.record_id, "document": doc.record_name, "status": "INVALID", "transaction_id": None, "error": reason, "error_url": outcome.error_url}
             )
-            # Procuros already recorded a 422 in its exception process; log it on the record only.
-            to_report.append((BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason), ""))
+            to_report.append(BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason))
 
     if sent:
         gateway.create_bindings([(doc.binding_name, doc.model, doc.record_id) for doc, _, _ in sent])
@@ -173,34 +172,34 @@ def run_export(
     return report
 
 
-def _report_failures_once(spec: ExportSpec, gateway, client, failures, report: ExportReport) -> None:
-    """Report each (record, reason) to Procuros and the record's chatter once, not on every run."""
+def _report_failures_once(spec: ExportSpec, gateway, client, failures: list[BuildFailure], report: ExportReport) -> None:
+    """Report each (record, reason) to Procuros and on the record's chatter once, not on every run.
+
+    The marker is an ir.model.data entry next to the bindings, so "already reported" survives
+    a lost Dagster instance just like "already sent" does.
+    """
     if not failures:
         return
-    markers = {_error_marker(f"{spec.name}_{f.record_id}", f.reason): f for f, _ in failures}
+    markers = {_error_marker(f"{spec.name}_{f.record_id}", f.reason): f for f in failures}
     already = gateway.find_bindings(list(markers))
     fresh = {m: f for m, f in markers.items() if m not in already}
     if not fresh:
         return
-    keys = {f"{spec.name}_{f.record_id}": key for f, key in failures}
-    urls: dict[int, str] = {}
-    for marker, failure in fresh.items():
-        if keys.get(f"{spec.name}_{failure.record_id}"):
-            urls[failure.record_id] = client.report_error(
-                failure.reason,
-                "DATA",
-                transaction_identifier=failure.record_name,
-                transaction_type=failure.transaction_type,
-                error_context={"odooModel": failure.model, "odooId": str(failure.record_id)},
-            )
+    urls = {
+        f.record_id: client.report_error(
+            f.reason[:1000],
+            "DATA",
+            transaction_identifier=f.record_name,
+            transaction_type=f.transaction_type,
+            error_context={"odooModel": f.model, "odooId": str(f.record_id)},
+        )
+        for f in fresh.values()
+    }
     for row in report.rows:
         if row["record_id"] in urls and not row["error_url"]:
             row["error_url"] = urls[row["record_id"]]
     gateway.post_messages(
         spec.odoo_model,
-        [
-            (f.record_id, f"<p>Not sent to Procuros: {html.escape(f.reason)}</p>")
-            for f in fresh.values()
-        ],
+        [(f.record_id, f"<p>Not sent to Procuros: {html.escape(f.reason)}</p>") for f in fresh.values()],
     )
     gateway.create_bindings([(marker, f.model, f.record_id) for marker, f in fresh.items()])

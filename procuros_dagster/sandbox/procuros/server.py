@@ -66,8 +66,15 @@ class Hold:
     reached: threading.Event = field(default_factory=threading.Event)
     _released: threading.Event = field(default_factory=threading.Event)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    dropped: bool = False
 
     def release(self) -> None:
+        self._released.set()
+
+    def drop(self) -> None:
+        """Release the held request without processing it: its connection is closed unanswered,
+        as when the client dies before the server got to the request."""
+        self.dropped = True
         self._released.set()
 
     @property
@@ -209,12 +216,14 @@ class ProcurosSandbox:
                     return fault
         return None
 
-    def _wait_holds(self, key: str) -> None:
+    def _wait_holds(self, key: str) -> bool:
+        """Block on matching holds; False when one of them was dropped (do not process)."""
         with self.state.lock:
             holds = [h for h in self._holds if not h.released and h.endpoint in (key, key.split(" ", 1)[1])]
         for h in holds:
             h.reached.set()
             h._released.wait(timeout=600)
+        return not any(h.dropped for h in holds)
 
     def _check_token(self, header: str | None) -> bool:
         expected = f"Bearer {self._token}"
@@ -281,7 +290,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Reply(404, {"message": "Not Found."})
             if not sb._check_token(self.headers.get("Authorization")):
                 raise _Reply(401, self._error_body(template, "Unauthenticated."))
-            sb._wait_holds(key)
+            if not sb._wait_holds(key):
+                return self._drop()
             status, payload = self._api(method, template, route[1], query, body)
         except _Reply as reply:
             status, payload = reply.status, reply.body

@@ -1,0 +1,33 @@
+"""`procuros-dagster`: the demo, Odoo setup and the sandboxes from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="procuros-dagster", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run order-to-cash end to end against local sandboxes")
+    demo.add_argument("--ui", action="store_true", help="then open the Dagster UI on the same runs")
+    demo.add_argument("--odoo-port", type=int, default=0)
+    demo.add_argument("--procuros-port", type=int, default=0)
+
+    commands.add_parser("setup-odoo", help="provision the connector's fields and views in Odoo (ODOO_* variables)")
+
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from procuros_dagster.demo import main as demo_main
+
+        return demo_main(ui=args.ui, odoo_port=args.odoo_port, procuros_port=args.procuros_port)
+    if args.command == "setup-odoo":
+        from procuros_dagster.odoo.setup import main as setup_main
+
+        return setup_main([]) or 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

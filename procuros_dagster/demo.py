@@ -1,0 +1,125 @@
+"""The demo: both sandboxes on loopback, a seeded Odoo, and order-to-cash run end to end.
+
+Nothing leaves this machine and no credentials are needed: the demo invents its own token and
+password for the sandboxes and points the connector at them through the usual variables.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from procuros_dagster.odoo import OdooGateway
+from procuros_dagster.odoo.setup import provision
+from procuros_dagster.sandbox import demo_data as dd
+from procuros_dagster.sandbox.odoo import OdooSandbox
+from procuros_dagster.sandbox.procuros import ProcurosSandbox
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str, partition: str) -> dg.ExecuteInProcessResult:
+    result = defs.resolve_job_def(job).execute_in_process(partition_key=partition, instance=instance, raise_on_error=False)
+    _say(f"  {job} [{partition}]: {'succeeded' if result.success else 'FAILED'}")
+    return result
+
+
+def _deliver_and_invoice(gateway: OdooGateway, order_id: int, reason: str) -> None:
+    """What a user does in Odoo after the import: confirm, ship, invoice, and refund a little."""
+    gateway.confirm_sale_orders([order_id])
+    [order] = gateway.read("sale.order", [order_id], ["picking_ids"])
+    picking = order["picking_ids"][-1]
+    gateway.call("stock.picking", "action_assign", [[picking]])
+    moves = gateway.search_read("stock.move", [("picking_id", "=", picking)], ["id", "product_uom_qty"])
+    gateway.set_move_quantities({m["id"]: m["product_uom_qty"] for m in moves})
+    gateway.validate_pickings([picking])
+    invoices = gateway.invoice_sale_orders([order_id])
+    gateway.post_moves(invoices)
+    credit_notes = gateway.reverse_moves(invoices[:1], reason=reason)
+    gateway.post_moves(credit_notes)
+
+
+def main(ui: bool = False, odoo_port: int = 0, procuros_port: int = 0) -> int:
+    from procuros_dagster.defs.build import build_definitions
+    from procuros_dagster.settings import load_settings
+
+    token, password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    procuros = ProcurosSandbox(token=token, own_gln=dd.OWN_GLN, port=procuros_port)
+    odoo = OdooSandbox(db="procuros", login="admin", password=password, port=odoo_port)
+    procuros.start()
+    odoo.start()
+    home = tempfile.mkdtemp(prefix="procuros-demo-")
+    env = {
+        "PROCUROS_API_URL": procuros.url,
+        "PROCUROS_API_TOKEN": token,
+        "PROCUROS_GLN": dd.OWN_GLN,
+        "ODOO_URL": odoo.url,
+        "ODOO_DB": "procuros",
+        "ODOO_USERNAME": "admin",
+        "ODOO_PASSWORD": password,
+        "DAGSTER_HOME": home,
+    }
+    os.environ.update(env)
+    _say(f"Procuros sandbox: {procuros.url}   Odoo sandbox: {odoo.url}   Dagster home: {home}")
+
+    gateway = OdooGateway.connect(odoo.url, "procuros", "admin", password)
+    _say(f"Odoo setup: {provision(gateway)}")
+    data = dd.seed_odoo(gateway)
+    _say("Seeded Odoo: customer Kaufhaus Rheinland AG (GLN %s) with delivery and invoice addresses, 3 products with stock" % dd.BUYER_GLN)
+    ids = [procuros.enqueue("ORDER", content) for content in dd.demo_orders()]
+    _say(f"Queued {len(ids)} ORDERs at Procuros (one of them names a GTIN Odoo does not know)")
+
+    defs = build_definitions(load_settings())
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
+    with dg.DagsterInstance.get() as instance:
+        _say("\n1. Import sales orders")
+        _run(defs, instance, "import_sales_orders", today)
+        for order in gateway.search_read("sale.order", [], ["name", "client_order_ref", "amount_total", "state"], order="id"):
+            _say(f"  quotation {order['name']}  buyer order {order['client_order_ref']}  total {order['amount_total']:.2f}  {order['state']}")
+        for tid in ids:
+            ack = procuros.acknowledgements.get(tid, {})
+            verdict = "imported" if ack.get("success") else f"rejected ({ack.get('errorType')}): {ack.get('errorReason')}"
+            _say(f"  Procuros {tid[:8]}…  {verdict}")
+
+        _say("\n2. In Odoo: confirm the first quotation, deliver, invoice, refund part of it")
+        first = gateway.search_read("sale.order", [("x_procuros_transaction_id", "=", ids[0])], ["id"])[0]["id"]
+        _deliver_and_invoice(gateway, first, reason="Transportschaden: 2 Kartons")
+
+        _say("\n3. Export shipping notices, invoices and credit notes")
+        for job in ("export_shipping_notices", "export_invoices", "export_credit_notes"):
+            _run(defs, instance, job, today)
+        for sent in procuros.sent:
+            header = sent["content"]["header"]
+            number = header.get("shippingNoticeIdentifier") or header.get("invoiceIdentifier") or header.get("creditNoteIdentifier")
+            if sent["type"] == "CREDIT_NOTE":
+                number = header.get("creditNoteIdentifier")
+            _say(f"  sent {sent['type']:<16} {number}  for buyer order {header.get('orderIdentifier')}")
+
+    if not ui:
+        procuros.stop()
+        odoo.stop()
+        _say("\nDone. Run `procuros-dagster demo --ui` to explore the same runs in the Dagster UI.")
+        return 0
+
+    _say("\nStarting the Dagster UI (Ctrl-C to stop); the sandboxes keep running for it.")
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "dagster", "dev", "-m", "procuros_dagster.definitions"],
+            env={**os.environ, **env},
+            check=False,
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        procuros.stop()
+        odoo.stop()
+    return 0

@@ -1,0 +1,168 @@
+"""Validated deliveries, posted invoices and credit notes → Procuros, through real Dagster runs."""
+
+from __future__ import annotations
+
+from procuros_dagster.procuros.openapi import validate_document
+from procuros_dagster.sandbox import demo_data as dd
+
+
+def _import(stack, *contents) -> list[dict]:
+    for content in contents:
+        stack.enqueue_order(content)
+    assert stack.run("import_sales_orders").success
+    return stack.orders(fields=["id", "name", "client_order_ref", "picking_ids"])
+
+
+def _moves(stack, picking_id):
+    return stack.gateway.search_read(
+        "stock.move", [("picking_id", "=", picking_id)], ["id", "product_uom_qty", "sale_line_id"], order="id"
+    )
+
+
+def _deliver(stack, order_id, fraction=1.0, backorder=True):
+    stack.gateway.confirm_sale_orders([order_id])
+    [order] = stack.gateway.read("sale.order", [order_id], ["picking_ids"])
+    picking = order["picking_ids"][-1]
+    stack.gateway.call("stock.picking", "action_assign", [[picking]])
+    stack.gateway.set_move_quantities({m["id"]: m["product_uom_qty"] * fraction for m in _moves(stack, picking)})
+    summary = stack.gateway.validate_pickings([picking], backorder=backorder)
+    return picking, summary
+
+
+def _sent(stack, transaction_type):
+    return [s for s in stack.procuros.sent if s["type"] == transaction_type]
+
+
+def _content(entry):
+    return entry["content"] if "content" in entry else entry["body"]["content"]
+
+
+def test_shipping_notices_full_partial_and_repeated_deliveries(stack):
+    orders = _import(
+        stack,
+        dd.order_content("PO-SN-FULL", [{"gtin": dd.APFELSCHORLE, "quantity": 4, "unit": "CS"}, {"gtin": dd.PFAND, "quantity": 4, "unit": "CS", "deposit": True}]),
+        dd.order_content("PO-SN-PART", [{"gtin": dd.ESPRESSO, "quantity": 10, "unit": "CT"}]),
+        dd.order_content("PO-SN-CUT", [{"gtin": dd.ESPRESSO, "quantity": 6, "unit": "CT"}]),
+    )
+    by_ref = {o["client_order_ref"]: o for o in orders}
+    _deliver(stack, by_ref["PO-SN-FULL"]["id"])
+    _, partial = _deliver(stack, by_ref["PO-SN-PART"]["id"], fraction=0.7, backorder=True)
+    _deliver(stack, by_ref["PO-SN-CUT"]["id"], fraction=0.5, backorder=False)
+
+    result = stack.run("export_shipping_notices")
+    assert result.success
+    notices = {_content(s)["header"]["orderIdentifier"]: _content(s) for s in _sent(stack, "SHIPPING_NOTICE")}
+    assert set(notices) == {"PO-SN-FULL", "PO-SN-PART", "PO-SN-CUT"}
+    for content in notices.values():
+        assert validate_document("SHIPPING_NOTICE", content) == []
+        assert content["transportUnits"], "the schema requires at least one transport unit"
+
+    def items(content):
+        return [i for unit in content["transportUnits"] for i in unit["items"]]
+
+    full = items(notices["PO-SN-FULL"])
+    assert [(i["orderedQuantity"], i["shippedQuantity"], i["isDepositItem"]) for i in full] == [(4, 4, False), (4, 4, True)]
+    assert all("openQuantityAction" not in i for i in full)
+    [part] = items(notices["PO-SN-PART"])
+    assert (part["orderedQuantity"], part["shippedQuantity"], part["openQuantityAction"]) == (10, 7, "DELIVERED_LATER")
+    [cut] = items(notices["PO-SN-CUT"])
+    assert (cut["orderedQuantity"], cut["shippedQuantity"], cut["openQuantityAction"]) == (6, 3, "DISCARDED")
+    assert notices["PO-SN-FULL"]["header"]["supplier"]["identifiers"][0]["identifier"] == dd.OWN_GLN
+
+    # Sent once: a rerun sends nothing; the records are bound and their chatter says so.
+    assert stack.run("export_shipping_notices").success
+    assert len(_sent(stack, "SHIPPING_NOTICE")) == 3
+    bound = stack.gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("name", "=like", "shipping_notice_%")], ["res_id"])
+    assert len(bound) == 3
+    picking = bound[0]["res_id"]
+    messages = stack.gateway.search_read("mail.message", [("model", "=", "stock.picking"), ("res_id", "=", picking)], ["body"])
+    assert any("SHIPPING_NOTICE" in m["body"] for m in messages)
+
+    # The backorder ships later: a second notice for the same order with the remaining quantity.
+    [backorder] = partial.backorder_ids
+    stack.gateway.call("stock.picking", "action_assign", [[backorder]])
+    stack.gateway.set_move_quantities({m["id"]: m["product_uom_qty"] for m in _moves(stack, backorder)})
+    stack.gateway.validate_pickings([backorder])
+    assert stack.run("export_shipping_notices").success
+    second = [_content(s) for s in _sent(stack, "SHIPPING_NOTICE") if _content(s)["header"]["orderIdentifier"] == "PO-SN-PART"]
+    assert len(second) == 2
+    [rest] = items(second[1])
+    assert (rest["orderedQuantity"], rest["shippedQuantity"]) == (3, 3) and "openQuantityAction" not in rest
+
+
+def test_invoices_and_credit_notes_and_a_disabled_customer_gets_nothing(stack):
+    orders = _import(
+        stack,
+        dd.order_content("PO-INV-1", [{"gtin": dd.APFELSCHORLE, "quantity": 2, "unit": "CS", "price": 7.2}, {"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT", "price": 89.4}], bill_to_gln=dd.BILL_TO_GLN),
+        dd.order_content("PO-QUIET", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT", "price": 89.4}], buyer_gln=dd.QUIET_BUYER_GLN, ship_to_gln=None),
+    )
+    for order in orders:
+        _deliver(stack, order["id"])
+    invoice_ids = stack.gateway.invoice_sale_orders([o["id"] for o in orders])
+    stack.gateway.post_moves(invoice_ids)
+
+    assert stack.run("export_shipping_notices").success
+    assert stack.run("export_invoices").success
+    invoices = [_content(s) for s in _sent(stack, "INVOICE")]
+    assert [i["header"]["orderIdentifier"] for i in invoices] == ["PO-INV-1"]  # the quiet customer gets nothing
+    [invoice] = invoices
+    assert validate_document("INVOICE", invoice) == []
+    notices = [_content(s) for s in _sent(stack, "SHIPPING_NOTICE")]
+    assert invoice["header"]["shippingNoticeIdentifier"] == notices[0]["header"]["shippingNoticeIdentifier"]
+    assert invoice["header"]["billTo"]["identifiers"][0]["identifier"] == dd.BILL_TO_GLN
+    lines_net = sum(round(i["quantity"] * i["unitPrice"], 2) for i in invoice["items"])
+    assert abs(invoice["summary"]["netAmount"] - lines_net) < 0.01
+
+    buyer_invoice = next(i for i in invoice_ids if stack.gateway.read("account.move", [i], ["partner_id"])[0]["partner_id"][0] in (stack.data.buyer_id, stack.data.bill_to_id))
+    [credit_note] = stack.gateway.reverse_moves([buyer_invoice], reason="Transportschaden: 2 Kartons")
+    stack.gateway.post_moves([credit_note])
+    assert stack.run("export_credit_notes").success
+    [cn] = [_content(s) for s in _sent(stack, "CREDIT_NOTE")]
+    assert validate_document("CREDIT_NOTE", cn) == []
+    assert cn["header"]["reason"] == "Transportschaden: 2 Kartons"
+    assert cn["header"]["invoiceIdentifier"] == invoice["header"]["invoiceIdentifier"]
+    assert cn["summary"]["dueAmount"] > 0
+
+    # Switching the reason off on the customer leaves it out of the next credit note.
+    stack.gateway.write("res.partner", [stack.data.buyer_id], {"x_procuros_send_credit_note_reason": False})
+    credit_ids = stack.gateway.reverse_moves([buyer_invoice], reason="Preisnachlass")
+    stack.gateway.post_moves(credit_ids)
+    assert stack.run("export_credit_notes").success
+    latest = _content(_sent(stack, "CREDIT_NOTE")[-1])
+    assert "reason" not in latest["header"]
+
+
+def test_refused_document_is_reported_once_stays_eligible_and_fails_the_check(stack):
+    [order] = _import(stack, dd.order_content("PO-REFUSED", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    picking, _ = _deliver(stack, order["id"])
+    stack.procuros.partners = {"4000000000001"}  # our buyer is not a connected partner: 422
+
+    result = stack.run("export_shipping_notices")
+    assert result.success
+    [check] = [
+        e.event_specific_data for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == "shipping_notices_delivered"
+    ]
+    assert check.passed is False
+    assert len(stack.procuros.reported_errors) == 1
+    assert not stack.gateway.search_read("ir.model.data", [("name", "=", f"shipping_notice_{picking}")], ["id"])
+
+    stack.run("export_shipping_notices")
+    assert len(stack.procuros.reported_errors) == 1  # reported once, not on every run
+
+    stack.procuros.partners = None  # the partner is connected now: the next run sends it
+    assert stack.run("export_shipping_notices").success
+    assert [_content(s)["header"]["orderIdentifier"] for s in stack.procuros.sent if s.get("outcome") in (None, "TRANSMITTED") or True][-1] == "PO-REFUSED"
+    assert stack.gateway.search_read("ir.model.data", [("name", "=", f"shipping_notice_{picking}")], ["id"])
+
+
+def test_send_now_job_sends_a_named_delivery(stack):
+    [order] = _import(stack, dd.order_content("PO-NOW", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    picking, _ = _deliver(stack, order["id"])
+    [name] = [p["name"] for p in stack.gateway.read("stock.picking", [picking], ["name"])]
+    job = stack.defs.resolve_job_def("send_to_procuros")
+    result = job.execute_in_process(
+        instance=stack.instance, run_config={"ops": {"send_documents_now": {"config": {"shipping_notices": [name]}}}}
+    )
+    assert result.success
+    assert [_content(s)["header"]["shippingNoticeIdentifier"] for s in _sent(stack, "SHIPPING_NOTICE")] == [name]

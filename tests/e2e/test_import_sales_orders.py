@@ -1,0 +1,153 @@
+"""Procuros ORDERs → Odoo quotations through real Dagster runs against both sandboxes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from procuros_dagster.sandbox import demo_data as dd
+
+
+def _good_orders(n: int) -> list[dict]:
+    orders = []
+    for i in range(n):
+        lines = [
+            {"gtin": dd.APFELSCHORLE, "quantity": 10 + i, "unit": "CS", "price": 7.2},
+            {"gtin": dd.PFAND, "quantity": 10 + i, "unit": "CS", "price": 3.0, "deposit": True},
+            {"gtin": dd.ESPRESSO, "quantity": 2, "unit": "CT"},
+        ]
+        orders.append(
+            dd.order_content(
+                f"PO-E2E-{i:04d}",
+                lines,
+                ship_to_gln=dd.SHIP_TO_GLN if i % 2 == 0 else None,
+                bill_to_gln=dd.BILL_TO_GLN if i % 3 == 0 else None,
+                comments="Rampe 3" if i == 0 else None,
+            )
+        )
+    return orders
+
+
+def _check(result, name):
+    evaluations = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == name
+    ]
+    assert evaluations, f"check {name} was not evaluated"
+    return evaluations[-1]
+
+
+def test_a_day_of_orders_becomes_quotations_and_bad_ones_are_rejected_with_reasons(stack):
+    good = [stack.enqueue_order(c) for c in _good_orders(12)]
+    unknown_gtin = stack.enqueue_order(dd.order_content("PO-BAD-1", [{"gtin": "4300348765432", "quantity": 3}]))
+    unknown_buyer = stack.enqueue_order(
+        dd.order_content("PO-BAD-2", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}], buyer_gln="4099999000017")
+    )
+
+    result = stack.run("import_sales_orders")
+    assert result.success
+
+    orders = stack.orders(fields=["id", "name", "state", "client_order_ref", "x_procuros_transaction_id", "partner_id", "partner_shipping_id", "partner_invoice_id", "order_line", "x_procuros_buyer_gln", "note", "carrier_id", "warehouse_id"])
+    assert len(orders) == 12
+    by_tid = {o["x_procuros_transaction_id"]: o for o in orders}
+    assert set(by_tid) == set(good)
+    first = by_tid[good[0]]
+    assert first["state"] == "draft"
+    assert first["client_order_ref"] == "PO-E2E-0000"
+    assert first["partner_id"][0] == stack.data.buyer_id
+    assert first["partner_shipping_id"][0] == stack.data.ship_to_id  # shipTo GLN → delivery child
+    assert first["partner_invoice_id"][0] == stack.data.bill_to_id  # billTo GLN → invoice child
+    assert "Rampe 3" in (first["note"] or "")
+    second = by_tid[good[1]]
+    assert second["partner_shipping_id"][0] == stack.data.buyer_id  # absent shipTo means the buyer
+    assert second["partner_invoice_id"][0] == stack.data.buyer_id
+    assert first["warehouse_id"]  # the sales default (the company's warehouse) applies
+
+    lines = stack.gateway.search_read(
+        "sale.order.line",
+        [("order_id", "=", first["id"])],
+        ["product_id", "product_uom", "product_uom_qty", "price_unit", "x_procuros_line_number", "x_procuros_is_deposit"],
+        order="sequence, id",
+    )
+    assert [l["product_id"][0] for l in lines] == [stack.data.products[g] for g in (dd.APFELSCHORLE, dd.PFAND, dd.ESPRESSO)]
+    assert [l["product_uom"][0] for l in lines] == [stack.data.uoms["CS"], stack.data.uoms["CS"], stack.data.uoms["CT"]]
+    assert [l["x_procuros_line_number"] for l in lines] == [1, 2, 3]
+    assert [l["x_procuros_is_deposit"] for l in lines] == [False, True, False]
+    assert lines[0]["price_unit"] == 7.2 and lines[0]["product_uom_qty"] == 10
+
+    acks = stack.procuros.acknowledgements
+    assert all(acks[t]["success"] is True for t in good)
+    assert acks[unknown_gtin]["success"] is False and acks[unknown_gtin]["errorType"] == "DATA"
+    assert "GTIN 4300348765432 matches no product" in acks[unknown_gtin]["errorReason"]
+    assert acks[unknown_buyer]["errorType"] == "DATA"
+    assert "4099999000017" in acks[unknown_buyer]["errorReason"]
+    assert stack.procuros.pending() == []
+
+    # The raw payloads were landed before they were acknowledged, the rejected ones included.
+    landed = [
+        json.loads(line)
+        for path in Path(stack.env["PROCUROS_DAGSTER_LANDING_DIR"]).rglob("*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert {t["procurosTransactionId"] for t in landed} == set(good) | {unknown_gtin, unknown_buyer}
+
+    rejected = _check(result, "orders_resolve_cleanly")
+    assert rejected.passed is False
+    assert _check(result, "order_writes_well_formed").passed is True
+    assert _check(result, "orders_acknowledged").passed is True
+
+    # Chatter: each quotation says which Procuros transaction it came from.
+    messages = stack.gateway.search_read("mail.message", [("model", "=", "sale.order"), ("res_id", "=", first["id"])], ["body"])
+    assert any(good[0] in m["body"] for m in messages)
+
+
+def test_rerun_creates_nothing_twice(stack):
+    tids = [stack.enqueue_order(c) for c in _good_orders(3)]
+    assert stack.run("import_sales_orders").success
+    before = stack.orders()
+    # A rerun, and a backfill-style rerun of the same day, find nothing new to write.
+    assert stack.run("import_sales_orders").success
+    assert stack.orders() == before
+    assert len(before) == 3
+    bindings = stack.gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "sale.order")], ["name", "res_id"])
+    assert {b["name"] for b in bindings} == {"order_" + t.replace("-", "_") for t in tids}
+
+
+def test_newer_version_updates_a_quotation_and_is_rejected_once_confirmed(stack):
+    first = stack.enqueue_order(dd.order_content("PO-V-1", [{"gtin": dd.ESPRESSO, "quantity": 5, "unit": "CT"}]))
+    assert stack.run("import_sales_orders").success
+    [order] = stack.orders()
+
+    second = stack.enqueue_order(
+        dd.order_content("PO-V-1", [{"gtin": dd.ESPRESSO, "quantity": 7, "unit": "CT"}, {"gtin": dd.APFELSCHORLE, "quantity": 1}]),
+        replaces=first,
+    )
+    assert stack.run("import_sales_orders").success
+    [updated] = stack.orders()
+    assert updated["id"] == order["id"] and updated["x_procuros_transaction_id"] == second
+    qty = stack.gateway.search_read("sale.order.line", [("order_id", "=", order["id"])], ["product_uom_qty"], order="sequence, id")
+    assert [l["product_uom_qty"] for l in qty] == [7.0, 1.0]
+    assert stack.procuros.acknowledgements[second]["success"] is True
+
+    stack.gateway.confirm_sale_orders([order["id"]])
+    third = stack.enqueue_order(
+        dd.order_content("PO-V-1", [{"gtin": dd.ESPRESSO, "quantity": 9, "unit": "CT"}]), replaces=second
+    )
+    assert stack.run("import_sales_orders").success
+    ack = stack.procuros.acknowledgements[third]
+    assert ack["success"] is False and ack["errorType"] == "DATA"
+    assert "already confirmed" in ack["errorReason"]
+
+
+def test_test_flow_orders_can_be_rejected_by_setting(stack, tmp_path, monkeypatch):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("test_flow: reject\n")
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    live = stack.enqueue_order(dd.order_content("PO-LIVE", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    test = stack.enqueue_order(dd.order_content("PO-TEST", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]), flow="TEST")
+    assert stack.run("import_sales_orders").success
+    assert [o["client_order_ref"] for o in stack.orders()] == ["PO-LIVE"]
+    assert stack.procuros.acknowledgements[live]["success"] is True
+    assert stack.procuros.acknowledgements[test]["success"] is False
+    assert "Test transactions" in stack.procuros.acknowledgements[test]["errorReason"]
