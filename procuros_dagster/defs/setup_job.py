@@ -1,6 +1,5 @@
 """`setup_odoo`: provision the connector's fields and views in Odoo (idempotent)."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -7,7 +7,6 @@ Run keys make every tick idempotent: the same pending set or the same Odoo chang
 two runs.
 """
 
-from __future__ import annotations
 
 import hashlib
 import json
@@ -60,7 +59,7 @@ def _local_day(odoo_value: str, tz: str) -> str:
     return utc.astimezone(ZoneInfo(tz)).date().isoformat()
 
 
-def build_schedules(jobs: dict[str, dg.UnresolvedAssetJobDefinition], settings: Settings) -> list:
+def build_schedules(jobs: dict, settings: Settings) -> list:
     tz = settings.schedules.timezone
     crons = {
         "import_sales_orders": (settings.schedules.import_sales_orders, 0),
@@ -92,7 +91,7 @@ def build_schedules(jobs: dict[str, dg.UnresolvedAssetJobDefinition], settings: 
     return schedules
 
 
-def build_sensors(jobs: dict[str, dg.UnresolvedAssetJobDefinition], settings: Settings) -> list:
+def build_sensors(jobs: dict, settings: Settings) -> list:
     tz = settings.schedules.timezone
     status = dg.DefaultSensorStatus.RUNNING if settings.sensors.enabled else dg.DefaultSensorStatus.STOPPED
 

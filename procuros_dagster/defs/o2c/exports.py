@@ -1,6 +1,5 @@
 """Shipping notices, invoices and credit notes out: one asset per movement, partitioned by document date."""
 
-from __future__ import annotations
 
 from datetime import date
 

@@ -7,7 +7,6 @@ Procuros transaction id in the same create call, so a crash anywhere re-runs saf
 written is found again, bound and acknowledged, never written twice.
 """
 
-from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
