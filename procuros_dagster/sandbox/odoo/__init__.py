@@ -1,0 +1,12 @@
+"""Odoo 17 sandbox: an in-memory stand-in speaking Odoo's JSON-RPC, for the demo, tests and benchmarks.
+
+    from procuros_dagster.sandbox.odoo import OdooSandbox
+    with OdooSandbox(db="procuros", login="admin", password="admin") as osb:
+        odoo = odoorpc.ODOO("127.0.0.1", port=int(osb.url.rsplit(":", 1)[1]))
+
+Fields come from Odoo 17's real fields_get exports, the starting data from a fresh database's
+records (same ids and external ids), and the behaviour from recorded transcripts (``data/``).
+"""
+from .server import OdooSandbox
+
+__all__ = ["OdooSandbox"]

@@ -1,0 +1,95 @@
+"""Starting state of every sandbox database: the vendored baseline of a fresh Odoo 17 (same ids,
+same external ids) plus the few records the baseline export does not include."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import registry
+
+if TYPE_CHECKING:
+    from .orm import Database
+
+# First ids the real database handed out after the baseline (ids are part of the recorded
+# transcripts, so matching them lets tests replay those exchanges verbatim).
+NEXT_IDS = {
+    "res.partner": 9, "product.product": 3, "product.template": 3, "sale.order": 2, "sale.order.line": 2,
+    "procurement.group": 3, "stock.picking": 3, "stock.move": 3, "stock.move.line": 5, "stock.quant": 4,
+    "account.move": 4, "account.move.line": 10, "sale.advance.payment.inv": 2, "account.move.reversal": 2,
+    "purchase.order": 2, "purchase.order.line": 2, "ir.model.data": 25509, "mail.message": 100,
+    "ir.model.fields": 20000, "ir.model": 900, "ir.ui.view": 3000,
+}
+
+EXTRA_RECORDS = {
+    "product.pricelist": [{"id": 1, "name": "Default EUR pricelist", "currency_id": 126, "active": True,
+                           "__xml_id": "product.list0"}],
+    "product.template": [{"id": 1, "name": "Standard delivery", "default_code": "Delivery_007",
+                          "detailed_type": "service", "type": "service", "list_price": 0.0, "uom_id": 1,
+                          "uom_po_id": 1, "categ_id": 1, "sale_ok": False, "purchase_ok": False,
+                          "invoice_policy": "order", "active": True, "taxes_id": [14], "supplier_taxes_id": [23]}],
+    "account.account": [
+        {"id": 1151, "code": "8400", "name": "Revenue, 19 % VAT", "account_type": "income"},
+        {"id": 1141, "code": "8300", "name": "Revenue, 7 % VAT", "account_type": "income"},
+        {"id": 828, "code": "3400", "name": "Cost of merchandise, 19 % input tax", "account_type": "expense"},
+        {"id": 785, "code": "3010", "name": "Cost of raw materials, consumables and supplies, 7 % input tax",
+         "account_type": "expense"},
+        {"id": 491, "code": "1776", "name": "VAT, 19 %", "account_type": "liability_current"},
+        {"id": 488, "code": "1771", "name": "VAT 7%", "account_type": "liability_current"},
+        {"id": 470, "code": "1576", "name": "Input tax 19 %", "account_type": "asset_current"},
+        {"id": 467, "code": "1571", "name": "Input tax 7 %", "account_type": "asset_current"},
+        {"id": 283, "code": "1410", "name": "Trade receivables, no separate receivables/payables accounting",
+         "account_type": "asset_receivable"},
+        {"id": 1005, "code": "1610", "name": "Trade payables, no separate receivables/payables accounting",
+         "account_type": "liability_payable"},
+    ],
+    "mail.message.subtype": [{"id": 1, "name": "Discussions", "__xml_id": "mail.mt_comment"},
+                             {"id": 2, "name": "Note", "internal": True, "__xml_id": "mail.mt_note"}],
+    "ir.model.data": [],
+}
+
+
+def _raw(model: str, rec: dict, fields: dict) -> dict:
+    out = {}
+    for k, v in rec.items():
+        if k == "__xml_id":
+            continue
+        if isinstance(v, list) and len(v) == 2 and isinstance(v[0], int) and isinstance(v[1], str):
+            fdef = fields.get(k)
+            if fdef is None or fdef["type"] == "many2one":
+                v = v[0]
+        out[k] = v
+    return out
+
+
+def load_baseline(db: "Database") -> None:
+    sources = dict(registry.baseline())
+    for model, recs in EXTRA_RECORDS.items():
+        sources[model] = list(sources.get(model, [])) + recs
+    xml_ids = []
+    tax_groups: dict[int, str] = {}
+    for model, recs in sources.items():
+        if model not in db.tables:
+            continue
+        fields = db.model_fields[model]
+        for rec in recs:
+            raw = _raw(model, rec, fields)
+            db.tables[model][raw["id"]] = raw
+            if rec.get("__xml_id"):
+                xml_ids.append((rec["__xml_id"], model, raw["id"]))
+            if model == "account.tax" and isinstance(rec.get("tax_group_id"), list):
+                tax_groups[rec["tax_group_id"][0]] = rec["tax_group_id"][1]
+    for gid, name in tax_groups.items():
+        db.tables["account.tax.group"][gid] = {"id": gid, "name": name, "sequence": gid}
+    # the product template of the baseline delivery product
+    for pid, prod in db.tables["product.product"].items():
+        prod.setdefault("product_tmpl_id", pid)
+    imd = db.tables["ir.model.data"]
+    for i, (xml_id, model, res_id) in enumerate(sorted(xml_ids), start=5000):
+        module, _, name = xml_id.partition(".")
+        imd[i] = {"id": i, "module": module, "name": name, "model": model, "res_id": res_id, "noupdate": True}
+    for i, model in enumerate(sorted(db.model_fields), start=1):
+        db.tables["ir.model"][i] = {"id": i, "model": model, "name": registry.description(model), "state": "base"}
+    company = db.tables["res.company"][1]
+    company.setdefault("stock_move_sms_validation", True)
+    company.setdefault("has_received_warning_stock_sms", False)
+    for model, table in db.tables.items():
+        db.next_id[model] = max(NEXT_IDS.get(model, 1), max(table, default=0) + 1)

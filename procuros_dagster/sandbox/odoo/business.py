@@ -1,0 +1,1656 @@
+"""Computed fields, display names and business methods, as recorded from a real Odoo 17.
+
+Each section mirrors one Odoo app (partners/products, sales, stock, invoicing, purchase, technical).
+Methods receive ``(db, model, *args, **kwargs)`` like ``execute_kw``; record methods take ids first.
+"""
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import textwrap
+from decimal import ROUND_HALF_UP, Decimal
+
+from . import registry
+from .errors import UserError, ValidationError, RpcValueError
+from .orm import (AFTER_CREATE, AFTER_WRITE, BEFORE_UNLINK, COMPUTE, DEFAULTS, DELEGATE, DISPLAY, METHODS,
+                  Database, now, today)
+
+CUSTOMER_LOC, VENDOR_LOC, STOCK_LOC = 5, 4, 8
+OUT_TYPE, IN_TYPE = 2, 1
+SALE_JOURNAL, PURCHASE_JOURNAL = 1, 2
+
+
+def r2(x: float) -> float:
+    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def method(model: str, name: str | None = None):
+    def deco(fn):
+        METHODS[model][name or fn.__name__] = fn
+        return fn
+    return deco
+
+
+def compute(model: str, *fields: str):
+    def deco(fn):
+        for f in fields:
+            COMPUTE[model][f] = (lambda fn, f: (lambda db, rec: fn(db, rec, f)))(fn, f)
+        return fn
+    return deco
+
+
+def rec(db: Database, model: str, rid):
+    return db.tables[model].get(rid) if rid else None
+
+
+def children(db: Database, model: str, fname: str, rid: int) -> list[dict]:
+    table = db.tables[model]
+    return [table[i] for i in sorted(db.index(model, fname).get(rid, ())) if i in table]
+
+
+def val(db, model, r, f):
+    return db.raw_value(model, r, f)
+
+
+def default_get(db: Database, model: str, fields_list) -> dict:
+    raw: dict = {}
+    x2m: dict = {}
+    if model in DEFAULTS:
+        try:
+            DEFAULTS[model](db, raw, x2m)
+        except (UserError, ValidationError):
+            pass
+    fields = db.fields(model)
+    out = {}
+    for f in fields_list or []:
+        if f in raw:
+            out[f] = raw[f]
+        elif f == "active" and "active" in fields:
+            out[f] = True
+        elif f == "company_id" and "company_id" in fields:
+            out[f] = 1
+    return out
+
+
+# ====================================================================== technical
+@method("res.users")
+def context_get(db, model):
+    return {"lang": "en_US", "tz": False, "uid": db.uid}
+
+
+@method("ir.model.data")
+def check_object_reference(db, model, module, xml_id, raise_on_access_error=False):
+    for r in db.tables["ir.model.data"].values():
+        if r["module"] == module and r["name"] == xml_id:
+            return [r["model"], r["res_id"]]
+    raise RpcValueError(f"External ID not found in the system: {module}.{xml_id}")
+
+
+COMPUTE["ir.model.data"]["complete_name"] = lambda db, r: f"{r.get('module')}.{r.get('name')}"
+DISPLAY["ir.model.data"] = lambda db, r: f"{r.get('module')}.{r.get('name')}"
+
+
+def _imd_unique(db, rid, raw, x2m):
+    me = db.tables["ir.model.data"][rid]
+    for other in db.tables["ir.model.data"].values():
+        if other["id"] != rid and other.get("module") == me.get("module") and other.get("name") == me.get("name"):
+            raise ValidationError(
+                'The operation cannot be completed: duplicate key value violates unique constraint '
+                '"ir_model_data_module_name_uniq_index"\n'
+                f'DETAIL:  Key (module, name)=({me.get("module")}, {me.get("name")}) already exists.\n')
+
+
+AFTER_CREATE["ir.model.data"] = _imd_unique
+DEFAULTS["ir.model.data"] = lambda db, raw, x2m: raw.setdefault("noupdate", False)
+
+
+@method("*")
+def message_post(db, model, ids, body="", message_type="notification", subtype_xmlid=None, **kw):
+    ids = db.as_ids(ids)
+    if not ids or ids[0] not in db.tables[model]:
+        raise db.missing(model, ids)
+    subtype = 1 if subtype_xmlid in (None, "mail.mt_comment") and message_type == "comment" else 2
+    return db.create("mail.message", {"model": model, "res_id": ids[0], "body": body or "",
+                                      "message_type": message_type, "subtype_id": subtype,
+                                      "subject": kw.get("subject") or False}, top=False)
+
+
+def _mail_defaults(db, raw, x2m):
+    raw.setdefault("message_type", "comment")
+    raw.setdefault("author_id", 3)
+    raw.setdefault("date", now())
+
+
+DEFAULTS["mail.message"] = _mail_defaults
+
+
+def _ir_model_records(db: Database):
+    table = db.tables["ir.model"]
+    for i, model in enumerate(sorted(db.model_fields), start=1):
+        table[i] = {"id": i, "model": model, "name": registry.description(model), "state": "base"}
+
+
+def _imf_defaults(db, raw, x2m):
+    if not raw.get("model_id") and raw.get("model"):
+        raw["model_id"] = next((r["id"] for r in db.tables["ir.model"].values() if r["model"] == raw["model"]), False)
+    m = rec(db, "ir.model", raw.get("model_id"))
+    if m:
+        raw["model"] = m["model"]
+    raw.setdefault("state", "manual")
+    raw.setdefault("field_description", raw.get("name") or False)
+
+
+def _imf_created(db, rid, raw, x2m):
+    r = db.tables["ir.model.fields"][rid]
+    if r.get("state") != "manual":
+        return
+    if not str(r.get("name", "")).startswith("x_"):
+        raise ValidationError("Custom fields must have a name that starts with 'x_'!")
+    model = r["model"]
+    if r["name"] in db.model_fields[model]:
+        raise ValidationError(f"Field names must be unique per model.\nField {r['name']} already exists on {model}")
+    _install_field(db, r)
+
+
+def _install_field(db, r):
+    selection = None
+    if r.get("ttype") == "selection":
+        selection = [[s["value"], s["name"]] for s in sorted(
+            children(db, "ir.model.fields.selection", "field_id", r["id"]), key=lambda s: (s.get("sequence") or 0, s["id"]))]
+        if not selection and r.get("selection"):
+            try:
+                selection = [list(x) for x in ast.literal_eval(r["selection"])]
+            except (ValueError, SyntaxError):
+                raise ValidationError(f"The Selection Options expression is not a valid Pythonic expression.") from None
+    fdef = {"type": r["ttype"], "string": r.get("field_description") or r["name"],
+            "required": bool(r.get("required")), "readonly": bool(r.get("readonly")),
+            "manual": True}
+    if r.get("relation"):
+        fdef["relation"] = r["relation"]
+    if selection is not None:
+        fdef["selection"] = selection
+    db.model_fields[r["model"]][r["name"]] = fdef
+    db.tables.setdefault(r["model"], {})
+
+
+def _imf_written(db, ids, raw, x2m):
+    for rid in ids:
+        r = db.tables["ir.model.fields"][rid]
+        if r.get("state") == "manual" and r.get("name") in db.model_fields.get(r.get("model"), {}):
+            _install_field(db, r)
+
+
+def _imf_unlink(db, ids):
+    for rid in ids:
+        r = db.tables["ir.model.fields"][rid]
+        if r.get("state") == "manual":
+            db.model_fields.get(r.get("model"), {}).pop(r.get("name"), None)
+
+
+def _imfs_changed(db, rid, raw=None, x2m=None):
+    s = db.tables["ir.model.fields.selection"].get(rid)
+    field = s and rec(db, "ir.model.fields", s.get("field_id"))
+    if field and field.get("state") == "manual" and field.get("name") in db.model_fields.get(field["model"], {}):
+        _install_field(db, field)
+
+
+DEFAULTS["ir.model.fields"] = _imf_defaults
+AFTER_CREATE["ir.model.fields"] = _imf_created
+AFTER_WRITE["ir.model.fields"] = _imf_written
+BEFORE_UNLINK["ir.model.fields"] = _imf_unlink
+AFTER_CREATE["ir.model.fields.selection"] = _imfs_changed
+AFTER_WRITE["ir.model.fields.selection"] = lambda db, ids, raw, x2m: [_imfs_changed(db, i) for i in ids]
+
+
+def _view_defaults(db, raw, x2m):
+    raw.setdefault("mode", "extension" if raw.get("inherit_id") else "primary")
+    raw.setdefault("priority", 16)
+    raw.setdefault("active", True)
+    arch = raw.get("arch") or raw.get("arch_db")
+    if arch:
+        raw["arch"] = raw["arch_db"] = arch
+        if not raw.get("type"):
+            tag = arch.lstrip().lstrip("<").split()[0].split(">")[0]
+            raw["type"] = {"list": "tree"}.get(tag, tag) if tag in ("form", "tree", "list", "search", "kanban") else "qweb"
+
+
+DEFAULTS["ir.ui.view"] = _view_defaults
+
+# ====================================================================== partners / products / misc names
+DISPLAY["stock.location"] = lambda db, r: r.get("complete_name") or r.get("name")
+DISPLAY["account.account"] = lambda db, r: f"{r.get('code')} {r.get('name')}"
+DISPLAY["product.pricelist"] = lambda db, r: f"{r.get('name')} ({db.display_name('res.currency', r.get('currency_id'))})"
+DISPLAY["stock.picking.type"] = lambda db, r: (
+    f"{db.display_name('stock.warehouse', r['warehouse_id'])}: {r.get('name')}" if r.get("warehouse_id") else r.get("name"))
+DISPLAY["product.category"] = lambda db, r: r.get("complete_name") or r.get("name")
+
+
+def _partner_complete(db, r):
+    parent = rec(db, "res.partner", r.get("parent_id"))
+    name = r.get("name") or ""
+    if parent and not r.get("is_company"):
+        pname = _partner_complete(db, parent)
+        return f"{pname}, {name}" if name else pname
+    return name
+
+
+def _commercial(db, r):
+    seen = 0
+    while r.get("parent_id") and not r.get("is_company") and seen < 20:
+        parent = rec(db, "res.partner", r["parent_id"])
+        if not parent:
+            break
+        r, seen = parent, seen + 1
+    return r["id"]
+
+
+DISPLAY["res.partner"] = _partner_complete
+COMPUTE["res.partner"]["complete_name"] = _partner_complete
+COMPUTE["res.partner"]["commercial_partner_id"] = _commercial
+COMPUTE["res.partner"]["commercial_company_name"] = lambda db, r: db.tables["res.partner"][_commercial(db, r)].get("name")
+
+
+def _partner_defaults(db, raw, x2m):
+    raw.setdefault("type", "contact")
+    raw.setdefault("is_company", False)
+    raw.setdefault("lang", db.ctx.get("lang") or "en_US")
+    raw.setdefault("customer_rank", 0)
+    raw.setdefault("supplier_rank", 0)
+    raw.setdefault("color", 0)
+
+
+DEFAULTS["res.partner"] = _partner_defaults
+
+PRODUCT_OWN = frozenset({
+    "id", "product_tmpl_id", "default_code", "barcode", "active", "volume", "weight", "create_date",
+    "write_date", "create_uid", "write_uid", "display_name", "lst_price", "standard_price", "code",
+    "partner_ref", "qty_available", "virtual_available", "free_qty", "incoming_qty", "outgoing_qty",
+    "combination_indices", "product_template_attribute_value_ids", "message_ids"})
+DELEGATE["product.product"] = ("product.template", "product_tmpl_id", PRODUCT_OWN)
+
+
+def _product_display(db, r, code=None):
+    code = r.get("default_code") if code is None else code
+    name = db.raw_value("product.product", r, "name") if "product_tmpl_id" in r else r.get("name")
+    return f"[{code}] {name}" if code else (name or "")
+
+
+DISPLAY["product.product"] = _product_display
+COMPUTE["product.product"]["code"] = lambda db, r: r.get("default_code") or False
+COMPUTE["product.product"]["partner_ref"] = _product_display
+COMPUTE["product.product"]["lst_price"] = lambda db, r: db.raw_value("product.product", r, "list_price")
+
+
+def _tmpl_code(db, r):
+    variants = children(db, "product.product", "product_tmpl_id", r["id"])
+    return (variants[0].get("default_code") if variants else r.get("default_code")) or False
+
+
+COMPUTE["product.template"]["default_code"] = _tmpl_code
+COMPUTE["product.template"]["barcode"] = lambda db, r: next(
+    (v.get("barcode") for v in children(db, "product.product", "product_tmpl_id", r["id"])), False) or False
+DISPLAY["product.template"] = lambda db, r: (f"[{_tmpl_code(db, r)}] {r.get('name')}" if _tmpl_code(db, r)
+                                             else r.get("name") or "")
+COMPUTE["product.template"]["type"] = lambda db, r: r.get("detailed_type") or r.get("type") or "consu"
+COMPUTE["product.product"]["type"] = lambda db, r: db.raw_value(
+    "product.template", db.tables["product.template"][r["product_tmpl_id"]], "type")
+
+
+def _tmpl_defaults(db, raw, x2m):
+    raw.setdefault("detailed_type", raw.get("type") or "consu")
+    raw.setdefault("uom_id", 1)
+    raw.setdefault("uom_po_id", raw["uom_id"])
+    raw.setdefault("categ_id", 1)
+    raw.setdefault("invoice_policy", "order")
+    raw.setdefault("purchase_method", "receive")
+    raw.setdefault("tracking", "none")
+    raw.setdefault("sale_ok", True)
+    raw.setdefault("purchase_ok", True)
+    raw.setdefault("list_price", 1.0)
+    raw.setdefault("sale_line_warn", "no-message")
+    raw.setdefault("purchase_line_warn", "no-message")
+    raw.setdefault("priority", "0")
+    company = db.tables["res.company"][1]
+    if "taxes_id" not in x2m:
+        raw["taxes_id"] = [company["account_sale_tax_id"]] if company.get("account_sale_tax_id") else []
+    if "supplier_taxes_id" not in x2m:
+        raw["supplier_taxes_id"] = [company["account_purchase_tax_id"]] if company.get("account_purchase_tax_id") else []
+
+
+DEFAULTS["product.template"] = _tmpl_defaults
+
+
+def _product_defaults(db, raw, x2m):
+    if raw.get("product_tmpl_id"):
+        return
+    tfields = db.model_fields["product.template"]
+    tvals = {k: raw.pop(k) for k in list(raw) if k not in PRODUCT_OWN and k in tfields}
+    for k in list(x2m):
+        if k not in PRODUCT_OWN and k in tfields:
+            tvals[k] = x2m.pop(k)
+    tvals["default_code"] = raw.get("default_code") or False
+    raw["product_tmpl_id"] = db.create("product.template", tvals, top=False)
+
+
+def _check_barcodes(db, ids):
+    products = db.tables["product.product"]
+    for rid in ids:
+        code = products[rid].get("barcode")
+        if not code:
+            continue
+        same = [p for p in products.values() if p.get("barcode") == code and p.get("active", True)]
+        if len(same) > 1:
+            names = ", ".join(_product_display(db, p) for p in sorted(same, key=lambda p: p["id"]))
+            raise ValidationError(
+                f'Barcode(s) already assigned:\n\n- Barcode "{code}" already assigned to product(s): {names}'
+                "\n\nNote: products that you don't have access to will not be shown above.")
+
+
+DEFAULTS["product.product"] = _product_defaults
+AFTER_CREATE["product.product"] = lambda db, rid, raw, x2m: _check_barcodes(db, [rid])
+AFTER_WRITE["product.product"] = lambda db, ids, raw, x2m: _check_barcodes(db, ids) if "barcode" in raw else None
+
+
+def _internal_locs(db) -> set:
+    return {i for i, r in db.tables["stock.location"].items() if r.get("usage") == "internal"}
+
+
+def _qty(db, r, f):
+    pid = r["id"]
+    internal = _internal_locs(db)
+    quants = [q for q in children(db, "stock.quant", "product_id", pid) if q.get("location_id") in internal]
+    onhand = sum(q.get("quantity") or 0.0 for q in quants)
+    if f == "qty_available":
+        return onhand
+    if f == "free_qty":
+        return onhand - sum(q.get("reserved_quantity") or 0.0 for q in quants)
+    incoming = outgoing = 0.0
+    for m in children(db, "stock.move", "product_id", pid):
+        if m.get("state") in ("done", "cancel", "draft"):
+            continue
+        src, dst = m.get("location_id") in internal, m.get("location_dest_id") in internal
+        if src and not dst:
+            outgoing += m.get("product_uom_qty") or 0.0
+        elif dst and not src:
+            incoming += m.get("product_uom_qty") or 0.0
+    return {"incoming_qty": incoming, "outgoing_qty": outgoing}.get(f, onhand + incoming - outgoing)
+
+
+compute("product.product", "qty_available", "virtual_available", "free_qty", "incoming_qty", "outgoing_qty")(_qty)
+
+
+# ====================================================================== taxes
+def tax_amounts(db, tax_ids, base: float) -> list[tuple[int, float]]:
+    out = []
+    for tid in tax_ids or []:
+        t = rec(db, "account.tax", tid)
+        if not t:
+            continue
+        if t.get("amount_type") == "fixed":
+            out.append((tid, r2(t.get("amount") or 0.0)))
+        else:
+            out.append((tid, r2(base * (t.get("amount") or 0.0) / 100.0)))
+    return out
+
+
+def _line_amounts(db, model, r, f, qty_field, tax_field):
+    qty = r.get(qty_field) or 0.0
+    subtotal = r2(qty * (r.get("price_unit") or 0.0) * (1 - (r.get("discount") or 0.0) / 100.0))
+    if f == "price_subtotal":
+        return subtotal
+    tax = sum(a for _, a in tax_amounts(db, r.get(tax_field), subtotal))
+    if f == "price_tax":
+        return r2(tax)
+    return r2(subtotal + tax)
+
+
+def _order_amounts(db, model, line_model, r, f):
+    lines = children(db, line_model, "order_id", r["id"])
+    untaxed = r2(sum(val(db, line_model, l, "price_subtotal") for l in lines))
+    tax = r2(sum(val(db, line_model, l, "price_tax") for l in lines))
+    return {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": r2(untaxed + tax)}[f]
+
+
+# ====================================================================== sales
+def _next(db, key: str) -> int:
+    db.counters[key] += 1
+    return db.counters[key]
+
+
+def _so_defaults(db, raw, x2m):
+    stamp = now()
+    raw.setdefault("state", "draft")
+    raw.setdefault("date_order", stamp)
+    raw.setdefault("expected_date", stamp)
+    partner = rec(db, "res.partner", raw.get("partner_id"))
+    if partner:
+        raw.setdefault("partner_invoice_id", partner["id"])
+        raw.setdefault("partner_shipping_id", partner["id"])
+        raw.setdefault("payment_term_id", partner.get("property_payment_term_id") or False)
+    raw.setdefault("pricelist_id", 1)
+    raw.setdefault("user_id", db.uid)
+    raw.setdefault("warehouse_id", 1)
+    raw.setdefault("locked", False)
+    raw.setdefault("picking_policy", "direct")
+    raw.setdefault("validity_date", (dt.date.fromisoformat(raw["date_order"][:10]) + dt.timedelta(days=30)).isoformat())
+    if raw.get("partner_id") and raw.get("name") in (None, False, "/"):
+        raw["name"] = f"S{_next(db, 'sale.order'):05d}"
+    raw.setdefault("name", "/")
+
+
+def _sol_defaults(db, raw, x2m):
+    product = rec(db, "product.product", raw.get("product_id"))
+    raw.setdefault("sequence", 10)
+    raw.setdefault("display_type", False)
+    raw.setdefault("discount", 0.0)
+    raw.setdefault("customer_lead", 0.0)
+    if product:
+        raw.setdefault("name", _product_display(db, product))
+        raw.setdefault("product_uom", val(db, "product.product", product, "uom_id"))
+        raw.setdefault("price_unit", val(db, "product.product", product, "list_price"))
+        if "tax_id" not in x2m:
+            raw["tax_id"] = list(val(db, "product.product", product, "taxes_id") or [])
+    raw.setdefault("product_uom_qty", 1.0)
+
+
+DEFAULTS["sale.order"] = _so_defaults
+DEFAULTS["sale.order.line"] = _sol_defaults
+DISPLAY["sale.order.line"] = lambda db, r: _sol_display(db, r)
+
+
+def _sol_display(db, r):
+    so = rec(db, "sale.order", r.get("order_id"))
+    if not so:
+        return r.get("name") or ""
+    name = f"{so.get('name')} - {r.get('name')}"
+    partner = rec(db, "res.partner", so.get("partner_id"))
+    return f"{name} ({partner['ref']})" if partner and partner.get("ref") else name
+
+
+compute("sale.order.line", "price_subtotal", "price_tax", "price_total")(
+    lambda db, r, f: _line_amounts(db, "sale.order.line", r, f, "product_uom_qty", "tax_id"))
+compute("sale.order", "amount_untaxed", "amount_tax", "amount_total")(
+    lambda db, r, f: _order_amounts(db, "sale.order", "sale.order.line", r, f))
+COMPUTE["sale.order.line"]["state"] = lambda db, r: (rec(db, "sale.order", r.get("order_id")) or {}).get("state", "draft")
+COMPUTE["sale.order.line"]["order_partner_id"] = lambda db, r: (rec(db, "sale.order", r.get("order_id")) or {}).get("partner_id", False)
+COMPUTE["sale.order.line"]["product_qty"] = lambda db, r: r.get("product_uom_qty") or 0.0
+
+
+def _policy(db, product_id) -> str:
+    p = rec(db, "product.product", product_id)
+    return val(db, "product.product", p, "invoice_policy") if p else "order"
+
+
+@compute("sale.order.line", "qty_delivered", "qty_invoiced", "qty_to_invoice", "invoice_lines", "invoice_status",
+         "qty_invoiced_posted", "untaxed_amount_invoiced", "untaxed_amount_to_invoice")
+def _sol_qty(db, r, f):
+    if f == "qty_delivered":
+        total = 0.0
+        for m in children(db, "stock.move", "sale_line_id", r["id"]):
+            if m.get("state") == "done":
+                sign = -1 if m.get("location_dest_id") not in (CUSTOMER_LOC,) and m.get("location_id") == CUSTOMER_LOC else 1
+                total += sign * (m.get("quantity") or 0.0)
+        return total
+    links = [l for l in db.tables["account.move.line"].values() if r["id"] in (l.get("sale_line_ids") or [])] \
+        if db.tables["account.move.line"] else []
+    if f == "invoice_lines":
+        return sorted(l["id"] for l in links)
+    invoiced = posted = amt = 0.0
+    for l in links:
+        mv = rec(db, "account.move", l.get("move_id"))
+        if not mv or mv.get("state") == "cancel":
+            continue
+        sign = -1 if mv.get("move_type") == "out_refund" else 1
+        invoiced += sign * (l.get("quantity") or 0.0)
+        if mv.get("state") == "posted":
+            posted += sign * (l.get("quantity") or 0.0)
+            amt += sign * val(db, "account.move.line", l, "price_subtotal")
+    if f == "qty_invoiced":
+        return invoiced
+    if f == "qty_invoiced_posted":
+        return posted
+    if f == "untaxed_amount_invoiced":
+        return amt
+    so = rec(db, "sale.order", r.get("order_id")) or {}
+    if so.get("state") != "sale" or r.get("display_type"):
+        to_inv = 0.0
+    elif _policy(db, r.get("product_id")) == "delivery":
+        to_inv = val(db, "sale.order.line", r, "qty_delivered") - invoiced
+    else:
+        to_inv = (r.get("product_uom_qty") or 0.0) - invoiced
+    if f == "qty_to_invoice":
+        return to_inv
+    if f == "untaxed_amount_to_invoice":
+        return r2(to_inv * (r.get("price_unit") or 0.0))
+    if so.get("state") != "sale":
+        return "no"
+    if abs(to_inv) > 1e-9:
+        return "to invoice"
+    if invoiced >= (r.get("product_uom_qty") or 0.0) - 1e-9 and (r.get("product_uom_qty") or 0.0) > 0:
+        return "invoiced"
+    return "no"
+
+
+def _so_invoices(db, r) -> list[int]:
+    ids = set()
+    for l in children(db, "sale.order.line", "order_id", r["id"]):
+        for lid in val(db, "sale.order.line", l, "invoice_lines"):
+            ml = db.tables["account.move.line"].get(lid)
+            if ml and ml.get("move_id"):
+                ids.add(ml["move_id"])
+    return sorted(ids, reverse=True)
+
+
+@compute("sale.order", "invoice_ids", "invoice_count", "invoice_status", "delivery_status", "effective_date",
+         "amount_invoiced", "amount_to_invoice", "picking_ids", "delivery_count")
+def _so_status(db, r, f):
+    if f in ("invoice_ids", "invoice_count"):
+        ids = _so_invoices(db, r)
+        return ids if f == "invoice_ids" else len(ids)
+    if f in ("picking_ids", "delivery_count", "delivery_status", "effective_date"):
+        picks = db.sort("stock.picking", children(db, "stock.picking", "sale_id", r["id"]))
+        if f == "picking_ids":
+            return [p["id"] for p in picks]
+        if f == "delivery_count":
+            return len(picks)
+        states = [val(db, "stock.picking", p, "state") for p in picks]
+        if f == "effective_date":
+            done = sorted(p.get("date_done") for p in picks if p.get("date_done"))
+            return done[0] if done else False
+        if not picks:
+            return False
+        if all(s in ("done", "cancel") for s in states):
+            return "full"
+        if any(s == "done" for s in states):
+            return "partial"
+        return "pending"
+    lines = children(db, "sale.order.line", "order_id", r["id"])
+    if f == "invoice_status":
+        if r.get("state") != "sale":
+            return "no"
+        st = [val(db, "sale.order.line", l, "invoice_status") for l in lines]
+        if any(s == "to invoice" for s in st):
+            return "to invoice"
+        if st and all(s == "invoiced" for s in st):
+            return "invoiced"
+        return "no"
+    if f == "amount_invoiced":
+        total = 0.0
+        for mid in _so_invoices(db, r):
+            mv = db.tables["account.move"][mid]
+            if mv.get("state") == "posted":
+                sign = -1 if mv.get("move_type") == "out_refund" else 1
+                total += sign * val(db, "account.move", mv, "amount_total")
+        return total
+    total = 0.0
+    for l in lines:
+        qty = l.get("product_uom_qty") or 0.0
+        if qty:
+            total += val(db, "sale.order.line", l, "price_total") * val(db, "sale.order.line", l, "qty_to_invoice") / qty
+    return r2(total)
+
+
+def _so_unlink(db, ids):
+    for rid in ids:
+        if db.tables["sale.order"][rid].get("state") not in ("draft", "cancel"):
+            raise UserError("You can not delete a sent quotation or a confirmed sales order. You must first cancel it.")
+
+
+BEFORE_UNLINK["sale.order"] = _so_unlink
+
+
+@method("sale.order")
+def action_confirm(db, model, ids):
+    ids = db.as_ids(ids)
+    orders = [db.tables["sale.order"].get(i) for i in ids]
+    if any(o is None for o in orders):
+        raise db.missing(model, [i for i in ids if i not in db.tables["sale.order"]])
+    bad = [o for o in orders if o.get("state") not in ("draft", "sent")]
+    if bad:
+        raise UserError("The following orders are not in a state requiring confirmation: "
+                        + ", ".join(o.get("name") for o in bad))
+    for o in orders:
+        stamp = now()
+        db.write("sale.order", [o["id"]], {"state": "sale", "date_order": stamp})
+        lines = [l for l in children(db, "sale.order.line", "order_id", o["id"])
+                 if not l.get("display_type") and _storable(db, l.get("product_id"))]
+        if not lines:
+            continue
+        group = db.create("procurement.group", {"name": o["name"], "partner_id": o.get("partner_shipping_id"),
+                                                "sale_id": o["id"]}, top=False)
+        sched = o.get("commitment_date") or stamp
+        picking = _new_picking(db, OUT_TYPE, {
+            "partner_id": o.get("partner_shipping_id"), "origin": o["name"], "sale_id": o["id"],
+            "group_id": group, "carrier_id": o.get("carrier_id") or False, "scheduled_date": sched,
+            "date_deadline": sched})
+        for l in lines:
+            db.create("stock.move", {
+                "name": l.get("name"), "product_id": l["product_id"], "product_uom_qty": l.get("product_uom_qty"),
+                "product_uom": l.get("product_uom"), "picking_id": picking, "sale_line_id": l["id"],
+                "location_id": STOCK_LOC, "location_dest_id": CUSTOMER_LOC, "origin": o["name"],
+                "state": "confirmed", "date": sched, "date_deadline": sched, "group_id": group,
+                "partner_id": o.get("partner_shipping_id"), "picking_type_id": OUT_TYPE}, top=False)
+        _assign(db, [picking])
+    return True
+
+
+def _storable(db, product_id) -> bool:
+    p = rec(db, "product.product", product_id)
+    return bool(p) and val(db, "product.product", p, "type") in ("product", "consu")
+
+
+# ====================================================================== stock
+def _new_picking(db, type_id: int, vals: dict) -> int:
+    ptype = db.tables["stock.picking.type"][type_id]
+    wh = rec(db, "stock.warehouse", ptype.get("warehouse_id"))
+    code = ptype.get("sequence_code") or "PICK"
+    name = f"{wh.get('code') if wh else 'WH'}/{code}/{_next(db, 'picking.' + code):05d}"
+    src = ptype.get("default_location_src_id") or (VENDOR_LOC if ptype.get("code") == "incoming" else STOCK_LOC)
+    dst = ptype.get("default_location_dest_id") or (CUSTOMER_LOC if ptype.get("code") == "outgoing" else STOCK_LOC)
+    base = {"name": name, "picking_type_id": type_id, "location_id": src, "location_dest_id": dst,
+            "move_type": "direct", "priority": "0"}
+    return db.create("stock.picking", {**base, **vals}, top=False)
+
+
+def _picking_defaults(db, raw, x2m):
+    ptype = rec(db, "stock.picking.type", raw.get("picking_type_id"))
+    if ptype:
+        raw.setdefault("location_id", ptype.get("default_location_src_id") or
+                       (VENDOR_LOC if ptype.get("code") == "incoming" else STOCK_LOC))
+        raw.setdefault("location_dest_id", ptype.get("default_location_dest_id") or
+                       (CUSTOMER_LOC if ptype.get("code") == "outgoing" else STOCK_LOC))
+        if not raw.get("name") or raw.get("name") == "/":
+            code = ptype.get("sequence_code") or "PICK"
+            raw["name"] = f"WH/{code}/{_next(db, 'picking.' + code):05d}"
+    raw.setdefault("scheduled_date", now())
+    raw.setdefault("move_type", "direct")
+    raw.setdefault("priority", "0")
+
+
+def _move_defaults(db, raw, x2m):
+    picking = rec(db, "stock.picking", raw.get("picking_id"))
+    if picking:
+        for f in ("location_id", "location_dest_id", "picking_type_id", "partner_id", "origin", "group_id"):
+            if picking.get(f):
+                raw.setdefault(f, picking[f])
+        raw.setdefault("date", picking.get("scheduled_date"))
+    product = rec(db, "product.product", raw.get("product_id"))
+    if product:
+        raw.setdefault("product_uom", val(db, "product.product", product, "uom_id"))
+        raw.setdefault("name", _product_display(db, product))
+    raw.setdefault("state", "draft")
+    raw.setdefault("quantity", 0.0)
+    raw.setdefault("picked", False)
+    raw.setdefault("sequence", 10)
+    raw.setdefault("date", now())
+    raw.setdefault("procure_method", "make_to_stock")
+
+
+DEFAULTS["stock.picking"] = _picking_defaults
+DEFAULTS["stock.move"] = _move_defaults
+
+
+def _move_line_defaults(db, raw, x2m):
+    move = rec(db, "stock.move", raw.get("move_id"))
+    if move:
+        for f in ("product_id", "picking_id", "location_id", "location_dest_id"):
+            raw.setdefault(f, move.get(f) or False)
+        raw.setdefault("product_uom_id", move.get("product_uom"))
+    raw.setdefault("quantity", 0.0)
+    raw.setdefault("picked", False)
+    raw.setdefault("date", now())
+
+
+DEFAULTS["stock.move.line"] = _move_line_defaults
+COMPUTE["stock.move.line"]["state"] = lambda db, r: (rec(db, "stock.move", r.get("move_id")) or {}).get("state", "draft")
+COMPUTE["stock.move.line"]["reference"] = lambda db, r: (rec(db, "stock.picking", r.get("picking_id")) or {}).get("name", False)
+COMPUTE["stock.move.line"]["lot_name"] = lambda db, r: r.get("lot_name") or False
+DISPLAY["stock.move.line"] = lambda db, r: db.display_name("product.product", r.get("product_id"))
+COMPUTE["stock.move"]["reference"] = lambda db, r: (rec(db, "stock.picking", r.get("picking_id")) or {}).get("name", False)
+COMPUTE["stock.move"]["picking_code"] = lambda db, r: (rec(db, "stock.picking.type", r.get("picking_type_id")) or {}).get("code", False)
+
+
+def _move_display(db, r):
+    picking = rec(db, "stock.picking", r.get("picking_id"))
+    product = rec(db, "product.product", r.get("product_id"))
+    src = (rec(db, "stock.location", r.get("location_id")) or {}).get("name", "")
+    dst = (rec(db, "stock.location", r.get("location_dest_id")) or {}).get("name", "")
+    origin = f"{picking['origin']}/" if picking and picking.get("origin") else ""
+    code = f"{product['default_code']}: " if product and product.get("default_code") else ""
+    return f"{origin}{code}{src}>{dst}"
+
+
+DISPLAY["stock.move"] = _move_display
+
+
+@compute("stock.picking", "state", "products_availability", "picking_type_code", "move_ids_without_package",
+         "purchase_id", "show_check_availability")
+def _picking_state(db, r, f):
+    if f == "picking_type_code":
+        return (rec(db, "stock.picking.type", r.get("picking_type_id")) or {}).get("code", False)
+    if f == "purchase_id":
+        return r.get("purchase_id") or False
+    moves = children(db, "stock.move", "picking_id", r["id"])
+    if f == "move_ids_without_package":
+        return [m["id"] for m in moves]
+    states = [m.get("state") for m in moves]
+    if r.get("state") in ("done", "cancel") and f == "state":
+        return r["state"]
+    if not moves:
+        state = "draft"
+    elif all(s == "cancel" for s in states):
+        state = "cancel"
+    elif all(s in ("done", "cancel") for s in states):
+        state = "done"
+    elif any(s == "draft" for s in states):
+        state = "draft"
+    elif any(s in ("assigned", "partially_available") for s in states if s not in ("done", "cancel")):
+        state = "assigned"
+    else:
+        state = "confirmed"
+    if f == "state":
+        return state
+    if f == "show_check_availability":
+        return state == "confirmed"
+    return "Available" if state in ("assigned", "done") else "Not Available"
+
+
+def _free(db, product_id, location_id) -> list[dict]:
+    return [q for q in children(db, "stock.quant", "product_id", product_id) if q.get("location_id") == location_id]
+
+
+def _assign(db, picking_ids):
+    internal = _internal_locs(db)
+    for pid in picking_ids:
+        for m in children(db, "stock.move", "picking_id", pid):
+            if m.get("state") not in ("confirmed", "partially_available", "waiting", "draft"):
+                continue
+            need = (m.get("product_uom_qty") or 0.0) - (m.get("quantity") or 0.0)
+            if need <= 1e-9:
+                continue
+            if m.get("location_id") not in internal:
+                got = need  # receipts: the supplier location needs no reservation
+            else:
+                got = 0.0
+                for q in _free(db, m["product_id"], m["location_id"]):
+                    free = (q.get("quantity") or 0.0) - (q.get("reserved_quantity") or 0.0)
+                    take = min(free, need - got)
+                    if take > 1e-9:
+                        db.set("stock.quant", q["id"], {"reserved_quantity": (q.get("reserved_quantity") or 0.0) + take})
+                        got += take
+            if got <= 1e-9:
+                db.set("stock.move", m["id"], {"state": "confirmed"})
+                continue
+            qty = (m.get("quantity") or 0.0) + got
+            lines = children(db, "stock.move.line", "move_id", m["id"])
+            if lines:
+                db.set("stock.move.line", lines[0]["id"], {"quantity": qty})
+            else:
+                db.create("stock.move.line", {"move_id": m["id"], "quantity": qty}, top=False)
+            full = qty >= (m.get("product_uom_qty") or 0.0) - 1e-9
+            db.set("stock.move", m["id"], {"quantity": qty, "state": "assigned" if full else "partially_available"})
+
+
+@method("stock.picking")
+def action_assign(db, model, ids):
+    ids = db.as_ids(ids)
+    for pid in ids:
+        if pid not in db.tables["stock.picking"]:
+            raise db.missing(model, [pid])
+        for m in children(db, "stock.move", "picking_id", pid):
+            if m.get("state") == "draft":
+                db.set("stock.move", m["id"], {"state": "confirmed"})
+    _assign(db, ids)
+    return True
+
+
+@method("stock.picking")
+def action_confirm(db, model, ids):  # noqa: F811 (stock.picking.action_confirm)
+    return action_assign(db, model, ids)
+
+
+def _move_written(db, ids, raw, x2m):
+    """Writing ``quantity`` on a move updates (or creates) its move line, as in 17."""
+    if "quantity" not in raw:
+        return
+    for mid in ids:
+        m = db.tables["stock.move"][mid]
+        lines = children(db, "stock.move.line", "move_id", mid)
+        if lines:
+            db.set("stock.move.line", lines[0]["id"], {"quantity": m.get("quantity") or 0.0})
+            for extra in lines[1:]:
+                db.set("stock.move.line", extra["id"], {"quantity": 0.0})
+        elif m.get("quantity"):
+            db.create("stock.move.line", {"move_id": mid, "quantity": m["quantity"]}, top=False)
+        if m.get("state") in ("confirmed", "partially_available") and m.get("quantity"):
+            full = m["quantity"] >= (m.get("product_uom_qty") or 0.0) - 1e-9
+            db.set("stock.move", mid, {"state": "assigned" if full else "partially_available"})
+    for mid in ids:
+        if "picked" in raw:
+            for l in children(db, "stock.move.line", "move_id", mid):
+                db.set("stock.move.line", l["id"], {"picked": raw["picked"]})
+
+
+AFTER_WRITE["stock.move"] = _move_written
+
+
+def _action(name, res_model, view_id, ctx, res_id=None) -> dict:
+    out = {"name": name, "type": "ir.actions.act_window", "view_mode": "form", "res_model": res_model,
+           "views": [[view_id, "form"]], "view_id": view_id, "target": "new"}
+    if res_id is not None:
+        out["res_id"] = res_id
+    out["context"] = ctx
+    return out
+
+
+@method("stock.picking")
+def button_validate(db, model, ids):
+    ids = db.as_ids(ids)
+    ctx = dict(db.ctx)
+    pickings = []
+    for pid in ids:
+        p = db.tables["stock.picking"].get(pid)
+        if p is None:
+            raise db.missing(model, [pid])
+        if val(db, "stock.picking", p, "state") in ("done", "cancel"):
+            raise UserError("You cannot validate a transfer if no quantities are reserved nor done. "
+                            "You can use the info button to check the quantities.")
+        pickings.append(p)
+    for p in pickings:
+        moves = [m for m in children(db, "stock.move", "picking_id", p["id"]) if m.get("state") not in ("done", "cancel")]
+        if not any((m.get("quantity") or 0.0) > 0 for m in moves):
+            raise UserError("You cannot validate a transfer if no quantities are reserved. "
+                            "To force the transfer, encode quantities.")
+    # backorder question first (stock), then the one-time SMS question (stock_sms)
+    if not ctx.get("skip_backorder"):
+        short = [p["id"] for p in pickings if any(
+            (m.get("quantity") or 0.0) < (m.get("product_uom_qty") or 0.0) - 1e-9
+            for m in children(db, "stock.move", "picking_id", p["id"]) if m.get("state") not in ("done", "cancel"))
+            and (rec(db, "stock.picking.type", p.get("picking_type_id")) or {}).get("create_backorder", "ask") == "ask"]
+        if short:
+            return _action("Create Backorder?", "stock.backorder.confirmation", 843, {
+                **ctx, "button_validate_picking_ids": ids, "default_show_transfers": False,
+                "default_pick_ids": [[4, i] for i in short]})
+    if not ctx.get("skip_sms"):
+        company = db.tables["res.company"][1]
+        needs = [p["id"] for p in pickings if val(db, "stock.picking", p, "picking_type_code") == "outgoing"
+                 and _has_phone(db, p.get("partner_id"))]
+        if needs and company.get("stock_move_sms_validation") and not company.get("has_received_warning_stock_sms"):
+            wiz = db.create("confirm.stock.sms", {"pick_ids": [[6, 0, needs]]}, top=False)
+            return _action("SMS", "confirm.stock.sms", 1111, ctx, res_id=wiz)
+    no_backorder = set(ctx.get("picking_ids_not_to_backorder") or [])
+    for p in pickings:
+        _done(db, p["id"], backorder=p["id"] not in no_backorder)
+    return True
+
+
+def _has_phone(db, partner_id) -> bool:
+    p = rec(db, "res.partner", partner_id)
+    return bool(p and (p.get("phone") or p.get("mobile")))
+
+
+def _done(db, pid: int, backorder: bool):
+    p = db.tables["stock.picking"][pid]
+    moves = [m for m in children(db, "stock.move", "picking_id", pid) if m.get("state") not in ("done", "cancel")]
+    if not any(m.get("picked") for m in moves):
+        for m in moves:
+            db.write("stock.move", [m["id"]], {"picked": True})
+    stamp = now()
+    remainder = []
+    for m in moves:
+        qty, demand = m.get("quantity") or 0.0, m.get("product_uom_qty") or 0.0
+        if qty <= 1e-9:
+            if backorder:
+                remainder.append((m, demand))
+            else:
+                db.set("stock.move", m["id"], {"state": "cancel"})
+            continue
+        if qty < demand - 1e-9 and backorder:
+            remainder.append((m, demand - qty))
+            db.set("stock.move", m["id"], {"product_uom_qty": qty})
+        _move_stock(db, m, qty)
+        db.set("stock.move", m["id"], {"state": "done", "date": stamp, "picked": True})
+        for l in children(db, "stock.move.line", "move_id", m["id"]):
+            db.set("stock.move.line", l["id"], {"picked": True, "date": stamp})
+    db.set("stock.picking", pid, {"state": "done", "date_done": stamp, "write_date": stamp})
+    if remainder:
+        db.next_id["stock.move"] += 2  # the real server burns two move ids while splitting
+        copy = {k: p.get(k) for k in ("partner_id", "origin", "sale_id", "purchase_id", "group_id", "carrier_id",
+                                      "scheduled_date", "date_deadline", "location_id", "location_dest_id")}
+        bo = _new_picking(db, p["picking_type_id"], {**copy, "backorder_id": pid})
+        for m, qty in remainder:
+            if (m.get("quantity") or 0.0) <= 1e-9:
+                db.set("stock.move", m["id"], {"picking_id": bo, "state": "confirmed"})
+                continue
+            db.create("stock.move", {
+                k: m.get(k) for k in ("name", "product_id", "product_uom", "sale_line_id", "purchase_line_id",
+                                      "location_id", "location_dest_id", "origin", "group_id", "partner_id",
+                                      "picking_type_id", "date_deadline")} | {
+                "product_uom_qty": qty, "picking_id": bo, "state": "confirmed",
+                "date": p.get("scheduled_date")}, top=False)
+        _assign(db, [bo])
+
+
+def _move_stock(db, m, qty):
+    internal = _internal_locs(db)
+    src, dst = m.get("location_id"), m.get("location_dest_id")
+    if src in internal:
+        left = qty
+        for q in _free(db, m["product_id"], src):
+            take = min(left, q.get("quantity") or 0.0) if left > 0 else 0.0
+            reserved = max(0.0, (q.get("reserved_quantity") or 0.0) - min(qty, m.get("quantity") or 0.0))
+            db.set("stock.quant", q["id"], {"quantity": (q.get("quantity") or 0.0) - take, "reserved_quantity": reserved})
+            left -= take
+        if left > 1e-9:
+            _add_quant(db, m["product_id"], src, -left)
+    if dst in internal:
+        _add_quant(db, m["product_id"], dst, qty)
+
+
+def _add_quant(db, product_id, location_id, qty):
+    quants = _free(db, product_id, location_id)
+    if quants:
+        db.set("stock.quant", quants[0]["id"], {"quantity": (quants[0].get("quantity") or 0.0) + qty})
+    else:
+        db.create("stock.quant", {"product_id": product_id, "location_id": location_id, "quantity": qty}, top=False)
+
+
+def _quant_defaults(db, raw, x2m):
+    raw.setdefault("quantity", 0.0)
+    raw.setdefault("reserved_quantity", 0.0)
+    raw.setdefault("inventory_quantity", 0.0)
+    raw.setdefault("in_date", now())
+    if db.ctx.get("inventory_mode") and "inventory_quantity" in raw:
+        raw["inventory_quantity_set"] = True
+
+
+DEFAULTS["stock.quant"] = _quant_defaults
+
+
+@method("stock.quant")
+def action_apply_inventory(db, model, ids):
+    for qid in db.as_ids(ids):
+        q = db.tables["stock.quant"].get(qid)
+        if q is None:
+            raise db.missing(model, [qid])
+        db.set("stock.quant", qid, {"quantity": q.get("inventory_quantity") or 0.0, "inventory_quantity": 0.0,
+                                    "inventory_quantity_set": False, "inventory_date": today()})
+    return None
+
+
+def _bo_defaults(db, raw, x2m):
+    picks = [c[1] for c in db.ctx.get("default_pick_ids") or [] if isinstance(c, (list, tuple)) and c[0] == 4]
+    if picks and "pick_ids" not in raw:
+        raw["pick_ids"] = picks
+    raw.setdefault("show_transfers", bool(db.ctx.get("default_show_transfers", False)))
+
+
+def _bo_created(db, rid, raw, x2m):
+    for pid in db.tables["stock.backorder.confirmation"][rid].get("pick_ids") or []:
+        db.create("stock.backorder.confirmation.line", {"backorder_confirmation_id": rid, "picking_id": pid,
+                                                         "to_backorder": True}, top=False)
+
+
+DEFAULTS["stock.backorder.confirmation"] = _bo_defaults
+AFTER_CREATE["stock.backorder.confirmation"] = _bo_created
+
+
+def _wizard_pickings(db, model, ids) -> list[int]:
+    ids = db.as_ids(ids)
+    wiz = db.tables[model].get(ids[0]) if ids else None
+    if wiz is None:
+        raise db.missing(model, ids)
+    return db.ctx.get("button_validate_picking_ids") or wiz.get("pick_ids") or []
+
+
+@method("stock.backorder.confirmation")
+def process(db, model, ids):
+    picks = _wizard_pickings(db, model, ids)
+    db.ctx = {**db.ctx, "skip_backorder": True}
+    return button_validate(db, "stock.picking", picks)
+
+
+@method("stock.backorder.confirmation")
+def process_cancel_backorder(db, model, ids):
+    wiz = db.tables[model].get(db.as_ids(ids)[0]) if db.as_ids(ids) else None
+    picks = _wizard_pickings(db, model, ids)
+    not_bo = (wiz or {}).get("pick_ids") or picks
+    db.ctx = {**db.ctx, "skip_backorder": True, "picking_ids_not_to_backorder": not_bo}
+    return button_validate(db, "stock.picking", picks)
+
+
+def _sms_answer(db, model, ids, send: bool):
+    picks = _wizard_pickings(db, model, ids)
+    db.set("res.company", 1, {"has_received_warning_stock_sms": True,
+                              **({} if send else {"stock_move_sms_validation": False})})
+    db.ctx = {**db.ctx, "skip_sms": True}
+    return button_validate(db, "stock.picking", picks)
+
+
+METHODS["confirm.stock.sms"]["send_sms"] = lambda db, model, ids: _sms_answer(db, model, ids, True)
+METHODS["confirm.stock.sms"]["dont_send_sms"] = lambda db, model, ids: _sms_answer(db, model, ids, False)
+
+
+# ====================================================================== purchase
+def _po_defaults(db, raw, x2m):
+    stamp = now()
+    raw.setdefault("state", "draft")
+    raw.setdefault("date_order", stamp)
+    raw.setdefault("user_id", db.uid)
+    raw.setdefault("picking_type_id", IN_TYPE)
+    raw.setdefault("priority", "0")
+    raw.setdefault("receipt_reminder_email", False)
+    if not raw.get("date_planned"):
+        raw["date_planned"] = stamp
+    if raw.get("partner_id") and raw.get("name") in (None, False, "/"):
+        raw["name"] = f"P{_next(db, 'purchase.order'):05d}"
+    raw.setdefault("name", "/")
+    partner = rec(db, "res.partner", raw.get("partner_id"))
+    if partner and "payment_term_id" not in raw:
+        raw["payment_term_id"] = partner.get("property_supplier_payment_term_id") or False
+
+
+def _pol_defaults(db, raw, x2m):
+    order = rec(db, "purchase.order", raw.get("order_id")) or {}
+    product = rec(db, "product.product", raw.get("product_id"))
+    raw.setdefault("sequence", 10)
+    raw.setdefault("display_type", False)
+    raw.setdefault("product_qty", 1.0)
+    raw.setdefault("discount", 0.0)
+    raw.setdefault("qty_received_method", "stock_moves")
+    raw.setdefault("date_planned", order.get("date_planned") or now())
+    if product:
+        raw.setdefault("name", _product_display(db, product))
+        raw.setdefault("product_uom", val(db, "product.product", product, "uom_po_id"))
+        raw.setdefault("price_unit", db.raw_value("product.product", product, "standard_price") or 0.0)
+        if "taxes_id" not in x2m:
+            raw["taxes_id"] = list(val(db, "product.product", product, "supplier_taxes_id") or [])
+    raw["product_uom_qty"] = raw.get("product_qty") or 0.0
+
+
+DEFAULTS["purchase.order"] = _po_defaults
+DEFAULTS["purchase.order.line"] = _pol_defaults
+AFTER_WRITE["purchase.order.line"] = lambda db, ids, raw, x2m: [
+    db.set("purchase.order.line", i, {"product_uom_qty": db.tables["purchase.order.line"][i].get("product_qty") or 0.0})
+    for i in ids] if "product_qty" in raw else None
+DISPLAY["purchase.order"] = lambda db, r: f"{r.get('name')} ({r['partner_ref']})" if r.get("partner_ref") else r.get("name")
+compute("purchase.order.line", "price_subtotal", "price_tax", "price_total")(
+    lambda db, r, f: _line_amounts(db, "purchase.order.line", r, f, "product_qty", "taxes_id"))
+compute("purchase.order", "amount_untaxed", "amount_tax", "amount_total")(
+    lambda db, r, f: _order_amounts(db, "purchase.order", "purchase.order.line", r, f))
+COMPUTE["purchase.order.line"]["state"] = lambda db, r: (rec(db, "purchase.order", r.get("order_id")) or {}).get("state", "draft")
+COMPUTE["purchase.order.line"]["partner_id"] = lambda db, r: (rec(db, "purchase.order", r.get("order_id")) or {}).get("partner_id", False)
+
+
+@compute("purchase.order.line", "qty_received", "qty_invoiced", "qty_to_invoice")
+def _pol_qty(db, r, f):
+    if f == "qty_received":
+        total = 0.0
+        for m in children(db, "stock.move", "purchase_line_id", r["id"]):
+            if m.get("state") == "done":
+                sign = -1 if m.get("location_dest_id") == VENDOR_LOC else 1
+                total += sign * (m.get("quantity") or 0.0)
+        return total
+    invoiced = 0.0
+    for l in children(db, "account.move.line", "purchase_line_id", r["id"]):
+        mv = rec(db, "account.move", l.get("move_id"))
+        if mv and mv.get("state") != "cancel" and l.get("display_type") in (False, None, "product"):
+            invoiced += (-1 if mv.get("move_type") == "in_refund" else 1) * (l.get("quantity") or 0.0)
+    if f == "qty_invoiced":
+        return invoiced
+    order = rec(db, "purchase.order", r.get("order_id")) or {}
+    if order.get("state") not in ("purchase", "done"):
+        return 0.0
+    product = rec(db, "product.product", r.get("product_id"))
+    method_ = val(db, "product.product", product, "purchase_method") if product else "receive"
+    base = (r.get("product_qty") or 0.0) if method_ == "purchase" else val(db, "purchase.order.line", r, "qty_received")
+    return base - invoiced
+
+
+@compute("purchase.order", "invoice_ids", "invoice_count", "invoice_status", "receipt_status", "picking_ids",
+         "incoming_picking_count", "effective_date")
+def _po_status(db, r, f):
+    lines = children(db, "purchase.order.line", "order_id", r["id"])
+    if f in ("invoice_ids", "invoice_count"):
+        ids = sorted({l["move_id"] for pl in lines for l in children(db, "account.move.line", "purchase_line_id", pl["id"])
+                      if l.get("move_id")}, reverse=True)
+        return ids if f == "invoice_ids" else len(ids)
+    picks = children(db, "stock.picking", "purchase_id", r["id"])
+    if f == "picking_ids":
+        return [p["id"] for p in picks]
+    if f == "incoming_picking_count":
+        return len(picks)
+    if f == "effective_date":
+        done = sorted(p.get("date_done") for p in picks if p.get("date_done"))
+        return done[0] if done else False
+    if f == "receipt_status":
+        if not picks or r.get("state") not in ("purchase", "done"):
+            return False
+        states = [val(db, "stock.picking", p, "state") for p in picks]
+        if all(s in ("done", "cancel") for s in states):
+            return "full"
+        return "partial" if any(s == "done" for s in states) else "pending"
+    if r.get("state") not in ("purchase", "done"):
+        return "no"
+    todo = [val(db, "purchase.order.line", l, "qty_to_invoice") for l in lines if not l.get("display_type")]
+    if any(t > 1e-9 for t in todo):
+        return "to invoice"
+    if lines and all(val(db, "purchase.order.line", l, "qty_invoiced") >= (l.get("product_qty") or 0.0) - 1e-9
+                     for l in lines if not l.get("display_type")):
+        return "invoiced"
+    return "no"
+
+
+@method("purchase.order")
+def button_confirm(db, model, ids):
+    for oid in db.as_ids(ids):
+        o = db.tables["purchase.order"].get(oid)
+        if o is None:
+            raise db.missing(model, [oid])
+        if o.get("state") not in ("draft", "sent"):
+            continue
+        stamp = now()
+        db.write("purchase.order", [oid], {"state": "purchase", "date_approve": stamp})
+        lines = [l for l in children(db, "purchase.order.line", "order_id", oid)
+                 if not l.get("display_type") and _storable(db, l.get("product_id"))]
+        if not lines:
+            continue
+        group = db.create("procurement.group", {"name": o["name"], "partner_id": o.get("partner_id")}, top=False)
+        sched = o.get("date_planned") or stamp
+        picking = _new_picking(db, o.get("picking_type_id") or IN_TYPE, {
+            "partner_id": o.get("partner_id"), "origin": o["name"], "purchase_id": oid, "group_id": group,
+            "scheduled_date": sched, "date_deadline": sched})
+        for l in lines:
+            db.create("stock.move", {
+                "name": l.get("name"), "product_id": l["product_id"], "product_uom_qty": l.get("product_qty"),
+                "product_uom": l.get("product_uom"), "picking_id": picking, "purchase_line_id": l["id"],
+                "origin": o["name"], "state": "confirmed", "date": l.get("date_planned") or sched,
+                "date_deadline": sched, "group_id": group, "partner_id": o.get("partner_id"),
+                "picking_type_id": IN_TYPE}, top=False)
+        _assign(db, [picking])
+    return True
+
+
+@method("purchase.order")
+def button_cancel(db, model, ids):
+    for oid in db.as_ids(ids):
+        db.write("purchase.order", [oid], {"state": "cancel"})
+    return True
+
+
+def _load_actions() -> dict:
+    return json.loads(registry._data("actions.json").read_text())
+
+
+@method("purchase.order")
+def action_create_invoice(db, model, ids):
+    moves = []
+    for oid in db.as_ids(ids):
+        o = db.tables["purchase.order"].get(oid)
+        if o is None:
+            raise db.missing(model, [oid])
+        lines = [l for l in children(db, "purchase.order.line", "order_id", oid)
+                 if not l.get("display_type") and abs(val(db, "purchase.order.line", l, "qty_to_invoice")) > 1e-9]
+        if not lines:
+            continue
+        moves.append(db.create("account.move", {
+            "move_type": "in_invoice", "partner_id": o["partner_id"], "ref": o.get("partner_ref") or False,
+            "payment_reference": o.get("partner_ref") or False, "invoice_origin": o["name"],
+            "invoice_payment_term_id": o.get("payment_term_id") or False, "invoice_line_ids": [
+                [0, 0, {"product_id": l["product_id"], "name": f"{o['name']}: {l.get('name')}",
+                        "quantity": val(db, "purchase.order.line", l, "qty_to_invoice"),
+                        "product_uom_id": l.get("product_uom"), "price_unit": l.get("price_unit"),
+                        "tax_ids": [[6, 0, l.get("taxes_id") or []]], "purchase_line_id": l["id"], "sequence": 10}]
+                for l in lines]}, top=False))
+    if not moves:
+        raise UserError("There is no invoiceable line. If a product has a control policy based on received "
+                        "quantity, please make sure that a quantity has been received.")
+    action = dict(_load_actions()["bills"])
+    if len(moves) == 1:
+        action["res_id"] = moves[0]
+    else:
+        action.pop("res_id", None)
+        action["domain"] = [["id", "in", moves]]
+    return action
+
+
+# ====================================================================== invoicing
+MOVE_LABEL = {"out_invoice": "Invoice", "out_refund": "Credit Note", "in_invoice": "Bill",
+              "in_refund": "Vendor Credit Note", "entry": "Journal Entry", "out_receipt": "Sales Receipt",
+              "in_receipt": "Purchase Receipt"}
+
+
+def _move_display(db, r):
+    name = r.get("name")
+    parts = ""
+    if r.get("state") == "draft":
+        parts = f"Draft {MOVE_LABEL.get(r.get('move_type'), 'Entry')} "
+        parts += f"(* {r['id']})" if not name or name == "/" else name
+    else:
+        parts = name or "/"
+    if r.get("ref"):
+        parts += f" ({textwrap.shorten(r['ref'], width=50)})"
+    return parts
+
+
+DISPLAY["account.move"] = _move_display
+DISPLAY["account.move.line"] = lambda db, r: r.get("name") or (rec(db, "account.move", r.get("move_id")) or {}).get("name") or ""
+
+
+def _prefix(db, r) -> str:
+    journal = rec(db, "account.journal", r.get("journal_id")) or {}
+    code = journal.get("code") or "MISC"
+    refund = r.get("move_type") in ("out_refund", "in_refund") and journal.get("refund_sequence", True)
+    date = dt.date.fromisoformat((r.get("invoice_date") or r.get("date") or today())[:10])
+    monthly = journal.get("type") == "purchase"
+    head = f"{'R' if refund else ''}{code}/{date.year}/"
+    return head + (f"{date.month:02d}/" if monthly else "")
+
+
+def _assign_name(db, r) -> str:
+    head = _prefix(db, r)
+    width = 4 if head.count("/") == 3 else 5
+    used = [int(m["name"][len(head):]) for m in db.tables["account.move"].values()
+            if isinstance(m.get("name"), str) and m["name"].startswith(head) and m["name"][len(head):].isdigit()]
+    return f"{head}{(max(used) + 1) if used else 1:0{width}d}"
+
+
+def _move_defaults(db, raw, x2m):
+    mtype = raw.setdefault("move_type", "entry")
+    if not raw.get("journal_id"):
+        raw["journal_id"] = SALE_JOURNAL if mtype.startswith("out_") else PURCHASE_JOURNAL if mtype.startswith("in_") else 3
+    raw.setdefault("state", "draft")
+    raw.setdefault("date", raw.get("invoice_date") or today())
+    raw.setdefault("payment_state", "not_paid")
+    raw.setdefault("invoice_user_id", db.uid if mtype != "entry" else False)
+    raw.setdefault("auto_post", "no")
+    if raw.get("partner_id"):
+        raw.setdefault("partner_shipping_id", raw["partner_id"])
+    if mtype in ("out_invoice", "in_invoice") and "invoice_payment_term_id" not in raw:
+        partner = rec(db, "res.partner", raw.get("partner_id")) or {}
+        raw["invoice_payment_term_id"] = partner.get(
+            "property_payment_term_id" if mtype == "out_invoice" else "property_supplier_payment_term_id") or False
+    if not raw.get("name") or raw.get("name") == "/":
+        head = _prefix(db, raw)
+        exists = any(isinstance(m.get("name"), str) and m["name"].startswith(head) for m in db.tables["account.move"].values())
+        raw["name"] = "/" if exists else _assign_name(db, raw)
+
+
+def _aml_defaults(db, raw, x2m):
+    move = rec(db, "account.move", raw.get("move_id")) or {}
+    product = rec(db, "product.product", raw.get("product_id"))
+    raw.setdefault("display_type", "product")
+    raw.setdefault("sequence", 10)
+    raw.setdefault("discount", 0.0)
+    raw.setdefault("quantity", 1.0 if raw["display_type"] == "product" else 0.0)
+    if product and raw["display_type"] == "product":
+        raw.setdefault("name", _product_display(db, product))
+        raw.setdefault("product_uom_id", val(db, "product.product", product, "uom_id"))
+        purchase = str(move.get("move_type", "")).startswith("in_")
+        if "price_unit" not in raw:
+            raw["price_unit"] = db.raw_value("product.product", product, "standard_price" if purchase else "list_price") or 0.0
+        if "tax_ids" not in x2m:
+            raw["tax_ids"] = list(val(db, "product.product", product, "supplier_taxes_id" if purchase else "taxes_id") or [])
+    raw.setdefault("price_unit", 0.0)
+    raw.setdefault("date", move.get("date"))
+    raw.setdefault("partner_id", move.get("partner_id") or False)
+
+
+DEFAULTS["account.move"] = _move_defaults
+DEFAULTS["account.move.line"] = _aml_defaults
+
+
+def _product_account(db, tax_ids, purchase: bool) -> int:
+    rates = [(rec(db, "account.tax", t) or {}).get("amount") for t in tax_ids or []]
+    if purchase:
+        return 785 if 7.0 in rates else 828
+    return 1141 if 7.0 in rates else 1151
+
+
+def _sign(mtype) -> int:
+    """+1 when product lines are credits (customer invoice / vendor refund)."""
+    return 1 if mtype in ("out_invoice", "in_refund", "out_receipt") else -1
+
+
+def sync_dynamic_lines(db, move_id: int):
+    """(Re)build tax and payment-term journal items from the product lines, like Odoo's sync."""
+    mv = db.tables["account.move"][move_id]
+    mtype = mv.get("move_type")
+    if mtype == "entry":
+        return
+    lines = children(db, "account.move.line", "move_id", move_id)
+    for l in lines:
+        if l.get("display_type") in ("tax", "payment_term"):
+            db.delete("account.move.line", l["id"])
+    products = [l for l in lines if l.get("display_type") == "product"]
+    sign = _sign(mtype)
+    purchase = mtype.startswith("in_")
+    per_tax: dict[int, float] = {}
+    for l in products:
+        sub = val(db, "account.move.line", l, "price_subtotal")
+        bal = -sign * sub
+        db.set("account.move.line", l["id"], {
+            "debit": max(bal, 0.0), "credit": max(-bal, 0.0), "balance": bal,
+            "account_id": l.get("account_id") or _product_account(db, l.get("tax_ids"), purchase)})
+        for tid, _ in tax_amounts(db, l.get("tax_ids"), sub):
+            per_tax[tid] = per_tax.get(tid, 0.0) + sub
+    total_tax = 0.0
+    for tid in sorted(per_tax, key=lambda t: (-(rec(db, "account.tax", t) or {}).get("amount", 0), t)):
+        tax = db.tables["account.tax"][tid]
+        amount = r2(per_tax[tid] * (tax.get("amount") or 0.0) / 100.0)
+        total_tax += amount
+        bal = -sign * amount
+        account = (488 if tax.get("amount") == 7.0 else 491) if not purchase else (467 if tax.get("amount") == 7.0 else 470)
+        db.create("account.move.line", {
+            "move_id": move_id, "display_type": "tax", "name": tax.get("name"), "tax_line_id": tid,
+            "account_id": account, "debit": max(bal, 0.0), "credit": max(-bal, 0.0), "balance": bal,
+            "sequence": 10000, "quantity": 0.0}, top=False)
+    total = r2(sum(val(db, "account.move.line", l, "price_subtotal") for l in products) + total_tax)
+    bal = sign * total
+    db.create("account.move.line", {
+        "move_id": move_id, "display_type": "payment_term", "name": mv.get("payment_reference") or mv.get("name") or "",
+        "account_id": 1005 if purchase else 283, "debit": max(bal, 0.0), "credit": max(-bal, 0.0),
+        "balance": bal, "sequence": 12000, "quantity": 0.0,
+        "date_maturity": val(db, "account.move", mv, "invoice_date_due")}, top=False)
+
+
+def _move_created(db, rid, raw, x2m):
+    sync_dynamic_lines(db, rid)
+
+
+def _move_written(db, ids, raw, x2m):
+    if x2m or {"invoice_date", "invoice_payment_term_id", "move_type"} & set(raw):
+        for mid in ids:
+            sync_dynamic_lines(db, mid)
+
+
+AFTER_CREATE["account.move"] = _move_created
+AFTER_WRITE["account.move"] = _move_written
+
+
+def _aml_written(db, ids, raw, x2m):
+    if {"quantity", "price_unit", "discount"} & set(raw) or "tax_ids" in x2m:
+        for mid in {db.tables["account.move.line"][i].get("move_id") for i in ids}:
+            if mid:
+                sync_dynamic_lines(db, mid)
+
+
+AFTER_WRITE["account.move.line"] = _aml_written
+compute("account.move.line", "price_subtotal", "price_total")(
+    lambda db, r, f: _line_amounts(db, "account.move.line", r, f, "quantity", "tax_ids")
+    if r.get("display_type") in ("product", None, False) else 0.0)
+COMPUTE["account.move.line"]["move_name"] = lambda db, r: (rec(db, "account.move", r.get("move_id")) or {}).get("name", False)
+COMPUTE["account.move.line"]["parent_state"] = lambda db, r: (rec(db, "account.move", r.get("move_id")) or {}).get("state", False)
+COMPUTE["account.move.line"]["move_type"] = lambda db, r: (rec(db, "account.move", r.get("move_id")) or {}).get("move_type", False)
+
+
+@compute("account.move", "amount_untaxed", "amount_tax", "amount_total", "amount_residual", "invoice_line_ids",
+         "commercial_partner_id", "invoice_date_due", "tax_totals", "amount_untaxed_signed", "amount_total_signed",
+         "amount_residual_signed", "invoice_partner_display_name", "reversal_move_id")
+def _move_amounts(db, r, f):
+    if f == "commercial_partner_id":
+        p = rec(db, "res.partner", r.get("partner_id"))
+        return _commercial(db, p) if p else False
+    if f == "invoice_partner_display_name":
+        return db.display_name("res.partner", r.get("partner_id")) if r.get("partner_id") else False
+    if f == "reversal_move_id":
+        return sorted(db.index("account.move", "reversed_entry_id").get(r["id"], ()))
+    if f == "invoice_date_due":
+        return _due(db, r)
+    lines = children(db, "account.move.line", "move_id", r["id"])
+    if f == "invoice_line_ids":
+        return [l["id"] for l in lines if l.get("display_type") in ("product", "line_section", "line_note")]
+    untaxed = r2(sum(val(db, "account.move.line", l, "price_subtotal") for l in lines if l.get("display_type") == "product"))
+    tax = r2(sum(abs(l.get("balance") or 0.0) for l in lines if l.get("display_type") == "tax"))
+    total = r2(untaxed + tax)
+    sign = -1 if r.get("move_type") in ("out_refund", "in_invoice") else 1
+    if f == "amount_untaxed":
+        return untaxed
+    if f == "amount_tax":
+        return tax
+    if f == "amount_total":
+        return total
+    if f == "amount_untaxed_signed":
+        return sign * untaxed
+    if f == "amount_total_signed":
+        return sign * total
+    residual = 0.0 if r.get("payment_state") in ("paid", "reversed", "in_payment") else total
+    if f == "amount_residual":
+        return residual
+    if f == "amount_residual_signed":
+        return sign * residual
+    return _tax_totals(db, lines, untaxed, total)
+
+
+def _money(x: float) -> str:
+    return f"{x:,.2f}\u00a0€"
+
+
+def _tax_totals(db, lines, untaxed, total):
+    groups: dict[int, list] = {}
+    for l in lines:
+        if l.get("display_type") != "product":
+            continue
+        sub = val(db, "account.move.line", l, "price_subtotal")
+        for tid, amount in tax_amounts(db, l.get("tax_ids"), sub):
+            gid = (rec(db, "account.tax", tid) or {}).get("tax_group_id") or 0
+            g = groups.setdefault(gid, [0.0, 0.0])
+            g[0] += amount
+            g[1] += sub
+    rows = []
+    for gid in sorted(groups):
+        amount, base = r2(groups[gid][0]), r2(groups[gid][1])
+        rows.append({"group_key": gid, "tax_group_id": gid,
+                     "tax_group_name": (rec(db, "account.tax.group", gid) or {}).get("name", ""),
+                     "tax_group_amount": amount, "tax_group_base_amount": base,
+                     "formatted_tax_group_amount": _money(amount), "formatted_tax_group_base_amount": _money(base),
+                     "hide_base_amount": False})
+    return {"amount_untaxed": untaxed, "amount_total": total, "formatted_amount_total": _money(total),
+            "formatted_amount_untaxed": _money(untaxed), "groups_by_subtotal": {"Untaxed Amount": rows},
+            "subtotals": [{"name": "Untaxed Amount", "amount": untaxed, "formatted_amount": _money(untaxed)}],
+            "subtotals_order": ["Untaxed Amount"], "display_tax_base": True}
+
+
+def _due(db, r):
+    base = r.get("invoice_date") or r.get("date") or today()
+    term = rec(db, "account.payment.term", r.get("invoice_payment_term_id"))
+    if not term or r.get("move_type") in ("out_refund", "in_refund"):
+        return base
+    d = dt.date.fromisoformat(base[:10])
+    due = d
+    for line in children(db, "account.payment.term.line", "payment_id", term["id"]):
+        days = line.get("nb_days") or 0
+        kind = line.get("delay_type") or "days_after"
+        if kind == "days_after":
+            cand = d + dt.timedelta(days=days)
+        else:
+            months = 1 if kind == "days_after_end_of_month" else 2
+            first = (d.replace(day=1) + dt.timedelta(days=32 * months)).replace(day=1)
+            cand = first - dt.timedelta(days=1) + dt.timedelta(days=days)
+            if kind == "days_end_of_month_on_the":
+                end = first - dt.timedelta(days=1)
+                cand = end + dt.timedelta(days=int(line.get("days_next_month") or 0))
+        due = max(due, cand)
+    return due.isoformat()
+
+
+def _move_unlink(db, ids):
+    for mid in ids:
+        if db.tables["account.move"][mid].get("state") == "posted":
+            raise UserError("You can't delete a posted journal item. Don\u2019t play games with your accounting "
+                            "records; reset the journal entry to draft before deleting it.")
+
+
+BEFORE_UNLINK["account.move"] = _move_unlink
+
+
+@method("account.move")
+def action_post(db, model, ids):
+    ids = db.as_ids(ids)
+    moves = []
+    for mid in ids:
+        m = db.tables["account.move"].get(mid)
+        if m is None:
+            raise db.missing(model, [mid])
+        if m.get("state") != "draft":
+            raise UserError(f"The entry {m.get('name')} (id {mid}) must be in draft.")
+        if m.get("move_type") in ("in_invoice", "in_refund") and not m.get("invoice_date"):
+            raise UserError("The Bill/Refund date is required to validate this document.")
+        if m.get("move_type") != "entry" and not any(
+                l.get("display_type") == "product" for l in children(db, "account.move.line", "move_id", mid)):
+            raise UserError("You need to add a line before posting.")
+        moves.append(m)
+    for m in moves:
+        vals = {"state": "posted"}
+        if not m.get("invoice_date") and m.get("move_type") != "entry":
+            vals["invoice_date"] = today()
+            vals["date"] = vals["invoice_date"]
+        db.set("account.move", m["id"], vals)
+        if not m.get("name") or m["name"] == "/":
+            db.set("account.move", m["id"], {"name": _assign_name(db, m)})
+        if m.get("move_type") == "out_invoice" and not m.get("payment_reference"):
+            db.set("account.move", m["id"], {"payment_reference": m["name"]})
+        sync_dynamic_lines(db, m["id"])
+        _reconcile_reversal(db, m)
+    return False
+
+
+def _reconcile_reversal(db, m):
+    orig = rec(db, "account.move", m.get("reversed_entry_id"))
+    if not orig or orig.get("state") != "posted" or orig.get("payment_state") != "not_paid":
+        return
+    if abs(val(db, "account.move", orig, "amount_total") - val(db, "account.move", m, "amount_total")) < 0.005:
+        db.set("account.move", orig["id"], {"payment_state": "reversed"})
+        db.set("account.move", m["id"], {"payment_state": "paid"})
+
+
+@method("account.move")
+def button_draft(db, model, ids):
+    for mid in db.as_ids(ids):
+        db.set("account.move", mid, {"state": "draft"})
+    return True
+
+
+@method("account.move")
+def button_cancel(db, model, ids):  # noqa: F811
+    for mid in db.as_ids(ids):
+        db.set("account.move", mid, {"state": "cancel"})
+    return True
+
+
+def _reversal_defaults(db, raw, x2m):
+    if db.ctx.get("active_model") == "account.move" and "move_ids" not in x2m:
+        raw["move_ids"] = list(db.ctx.get("active_ids") or [])
+    raw.setdefault("date", today())
+    first = rec(db, "account.move", (raw.get("move_ids") or [None])[0])
+    if first:
+        raw.setdefault("move_type", first.get("move_type"))
+
+
+DEFAULTS["account.move.reversal"] = _reversal_defaults
+
+
+@compute("account.move.reversal", "residual", "new_move_ids", "move_type", "currency_id")
+def _reversal_fields(db, r, f):
+    moves = [db.tables["account.move"][i] for i in r.get("move_ids") or [] if i in db.tables["account.move"]]
+    if f == "residual":
+        return r2(sum(val(db, "account.move", m, "amount_residual") for m in moves))
+    if f == "move_type":
+        return moves[0].get("move_type") if moves else False
+    if f == "currency_id":
+        return moves[0].get("currency_id", 126) if moves else 126
+    return list(r.get("new_move_ids") or [])
+
+
+@method("account.move.reversal")
+def reverse_moves(db, model, ids, is_modify=False):
+    ids = db.as_ids(ids)
+    wiz = db.tables[model].get(ids[0]) if ids else None
+    if wiz is None:
+        raise db.missing(model, ids)
+    new = []
+    for mid in wiz.get("move_ids") or []:
+        m = db.tables["account.move"][mid]
+        rtype = {"out_invoice": "out_refund", "in_invoice": "in_refund", "out_refund": "out_invoice",
+                 "in_refund": "in_invoice"}.get(m.get("move_type"), "entry")
+        ref = f"Reversal of: {m.get('name')}" + (f", {wiz['reason']}" if wiz.get("reason") else "")
+        lines = [[0, 0, {k: l.get(k) for k in ("product_id", "name", "quantity", "product_uom_id", "price_unit",
+                                                "discount", "purchase_line_id", "sequence", "account_id")}
+                      | {"tax_ids": [[6, 0, l.get("tax_ids") or []]], "sale_line_ids": [[6, 0, l.get("sale_line_ids") or []]]}]
+                 for l in children(db, "account.move.line", "move_id", mid) if l.get("display_type") == "product"]
+        date = wiz.get("date") or today()
+        new.append(db.create("account.move", {
+            "move_type": rtype, "partner_id": m.get("partner_id"), "partner_shipping_id": m.get("partner_shipping_id"),
+            "ref": ref, "reversed_entry_id": mid, "invoice_date": date, "date": date,
+            "journal_id": wiz.get("journal_id") or m.get("journal_id"), "invoice_origin": m.get("invoice_origin"),
+            "invoice_payment_term_id": False, "narration": m.get("narration") or False,
+            "invoice_line_ids": lines}, top=False))
+    if is_modify:
+        action_post(db, "account.move", new)
+    db.set(model, wiz["id"], {"new_move_ids": new})
+    out = {"name": "Reverse Moves", "type": "ir.actions.act_window", "res_model": "account.move"}
+    if len(new) == 1:
+        out.update({"view_mode": "form", "res_id": new[0]})
+    else:
+        out.update({"view_mode": "tree,form", "domain": [["id", "in", new]]})
+    rtype = db.tables["account.move"][new[0]]["move_type"] if new else "out_refund"
+    out["context"] = {"default_move_type": rtype}
+    return out
+
+
+METHODS["account.move.reversal"]["refund_moves"] = lambda db, model, ids: reverse_moves(db, model, ids, False)
+METHODS["account.move.reversal"]["modify_moves"] = lambda db, model, ids: reverse_moves(db, model, ids, True)
+
+
+def _adv_defaults(db, raw, x2m):
+    if db.ctx.get("active_model") == "sale.order" and "sale_order_ids" not in x2m:
+        raw["sale_order_ids"] = list(db.ctx.get("active_ids") or [])
+    raw.setdefault("advance_payment_method", "delivered")
+    raw.setdefault("consolidated_billing", True)
+
+
+DEFAULTS["sale.advance.payment.inv"] = _adv_defaults
+COMPUTE["sale.advance.payment.inv"]["count"] = lambda db, r: len(r.get("sale_order_ids") or [])
+
+
+@method("sale.advance.payment.inv")
+def create_invoices(db, model, ids):
+    ids = db.as_ids(ids)
+    wiz = db.tables[model].get(ids[0]) if ids else None
+    if wiz is None:
+        raise db.missing(model, ids)
+    moves = []
+    for oid in wiz.get("sale_order_ids") or []:
+        o = db.tables["sale.order"][oid]
+        lines = [l for l in children(db, "sale.order.line", "order_id", oid)
+                 if not l.get("display_type") and abs(val(db, "sale.order.line", l, "qty_to_invoice")) > 1e-9]
+        if not lines:
+            continue
+        moves.append(db.create("account.move", {
+            "move_type": "out_invoice", "partner_id": o.get("partner_invoice_id") or o["partner_id"],
+            "partner_shipping_id": o.get("partner_shipping_id"), "ref": o.get("client_order_ref") or False,
+            "invoice_origin": o["name"], "narration": o.get("note") or False,
+            "invoice_payment_term_id": o.get("payment_term_id") or False, "invoice_user_id": o.get("user_id"),
+            "invoice_line_ids": [[0, 0, {
+                "product_id": l["product_id"], "name": l.get("name"), "sequence": i,
+                "quantity": val(db, "sale.order.line", l, "qty_to_invoice"), "product_uom_id": l.get("product_uom"),
+                "price_unit": l.get("price_unit"), "discount": l.get("discount") or 0.0,
+                "tax_ids": [[6, 0, l.get("tax_id") or []]], "sale_line_ids": [[6, 0, [l["id"]]]]}]
+                for i, l in enumerate(lines)]}, top=False))
+    if not moves:
+        raise UserError("Nothing to invoice!\n\nReason(s) of this behavior could be:\n"
+                        "- You should deliver your products before invoicing them.\n"
+                        "- You should modify the invoicing policy of your product: Open the product, go to the "
+                        "\"Sales\" tab and modify invoicing policy from \"delivered quantities\" to \"ordered quantities\".")
+    action = dict(_load_actions()["invoices"])
+    first = db.tables["account.move"][moves[0]]
+    if len(moves) == 1:
+        action["res_id"] = moves[0]
+    else:
+        action["domain"] = [["id", "in", moves]]
+    action["context"] = {"default_move_type": "out_invoice", "default_partner_id": first["partner_id"],
+                         "default_partner_shipping_id": first.get("partner_shipping_id"),
+                         "default_invoice_payment_term_id": first.get("invoice_payment_term_id") or False,
+                         "default_invoice_origin": first.get("invoice_origin")}
+    return action

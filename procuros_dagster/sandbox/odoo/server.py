@@ -1,0 +1,376 @@
+"""HTTP front of the Odoo sandbox: /jsonrpc (what odoorpc uses) and the /web/* routes."""
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from . import orm
+from .errors import (AccessDenied, AccessError, OdooRpcError, RpcAttributeError, RpcKeyError,
+                     RpcTypeError, RpcValueError, SessionExpired, UserError, error_payload)
+
+VERSION = {"server_version": "17.0", "server_version_info": [17, 0, 0, "final", 0, ""],
+           "server_serie": "17.0", "protocol_version": 1}
+NOT_FOUND_HTML = ("<!DOCTYPE html>\n<html>\n    <head>\n        <meta charset=\"utf-8\"/>\n"
+                  "        <title>Odoo</title>\n    </head>\n    <body><h1>404: Page not found</h1>"
+                  "<p>The page you were looking for could not be found.</p></body>\n</html>")
+
+GENERIC = {"create", "read", "write", "unlink", "search", "search_read", "search_count", "read_group",
+           "fields_get", "name_search", "default_get", "exists"}
+
+
+class _Drop(Exception):
+    """Fault injection: close the connection without answering."""
+
+
+class _Http500(Exception):
+    pass
+
+
+class OdooSandbox:
+    """In-memory Odoo 17 speaking JSON-RPC on 127.0.0.1 (see module docstring of the package)."""
+
+    def __init__(self, db: str = "procuros", login: str = "admin", password: str = "admin",
+                 latency: float = 0.0, host: str = "127.0.0.1", port: int = 0):
+        from . import business  # noqa: F401  (registers computes and methods)
+        self.db_name = db
+        self.db = orm.Database(db, login, password)
+        self.latency = latency
+        self.host, self.port = host, port
+        self.lock = threading.RLock()
+        self.call_counts: Counter = Counter()
+        self.rpc_count = 0
+        self.sessions: dict[str, int | None] = {}
+        self._faults: list[dict] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> str:
+        if self._server is None:
+            sandbox = self
+
+            class Handler(_Handler):
+                sb = sandbox
+
+            self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+            self._server.daemon_threads = True
+            self._thread = threading.Thread(target=self._server.serve_forever, name="odoo-sandbox", daemon=True)
+            self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("sandbox not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "OdooSandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ accounting / faults
+    def reset_counts(self) -> None:
+        with self.lock:
+            self.call_counts.clear()
+            self.rpc_count = 0
+
+    def inject_fault(self, model: str | None = None, method: str | None = None, count: int = 1,
+                     kind: str = "error") -> None:
+        """Make the next ``count`` matching calls fail: ``error`` (UserError answer, no writes),
+        ``drop`` (connection closed without an answer) or ``http500``."""
+        if kind not in ("error", "drop", "http500"):
+            raise ValueError(kind)
+        with self.lock:
+            self._faults.append({"model": model, "method": method, "count": count, "kind": kind})
+
+    def _take_fault(self, model: str | None, method: str | None) -> str | None:
+        for f in self._faults:
+            if (f["model"] in (None, model)) and (f["method"] in (None, method)) and f["count"] > 0:
+                f["count"] -= 1
+                if f["count"] == 0:
+                    self._faults.remove(f)
+                return f["kind"]
+        return None
+
+    # ------------------------------------------------------------------ calls
+    def _count(self, key: str, model: str | None = None, method: str | None = None):
+        self.call_counts[key] += 1
+        self.rpc_count += 1
+        kind = self._take_fault(model, method)
+        if kind == "error":
+            raise UserError(f"Injected fault on {key}")
+        if kind == "drop":
+            raise _Drop()
+        if kind == "http500":
+            raise _Http500()
+
+    def execute_kw(self, model: str, method: str, args: list | None = None, kwargs: dict | None = None) -> Any:
+        """One model call, run as a transaction (rolled back when it raises)."""
+        args = list(args or [])
+        kwargs = dict(kwargs or {})
+        context = kwargs.pop("context", None) or {}
+        db = self.db
+        with self.lock:
+            self._count(f"{model}.{method}", model, method)
+            if model not in db.model_fields:
+                raise RpcKeyError(model)
+            if method.startswith("_"):
+                raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
+            fn = orm.METHODS.get(model, {}).get(method) or orm.METHODS.get("*", {}).get(method)
+            if fn is None and method in GENERIC:
+                fn = getattr(self, "_m_" + method)
+            if fn is None:
+                raise RpcAttributeError(f"The method '{method}' does not exist on the model '{model}'")
+            db.ctx = context if isinstance(context, dict) else {}
+            db.begin()
+            try:
+                result = fn(db, model, *args, **kwargs)
+            except TypeError as exc:
+                db.rollback()
+                raise RpcTypeError(str(exc)) from exc
+            except OdooRpcError:
+                db.rollback()
+                raise
+            except (KeyError, ValueError, AttributeError, IndexError) as exc:
+                db.rollback()
+                raise RpcValueError(str(exc)) from exc
+            else:
+                db.commit()
+            finally:
+                db.ctx = {}
+            return result
+
+    # generic ORM entry points (signatures follow Odoo's so positional args bind the same way)
+    @staticmethod
+    def _m_create(db, model, vals_list):
+        return db.create(model, vals_list)
+
+    @staticmethod
+    def _m_read(db, model, ids, fields=None, load="_classic_read"):
+        return db.read(model, ids, fields)
+
+    @staticmethod
+    def _m_write(db, model, ids, vals):
+        return db.write(model, ids, vals)
+
+    @staticmethod
+    def _m_unlink(db, model, ids):
+        return db.unlink(model, ids)
+
+    @staticmethod
+    def _m_search(db, model, domain=None, offset=0, limit=None, order=None, count=False):
+        return db.search(model, domain, offset, limit, order, count)
+
+    @staticmethod
+    def _m_search_read(db, model, domain=None, fields=None, offset=0, limit=None, order=None):
+        return db.search_read(model, domain, fields, offset, limit, order)
+
+    @staticmethod
+    def _m_search_count(db, model, domain=None, limit=None):
+        n = db.search(model, domain, count=True)
+        return min(n, limit) if limit else n
+
+    @staticmethod
+    def _m_read_group(db, model, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        return db.read_group(model, domain, fields, groupby, offset, limit, orderby, lazy)
+
+    @staticmethod
+    def _m_fields_get(db, model, allfields=None, attributes=None):
+        return db.fields_get(model, allfields, attributes)
+
+    @staticmethod
+    def _m_name_search(db, model, name="", args=None, operator="ilike", limit=100):
+        return db.name_search(model, name, args, operator, limit)
+
+    @staticmethod
+    def _m_default_get(db, model, fields_list):
+        from .business import default_get
+        return default_get(db, model, fields_list)
+
+    @staticmethod
+    def _m_exists(db, model, ids):
+        return [i for i in db.as_ids(ids) if i in db.tables[model]]
+
+    # ------------------------------------------------------------------ services
+    def check_credentials(self, dbname, uid, password) -> None:
+        if dbname != self.db_name or uid != self.db.uid or password != self.db.password:
+            raise AccessDenied()
+
+    def dispatch_jsonrpc(self, params: dict) -> Any:
+        service = params.get("service")
+        method = params.get("method")
+        args = list(params.get("args") or [])
+        if service == "common":
+            with self.lock:
+                self._count(f"common.{method}")
+            if method == "version":
+                return dict(VERSION)
+            if method in ("login", "authenticate"):
+                dbname, login, password = (args + [None] * 3)[:3]
+                if dbname != self.db_name or login != self.db.login or password != self.db.password:
+                    return False
+                return self.db.uid
+            if method == "about":
+                return "See http://openerp.com"
+            raise RpcAttributeError(f"'{method}' is not a valid method of service 'common'")
+        if service == "db":
+            with self.lock:
+                self._count(f"db.{method}")
+            if method == "list":
+                return [self.db_name]
+            if method == "server_version":
+                return VERSION["server_version"]
+            raise RpcKeyError(method)
+        if service == "object":
+            if method not in ("execute", "execute_kw"):
+                raise RpcAttributeError(f"'{method}' is not a valid method of service 'object'")
+            if len(args) < 5:
+                raise RpcTypeError(f"{method}() missing required positional arguments")
+            dbname, uid, password, model, meth = args[:5]
+            self.check_credentials(dbname, uid, password)
+            if method == "execute":
+                return self.execute_kw(model, meth, args[5:], {})
+            return self.execute_kw(model, meth, args[5] if len(args) > 5 else [], args[6] if len(args) > 6 else {})
+        raise RpcKeyError(str(service))
+
+    def session_info(self) -> dict:
+        return {
+            "uid": 2, "is_system": True, "is_admin": True, "is_public": False, "is_internal_user": True,
+            "user_context": {"lang": "en_US", "tz": False, "uid": 2}, "db": self.db_name,
+            "server_version": "17.0", "server_version_info": VERSION["server_version_info"],
+            "name": "Administrator", "username": self.db.login, "partner_display_name": "Administrator",
+            "partner_id": 3, "web.base.url": "http://127.0.0.1:8069", "active_ids_limit": 20000,
+            "max_file_upload_size": 134217728, "home_action_id": False,
+            "currencies": {"126": {"symbol": "€", "position": "after", "digits": [69, 2]},
+                           "1": {"symbol": "$", "position": "before", "digits": [69, 2]}},
+            "user_companies": {"current_company": 1, "allowed_companies": {"1": {
+                "id": 1, "name": "My Company", "sequence": 0, "child_ids": [], "parent_id": False}},
+                "disallowed_ancestor_companies": {}},
+            "show_effect": True, "display_switch_company_menu": False, "user_id": [2],
+        }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    sb: OdooSandbox
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):  # keep test output quiet
+        pass
+
+    def _send(self, status: int, body: bytes, ctype: str, cookie: str | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        if cookie:
+            self.send_header("Set-Cookie", f"session_id={cookie}; Max-Age=604800; HttpOnly; Path=/")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, payload: dict, cookie: str | None = None):
+        self._send(200, json.dumps(payload).encode(), "application/json", cookie)
+
+    def _cookie(self) -> str | None:
+        for part in (self.headers.get("Cookie") or "").split(";"):
+            k, _, v = part.strip().partition("=")
+            if k == "session_id":
+                return v
+        return None
+
+    def do_GET(self):
+        self._send(404, NOT_FOUND_HTML.encode(), "text/html; charset=utf-8")
+
+    def do_POST(self):
+        sb = self.sb
+        path = self.path.split("?", 1)[0]
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        routes = ("/jsonrpc", "/web/webclient/version_info", "/web/database/list", "/web/session/authenticate",
+                  "/web/session/get_session_info", "/web/dataset/call_kw", "/web/session/destroy")
+        if not (path in routes or path.startswith("/web/dataset/call_kw/")):
+            return self._send(404, NOT_FOUND_HTML.encode(), "text/html; charset=utf-8")
+        try:
+            body = json.loads(raw or b"null")
+            if not isinstance(body, dict):
+                raise ValueError
+        except ValueError:
+            return self._send(400, b"Invalid JSON data", "text/plain; charset=utf-8")
+        if sb.latency:
+            time.sleep(sb.latency)
+        req_id = body.get("id")
+        params = body.get("params") or {}
+        cookie = None
+        try:
+            result, cookie = self._route(path, params)
+            payload = {"jsonrpc": "2.0", "id": req_id, "result": result}
+        except _Drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+            return
+        except _Http500:
+            return self._send(500, b"Internal Server Error", "text/plain; charset=utf-8")
+        except SessionExpired as exc:
+            payload = {"jsonrpc": "2.0", "id": None, "error": error_payload(exc)}
+        except OdooRpcError as exc:
+            payload = {"jsonrpc": "2.0", "id": req_id, "error": error_payload(exc)}
+        except Exception as exc:  # an unexpected sandbox bug still answers in Odoo's shape
+            payload = {"jsonrpc": "2.0", "id": req_id,
+                       "error": error_payload(RpcValueError(f"{type(exc).__name__}: {exc}"))}
+        self._json(payload, cookie)
+
+    def _route(self, path: str, params: dict):
+        sb = self.sb
+        if path == "/jsonrpc":
+            return sb.dispatch_jsonrpc(params), None
+        if path == "/web/webclient/version_info":
+            cookie = self._cookie()
+            if cookie not in sb.sessions:
+                cookie = secrets.token_hex(20)
+                sb.sessions[cookie] = None
+            return dict(VERSION), cookie
+        if path == "/web/database/list":
+            return [sb.db_name], None
+        if path == "/web/session/authenticate":
+            with sb.lock:
+                sb._count("web.session.authenticate")
+            if params.get("db") != sb.db_name:
+                raise AccessError("Database not found.")
+            if params.get("login") != sb.db.login or params.get("password") != sb.db.password:
+                raise AccessDenied()
+            cookie = secrets.token_hex(20)
+            sb.sessions[cookie] = sb.db.uid
+            return sb.session_info(), cookie
+        if path == "/web/session/get_session_info":
+            if not sb.sessions.get(self._cookie()):
+                raise SessionExpired()
+            return sb.session_info(), None
+        if path == "/web/session/destroy":
+            sb.sessions.pop(self._cookie(), None)
+            return None, None
+        # /web/dataset/call_kw[/...]
+        if not sb.sessions.get(self._cookie()):
+            raise SessionExpired()
+        missing = [k for k in ("model", "method", "args", "kwargs") if k not in params]
+        if missing:
+            names = [f"'{k}'" for k in missing]
+            joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", and " + names[-1]
+            plural = "argument" if len(names) == 1 else "arguments"
+            raise RpcTypeError(f"DataSet.call_kw() missing {len(names)} required positional {plural}: {joined}")
+        return sb.execute_kw(params["model"], params["method"], params["args"], params["kwargs"]), None
