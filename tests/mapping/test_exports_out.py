@@ -88,3 +88,8 @@ def test_credit_note_read_adds_the_reversed_invoice():
     gw = FakeGateway(fx.credit_note_bundle())
     bundle = exports.fetch_credit_note_bundle(gw, move_ids=[5])
     assert sorted(m["id"] for m in bundle["account.move"]) == [4, 5]
+
+
+def test_utc_day_range_follows_berlin_offsets():
+    assert exports.utc_day_range(date(2026, 11, 28)) == ("2026-11-27 23:00:00", "2026-11-28 23:00:00")
+    assert exports.utc_day_range(date(2026, 7, 1)) == ("2026-06-30 22:00:00", "2026-07-01 22:00:00")

@@ -14,7 +14,7 @@ from procuros_dagster.mapping.invoices_out import build_invoices
 from procuros_dagster.mapping.shipping_notices_out import build_shipping_notices
 from procuros_dagster.odoo import OdooGateway
 from procuros_dagster.odoo.exports import (
-    fetch_credit_note_bundle, fetch_invoice_bundle, fetch_shipping_notice_bundle, utc_day_range,
+    fetch_credit_note_bundle, fetch_invoice_bundle, fetch_shipping_notice_bundle,
 )
 from procuros_dagster.odoo.setup import provision
 from procuros_dagster.procuros.openapi import validate_document
@@ -100,11 +100,6 @@ def _today_berlin() -> date:
     dt = datetime.now(timezone.utc)
     from zoneinfo import ZoneInfo
     return dt.astimezone(ZoneInfo("Europe/Berlin")).date()
-
-
-def test_utc_day_range_follows_berlin_offsets():
-    assert utc_day_range(date(2026, 11, 28)) == ("2026-11-27 23:00:00", "2026-11-28 23:00:00")
-    assert utc_day_range(date(2026, 7, 1)) == ("2026-06-30 22:00:00", "2026-07-01 22:00:00")
 
 
 def test_shipping_notice_bundle_builds_valid_documents(seeded):
