@@ -269,7 +269,7 @@ def _transport_units(items: list[dict]) -> list[dict]:
             entry = dict(item)
             entry["shippedQuantity"] = portion["quantity"]
             # ordered/open quantity stay with the last portion so the unit sums equal the line
-            entry["orderedQuantity"] = qty(portion["quantity"] + (remaining_open if last else 0.0))
+            entry["orderedQuantity"] = qty(max(portion["quantity"] + (remaining_open if last else 0.0), 0.0))
             if not last or abs(entry["orderedQuantity"] - entry["shippedQuantity"]) <= _EPS:
                 entry.pop("openQuantityAction", None)
             if portion["batches"]:
