@@ -73,6 +73,10 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("sale.order", "x_procuros_order_date", "datetime", "Procuros Order Date",
               "The buyer's order date (confirming the order overwrites the order date)."),
     FieldSpec("sale.order", "x_procuros_buyer_gln", "char", "Procuros Buyer GLN", "GLN of the ordering party."),
+    FieldSpec("sale.order.line", "x_procuros_line_number", "integer", "Procuros Line Number",
+              "The buyer's line number, echoed as orderLineNumber in shipping notices and invoices."),
+    FieldSpec("sale.order.line", "x_procuros_is_deposit", "boolean", "Procuros Deposit Line",
+              "The buyer sent this line as a deposit item (isDepositItem)."),
 )
 MODELS = tuple(dict.fromkeys(f.model for f in FIELDS))
 

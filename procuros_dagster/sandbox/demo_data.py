@@ -140,7 +140,7 @@ def order_content(
     ship_to_gln: str | None = SHIP_TO_GLN,
     bill_to_gln: str | None = None,
     order_date: str = "2026-11-27T08:15:00+01:00",
-    requested_delivery_date: str | None = "2026-12-03",
+    requested_delivery_date: str | None = "2026-12-03T00:00:00+01:00",
     comments: str | None = None,
 ) -> dict[str, Any]:
     """A Procuros ORDER as a buyer sends it to us. ``lines``: gtin, quantity, and optionally

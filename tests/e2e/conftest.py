@@ -74,6 +74,7 @@ def stack(tmp_path, monkeypatch):
     gateway = OdooGateway.connect(odoo.url, "procuros", "admin", ODOO_PASSWORD)
     provision(gateway)
     data = demo_data.seed_odoo(gateway)
+    (tmp_path / "dagster_home").mkdir()
     with dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
         yield Stack(procuros, odoo, gateway, data, instance, env, build_definitions(load_settings()))
     odoo.stop()
