@@ -88,7 +88,11 @@ def load_baseline(db: "Database") -> None:
         imd[i] = {"id": i, "module": module, "name": name, "model": model, "res_id": res_id, "noupdate": True}
     for i, model in enumerate(sorted(db.model_fields), start=1):
         db.tables["ir.model"][i] = {"id": i, "model": model, "name": registry.description(model), "state": "base"}
+    db.tables["res.users"][2].update({"name": "Administrator", "lang": "en_US", "tz": False, "company_ids": [1]})
+    for term in db.tables["account.payment.term"].values():
+        term.setdefault("note", f"<p>Payment terms: {term['name']}</p>")
     company = db.tables["res.company"][1]
+    company.setdefault("country_id", 57)
     company.setdefault("stock_move_sms_validation", True)
     company.setdefault("has_received_warning_stock_sms", False)
     for model, table in db.tables.items():

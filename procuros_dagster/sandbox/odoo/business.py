@@ -223,6 +223,7 @@ DISPLAY["account.account"] = lambda db, r: f"{r.get('code')} {r.get('name')}"
 DISPLAY["product.pricelist"] = lambda db, r: f"{r.get('name')} ({db.display_name('res.currency', r.get('currency_id'))})"
 DISPLAY["stock.picking.type"] = lambda db, r: (
     f"{db.display_name('stock.warehouse', r['warehouse_id'])}: {r.get('name')}" if r.get("warehouse_id") else r.get("name"))
+DISPLAY["res.users"] = lambda db, r: r.get("name") or db.display_name("res.partner", r.get("partner_id"))
 DISPLAY["product.category"] = lambda db, r: r.get("complete_name") or r.get("name")
 
 
@@ -1263,7 +1264,9 @@ def _move_defaults(db, raw, x2m):
     raw.setdefault("state", "draft")
     raw.setdefault("date", raw.get("invoice_date") or today())
     raw.setdefault("payment_state", "not_paid")
-    raw.setdefault("invoice_user_id", db.uid if mtype != "entry" else False)
+    raw.setdefault("invoice_user_id", db.uid if mtype.startswith("out_") else False)
+    if mtype != "entry":
+        raw.setdefault("fiscal_position_id", _fiscal_position(db, raw.get("partner_id")))
     raw.setdefault("auto_post", "no")
     if raw.get("partner_id"):
         raw.setdefault("partner_shipping_id", raw["partner_id"])
@@ -1275,6 +1278,15 @@ def _move_defaults(db, raw, x2m):
         head = _prefix(db, raw)
         exists = any(isinstance(m.get("name"), str) and m["name"].startswith(head) for m in db.tables["account.move"].values())
         raw["name"] = "/" if exists else _assign_name(db, raw)
+
+
+def _fiscal_position(db, partner_id):
+    """Domestic (1) for German or address-less partners, as the l10n_de positions auto-apply."""
+    p = rec(db, "res.partner", partner_id)
+    if not p:
+        return False
+    country = rec(db, "res.partner", _commercial(db, p)).get("country_id")
+    return 1 if country in (57, False, None) and 1 in db.tables["account.fiscal.position"] else False
 
 
 def _aml_defaults(db, raw, x2m):
@@ -1320,9 +1332,8 @@ def sync_dynamic_lines(db, move_id: int):
     if mtype == "entry":
         return
     lines = children(db, "account.move.line", "move_id", move_id)
-    for l in lines:
-        if l.get("display_type") in ("tax", "payment_term"):
-            db.delete("account.move.line", l["id"])
+    old_tax = [l for l in lines if l.get("display_type") == "tax"]
+    old_pt = [l for l in lines if l.get("display_type") == "payment_term"]
     products = [l for l in lines if l.get("display_type") == "product"]
     sign = _sign(mtype)
     purchase = mtype.startswith("in_")
@@ -1335,24 +1346,37 @@ def sync_dynamic_lines(db, move_id: int):
             "account_id": l.get("account_id") or _product_account(db, l.get("tax_ids"), purchase)})
         for tid, _ in tax_amounts(db, l.get("tax_ids"), sub):
             per_tax[tid] = per_tax.get(tid, 0.0) + sub
+    wanted = []
     total_tax = 0.0
     for tid in sorted(per_tax, key=lambda t: (-(rec(db, "account.tax", t) or {}).get("amount", 0), t)):
         tax = db.tables["account.tax"][tid]
         amount = r2(per_tax[tid] * (tax.get("amount") or 0.0) / 100.0)
         total_tax += amount
         bal = -sign * amount
-        account = (488 if tax.get("amount") == 7.0 else 491) if not purchase else (467 if tax.get("amount") == 7.0 else 470)
-        db.create("account.move.line", {
-            "move_id": move_id, "display_type": "tax", "name": tax.get("name"), "tax_line_id": tid,
-            "account_id": account, "debit": max(bal, 0.0), "credit": max(-bal, 0.0), "balance": bal,
-            "sequence": 10000, "quantity": 0.0}, top=False)
+        seven = tax.get("amount") == 7.0
+        wanted.append({"display_type": "tax", "name": tax.get("name"), "tax_line_id": tid,
+                       "account_id": (467 if seven else 470) if purchase else (488 if seven else 491),
+                       "debit": max(bal, 0.0), "credit": max(-bal, 0.0), "balance": bal, "sequence": 10000,
+                       "quantity": 0.0})
     total = r2(sum(val(db, "account.move.line", l, "price_subtotal") for l in products) + total_tax)
     bal = sign * total
-    db.create("account.move.line", {
-        "move_id": move_id, "display_type": "payment_term", "name": mv.get("payment_reference") or mv.get("name") or "",
-        "account_id": 1005 if purchase else 283, "debit": max(bal, 0.0), "credit": max(-bal, 0.0),
-        "balance": bal, "sequence": 12000, "quantity": 0.0,
-        "date_maturity": val(db, "account.move", mv, "invoice_date_due")}, top=False)
+    wanted_pt = {"display_type": "payment_term", "name": mv.get("payment_reference") or mv.get("name") or "",
+                 "account_id": 1005 if purchase else 283, "debit": max(bal, 0.0), "credit": max(-bal, 0.0),
+                 "balance": bal, "sequence": 12000, "quantity": 0.0,
+                 "date_maturity": val(db, "account.move", mv, "invoice_date_due")}
+    # update journal items in place (ids stay stable, as in Odoo's line sync)
+    for old, new in zip(old_tax, wanted):
+        db.set("account.move.line", old["id"], new)
+    for old in old_tax[len(wanted):]:
+        db.delete("account.move.line", old["id"])
+    for new in wanted[len(old_tax):]:
+        db.create("account.move.line", {"move_id": move_id, **new}, top=False)
+    if old_pt:
+        db.set("account.move.line", old_pt[0]["id"], wanted_pt)
+        for extra in old_pt[1:]:
+            db.delete("account.move.line", extra["id"])
+    else:
+        db.create("account.move.line", {"move_id": move_id, **wanted_pt}, top=False)
 
 
 def _move_created(db, rid, raw, x2m):
