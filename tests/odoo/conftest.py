@@ -60,9 +60,12 @@ class MasterData:
         if with_phone:
             cust["phone"] = "+49 30 1234567"
         [self.customer] = gw.create("res.partner", [cust])
+        dc = {"name": "DC Spandau", "type": "delivery", "parent_id": self.customer, "ref": self.delivery_gln,
+              "city": "Berlin"}
+        if with_phone:  # the picking goes to the delivery address: that is the partner stock_sms looks at
+            dc["phone"] = "+49 30 7654321"
         self.delivery, self.supplier = gw.create("res.partner", [
-            {"name": "DC Spandau", "type": "delivery", "parent_id": self.customer, "ref": self.delivery_gln,
-             "city": "Berlin"},
+            dc,
             {"name": f"Supplier {self.supplier_gln}", "is_company": True, "ref": self.supplier_gln},
         ])
         self.widget_ean, self.flour_ean = gln(), gln()

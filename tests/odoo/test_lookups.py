@@ -73,9 +73,9 @@ def test_resolve_errors_name_model_and_ref(gw):
         gw.resolve("stock.warehouse", ["No Such Warehouse", "stock.no_such_xmlid"])
     msg = str(exc.value)
     assert "stock.warehouse" in msg and "No Such Warehouse" in msg and "stock.no_such_xmlid" in msg
-    gw.create("delivery.carrier", [{"name": "Twin Carrier", "product_id": 1}, {"name": "Twin Carrier", "product_id": 1}])
-    with pytest.raises(OdooLookupError, match="ambiguous.*Twin Carrier"):
-        gw.resolve("delivery.carrier", ["Twin Carrier"])
+    gw.create("account.payment.term", [{"name": "Twin Term"}, {"name": "Twin Term"}])
+    with pytest.raises(OdooLookupError, match="ambiguous.*Twin Term"):
+        gw.resolve("account.payment.term", ["Twin Term"])
     with pytest.raises(OdooValueError):
         gw.resolve("res.partner", ["x"])
 

@@ -7,8 +7,25 @@ from procuros_dagster.odoo import SetupMissingError
 from procuros_dagster.odoo.setup import FIELDS, check_setup, main, provision
 
 
+def standard_forms(gw):
+    """Odoo's partner and UoM forms under their real external ids. A real Odoo 17 always has them;
+    the sandbox's baseline has no ir.ui.view records (gap reported), so add them when missing."""
+    have = gw.xmlids(["base.view_partner_form", "uom.product_uom_form_view"])
+    for xmlid, model, arch in (
+        ("base.view_partner_form", "res.partner",
+         "<form><notebook><page name='sales_purchases'><group/></page></notebook></form>"),
+        ("uom.product_uom_form_view", "uom.uom", "<form><field name='name'/><field name='category_id'/></form>"),
+    ):
+        if xmlid not in have:
+            [vid] = gw.create("ir.ui.view", [{"name": xmlid, "model": model, "arch": arch, "type": "form",
+                                               "mode": "primary", "priority": 16}])
+            module, name = xmlid.split(".")
+            gw.create("ir.model.data", [{"module": module, "name": name, "model": "ir.ui.view", "res_id": vid}])
+
+
 def test_provision_then_nothing_to_do(fresh_sandbox):
     gw = connect(fresh_sandbox)
+    standard_forms(gw)
     gw.reset_counts()
     with pytest.raises(SetupMissingError) as exc:
         check_setup(gw)
@@ -50,6 +67,7 @@ def test_provision_then_nothing_to_do(fresh_sandbox):
 
 def test_users_unit_codes_win_and_views_are_repaired(fresh_sandbox):
     gw = connect(fresh_sandbox)
+    standard_forms(gw)
     provision(gw)
     gw.write("uom.uom", [1], {"x_procuros_unit_code": "PCK"})
     [view_id] = [rid for _, rid in gw.find_bindings(["view_uom_form_procuros"]).values()]
@@ -65,6 +83,7 @@ def test_command_line(fresh_sandbox, monkeypatch, capsys):
     for k, v in {"ODOO_URL": fresh_sandbox.url, "ODOO_DB": DB, "ODOO_USERNAME": LOGIN,
                  "ODOO_PASSWORD": PASSWORD}.items():
         monkeypatch.setenv(k, v)
+    standard_forms(connect(fresh_sandbox))
     assert main(["--check"]) == 1
     assert "lacks the Procuros fields" in capsys.readouterr().err
     assert main([]) == 0
