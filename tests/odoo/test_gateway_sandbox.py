@@ -7,6 +7,7 @@ from conftest import DB, LOGIN, connect, gln, start_sandbox
 
 from procuros_dagster.odoo import (
     OdooAuthError,
+    OdooConnectionError,
     OdooDatabaseError,
     OdooGateway,
     OdooMissingError,
@@ -117,3 +118,19 @@ def test_incremental_read_by_write_date(gw):
     rows = gw.search_read("res.partner", [("write_date", ">=", start)], ["id", "write_date"],
                           order="write_date asc, id asc")
     assert pid in [r["id"] for r in rows]
+
+
+def test_transient_faults_over_real_http(gw, odoo_sandbox):
+    """Reads survive a dropped connection and an HTTP 500; a create hit by one is not re-sent."""
+    ref = gln()
+    odoo_sandbox.inject_fault("res.partner", "search_read", count=1, kind="drop")
+    odoo_sandbox.inject_fault("res.partner", "search_read", count=1, kind="http500")
+    gw.reset_counts()
+    assert gw.search_read("res.partner", [("ref", "=", ref)], ["id"]) == []
+    assert gw.call_counts["res.partner.search_read"] == 3
+    odoo_sandbox.inject_fault("res.partner", "create", count=1, kind="drop")
+    before = odoo_sandbox.call_counts["res.partner.create"]
+    with pytest.raises(OdooConnectionError, match="not retried"):
+        gw.create("res.partner", [{"name": "Once", "ref": ref}])
+    assert odoo_sandbox.call_counts["res.partner.create"] - before == 1
+    assert gw.search_count("res.partner", [("ref", "=", ref)]) == 0
