@@ -63,13 +63,11 @@ class ExportReport:
 def export_context(gateway, settings: Settings, own_gln: str) -> ExportContext:
     """Our own party and the unit codes: three reads, whatever the batch size."""
     domain = [("id", "=", gateway.resolve("res.company", [settings.company])[settings.company])] if settings.company else []
-    company = gateway.search_read(
-        "res.company", domain, ["name", "street", "street2", "zip", "city", "country_id", "vat", "currency_id"], limit=1
-    )[0]
-    country_code = None
-    if m2o_id(company.get("country_id")):
-        country = gateway.read("res.country", [m2o_id(company["country_id"])], ["code"])
-        country_code = country[0]["code"] if country else None
+    company = gateway.search_read("res.company", domain, ["name", "partner_id", "currency_id"], order="sequence, id", limit=1)[0]
+    # The address lives on the company's partner (res.company's address fields are related to it).
+    [partner] = gateway.read(
+        "res.partner", [m2o_id(company["partner_id"])], ["name", "street", "street2", "zip", "city", "country_code", "vat"]
+    )
     codes: dict[int, str] = {
         u["id"]: u["x_procuros_unit_code"] for u in gateway.uoms() if u.get("x_procuros_unit_code")
     }
@@ -78,7 +76,7 @@ def export_context(gateway, settings: Settings, own_gln: str) -> ExportContext:
         codes.update({resolved[ref]: code for ref, code in settings.uom_codes.items()})
     return ExportContext(
         own_gln=own_gln,
-        company={**company, "country_code": country_code},
+        company={**partner, "name": partner["name"] or company["name"], "currency_id": company.get("currency_id")},
         integration_name=settings.integration_name,
         uom_codes=codes,
         timezone=settings.schedules.timezone,

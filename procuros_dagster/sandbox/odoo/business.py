@@ -250,6 +250,7 @@ DISPLAY["res.partner"] = _partner_complete
 COMPUTE["res.partner"]["complete_name"] = _partner_complete
 COMPUTE["res.partner"]["commercial_partner_id"] = _commercial
 COMPUTE["res.partner"]["commercial_company_name"] = lambda db, r: db.tables["res.partner"][_commercial(db, r)].get("name")
+COMPUTE["res.partner"]["country_code"] = lambda db, r: (rec(db, "res.country", r.get("country_id")) or {}).get("code") or False
 
 
 def _partner_defaults(db, raw, x2m):
