@@ -482,6 +482,9 @@ class Database:
         raw, x2m = self._split(model, fields, vals, False)
         self._check_fk(model, fields, raw)
         deleg = DELEGATE.get(model)
+        if deleg:
+            parent_x2m = {k: x2m.pop(k) for k in list(x2m)
+                          if k not in deleg[2] and k in self.model_fields[deleg[0]]}
         for rid in ids:
             own = dict(raw)
             if deleg:
@@ -489,6 +492,7 @@ class Database:
                                if k not in deleg[2] and k in self.model_fields[deleg[0]]}
                 for k in parent_vals:
                     own.pop(k)
+                parent_vals.update(parent_x2m)
                 if parent_vals:
                     self.write(deleg[0], [table[rid][deleg[1]]], parent_vals)
             own["write_date"] = now()
