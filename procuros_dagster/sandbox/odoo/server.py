@@ -59,7 +59,7 @@ class OdooSandbox:
 
             self._server = ThreadingHTTPServer((self.host, self.port), Handler)
             self._server.daemon_threads = True
-            self._thread = threading.Thread(target=self._server.serve_forever, name="odoo-sandbox", daemon=True)
+            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="odoo-sandbox", daemon=True)
             self._thread.start()
         return self.url
 
