@@ -23,12 +23,20 @@ from procuros_dagster.sandbox.odoo import OdooSandbox
 from procuros_dagster.sandbox.procuros import ProcurosSandbox
 
 
+NUMBER_KEY = {"SHIPPING_NOTICE": "shippingNoticeIdentifier", "INVOICE": "invoiceIdentifier", "CREDIT_NOTE": "creditNoteIdentifier"}
+
+
 def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
 def _run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str, partition: str) -> dg.ExecuteInProcessResult:
-    result = defs.resolve_job_def(job).execute_in_process(partition_key=partition, instance=instance, raise_on_error=False)
+    result = defs.resolve_job_def(job).execute_in_process(
+        partition_key=partition,
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
     _say(f"  {job} [{partition}]: {'succeeded' if result.success else 'FAILED'}")
     return result
 
@@ -58,6 +66,8 @@ def main(ui: bool = False, odoo_port: int = 0, procuros_port: int = 0) -> int:
     procuros.start()
     odoo.start()
     home = tempfile.mkdtemp(prefix="procuros-demo-")
+    with open(os.path.join(home, "dagster.yaml"), "w", encoding="utf-8") as fh:
+        fh.write("telemetry:\n  enabled: false\n")
     env = {
         "PROCUROS_API_URL": procuros.url,
         "PROCUROS_API_TOKEN": token,
@@ -99,9 +109,7 @@ def main(ui: bool = False, odoo_port: int = 0, procuros_port: int = 0) -> int:
             _run(defs, instance, job, today)
         for sent in procuros.sent:
             header = sent["content"]["header"]
-            number = header.get("shippingNoticeIdentifier") or header.get("invoiceIdentifier") or header.get("creditNoteIdentifier")
-            if sent["type"] == "CREDIT_NOTE":
-                number = header.get("creditNoteIdentifier")
+            number = header.get(NUMBER_KEY[sent["type"]])
             _say(f"  sent {sent['type']:<16} {number}  for buyer order {header.get('orderIdentifier')}")
 
     if not ui:

@@ -24,7 +24,6 @@ from . import fixtures_out as fx
 # Written against the gateway API and the transcripts, but not yet run green: when this was
 # written the Odoo sandbox (in progress in parallel) had no ir.model rows for provisioning.
 # Remove the mark once `procuros_dagster.odoo.setup.provision` works against the sandbox.
-pytestmark = pytest.mark.skip(reason="enable when the Odoo sandbox supports provisioning + business actions")
 
 
 def _gs1(prefix: str, length: int) -> str:
