@@ -1,4 +1,4 @@
-"""The repo's deploy/dagster.yaml loads and really stores runs/events/schedules in PostgreSQL."""
+"""The repo's dagster.yaml: PostgreSQL with DAGSTER_PG_*, SQLite for the quick start without them."""
 
 import shutil
 from pathlib import Path
@@ -29,7 +29,7 @@ def odoo_sale_orders(context: dg.AssetExecutionContext, procuros_orders: list[st
 def dagster_home(tmp_path, monkeypatch, postgres):
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     for key, value in postgres.dagster_env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
@@ -103,12 +103,35 @@ def test_quick_start_without_dagster_home_uses_sqlite(tmp_path, monkeypatch):
     # `dagster dev` without DAGSTER_HOME builds its temporary instance exactly like this, with
     # ./dagster.yaml of the working directory (the repo root) as configuration.
     from dagster._core.instance.ref import InstanceRef
+    from dagster._core.storage.event_log import SqliteEventLogStorage
     from dagster._core.storage.runs import SqliteRunStorage
 
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     for var in ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB"):
         monkeypatch.delenv(var, raising=False)
-    assert not (REPO / "dagster.yaml").exists(), "a root dagster.yaml would hijack `dagster dev`"
-    ref = InstanceRef.from_dir(str(tmp_path), config_dir=str(REPO))
+    monkeypatch.chdir(tmp_path)
+    ref = InstanceRef.from_dir(str(tmp_path / "tmp_home"), config_dir=str(REPO))
     with dg.DagsterInstance.from_ref(ref) as instance:
         assert isinstance(instance.run_storage, SqliteRunStorage)
+        assert isinstance(instance.event_log_storage, SqliteEventLogStorage)
+        # the queue and the Odoo writer pool apply to the quick start as well
+        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
+        result = dg.materialize([procuros_orders, odoo_sale_orders], instance=instance, partition_key=PARTITION)
+        assert result.success
+    assert (tmp_path / ".dagster_home" / "storage").is_dir()
+
+
+def test_partial_postgres_settings_fail_loudly(tmp_path, monkeypatch):
+    from dagster._core.instance.ref import InstanceRef
+
+    from procuros_dagster.instance_storage import InstanceStorageError
+
+    for var in ("DAGSTER_PG_PORT", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DAGSTER_PG_HOST", "127.0.0.1")
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", "pg-secret-value")
+    ref = InstanceRef.from_dir(str(tmp_path), config_dir=str(REPO))
+    with pytest.raises(InstanceStorageError) as excinfo:
+        with dg.DagsterInstance.from_ref(ref):
+            pass
+    assert "DAGSTER_PG_PORT" in str(excinfo.value) and "pg-secret-value" not in str(excinfo.value)
