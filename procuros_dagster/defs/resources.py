@@ -15,6 +15,7 @@ from typing import Optional
 import dagster as dg
 
 from procuros_dagster.odoo import OdooGateway
+from procuros_dagster.odoo.errors import SetupMissingError
 from procuros_dagster.odoo.setup import check_setup
 from procuros_dagster.procuros.client import ProcurosClient
 from procuros_dagster.settings import ConnectionSettings, Settings, load_settings
@@ -82,7 +83,10 @@ class OdooResource(dg.ConfigurableResource):
         )
         if require_setup:
             # Flows refuse to run against an Odoo that lacks the connector's fields.
-            check_setup(gateway)
+            try:
+                check_setup(gateway)
+            except SetupMissingError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from None
         return gateway
 
 

@@ -43,6 +43,19 @@ EXTRA_RECORDS = {
     ],
     "mail.message.subtype": [{"id": 1, "name": "Discussions", "__xml_id": "mail.mt_comment"},
                              {"id": 2, "name": "Note", "internal": True, "__xml_id": "mail.mt_note"}],
+    # The two standard forms the connector's setup inherits from (abridged archs, real xml ids).
+    "ir.ui.view": [
+        {"id": 125, "name": "res.partner.form", "model": "res.partner", "type": "form", "priority": 1,
+         "mode": "primary", "active": True, "__xml_id": "base.view_partner_form",
+         "arch_db": '<form string="Partners"><sheet><field name="name"/><notebook>'
+                    '<page name="contact_addresses" string="Contacts &amp; Addresses"/>'
+                    '<page name="sales_purchases" string="Sales &amp; Purchase"><group name="container_row_2">'
+                    '<field name="ref"/></group></page></notebook></sheet></form>'},
+        {"id": 310, "name": "uom.uom.form", "model": "uom.uom", "type": "form", "priority": 16,
+         "mode": "primary", "active": True, "__xml_id": "uom.product_uom_form_view",
+         "arch_db": '<form string="Units of Measure"><sheet><group><field name="name"/>'
+                    '<field name="category_id"/><field name="uom_type"/></group></sheet></form>'},
+    ],
     "ir.model.data": [],
 }
 

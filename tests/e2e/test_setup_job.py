@@ -1,0 +1,59 @@
+"""The `setup_odoo` job provisions a fresh Odoo; flows refuse to run before it."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from procuros_dagster.defs.build import build_definitions
+from procuros_dagster.odoo import OdooGateway
+from procuros_dagster.sandbox import demo_data as dd
+from procuros_dagster.sandbox.odoo import OdooSandbox
+from procuros_dagster.sandbox.procuros import ProcurosSandbox
+from procuros_dagster.settings import load_settings
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    with ProcurosSandbox(token="setup-token", own_gln=dd.OWN_GLN) as procuros, OdooSandbox(password="setup-pw") as odoo:
+        for key, value in {
+            "PROCUROS_API_URL": procuros.url, "PROCUROS_API_TOKEN": "setup-token", "PROCUROS_GLN": dd.OWN_GLN,
+            "ODOO_URL": odoo.url, "ODOO_DB": "procuros", "ODOO_USERNAME": "admin", "ODOO_PASSWORD": "setup-pw",
+            "PROCUROS_DAGSTER_LANDING_DIR": str(tmp_path / "landing"),
+        }.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("PROCUROS_DAGSTER_SETTINGS", raising=False)
+        with dg.instance_for_test() as instance:
+            yield procuros, odoo, instance
+
+
+def test_flows_refuse_an_unprovisioned_odoo_then_setup_job_provisions_it_idempotently(fresh):
+    procuros, odoo, instance = fresh
+    defs = build_definitions(load_settings())
+    procuros.enqueue("ORDER", dd.order_content("PO-SETUP", [{"gtin": dd.ESPRESSO, "quantity": 1}]))
+
+    refused = defs.resolve_job_def("import_sales_orders").execute_in_process(
+        partition_key="2026-11-28", instance=instance, raise_on_error=False
+    )
+    assert not refused.success
+    failure = next(e for e in refused.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "Run the setup job `setup_odoo`" in failure.event_specific_data.error.to_string()
+    assert procuros.acknowledgements == {}  # nothing acknowledged: the order waits for the setup
+
+    setup = defs.resolve_job_def("setup_odoo")
+    assert setup.execute_in_process(instance=instance).success
+    gateway = OdooGateway.connect(odoo.url, "procuros", "admin", "setup-pw")
+    fields = gateway.search_read("ir.model.fields", [("name", "=like", "x_procuros_%")], ["model", "name"])
+    assert {(f["model"], f["name"]) for f in fields} >= {
+        ("res.partner", "x_procuros_send_invoice"),
+        ("res.partner", "x_procuros_send_shipping_notice"),
+        ("uom.uom", "x_procuros_unit_code"),
+        ("sale.order", "x_procuros_transaction_id"),
+    }
+    views = gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])
+    assert len(views) == 2
+    before = gateway.search_count("ir.model.fields", [])
+
+    assert setup.execute_in_process(instance=instance).success  # twice changes nothing
+    assert gateway.search_count("ir.model.fields", []) == before
+    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 2
