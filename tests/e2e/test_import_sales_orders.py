@@ -151,3 +151,21 @@ def test_test_flow_orders_can_be_rejected_by_setting(stack, tmp_path, monkeypatc
     assert stack.procuros.acknowledgements[live]["success"] is True
     assert stack.procuros.acknowledgements[test]["success"] is False
     assert "Test transactions" in stack.procuros.acknowledgements[test]["errorReason"]
+
+
+def test_secrets_never_reach_the_event_log_run_config_or_output(stack, capfd):
+    from dagster._serdes import serialize_value
+
+    from .conftest import ODOO_PASSWORD, TOKEN
+
+    stack.enqueue_order(dd.order_content("PO-SECRET", [{"gtin": "4300348765432", "quantity": 1}]))
+    stack.procuros.inject_faults(status=503, count=1, endpoint="GET /v2/transactions")
+    result = stack.run("import_sales_orders")
+    assert result.success
+    for record in stack.instance.all_logs(result.run_id):
+        text = serialize_value(record)
+        assert TOKEN not in text and ODOO_PASSWORD not in text
+    run = stack.instance.get_run_by_id(result.run_id)
+    assert TOKEN not in serialize_value(run) and ODOO_PASSWORD not in serialize_value(run)
+    out, err = capfd.readouterr()
+    assert TOKEN not in out + err and ODOO_PASSWORD not in out + err
