@@ -59,6 +59,16 @@ def _local_day(odoo_value: str, tz: str) -> str:
     return utc.astimezone(ZoneInfo(tz)).date().isoformat()
 
 
+def _watch_position(value) -> dict:
+    """A job's cursor: the last write_date seen and the ids already seen in that second.
+
+    Older cursors held the write_date alone; those records are read once more (harmless: the
+    exports are idempotent)."""
+    if isinstance(value, str):
+        return {"write_date": value, "ids": []}
+    return {"write_date": value["write_date"], "ids": list(value.get("ids") or [])}
+
+
 def build_schedules(jobs: dict, settings: Settings) -> list:
     tz = settings.schedules.timezone
     crons = {
@@ -127,25 +137,42 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
         ),
     )
     def odoo_exports(context: dg.SensorEvaluationContext, odoo: OdooResource):
-        cursor = json.loads(context.cursor) if context.cursor else {}
+        cursor = {job: _watch_position(value) for job, value in json.loads(context.cursor or "{}").items()}
         gateway = odoo.connect()
         requests = []
         for job_name, (model, domain, day_field) in EXPORT_WATCH.items():
             since = cursor.get(job_name)
-            changed = gateway.search_read(
+            # write_date has one-second resolution: read the cursor's own second again (>=) and
+            # drop only the records already seen in it, so a change in that second is not lost.
+            found = gateway.search_read(
                 model,
-                domain + ([("write_date", ">", since)] if since else []),
+                domain + ([("write_date", ">=", since["write_date"])] if since else []),
                 ["id", "write_date", day_field],
                 order="write_date asc, id asc",
             )
+            changed = [
+                r for r in found
+                if not (since and r["write_date"] == since["write_date"] and r["id"] in since["ids"])
+            ]
             if not changed:
                 continue
-            cursor[job_name] = max(r["write_date"] for r in changed)
-            days = sorted({_local_day(r[day_field], tz) for r in changed if r.get(day_field)})
-            for day in days:
+            last = max(r["write_date"] for r in changed)
+            seen_in_last = sorted(
+                {r["id"] for r in found if r["write_date"] == last}
+                | (set(since["ids"]) if since and since["write_date"] == last else set())
+            )
+            cursor[job_name] = {"write_date": last, "ids": seen_in_last}
+            by_day: dict[str, list[str]] = {}
+            for r in changed:
+                if r.get(day_field):
+                    by_day.setdefault(_local_day(r[day_field], tz), []).append(f"{r['id']}@{r['write_date']}")
+            for day, changes in sorted(by_day.items()):
+                # the run key names the changes themselves: the same change never starts two runs,
+                # a new change in the same second as an earlier one still gets its own run
+                digest = hashlib.sha1(",".join(sorted(changes)).encode()).hexdigest()[:16]
                 requests.append(
                     dg.RunRequest(
-                        run_key=f"{job_name}-{day}-{cursor[job_name]}",
+                        run_key=f"{job_name}-{day}-{last}-{digest}",
                         job_name=job_name,
                         partition_key=day,
                     )
