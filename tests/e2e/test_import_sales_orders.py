@@ -169,3 +169,18 @@ def test_secrets_never_reach_the_event_log_run_config_or_output(stack, capfd):
     assert TOKEN not in serialize_value(run) and ODOO_PASSWORD not in serialize_value(run)
     out, err = capfd.readouterr()
     assert TOKEN not in out + err and ODOO_PASSWORD not in out + err
+
+
+def test_a_day_larger_than_one_chunk_is_processed_chunk_by_chunk(stack, monkeypatch):
+    from procuros_dagster.defs.o2c import orders_in as assets
+
+    monkeypatch.setattr(assets, "CHUNK", 2)  # 7 transactions → 4 chunks through every stage
+    good = [stack.enqueue_order(c) for c in _good_orders(6)]
+    bad = stack.enqueue_order(dd.order_content("PO-CHUNK-BAD", [{"gtin": "4300348765432", "quantity": 1}]))
+    result = stack.run("import_sales_orders")
+    assert result.success
+    assert sorted(o["x_procuros_transaction_id"] for o in stack.orders()) == sorted(good)
+    assert all(stack.procuros.acknowledgements[t]["success"] for t in good)
+    assert stack.procuros.acknowledgements[bad]["success"] is False
+    raw = result.output_for_node("procuros_orders_raw")
+    assert raw.chunks.count == 4 and raw.chunks.items == 7

@@ -122,7 +122,10 @@ def sales_defaults(gateway, settings: Settings) -> orders_in.SalesDefaults:
     )
 
 
-def fetch_order_lookups(gateway, norm: orders_in.Normalised, settings: Settings) -> orders_in.OrderLookups:
+def fetch_order_lookups(
+    gateway, norm: orders_in.Normalised, settings: Settings, *, defaults: orders_in.SalesDefaults | None = None
+) -> orders_in.OrderLookups:
+    """One read per kind for this batch; pass ``defaults`` to resolve the sales defaults only once a run."""
     headers, lines = norm.headers, norm.lines
     glns = _unique(
         list(headers.get("buyer_gln", [])) + list(headers.get("ship_to_gln", [])) + list(headers.get("bill_to_gln", []))
@@ -158,6 +161,6 @@ def fetch_order_lookups(gateway, norm: orders_in.Normalised, settings: Settings)
         uoms=uoms_frame,
         uom_overrides=overrides,
         existing_orders=_existing_frame(existing),
-        defaults=sales_defaults(gateway, settings),
+        defaults=defaults or sales_defaults(gateway, settings),
         integration_name=settings.integration_name,
     )

@@ -1,12 +1,15 @@
-"""Sales orders in: Procuros ORDER → Odoo quotation, as four assets.
+"""Sales orders in: Procuros ORDER → Odoo quotation, as five assets.
 
     procuros_orders_raw → order_frames → resolved_orders → sale_quotations → order_acknowledgements
 
 The raw payloads are landed before anything is acknowledged; every Odoo write carries the
 Procuros transaction id in the same create call, so a crash anywhere re-runs safely: what was
 written is found again, bound and acknowledged, never written twice.
-"""
 
+Every stage works through the day in chunks of `CHUNK` transactions (see defs/chunks.py), so
+memory stays flat however many orders a partition holds, and Odoo sees a constant number of
+calls per chunk.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,38 +19,87 @@ import dagster as dg
 import pandas as pd
 
 from procuros_dagster.defs import metadata as md
+from procuros_dagster.defs.chunks import ChunkWriter, Chunks, batched, chunk_folder
 from procuros_dagster.defs.landing import land, landing_root
+from procuros_dagster.defs.o2c.order_lookups import fetch_order_lookups, sales_defaults
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
 from procuros_dagster.mapping import orders_in
 from procuros_dagster.mapping.write_checks import sale_order_write_problems
-from procuros_dagster.defs.o2c.order_lookups import fetch_order_lookups
 from procuros_dagster.odoo.sale_orders import OrderWriteOutcome, write_sale_orders
 from procuros_dagster.procuros.models import Acknowledgement
 
 GROUP = "o2c"
 ORDER = "ORDER"
+CHUNK = 1000  # transactions per stage chunk: one batched Odoo look-up per kind per chunk
+MAX_REPORTED = 500  # rows kept for the UI's metadata tables
+TEST_FLOW_REASON = "Test transactions are not accepted by this Odoo; send the order in the live flow"
+
+PENDING_KEYS = (
+    "procurosTransactionId",
+    "type",
+    "content",
+    "isLatestVersion",
+    "replacesProcurosTransactionId",
+    "replacedByProcurosTransactionId",
+)
+
+
+@dataclass
+class RawChunk:
+    transactions: list[dict]
+    pending: bool  # False: replayed from the Procuros history, already acknowledged there
 
 
 @dataclass
 class RawOrders:
-    """The landed batch: pending transactions plus, for a backfill, replays from history."""
+    """Handle on the landed day: chunks of raw transactions plus what the acknowledgement needs."""
 
-    pending: list[dict] = field(default_factory=list)
-    replayed: list[dict] = field(default_factory=list)  # already acknowledged at Procuros
+    chunks: Chunks
+    pending_ids: set[str] = field(default_factory=set)
     test_flow_ids: set[str] = field(default_factory=set)
     landing_file: str | None = None
 
-    @property
-    def all(self) -> list[dict]:
-        return self.pending + self.replayed
 
-    @property
-    def pending_ids(self) -> set[str]:
-        return {t["procurosTransactionId"] for t in self.pending}
+@dataclass
+class ResolvedChunk:
+    resolved: orders_in.Resolved
+    writes: list
 
 
 def _today(tz: str) -> date:
     return datetime.now(ZoneInfo(tz)).date()
+
+
+def as_pending(txn) -> dict:
+    """A transaction read back from all-transactions, in the shape of a pending one."""
+    raw = txn.to_dict()
+    return {key: raw[key] for key in PENDING_KEYS if key in raw}
+
+
+def _writer(context: dg.AssetExecutionContext, asset: str) -> ChunkWriter:
+    return ChunkWriter(chunk_folder(context.instance.storage_directory(), context.run_id, asset, context.partition_key))
+
+
+def _test_rejects(transactions: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "transaction_id": [t["procurosTransactionId"] for t in transactions],
+            "order_identifier": [((t.get("content") or {}).get("header") or {}).get("orderIdentifier") for t in transactions],
+            "error_type": "DATA",
+            "reason": TEST_FLOW_REASON,
+        }
+    )
+
+
+def _head(frames: list[pd.DataFrame], frame: pd.DataFrame) -> None:
+    """Keep at most MAX_REPORTED rows across chunks for the metadata tables."""
+    room = MAX_REPORTED - sum(len(f) for f in frames)
+    if room > 0 and len(frame):
+        frames.append(frame.head(room))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, timezone: str) -> list:
@@ -68,40 +120,51 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
     ) -> dg.Output[RawOrders]:
         settings = connector_settings.load()
         day = date.fromisoformat(context.partition_key)
-        batch = RawOrders()
+        root = landing_root(context.instance.storage_directory())
+        writer = _writer(context, "procuros_orders_raw")
+        pending_ids: set[str] = set()
+        test_ids: set[str] = set()
+        path = None
+        replayed = 0
+
+        def keep(transactions: list[dict], pending: bool) -> None:
+            nonlocal path
+            # Durable first: fsynced to the landing file before any acknowledgement can happen.
+            path, _ = land(root, ORDER, context.partition_key, context.run_id, transactions)
+            writer.write(RawChunk(transactions, pending), len(transactions))
+
         with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
-            for txn in client.iter_pending(type=ORDER, per_page=settings.procuros.page_size):
-                batch.pending.append(txn.to_dict())
+            pages = (
+                txn.to_dict() for txn in client.iter_pending(type=ORDER, per_page=settings.procuros.page_size)
+            )
+            for chunk in batched(pages, CHUNK):
+                pending_ids.update(t["procurosTransactionId"] for t in chunk)
+                keep(chunk, pending=True)
             if day < _today(timezone):
-                seen = batch.pending_ids
-                for txn in client.iter_all_transactions(
-                    type=ORDER, created_between=(day, day), per_page=settings.procuros.page_size
-                ):
-                    if txn.procuros_transaction_id not in seen and txn.is_latest_version:
-                        batch.replayed.append(ReceivedFromHistory.from_transaction(txn))
-            if settings.test_flow != "import" and batch.pending:
-                batch.test_flow_ids = {
+                history = (
+                    as_pending(txn)
+                    for txn in client.iter_all_transactions(
+                        type=ORDER, created_between=(day, day), per_page=settings.procuros.page_size
+                    )
+                    if txn.procuros_transaction_id not in pending_ids and txn.is_latest_version
+                )
+                for chunk in batched(history, CHUNK):
+                    replayed += len(chunk)
+                    keep(chunk, pending=False)
+            if settings.test_flow != "import" and pending_ids:
+                test_ids = {
                     t.procuros_transaction_id
                     for t in client.iter_all_transactions(type=ORDER, flow="TEST", status="PENDING")
                 }
-        path, count = land(
-            landing_root(context.instance.storage_directory()),
-            ORDER,
-            context.partition_key,
-            context.run_id,
-            batch.all,
-        )
-        batch.landing_file = str(path)
-        return dg.Output(
-            batch,
-            metadata={
-                "pending": len(batch.pending),
-                "replayed_from_history": len(batch.replayed),
-                "test_flow": len(batch.test_flow_ids),
-                "landed": count,
-                "landing_file": dg.MetadataValue.path(str(path)),
-            },
-        )
+        batch = RawOrders(writer.close(), pending_ids, test_ids & pending_ids, str(path) if path else None)
+        metadata = {
+            "pending": len(pending_ids),
+            "replayed_from_history": replayed,
+            "test_flow": len(batch.test_flow_ids),
+        }
+        if path:
+            metadata["landing_file"] = dg.MetadataValue.path(str(path))
+        return dg.Output(batch, metadata=metadata)
 
     @dg.asset(
         group_name=GROUP,
@@ -110,35 +173,37 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         description="Orders normalised into header and line frames (pandera-validated); unreadable documents become rejects.",
     )
     def order_frames(
-        procuros_orders_raw: RawOrders, connector_settings: ConnectorSettingsResource
-    ) -> dg.Output[orders_in.Normalised]:
+        context: dg.AssetExecutionContext,
+        procuros_orders_raw: RawOrders,
+        connector_settings: ConnectorSettingsResource,
+    ) -> dg.Output[Chunks]:
         settings = connector_settings.load()
-        raw = procuros_orders_raw
-        live = [t for t in raw.all if t["procurosTransactionId"] not in raw.test_flow_ids]
-        norm = orders_in.normalise_orders(live)
-        test = [t for t in raw.all if t["procurosTransactionId"] in raw.test_flow_ids]
-        if test and settings.test_flow == "reject":
-            rejects = pd.DataFrame(
-                {
-                    "transaction_id": [t["procurosTransactionId"] for t in test],
-                    "order_identifier": [
-                        (t.get("content") or {}).get("header", {}).get("orderIdentifier") for t in test
-                    ],
-                    "error_type": "DATA",
-                    "reason": "Test transactions are not accepted by this Odoo; send the order in the live flow",
-                }
-            )
-            norm = orders_in.Normalised(
-                headers=norm.headers, lines=norm.lines, rejects=pd.concat([norm.rejects, rejects], ignore_index=True)
-            )
+        test_ids = procuros_orders_raw.test_flow_ids
+        writer = _writer(context, "order_frames")
+        orders = lines = rejected = skipped = 0
+        shown: list[pd.DataFrame] = []
+        for chunk in procuros_orders_raw.chunks:
+            live = [t for t in chunk.transactions if t["procurosTransactionId"] not in test_ids]
+            test = [t for t in chunk.transactions if t["procurosTransactionId"] in test_ids]
+            norm = orders_in.normalise_orders(live)
+            if test and settings.test_flow == "reject":
+                norm = orders_in.Normalised(
+                    headers=norm.headers,
+                    lines=norm.lines,
+                    rejects=pd.concat([norm.rejects, _test_rejects(test)], ignore_index=True),
+                )
+            skipped += len(test) if settings.test_flow == "skip" else 0
+            orders, lines, rejected = orders + len(norm.headers), lines + len(norm.lines), rejected + len(norm.rejects)
+            _head(shown, norm.headers[[c for c in ("transaction_id", "order_identifier", "buyer_gln", "ship_to_gln", "line_count") if c in norm.headers.columns]])
+            writer.write(norm, len(chunk.transactions))
         return dg.Output(
-            norm,
+            writer.close(),
             metadata={
-                "orders": len(norm.headers),
-                "lines": len(norm.lines),
-                "rejected": len(norm.rejects),
-                "test_flow_skipped": len(test) if settings.test_flow == "skip" else 0,
-                "headers": md.table(norm.headers, ["transaction_id", "order_identifier", "buyer_gln", "ship_to_gln", "line_count"]),
+                "orders": orders,
+                "lines": lines,
+                "rejected": rejected,
+                "test_flow_skipped": skipped,
+                "headers": md.table(_concat(shown)),
             },
         )
 
@@ -147,8 +212,8 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         partitions_def=partitions_def,
         kinds={"odoo", "pandas"},
         description=(
-            "Orders resolved against Odoo in one batched read per kind: buyer and addresses by GLN, "
-            "products by GTIN, units by Procuros code, existing imports by transaction id."
+            "Orders resolved against Odoo in one batched read per kind and chunk: buyer and addresses "
+            "by GLN, products by GTIN, units by Procuros code, existing imports by transaction id."
         ),
         check_specs=[
             dg.AssetCheckSpec(
@@ -166,41 +231,51 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
     )
     def resolved_orders(
         context: dg.AssetExecutionContext,
-        order_frames: orders_in.Normalised,
+        order_frames: Chunks,
         odoo: OdooResource,
         connector_settings: ConnectorSettingsResource,
     ):
         settings = connector_settings.load()
         gateway = odoo.connect()
-        lookups = fetch_order_lookups(gateway, order_frames, settings)
-        resolved = orders_in.resolve_orders(order_frames, lookups)
-        writes = orders_in.build_sale_order_vals(resolved)
-        summary = orders_in.summarise(resolved)
-        problems = sale_order_write_problems(writes)
+        defaults = sales_defaults(gateway, settings)
+        writer = _writer(context, "resolved_orders")
+        counts = {"create": 0, "update": 0, "already_imported": 0}
+        rejected = 0
+        problems: list[dict] = []
+        summaries: list[pd.DataFrame] = []
+        rejects: list[pd.DataFrame] = []
+        for norm in order_frames:
+            lookups = fetch_order_lookups(gateway, norm, settings, defaults=defaults)
+            resolved = orders_in.resolve_orders(norm, lookups)
+            writes = orders_in.build_sale_order_vals(resolved)
+            problems += sale_order_write_problems(writes)
+            for w in writes:
+                counts[w.status] += 1
+            rejected += len(resolved.rejects)
+            _head(summaries, orders_in.summarise(resolved))
+            _head(rejects, resolved.rejects)
+            writer.write(ResolvedChunk(resolved, writes), len(resolved.headers) + len(resolved.rejects))
         yield dg.Output(
-            ResolvedBatch(resolved=resolved, writes=writes),
+            writer.close(),
             metadata={
-                "to_create": sum(w.status == "create" for w in writes),
-                "to_update": sum(w.status == "update" for w in writes),
-                "already_imported": sum(w.status == "already_imported" for w in writes),
-                "rejected": len(resolved.rejects),
+                "to_create": counts["create"],
+                "to_update": counts["update"],
+                "already_imported": counts["already_imported"],
+                "rejected": rejected,
                 "odoo_round_trips": gateway.rpc_count,
-                "orders": md.table(summary),
+                "orders": md.table(_concat(summaries)),
             },
         )
         yield dg.AssetCheckResult(
             check_name="orders_resolve_cleanly",
-            passed=resolved.rejects.empty,
+            passed=rejected == 0,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={
-                "rejected": len(resolved.rejects),
-                "rejects": md.table(resolved.rejects),
-            },
+            metadata={"rejected": rejected, "rejects": md.table(_concat(rejects))},
         )
         yield dg.AssetCheckResult(
             check_name="order_writes_well_formed",
             passed=not problems,
-            metadata={"problems": md.records_table(problems, ["transaction_id", "problem"])},
+            metadata={"problems": md.records_table(problems[:MAX_REPORTED], ["transaction_id", "problem"])},
         )
 
     @dg.asset(
@@ -215,24 +290,24 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
     )
     def sale_quotations(
         context: dg.AssetExecutionContext,
-        resolved_orders: ResolvedBatch,
+        resolved_orders: Chunks,
         odoo: OdooResource,
         connector_settings: ConnectorSettingsResource,
-    ) -> dg.Output[list[OrderWriteOutcome]]:
+    ) -> dg.Output[Chunks]:
         settings = connector_settings.load()
         gateway = odoo.connect()
-        outcomes = write_sale_orders(gateway, resolved_orders.writes, chunk_size=settings.odoo.chunk_size)
-        frame = pd.DataFrame([o.as_row() for o in outcomes], columns=OrderWriteOutcome.columns())
+        writer = _writer(context, "sale_quotations")
+        counts = {"created": 0, "updated": 0, "already_imported": 0, "failed": 0}
+        shown: list[pd.DataFrame] = []
+        for chunk in resolved_orders:
+            outcomes = write_sale_orders(gateway, chunk.writes, chunk_size=settings.odoo.chunk_size)
+            for o in outcomes:
+                counts[o.status] += 1
+            _head(shown, pd.DataFrame([o.as_row() for o in outcomes], columns=OrderWriteOutcome.columns()))
+            writer.write(outcomes, len(outcomes))
         return dg.Output(
-            outcomes,
-            metadata={
-                "created": int((frame["status"] == "created").sum()),
-                "updated": int((frame["status"] == "updated").sum()),
-                "already_imported": int((frame["status"] == "already_imported").sum()),
-                "failed": int((frame["status"] == "failed").sum()),
-                "odoo_round_trips": gateway.rpc_count,
-                "quotations": md.table(frame),
-            },
+            writer.close(),
+            metadata={**counts, "odoo_round_trips": gateway.rpc_count, "quotations": md.table(_concat(shown))},
         )
 
     @dg.asset(
@@ -254,103 +329,84 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
     def order_acknowledgements(
         context: dg.AssetExecutionContext,
         procuros_orders_raw: RawOrders,
-        resolved_orders: ResolvedBatch,
-        sale_quotations: list[OrderWriteOutcome],
+        resolved_orders: Chunks,
+        sale_quotations: Chunks,
         procuros: ProcurosResource,
         connector_settings: ConnectorSettingsResource,
     ):
         settings = connector_settings.load()
         acks = acknowledgements_for(procuros_orders_raw, resolved_orders, sale_quotations, settings.test_flow)
-        results = []
-        if acks:
-            with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
-                results = client.bulk_mark_processed(acks)
-        acked = {a.procuros_transaction_id for a in acks}
+        acked: set[str] = set()
+        succeeded = failed = 0
+        shown: list[dict] = []
+        with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
+            for batch in batched(acks, 1000):  # the bulk endpoint's limit: one call per 1000
+                results = {r.procuros_transaction_id: r.error_url for r in client.bulk_mark_processed(batch)}
+                for ack in batch:
+                    acked.add(ack.procuros_transaction_id)
+                    succeeded += ack.success
+                    failed += not ack.success
+                    if len(shown) < MAX_REPORTED:
+                        shown.append(
+                            {
+                                "transaction_id": ack.procuros_transaction_id,
+                                "success": ack.success,
+                                "error_type": ack.error_type,
+                                "reason": ack.error_reason,
+                                "error_url": results.get(ack.procuros_transaction_id),
+                            }
+                        )
+        columns = ["transaction_id", "success", "error_type", "reason", "error_url"]
         missing = sorted(procuros_orders_raw.pending_ids - acked)
-        frame = pd.DataFrame(
-            [
-                {
-                    "transaction_id": a.procuros_transaction_id,
-                    "success": a.success,
-                    "error_type": a.error_type,
-                    "reason": a.error_reason,
-                }
-                for a in acks
-            ],
-            columns=["transaction_id", "success", "error_type", "reason"],
-        )
-        error_urls = {r.procuros_transaction_id: r.error_url for r in results if r.error_url}
-        frame["error_url"] = frame["transaction_id"].map(error_urls)
         yield dg.Output(
-            frame,
+            pd.DataFrame(shown, columns=columns),
             metadata={
-                "acknowledged": len(acks),
-                "succeeded": int(frame["success"].sum()) if len(frame) else 0,
-                "failed": int((~frame["success"]).sum()) if len(frame) else 0,
-                "acknowledgements": md.table(frame),
+                "acknowledged": len(acked),
+                "succeeded": succeeded,
+                "failed": failed,
+                "acknowledgements": md.records_table(shown, columns),
             },
         )
         yield dg.AssetCheckResult(
             check_name="orders_acknowledged",
             passed=not missing,
-            metadata={"unacknowledged": md.records_table([{"transaction_id": t} for t in missing], ["transaction_id"])},
+            metadata={
+                "unacknowledged": len(missing),
+                "transactions": md.records_table([{"transaction_id": t} for t in missing[:MAX_REPORTED]], ["transaction_id"]),
+            },
         )
 
     return [procuros_orders_raw, order_frames, resolved_orders, sale_quotations, order_acknowledgements]
 
 
-@dataclass
-class ResolvedBatch:
-    resolved: orders_in.Resolved
-    writes: list
-
-
-class ReceivedFromHistory:
-    """A transaction read back from all-transactions, in the shape of a pending one."""
-
-    @staticmethod
-    def from_transaction(txn) -> dict:
-        raw = txn.to_dict()
-        return {
-            key: raw[key]
-            for key in (
-                "procurosTransactionId",
-                "type",
-                "content",
-                "isLatestVersion",
-                "replacesProcurosTransactionId",
-                "replacedByProcurosTransactionId",
-            )
-            if key in raw
-        }
-
-
-def acknowledgements_for(
-    raw: RawOrders, resolved: ResolvedBatch, outcomes: list[OrderWriteOutcome], test_flow: str
-) -> list[Acknowledgement]:
-    """One acknowledgement per pending transaction; replays from history are never re-acknowledged."""
+def acknowledgements_for(raw: RawOrders, resolved: Chunks, outcomes: Chunks, test_flow: str):
+    """One acknowledgement per pending transaction, streamed; history replays are never re-acknowledged."""
     pending = raw.pending_ids
-    acks: dict[str, Acknowledgement] = {}
-    for row in resolved.resolved.rejects.itertuples(index=False):
-        acks[row.transaction_id] = Acknowledgement(
-            procuros_transaction_id=row.transaction_id,
-            success=False,
-            error_type=row.error_type,
-            error_reason=row.reason[:1000],
-        )
-    for outcome in outcomes:
-        if outcome.status == "failed":
-            acks[outcome.transaction_id] = Acknowledgement(
-                procuros_transaction_id=outcome.transaction_id,
-                success=False,
-                error_type="INTERNAL",
-                error_reason=outcome.error[:1000] if outcome.error else "The order could not be written to Odoo",
-            )
-        else:
-            acks[outcome.transaction_id] = Acknowledgement(
-                procuros_transaction_id=outcome.transaction_id, success=True
-            )
+    done: set[str] = set()
+    for chunk in resolved:
+        for row in chunk.resolved.rejects.itertuples(index=False):
+            if row.transaction_id in pending and row.transaction_id not in done:
+                done.add(row.transaction_id)
+                yield Acknowledgement(
+                    procuros_transaction_id=row.transaction_id,
+                    success=False,
+                    error_type=row.error_type,
+                    error_reason=row.reason[:1000],
+                )
+    for chunk in outcomes:
+        for outcome in chunk:
+            if outcome.transaction_id not in pending or outcome.transaction_id in done:
+                continue
+            done.add(outcome.transaction_id)
+            if outcome.status == "failed":
+                yield Acknowledgement(
+                    procuros_transaction_id=outcome.transaction_id,
+                    success=False,
+                    error_type="INTERNAL",
+                    error_reason=(outcome.error or "The order could not be written to Odoo")[:1000],
+                )
+            else:
+                yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=True)
     if test_flow == "skip":
-        for tid in raw.test_flow_ids & pending:
-            acks.setdefault(tid, Acknowledgement(procuros_transaction_id=tid, success=True))
-    return [ack for tid, ack in sorted(acks.items()) if tid in pending]
+        for tid in sorted(raw.test_flow_ids - done):
+            yield Acknowledgement(procuros_transaction_id=tid, success=True)
