@@ -74,7 +74,7 @@ def stack(*, odoo_latency: float = 0.0, extra_products: int = CATALOGUE, export_
     odoo = OdooSandbox(db="procuros", login="admin", password=password)
     procuros.start()
     odoo.start()
-    tmp = tempfile.TemporaryDirectory(prefix="procuros-bench-", dir=workdir)
+    tmp = tempfile.TemporaryDirectory(prefix="procuros-bench-", dir=workdir, ignore_cleanup_errors=True)
     try:
         root = Path(tmp.name)
         env = {
