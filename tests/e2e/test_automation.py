@@ -283,3 +283,25 @@ def test_schedule_around_the_summer_time_switch(instance, tmp_path, monkeypatch)
     before = _partition(instance, defs, "import_sales_orders_daily", datetime(2026, 3, 28, 22, 30, tzinfo=timezone.utc))
     after = _partition(instance, defs, "import_sales_orders_daily", datetime(2026, 3, 29, 22, 30, tzinfo=timezone.utc))
     assert (before.partition_key, after.partition_key) == ("2026-03-28", "2026-03-30")
+
+
+def test_odoo_sensor_request_sends_the_delivery_in_a_non_berlin_timezone(stack, tmp_path, monkeypatch):
+    """The partition the sensor requests must be the one whose run sends the document.
+
+    With schedules.timezone America/New_York, a delivery validated at 03:00 UTC on 27 November
+    belongs to 26 November (22:00 in New York, but already 04:00 on the 27th in Berlin)."""
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("schedules:\n  timezone: America/New_York\n")
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    stack.defs = build_definitions(load_settings())
+    ids = _import(stack, "PO-NY-1")
+    frozen = lambda: "2026-11-27 03:00:00"  # noqa: E731
+    with monkeypatch.context() as clock:
+        clock.setattr(sandbox_orm, "now", frozen)
+        clock.setattr(sandbox_business, "now", frozen)
+        _deliver(stack, ids["PO-NY-1"])
+
+    [request] = _tick(stack, "odoo_exports").run_requests
+    assert (request.job_name, request.partition_key) == ("export_shipping_notices", "2026-11-26")
+    assert stack.run(request.job_name, request.partition_key).success
+    assert [s["type"] for s in stack.procuros.sent] == ["SHIPPING_NOTICE"], "the requested run sent nothing"
