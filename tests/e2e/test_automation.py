@@ -305,3 +305,33 @@ def test_odoo_sensor_request_sends_the_delivery_in_a_non_berlin_timezone(stack, 
     assert (request.job_name, request.partition_key) == ("export_shipping_notices", "2026-11-26")
     assert stack.run(request.job_name, request.partition_key).success
     assert [s["type"] for s in stack.procuros.sent] == ["SHIPPING_NOTICE"], "the requested run sent nothing"
+
+
+def test_queue_sensor_retries_a_pending_set_that_a_failed_run_left_behind(stack, monkeypatch):
+    from procuros_dagster.defs.o2c import automation
+
+    sensor = stack.defs.resolve_sensor_def("procuros_order_queue")
+    stack.enqueue_order(dd.order_content("PO-RETRY", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    clock = [1_000_000.0]
+    monkeypatch.setattr(automation, "_now", lambda: clock[0])
+    ctx = dg.build_sensor_context(instance=stack.instance, resources={"procuros": ProcurosResource()})
+    first = sensor(ctx)
+    clock[0] += 60
+    ctx2 = dg.build_sensor_context(instance=stack.instance, cursor=ctx.cursor, resources={"procuros": ProcurosResource()})
+    same = sensor(ctx2)
+    assert first.run_key == same.run_key  # a tick a minute later starts nothing new
+    clock[0] += automation.RETRY_SECONDS
+    ctx3 = dg.build_sensor_context(instance=stack.instance, cursor=ctx2.cursor, resources={"procuros": ProcurosResource()})
+    retry = sensor(ctx3)
+    assert retry.run_key != first.run_key  # still pending after the retry interval: try again
+
+
+def test_sensors_skip_with_a_reason_when_credentials_are_missing(stack, monkeypatch):
+    monkeypatch.delenv("PROCUROS_API_TOKEN")
+    monkeypatch.delenv("ODOO_PASSWORD")
+    queue = stack.defs.resolve_sensor_def("procuros_order_queue")
+    skip = queue(dg.build_sensor_context(instance=stack.instance, resources={"procuros": ProcurosResource()}))
+    assert isinstance(skip, dg.SkipReason) and "PROCUROS_API_TOKEN" in skip.skip_message
+    exports = stack.defs.resolve_sensor_def("odoo_exports")
+    skip = exports(dg.build_sensor_context(instance=stack.instance, resources={"odoo": OdooResource()}))
+    assert isinstance(skip, dg.SkipReason) and "ODOO_PASSWORD" in skip.skip_message

@@ -9,6 +9,7 @@ two runs.
 
 
 import hashlib
+import time
 import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +17,13 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from procuros_dagster.defs.resources import OdooResource, ProcurosResource
-from procuros_dagster.settings import Settings
+from procuros_dagster.settings import ConfigError, Settings
+
+RETRY_SECONDS = 600  # a pending set unchanged this long is imported again
+
+
+def _now() -> float:
+    return time.time()
 
 # job name → the Odoo records whose change makes it worth running, and the day they belong to
 EXPORT_WATCH = {
@@ -113,15 +120,27 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
         description="Imports new orders within a minute of their arrival in the Procuros queue.",
     )
     def procuros_order_queue(context: dg.SensorEvaluationContext, procuros: ProcurosResource):
-        with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
-            page = next(iter(client.iter_pending_pages(type="ORDER", per_page=settings.procuros.page_size)), None)
+        try:
+            with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
+                page = next(iter(client.iter_pending_pages(type="ORDER", per_page=settings.procuros.page_size)), None)
+        except ConfigError as exc:  # e.g. the quick start without credentials: say so, don't error
+            return dg.SkipReason(f"Procuros is not configured: {exc}")
         ids = sorted(item.procuros_transaction_id for item in (page.items if page else []))
         if not ids:
+            context.update_cursor(None)
             return dg.SkipReason("No pending orders at Procuros")
         digest = hashlib.sha1(",".join(ids).encode()).hexdigest()[:16]
+        stamp = _now()
+        seen = json.loads(context.cursor) if context.cursor else {}
+        since = seen.get("since", stamp) if seen.get("digest") == digest else stamp
+        context.update_cursor(json.dumps({"digest": digest, "since": since}))
+        # The same pending set gets the same run key, so ticks never start a second run for it;
+        # a set still pending after RETRY_SECONDS (its run failed before acknowledging) gets a
+        # fresh key and is retried, instead of waiting for the daily schedule.
+        attempt = int((stamp - since) // RETRY_SECONDS)
         today = datetime.now(ZoneInfo(tz)).date().isoformat()
         return dg.RunRequest(
-            run_key=f"orders-{digest}",
+            run_key=f"orders-{digest}" + (f"-retry{attempt}" if attempt else ""),
             partition_key=today,
             tags={"procuros/pending_orders": str(len(ids)) + ("+" if page.has_more else "")},
         )
@@ -138,7 +157,10 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
     )
     def odoo_exports(context: dg.SensorEvaluationContext, odoo: OdooResource):
         cursor = {job: _watch_position(value) for job, value in json.loads(context.cursor or "{}").items()}
-        gateway = odoo.connect()
+        try:
+            gateway = odoo.connect()
+        except ConfigError as exc:  # e.g. the quick start without credentials: say so, don't error
+            return dg.SkipReason(f"Odoo is not configured: {exc}")
         requests = []
         for job_name, (model, domain, day_field) in EXPORT_WATCH.items():
             since = cursor.get(job_name)

@@ -38,7 +38,7 @@ class ExportSpec:
     transaction_type: str
     odoo_model: str
     label: str  # what a person calls the Odoo record: "delivery", "invoice"
-    fetch: Callable[..., dict]  # (gateway, *, day=None, record_ids=None) -> bundle
+    fetch: Callable[..., dict]  # (gateway, *, day=None, record_ids=None, tz) -> bundle
     build: Callable[[dict, ExportContext], OutboundBatch]
 
 
@@ -118,7 +118,7 @@ def run_export(
     record_ids: list[int] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> ExportReport:
-    bundle = spec.fetch(gateway, day=day, record_ids=record_ids)
+    bundle = spec.fetch(gateway, day=day, record_ids=record_ids, tz=ctx.timezone)
     batch = spec.build(bundle, ctx)
     documents, schema_failures = _schema_failures(batch)
     report = ExportReport(batch=batch)

@@ -18,8 +18,9 @@ SHIPPING_NOTICES = ExportSpec(
     transaction_type="SHIPPING_NOTICE",
     odoo_model="stock.picking",
     label="delivery",
-    fetch=lambda gw, *, day=None, record_ids=None: odoo_exports.fetch_shipping_notice_bundle(
-        gw, day=day, picking_ids=record_ids
+    # date_done is a UTC datetime: the partition's day is cut in the settings' time zone
+    fetch=lambda gw, *, day=None, record_ids=None, tz: odoo_exports.fetch_shipping_notice_bundle(
+        gw, day=day, picking_ids=record_ids, tz=tz
     ),
     build=shipping_notices_out.build_shipping_notices,
 )
@@ -28,7 +29,7 @@ INVOICES = ExportSpec(
     transaction_type="INVOICE",
     odoo_model="account.move",
     label="invoice",
-    fetch=lambda gw, *, day=None, record_ids=None: odoo_exports.fetch_invoice_bundle(gw, day=day, move_ids=record_ids),
+    fetch=lambda gw, *, day=None, record_ids=None, tz: odoo_exports.fetch_invoice_bundle(gw, day=day, move_ids=record_ids),
     build=invoices_out.build_invoices,
 )
 CREDIT_NOTES = ExportSpec(
@@ -36,7 +37,7 @@ CREDIT_NOTES = ExportSpec(
     transaction_type="CREDIT_NOTE",
     odoo_model="account.move",
     label="credit note",
-    fetch=lambda gw, *, day=None, record_ids=None: odoo_exports.fetch_credit_note_bundle(
+    fetch=lambda gw, *, day=None, record_ids=None, tz: odoo_exports.fetch_credit_note_bundle(
         gw, day=day, move_ids=record_ids
     ),
     build=credit_notes_out.build_credit_notes,
