@@ -1,0 +1,35 @@
+"""The command line the README promises: `procuros-dagster demo` and `procuros-dagster setup-odoo`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from procuros_dagster.cli import main
+from procuros_dagster.odoo import OdooGateway
+from procuros_dagster.sandbox.odoo import OdooSandbox
+
+
+def test_demo_runs_order_to_cash_end_to_end_without_credentials(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROCUROS_", "ODOO_", "DAGSTER_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "procuros_dagster.cli", "demo"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    out = result.stdout
+    assert "import_sales_orders" in out and "FAILED" not in out
+    assert "rejected (DATA): Order PO-2026-004713 line 1: GTIN 4300348765432 matches no product" in out
+    for kind in ("SHIPPING_NOTICE", "INVOICE", "CREDIT_NOTE"):
+        assert f"sent {kind}" in out
+
+
+def test_setup_odoo_command_provisions_from_the_environment(monkeypatch, capsys):
+    with OdooSandbox(password="cli-secret") as odoo:
+        for key, value in {"ODOO_URL": odoo.url, "ODOO_DB": "procuros", "ODOO_USERNAME": "admin", "ODOO_PASSWORD": "cli-secret"}.items():
+            monkeypatch.setenv(key, value)
+        assert main(["setup-odoo"]) == 0
+        gateway = OdooGateway.connect(odoo.url, "procuros", "admin", "cli-secret")
+        assert gateway.search_count("ir.model.fields", [("name", "=", "x_procuros_send_invoice")]) == 1
+    assert "cli-secret" not in capsys.readouterr().out
