@@ -15,6 +15,15 @@ import tracemalloc
 
 
 def _rss_mib() -> float:
+    """Peak RSS of this process image: VmHWM (ru_maxrss would carry over the parent's peak
+    across fork + exec on Linux, which made the first figures meaningless)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
