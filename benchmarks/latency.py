@@ -128,6 +128,8 @@ def _run_stats(home: Path) -> dict:
                     if ev.dagster_event and ev.dagster_event.event_type_value in ("STEP_FAILURE", "RUN_FAILURE"):
                         data = ev.dagster_event.event_specific_data
                         err = getattr(data, "error", None)
+                        while err is not None and getattr(err, "cause", None) is not None:
+                            err = err.cause  # the connector's own exception, not Dagster's wrapper
                         failures.append((ev.step_key or "run") + ": " + (err.message.strip()[:300] if err else ev.message[:300]))
     finally:
         if old is None:

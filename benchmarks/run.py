@@ -46,6 +46,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=900, help="bound for any one subprocess / daemon section, s")
     p.add_argument("--out", default=str(RESULTS), help="results folder (default benchmarks/results)")
     a = p.parse_args(argv)
+    a.argv = argv
     a.orders = a.orders or (50 if a.quick else 1000)
     a.documents = a.documents or (50 if a.quick else 1000)
     a.memory_lines = a.memory_lines or 2
@@ -154,7 +155,7 @@ def _meta(a: argparse.Namespace) -> dict:
         "dagster": dagster.__version__,
         "cpus": os.cpu_count(),
         "quick": a.quick,
-        "command": "python -m benchmarks" + (" --quick" if a.quick else ""),
+        "command": " ".join(["python -m benchmarks", *(sys.argv[1:] if a.argv is None else a.argv)]),
     }
 
 
