@@ -23,6 +23,10 @@ def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
     )
 
 
+# The stages of a job run one after another anyway: running them in one process saves the
+# start-up of a process per step (a 1-order sensor run: 13 s → 3 s, see benchmarks/).
+
+
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     partitions = daily_partitions(settings)
@@ -34,6 +38,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             "import_sales_orders",
             selection=dg.AssetSelection.assets(*IMPORT_ORDER_ASSETS),
             partitions_def=partitions,
+            executor_def=dg.in_process_executor,
             description="Procuros ORDERs → Odoo quotations, acknowledged at Procuros.",
         ),
         **{
@@ -41,6 +46,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 f"export_{spec.name}",
                 selection=dg.AssetSelection.assets(f"{spec.name}_sent"),
                 partitions_def=partitions,
+                executor_def=dg.in_process_executor,
                 description=f"Odoo → Procuros {spec.transaction_type} for one day's documents.",
             )
             for spec in EXPORTS

@@ -75,7 +75,9 @@ def _line_vals(ln: dict, sequence: int) -> dict:
 def build_sale_order_vals(resolved: Resolved) -> list[OrderWrite]:
     """Odoo create/write values with plain int ids only, ordered by transaction id.
 
-    ``already_imported`` transactions get no values (nothing to write). For an update the lines
+    ``already_imported`` transactions get empty values: nothing to write, but they still need
+    binding and acknowledging (a crash may have struck between the write and the acknowledgement).
+    For an update the lines
     are replaced as a whole ((5, 0, 0) then new lines): the buyer's new version is the truth, and
     a draft has no deliveries or invoices hanging on its lines yet.
     """
@@ -84,6 +86,7 @@ def build_sale_order_vals(resolved: Resolved) -> list[OrderWrite]:
     out = []
     for h in resolved.headers.sort_values("transaction_id").to_dict("records"):
         if h["status"] == "already_imported":
+            out.append(OrderWrite(str(h["transaction_id"]), "already_imported", _int(h["target_order_id"]), {}))
             continue
         update = h["status"] == "update"
         order_line = [(0, 0, _line_vals(ln, 10 * (i + 1))) for i, ln in enumerate(by_tid.get(h["transaction_id"], []))]

@@ -335,3 +335,12 @@ def test_sensors_skip_with_a_reason_when_credentials_are_missing(stack, monkeypa
     exports = stack.defs.resolve_sensor_def("odoo_exports")
     skip = exports(dg.build_sensor_context(instance=stack.instance, resources={"odoo": OdooResource()}))
     assert isinstance(skip, dg.SkipReason) and "ODOO_PASSWORD" in skip.skip_message
+
+
+def test_queue_sensor_waits_while_an_import_is_in_progress(stack):
+    stack.enqueue_order(dd.order_content("PO-BUSY", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    job = stack.defs.resolve_job_def("import_sales_orders")
+    stack.instance.create_run_for_job(job, status=dg.DagsterRunStatus.STARTED, tags={"dagster/partition": stack.today})
+    sensor = stack.defs.resolve_sensor_def("procuros_order_queue")
+    skip = sensor(dg.build_sensor_context(instance=stack.instance, resources={"procuros": ProcurosResource()}))
+    assert isinstance(skip, dg.SkipReason) and "already in progress" in skip.skip_message

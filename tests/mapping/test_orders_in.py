@@ -372,7 +372,8 @@ def test_already_imported_is_not_a_reject():
     assert res.rejects.empty and res.lines.empty
     r = res.headers.iloc[0]
     assert (r.status, r.target_order_id, r.target_order_name, r.partner_id) == ("already_imported", 500, "S00012", 10)
-    assert build_sale_order_vals(res) == []
+    # nothing to write, but still to bind and acknowledge
+    assert build_sale_order_vals(res) == [OrderWrite(TID, "already_imported", 500, {})]
     assert summarise(res)["reason"].tolist() == ["already imported as S00012"]
 
 

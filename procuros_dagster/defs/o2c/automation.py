@@ -19,6 +19,12 @@ import dagster as dg
 from procuros_dagster.defs.resources import OdooResource, ProcurosResource
 from procuros_dagster.settings import ConfigError, Settings
 
+ACTIVE_RUN_STATUSES = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 RETRY_SECONDS = 600  # a pending set unchanged this long is imported again
 
 
@@ -129,6 +135,12 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
         if not ids:
             context.update_cursor(None)
             return dg.SkipReason("No pending orders at Procuros")
+        active = context.instance.get_run_records(
+            dg.RunsFilter(job_name="import_sales_orders", statuses=ACTIVE_RUN_STATUSES), limit=1
+        )
+        if active:
+            # That run takes every pending order; a second one would only race it for the same orders.
+            return dg.SkipReason(f"An import is already in progress (run {active[0].dagster_run.run_id[:8]})")
         digest = hashlib.sha1(",".join(ids).encode()).hexdigest()[:16]
         stamp = _now()
         seen = json.loads(context.cursor) if context.cursor else {}
