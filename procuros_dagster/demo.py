@@ -43,13 +43,7 @@ def _run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str, partition
 
 def _deliver_and_invoice(gateway: OdooGateway, order_id: int, reason: str) -> None:
     """What a user does in Odoo after the import: confirm, ship, invoice, and refund a little."""
-    gateway.confirm_sale_orders([order_id])
-    [order] = gateway.read("sale.order", [order_id], ["picking_ids"])
-    picking = order["picking_ids"][-1]
-    gateway.call("stock.picking", "action_assign", [[picking]])
-    moves = gateway.search_read("stock.move", [("picking_id", "=", picking)], ["id", "product_uom_qty"])
-    gateway.set_move_quantities({m["id"]: m["product_uom_qty"] for m in moves})
-    gateway.validate_pickings([picking])
+    dd.deliver(gateway, order_id)
     invoices = gateway.invoice_sale_orders([order_id])
     gateway.post_moves(invoices)
     credit_notes = gateway.reverse_moves(invoices[:1], reason=reason)

@@ -18,7 +18,7 @@ from typing import Any
 from .outbound import (
     INVOICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, binding_name, date_as_datetime,
     drop_none, failure_from, finish_batch, first_line, ids, index, kind, local_date, local_datetime, m2o_id,
-    m2o_name, money, qty, text,
+    m2o_name, money, qty, text, order_identifier,
 )
 from .parties import bill_to_party, buyer_party, ship_to_party, supplier_party
 from .shipping_notices_out import item_identity
@@ -110,16 +110,6 @@ def line_sale_line(line: dict, data: MoveData) -> dict | None:
 def orders_of(lines: list[dict], data: MoveData) -> list[dict]:
     order_ids = {m2o_id(sl.get("order_id")) for ln in lines if (sl := line_sale_line(ln, data))}
     return sorted((data.orders[i] for i in order_ids if i in data.orders), key=lambda o: str(o.get("name")))
-
-
-def order_identifier(order: dict) -> str:
-    ref = text(order.get("client_order_ref"))
-    if ref:
-        return ref
-    if text(order.get("x_procuros_transaction_id")):
-        raise BuildError(f"sales order {order.get('name')} came from Procuros but has no Customer Reference "
-                         "(the buyer's order number); restore it on the order")
-    return str(order["name"])
 
 
 def order_date(order: dict, ctx: ExportContext) -> str | None:

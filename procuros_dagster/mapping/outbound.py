@@ -231,3 +231,14 @@ _KIND = {SHIPPING_NOTICE: "Delivery", INVOICE: "Invoice", CREDIT_NOTE: "Credit n
 
 def kind(transaction_type: str) -> str:
     return _KIND[transaction_type]
+
+
+def order_identifier(order: dict) -> str:
+    """The buyer's order number every outgoing document refers to (sale.order client_order_ref)."""
+    ref = text(order.get("client_order_ref"))
+    if ref:
+        return ref
+    if text(order.get("x_procuros_transaction_id")):
+        raise BuildError(f"sales order {order.get('name')} came from Procuros but has no Customer Reference "
+                         "(the buyer's order number); restore it on the order")
+    return str(order["name"])

@@ -18,7 +18,7 @@ from typing import Any
 from .identifiers import has_valid_check_digit, is_valid_gtin
 from .outbound import (
     SHIPPING_NOTICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, binding_name, drop_none,
-    failure_from, finish_batch, first_line, ids, index, local_date, local_datetime, m2o_id, m2o_name, qty, text,
+    failure_from, finish_batch, first_line, ids, index, local_date, local_datetime, m2o_id, m2o_name, qty, text, order_identifier,
 )
 from .parties import buyer_party, ship_to_party, supplier_party
 
@@ -66,16 +66,6 @@ class _Indexed:
                 self.lines_by_move[mid].append(ml)
 
 
-def _order_identifier(order: dict) -> str:
-    ref = text(order.get("client_order_ref"))
-    if ref:
-        return ref
-    if text(order.get("x_procuros_transaction_id")):
-        raise BuildError(f"sales order {order.get('name')} came from Procuros but has no Customer Reference "
-                         "(the buyer's order number); restore it on the order")
-    return str(order["name"])
-
-
 def _build_one(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[dict[str, Any], list[dict]]:
     tz = ctx.timezone
     if picking.get("state") != "done" or not text(picking.get("date_done")):
@@ -100,7 +90,7 @@ def _build_one(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[dict[str
         "shipTo": ship_to_party(ship_partner),
         "shippingNoticeIdentifier": str(picking["name"]),
         "shippingNoticeDate": local_datetime(picking["date_done"], tz),
-        "orderIdentifier": _order_identifier(order),
+        "orderIdentifier": order_identifier(order),
         "orderDate": local_datetime(order.get("x_procuros_order_date") or order.get("date_order"), tz),
         "despatchDate": local_datetime(picking["date_done"], tz),
         "carrier": m2o_name(picking.get("carrier_id")),

@@ -202,3 +202,18 @@ def demo_orders() -> list[dict[str, Any]]:
 
 def new_transaction_id() -> str:
     return str(uuid.uuid4())
+
+
+def deliver(gateway, order_id: int, *, fraction: float = 1.0, backorder: bool = True):
+    """What a user does in Odoo after an import: confirm the quotation, reserve and ship it.
+
+    ``fraction`` < 1 ships part of every line; ``backorder`` says whether Odoo keeps the rest.
+    Returns the delivery's id and the gateway's validation summary (backorders included).
+    """
+    gateway.confirm_sale_orders([order_id])
+    [order] = gateway.read("sale.order", [order_id], ["picking_ids"])
+    picking = order["picking_ids"][-1]
+    gateway.call("stock.picking", "action_assign", [[picking]])
+    moves = gateway.search_read("stock.move", [("picking_id", "=", picking)], ["id", "product_uom_qty"], order="id")
+    gateway.set_move_quantities({m["id"]: m["product_uom_qty"] * fraction for m in moves})
+    return picking, gateway.validate_pickings([picking], backorder=backorder)

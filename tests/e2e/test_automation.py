@@ -39,17 +39,8 @@ def _order(ref: str, **kwargs) -> dict:
     return dd.order_content(ref, [{"gtin": dd.ESPRESSO, "quantity": 2, "unit": "CT", "price": 89.4}], **kwargs)
 
 
-def _moves(stack, picking_id):
-    return stack.gateway.search_read("stock.move", [("picking_id", "=", picking_id)], ["id", "product_uom_qty"], order="id")
-
-
 def _deliver(stack, order_id) -> int:
-    stack.gateway.confirm_sale_orders([order_id])
-    [order] = stack.gateway.read("sale.order", [order_id], ["picking_ids"])
-    picking = order["picking_ids"][-1]
-    stack.gateway.call("stock.picking", "action_assign", [[picking]])
-    stack.gateway.set_move_quantities({m["id"]: m["product_uom_qty"] for m in _moves(stack, picking)})
-    stack.gateway.validate_pickings([picking])
+    picking, _ = dd.deliver(stack.gateway, order_id)
     return picking
 
 

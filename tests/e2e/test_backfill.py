@@ -19,17 +19,8 @@ O2C_JOBS = ("import_sales_orders", "export_shipping_notices", "export_invoices",
 UNKNOWN_GTIN = "4300348765432"
 
 
-def _moves(stack, picking_id):
-    return stack.gateway.search_read("stock.move", [("picking_id", "=", picking_id)], ["id", "product_uom_qty"], order="id")
-
-
 def _deliver(stack, order_id) -> int:
-    stack.gateway.confirm_sale_orders([order_id])
-    [order] = stack.gateway.read("sale.order", [order_id], ["picking_ids"])
-    picking = order["picking_ids"][-1]
-    stack.gateway.call("stock.picking", "action_assign", [[picking]])
-    stack.gateway.set_move_quantities({m["id"]: m["product_uom_qty"] for m in _moves(stack, picking)})
-    stack.gateway.validate_pickings([picking])
+    picking, _ = dd.deliver(stack.gateway, order_id)
     return picking
 
 

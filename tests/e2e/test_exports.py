@@ -20,13 +20,7 @@ def _moves(stack, picking_id):
 
 
 def _deliver(stack, order_id, fraction=1.0, backorder=True):
-    stack.gateway.confirm_sale_orders([order_id])
-    [order] = stack.gateway.read("sale.order", [order_id], ["picking_ids"])
-    picking = order["picking_ids"][-1]
-    stack.gateway.call("stock.picking", "action_assign", [[picking]])
-    stack.gateway.set_move_quantities({m["id"]: m["product_uom_qty"] * fraction for m in _moves(stack, picking)})
-    summary = stack.gateway.validate_pickings([picking], backorder=backorder)
-    return picking, summary
+    return dd.deliver(stack.gateway, order_id, fraction=fraction, backorder=backorder)
 
 
 def _sent(stack, transaction_type):
