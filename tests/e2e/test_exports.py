@@ -146,7 +146,8 @@ def test_refused_document_is_reported_once_stays_eligible_and_fails_the_check(st
 
     stack.procuros.partners = None  # the partner is connected now: the next run sends it
     assert stack.run("export_shipping_notices").success
-    assert [_content(s)["header"]["orderIdentifier"] for s in stack.procuros.sent if s.get("outcome") in (None, "TRANSMITTED") or True][-1] == "PO-REFUSED"
+    transmitted = [_content(s)["header"]["orderIdentifier"] for s in stack.procuros.sent if s.get("outcome") == "TRANSMITTED"]
+    assert transmitted == ["PO-REFUSED"]
     assert stack.gateway.search_read("ir.model.data", [("name", "=", f"shipping_notice_{picking}")], ["id"])
 
 
@@ -160,3 +161,22 @@ def test_send_now_job_sends_a_named_delivery(stack):
     )
     assert result.success
     assert [_content(s)["header"]["shippingNoticeIdentifier"] for s in _sent(stack, "SHIPPING_NOTICE")] == [name]
+
+
+def test_crash_between_send_and_bind_counts_the_duplicate_as_sent(stack):
+    [order] = _import(stack, dd.order_content("PO-TWICE", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    picking, _ = _deliver(stack, order["id"])
+    assert stack.run("export_shipping_notices").success
+    # As if the run had died right after sending: the binding was never written.
+    [binding] = stack.gateway.search_read("ir.model.data", [("name", "=", f"shipping_notice_{picking}")], ["id"])
+    stack.gateway.unlink("ir.model.data", [binding["id"]])
+
+    result = stack.run("export_shipping_notices")
+    assert result.success
+    sends = _sent(stack, "SHIPPING_NOTICE")
+    assert len(sends) == 2 and sends[1]["outcome"] == "ALREADY_RECEIVED"  # Procuros: "Payload already received"
+    assert len([s for s in sends if s.get("transaction_id")]) == 1  # forwarded to the buyer once
+    assert stack.gateway.search_read("ir.model.data", [("name", "=", f"shipping_notice_{picking}")], ["id"])
+    frame = result.output_for_node("shipping_notices_sent")
+    assert frame["status"].tolist() == ["ALREADY_RECEIVED"]
+    assert stack.procuros.reported_errors == []
