@@ -73,10 +73,6 @@ def stack(*, odoo_latency: float = 0.0, extra_products: int = CATALOGUE, export_
     procuros = ProcurosSandbox(token=token, own_gln=dd.OWN_GLN)
     odoo = OdooSandbox(db="procuros", login="admin", password=password)
     procuros.start()
-    # The Procuros sandbox's handler writes headers and body separately without TCP_NODELAY
-    # (the Odoo sandbox sets it), so every request stalls ~40 ms on Nagle + delayed ACK, a
-    # loopback artefact no real server has. Switch it off for the sandbox instance we started.
-    procuros._server.RequestHandlerClass.disable_nagle_algorithm = True
     odoo.start()
     tmp = tempfile.TemporaryDirectory(prefix="procuros-bench-", dir=workdir, ignore_cleanup_errors=True)
     try:

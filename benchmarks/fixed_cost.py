@@ -2,8 +2,8 @@
 
 Two ways of running the same 1-order import, each on fresh sandboxes:
 * in process (``execute_in_process``, in-process executor): the floor;
-* as the sensor's runs do it: a new Python process (``dagster job execute``, the job's default
-  multiprocess executor, one subprocess per step) — process start, imports, definitions, steps.
+* as the sensor's runs do it: a new Python process (``dagster job execute``; the jobs use the
+  in-process executor, so no further process per step) — process start, imports, definitions, steps.
 "Our work" is the time inside the asset bodies, from the run's event log: each step's STEP_START
 to its last STEP_OUTPUT / ASSET_CHECK_EVALUATION event. Everything else is Dagster overhead.
 """
@@ -45,10 +45,7 @@ def _in_process(latency: float) -> dict:
     return {"success": result.success, "wall_s": seconds, "body_s": sum(bodies.values()), "steps": bodies}
 
 
-IN_PROCESS_CONFIG = "execution:\n  config:\n    in_process: {}\n"
-
-
-def _subprocess(latency: float, timeout: float, *, in_process_executor: bool = False) -> dict:
+def _subprocess(latency: float, timeout: float) -> dict:
     import dagster as dg
 
     with stack(odoo_latency=latency) as s:
@@ -60,10 +57,6 @@ def _subprocess(latency: float, timeout: float, *, in_process_executor: bool = F
                "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
         cmd = [str(Path(sys.executable).with_name("dagster")), "job", "execute", "-m", "procuros_dagster.definitions",
                "-j", "import_sales_orders", "--tags", json.dumps({"dagster/partition": today()})]
-        if in_process_executor:
-            config = s.workdir / "in_process.yaml"
-            config.write_text(IN_PROCESS_CONFIG)
-            cmd += ["-c", str(config)]
         with Timer() as t:
             proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
         old = os.environ.get("DAGSTER_HOME")
@@ -88,8 +81,7 @@ def run(latency: float, timeout: float = 180, *, subprocesses: bool = True) -> d
     out = {"odoo_latency_ms": latency * 1000, "in_process": _in_process(latency)}
     if subprocesses:
         out["subprocess"] = _subprocess(latency, timeout)
-        out["subprocess_in_process_executor"] = _subprocess(latency, timeout, in_process_executor=True)
-    for key in ("in_process", "subprocess", "subprocess_in_process_executor"):
+    for key in ("in_process", "subprocess"):
         if key not in out:
             continue
         r = out[key]

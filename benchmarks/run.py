@@ -128,8 +128,7 @@ def table(r: dict) -> str:
         fx = r["fixed"]
         labels = {
             "in_process": "1-order run, execute_in_process (in-process executor)",
-            "subprocess": "1-order run as the sensor runs it: new process, default multiprocess executor",
-            "subprocess_in_process_executor": "… same, with the in-process executor (run config)",
+            "subprocess": "1-order run as the sensor runs it: new process (`dagster job execute`)",
         }
         for key, label in labels.items():
             if key in fx:
