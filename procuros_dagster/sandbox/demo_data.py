@@ -56,6 +56,9 @@ def _catalogue(extra_products: int) -> list[dict[str, Any]]:
 
 def seed_odoo(gateway, *, extra_products: int = 0, stock: float = 10_000.0) -> DemoMasterData:
     """Customers with addresses and switches, units with Procuros codes, products with stock."""
+    # A German company's users work in Berlin time; Odoo dates invoices in the user's time zone.
+    gateway.write("res.users", [gateway.uid], {"tz": "Europe/Berlin"})
+    gateway.context["tz"] = "Europe/Berlin"  # what context_get returns from now on
     company = gateway.search_read("res.company", [], ["id", "partner_id"], order="id", limit=1)[0]
     germany = gateway.search_read("res.country", [("code", "=", "DE")], ["id"], limit=1)[0]["id"]
     gateway.write(

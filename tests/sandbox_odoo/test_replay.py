@@ -93,8 +93,18 @@ def replay(client: httpx.Client, sb_url: str, fname: str, state: dict) -> list[s
     return problems
 
 
-@pytest.fixture(scope="module")
-def sandbox():
+# The transcripts were recorded on 2026-11-28 around 17:54 UTC, and some requests carry absolute
+# timestamps (e.g. a write_date watermark "in the future"): replay them at that moment.
+RECORDED_AT = "2026-11-28 17:54:47"
+
+
+@pytest.fixture
+def sandbox(monkeypatch):
+    from procuros_dagster.sandbox.odoo import business, orm
+
+    for module in (orm, business):
+        monkeypatch.setattr(module, "now", lambda: RECORDED_AT)
+        monkeypatch.setattr(module, "today", lambda: RECORDED_AT[:10])
     with OdooSandbox() as sb:
         yield sb
 

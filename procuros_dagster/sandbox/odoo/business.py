@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 import textwrap
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -38,6 +39,18 @@ def compute(model: str, *fields: str):
             COMPUTE[model][f] = (lambda fn, f: (lambda db, rec: fn(db, rec, f)))(fn, f)
         return fn
     return deco
+
+
+def context_today(db: Database) -> str:
+    """Odoo's fields.Date.context_today: today in the caller's time zone (context tz), else UTC."""
+    tz = db.ctx.get("tz")
+    utc = dt.datetime.strptime(now(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
+    if isinstance(tz, str) and tz:
+        try:
+            return utc.astimezone(ZoneInfo(tz)).date().isoformat()
+        except (KeyError, ValueError):
+            pass
+    return utc.date().isoformat()
 
 
 def rec(db: Database, model: str, rid):
@@ -1244,7 +1257,7 @@ def _prefix(db, r) -> str:
     journal = rec(db, "account.journal", r.get("journal_id")) or {}
     code = journal.get("code") or "MISC"
     refund = r.get("move_type") in ("out_refund", "in_refund") and journal.get("refund_sequence", True)
-    date = dt.date.fromisoformat((r.get("invoice_date") or r.get("date") or today())[:10])
+    date = dt.date.fromisoformat((r.get("invoice_date") or r.get("date") or context_today(db))[:10])
     monthly = journal.get("type") == "purchase"
     head = f"{'R' if refund else ''}{code}/{date.year}/"
     return head + (f"{date.month:02d}/" if monthly else "")
@@ -1263,7 +1276,7 @@ def _move_defaults(db, raw, x2m):
     if not raw.get("journal_id"):
         raw["journal_id"] = SALE_JOURNAL if mtype.startswith("out_") else PURCHASE_JOURNAL if mtype.startswith("in_") else 3
     raw.setdefault("state", "draft")
-    raw.setdefault("date", raw.get("invoice_date") or today())
+    raw.setdefault("date", raw.get("invoice_date") or context_today(db))
     raw.setdefault("payment_state", "not_paid")
     raw.setdefault("invoice_user_id", db.uid if mtype.startswith("out_") else False)
     if mtype != "entry":
@@ -1478,7 +1491,7 @@ def _tax_totals(db, lines, untaxed, total):
 
 
 def _due(db, r):
-    base = r.get("invoice_date") or r.get("date") or today()
+    base = r.get("invoice_date") or r.get("date") or context_today(db)
     term = rec(db, "account.payment.term", r.get("invoice_payment_term_id"))
     if not term or r.get("move_type") in ("out_refund", "in_refund"):
         return base
@@ -1529,7 +1542,7 @@ def action_post(db, model, ids):
     for m in moves:
         vals = {"state": "posted"}
         if not m.get("invoice_date") and m.get("move_type") != "entry":
-            vals["invoice_date"] = today()
+            vals["invoice_date"] = context_today(db)
             vals["date"] = vals["invoice_date"]
         db.set("account.move", m["id"], vals)
         if not m.get("name") or m["name"] == "/":
@@ -1567,7 +1580,7 @@ def button_cancel(db, model, ids):  # noqa: F811
 def _reversal_defaults(db, raw, x2m):
     if db.ctx.get("active_model") == "account.move" and "move_ids" not in x2m:
         raw["move_ids"] = list(db.ctx.get("active_ids") or [])
-    raw.setdefault("date", today())
+    raw.setdefault("date", context_today(db))
     first = rec(db, "account.move", (raw.get("move_ids") or [None])[0])
     if first:
         raw.setdefault("move_type", first.get("move_type"))
@@ -1604,7 +1617,7 @@ def reverse_moves(db, model, ids, is_modify=False):
                                                 "discount", "purchase_line_id", "sequence", "account_id")}
                       | {"tax_ids": [[6, 0, l.get("tax_ids") or []]], "sale_line_ids": [[6, 0, l.get("sale_line_ids") or []]]}]
                  for l in children(db, "account.move.line", "move_id", mid) if l.get("display_type") == "product"]
-        date = wiz.get("date") or today()
+        date = wiz.get("date") or context_today(db)
         new.append(db.create("account.move", {
             "move_type": rtype, "partner_id": m.get("partner_id"), "partner_shipping_id": m.get("partner_shipping_id"),
             "ref": ref, "reversed_entry_id": mid, "invoice_date": date, "date": date,
