@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Optional
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from procuros_dagster.odoo import OdooGateway
 from procuros_dagster.odoo.errors import SetupMissingError
@@ -57,37 +58,46 @@ class ProcurosResource(dg.ConfigurableResource):
 
 
 class OdooResource(dg.ConfigurableResource):
-    """Odoo 17 over JSON-RPC. The password or API key comes from ODOO_PASSWORD at run time only."""
+    """Odoo 17 over JSON-RPC. The password or API key comes from ODOO_PASSWORD at run time only.
+
+    One session per run: the steps of a run (the jobs execute in process) share the login, the
+    version check and the setup check instead of paying them once per step.
+    """
 
     url: Optional[str] = None  # default: $ODOO_URL
     db: Optional[str] = None  # default: $ODOO_DB
     username: Optional[str] = None  # default: $ODOO_USERNAME
 
+    _gateway: Optional[OdooGateway] = PrivateAttr(default=None)
+    _setup_checked: bool = PrivateAttr(default=False)
+
     def connect(self, *, require_setup: bool = True) -> OdooGateway:
-        conn = ConnectionSettings.from_env(os.environ)
-        missing = [
-            name
-            for name, value in (
-                ("ODOO_URL", self.url or conn.odoo_url),
-                ("ODOO_DB", self.db or conn.odoo_db),
-                ("ODOO_USERNAME", self.username or conn.odoo_username),
+        if self._gateway is None:
+            conn = ConnectionSettings.from_env(os.environ)
+            missing = [
+                name
+                for name, value in (
+                    ("ODOO_URL", self.url or conn.odoo_url),
+                    ("ODOO_DB", self.db or conn.odoo_db),
+                    ("ODOO_USERNAME", self.username or conn.odoo_username),
+                )
+                if not value
+            ]
+            conn.require("ODOO_PASSWORD", *missing)
+            self._gateway = OdooGateway.connect(
+                self.url or conn.odoo_url,
+                self.db or conn.odoo_db,
+                self.username or conn.odoo_username,
+                conn.odoo_password.get(),
             )
-            if not value
-        ]
-        conn.require("ODOO_PASSWORD", *missing)
-        gateway = OdooGateway.connect(
-            self.url or conn.odoo_url,
-            self.db or conn.odoo_db,
-            self.username or conn.odoo_username,
-            conn.odoo_password.get(),
-        )
-        if require_setup:
+        if require_setup and not self._setup_checked:
             # Flows refuse to run against an Odoo that lacks the connector's fields.
             try:
-                check_setup(gateway)
+                check_setup(self._gateway)
             except SetupMissingError as exc:
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
-        return gateway
+            self._setup_checked = True
+        return self._gateway
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:

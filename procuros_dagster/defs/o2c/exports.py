@@ -56,10 +56,11 @@ def execute_export(
 ) -> tuple[ExportReport, int]:
     settings = connector_settings.load()
     gateway = odoo.connect()
+    calls_before = gateway.rpc_count
     ctx = export_context(gateway, settings, procuros.own_gln())
     with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
         report = run_export(spec, gateway, client, ctx, day=day, record_ids=record_ids)
-    return report, gateway.rpc_count
+    return report, gateway.rpc_count - calls_before
 
 
 def report_metadata(report: ExportReport, rpc_count: int) -> dict:

@@ -237,6 +237,7 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
     ):
         settings = connector_settings.load()
         gateway = odoo.connect()
+        calls_before = gateway.rpc_count
         defaults = sales_defaults(gateway, settings)
         writer = _writer(context, "resolved_orders")
         counts = {"create": 0, "update": 0, "already_imported": 0}
@@ -262,7 +263,7 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
                 "to_update": counts["update"],
                 "already_imported": counts["already_imported"],
                 "rejected": rejected,
-                "odoo_round_trips": gateway.rpc_count,
+                "odoo_round_trips": gateway.rpc_count - calls_before,
                 "orders": md.table(_concat(summaries)),
             },
         )
@@ -296,6 +297,7 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
     ) -> dg.Output[Chunks]:
         settings = connector_settings.load()
         gateway = odoo.connect()
+        calls_before = gateway.rpc_count
         writer = _writer(context, "sale_quotations")
         counts = {"created": 0, "updated": 0, "already_imported": 0, "failed": 0}
         shown: list[pd.DataFrame] = []
@@ -307,7 +309,7 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
             writer.write(outcomes, len(outcomes))
         return dg.Output(
             writer.close(),
-            metadata={**counts, "odoo_round_trips": gateway.rpc_count, "quotations": md.table(_concat(shown))},
+            metadata={**counts, "odoo_round_trips": gateway.rpc_count - calls_before, "quotations": md.table(_concat(shown))},
         )
 
     @dg.asset(
