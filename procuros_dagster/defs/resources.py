@@ -1,8 +1,9 @@
 """Dagster resources for Procuros, Odoo and the connector's settings.
 
 Secrets are read from the environment when a run starts, never from run config, so they never
-show up in the Dagster UI, in run config or in event logs. The non-secret fields can be set in
-the launchpad to point one run at another server (e.g. staging).
+show up in the Dagster UI, in run config or in event logs. The servers' URLs come from the
+environment too: a URL settable in the launchpad would let anyone who can launch a run send the
+token or the password to a host of their choosing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from procuros_dagster.odoo import OdooGateway
 from procuros_dagster.odoo.errors import SetupMissingError
 from procuros_dagster.odoo.setup import check_setup
 from procuros_dagster.procuros.client import ProcurosClient
+from procuros_dagster.procuros.retry import RetryPolicy
 from procuros_dagster.settings import ConnectionSettings, Settings, load_settings
 
 
@@ -34,7 +36,6 @@ class ConnectorSettingsResource(dg.ConfigurableResource):
 class ProcurosResource(dg.ConfigurableResource):
     """Procuros API v2. The token comes from PROCUROS_API_TOKEN at run time only."""
 
-    api_url: Optional[str] = None  # default: $PROCUROS_API_URL, else production
     gln: Optional[str] = None  # our own GLN; default: $PROCUROS_GLN
 
     def _connection(self) -> ConnectionSettings:
@@ -48,11 +49,16 @@ class ProcurosResource(dg.ConfigurableResource):
         return conn.procuros_gln
 
     @contextlib.contextmanager
-    def open(self, *, timeout: float = 30.0) -> Iterator[ProcurosClient]:
+    def open(self, settings: Settings | None = None) -> Iterator[ProcurosClient]:
+        """A client with the settings' timeout and retry budget (transient failures only)."""
+        options = (settings or Settings()).procuros
         conn = self._connection()
         conn.require("PROCUROS_API_TOKEN")
         with ProcurosClient(
-            self.api_url or conn.procuros_api_url, conn.procuros_api_token.get(), timeout=timeout
+            conn.procuros_api_url,
+            conn.procuros_api_token.get(),
+            timeout=options.timeout_seconds,
+            retry=RetryPolicy(total_budget=options.max_retry_seconds),
         ) as client:
             yield client
 
@@ -64,7 +70,6 @@ class OdooResource(dg.ConfigurableResource):
     version check and the setup check instead of paying them once per step.
     """
 
-    url: Optional[str] = None  # default: $ODOO_URL
     db: Optional[str] = None  # default: $ODOO_DB
     username: Optional[str] = None  # default: $ODOO_USERNAME
 
@@ -77,7 +82,7 @@ class OdooResource(dg.ConfigurableResource):
             missing = [
                 name
                 for name, value in (
-                    ("ODOO_URL", self.url or conn.odoo_url),
+                    ("ODOO_URL", conn.odoo_url),
                     ("ODOO_DB", self.db or conn.odoo_db),
                     ("ODOO_USERNAME", self.username or conn.odoo_username),
                 )
@@ -85,7 +90,7 @@ class OdooResource(dg.ConfigurableResource):
             ]
             conn.require("ODOO_PASSWORD", *missing)
             self._gateway = OdooGateway.connect(
-                self.url or conn.odoo_url,
+                conn.odoo_url,
                 self.db or conn.odoo_db,
                 self.username or conn.odoo_username,
                 conn.odoo_password.get(),

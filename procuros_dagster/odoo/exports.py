@@ -105,11 +105,14 @@ def _read(gw: Gateway, model: str, ids: Sequence[int], fields: Sequence[str]) ->
     return sorted(gw.read(model, list(ids), list(fields)), key=lambda r: r["id"]) if ids else []
 
 
-def _scope(day: date | None, ids: Sequence[int] | None, by_day: list) -> list:
+def _scope(day: date | None, ids: Sequence[int] | None, by_day: list, retry_ids: Sequence[int] = ()) -> list:
+    """Explicit ids; or the day's records plus ``retry_ids`` (earlier failures, whatever their day)."""
     if ids is not None:
         return [("id", "in", sorted({int(i) for i in ids}))]
     if day is None:
         raise ValueError("pass a day or explicit record ids")
+    if retry_ids:
+        return ["|", *["&"] * (len(by_day) - 1), *by_day, ("id", "in", sorted({int(i) for i in retry_ids}))]
     return by_day
 
 
@@ -146,7 +149,8 @@ def _lots(gw: Gateway, ids: Sequence[int]) -> list[dict]:
 # --- SHIPPING_NOTICE -----------------------------------------------------------------------
 
 def fetch_shipping_notice_bundle(gw: Gateway, *, day: date | None = None, picking_ids: Sequence[int] | None = None,
-                                 exclude_binding_names: bool = True, tz: str = "Europe/Berlin") -> dict[str, list[dict]]:
+                                 exclude_binding_names: bool = True, tz: str = "Europe/Berlin",
+                                 retry_ids: Sequence[int] = ()) -> dict[str, list[dict]]:
     """Validated outgoing pickings of sale orders (of the local ``day``, or ``picking_ids``) + related records."""
     by_day = []
     if day is not None:
@@ -154,7 +158,7 @@ def fetch_shipping_notice_bundle(gw: Gateway, *, day: date | None = None, pickin
         by_day = [("date_done", ">=", start), ("date_done", "<", end)]
     domain = [("state", "=", "done"), ("picking_type_code", "=", "outgoing"), ("sale_id", "!=", False),
               ("partner_id.commercial_partner_id.x_procuros_send_shipping_notice", "=", True),
-              *_scope(day, picking_ids, by_day)]
+              *_scope(day, picking_ids, by_day, retry_ids)]
     pickings = gw.search_read("stock.picking", domain, PICKING_FIELDS, order="id")
     if exclude_binding_names:
         pickings = _drop_bound(gw, pickings, "stock.picking", "SHIPPING_NOTICE")
@@ -194,22 +198,23 @@ def _empty_shipping(bundle: dict[str, list[dict]]) -> dict[str, list[dict]]:
 # --- INVOICE / CREDIT_NOTE -----------------------------------------------------------------
 
 def fetch_invoice_bundle(gw: Gateway, *, day: date | None = None, move_ids: Sequence[int] | None = None,
-                         exclude_binding_names: bool = True) -> dict[str, list[dict]]:
+                         exclude_binding_names: bool = True, retry_ids: Sequence[int] = ()) -> dict[str, list[dict]]:
     """Posted customer invoices (invoice_date = ``day``, or ``move_ids``) of enabled customers + related."""
-    return _fetch_moves(gw, "out_invoice", "INVOICE", day, move_ids, exclude_binding_names)
+    return _fetch_moves(gw, "out_invoice", "INVOICE", day, move_ids, exclude_binding_names, retry_ids)
 
 
 def fetch_credit_note_bundle(gw: Gateway, *, day: date | None = None, move_ids: Sequence[int] | None = None,
-                             exclude_binding_names: bool = True) -> dict[str, list[dict]]:
+                             exclude_binding_names: bool = True, retry_ids: Sequence[int] = ()) -> dict[str, list[dict]]:
     """Posted customer credit notes + the invoices they reverse + related records."""
-    return _fetch_moves(gw, "out_refund", "CREDIT_NOTE", day, move_ids, exclude_binding_names)
+    return _fetch_moves(gw, "out_refund", "CREDIT_NOTE", day, move_ids, exclude_binding_names, retry_ids)
 
 
 def _fetch_moves(gw: Gateway, move_type: str, transaction_type: str, day: date | None,
-                 move_ids: Sequence[int] | None, exclude_bound: bool) -> dict[str, list[dict]]:
+                 move_ids: Sequence[int] | None, exclude_bound: bool,
+                 retry_ids: Sequence[int] = ()) -> dict[str, list[dict]]:
     by_day = [("invoice_date", "=", day.isoformat())] if day is not None else []
     domain = [("move_type", "=", move_type), ("state", "=", "posted"),
-              ("commercial_partner_id.x_procuros_send_invoice", "=", True), *_scope(day, move_ids, by_day)]
+              ("commercial_partner_id.x_procuros_send_invoice", "=", True), *_scope(day, move_ids, by_day, retry_ids)]
     moves = gw.search_read("account.move", domain, MOVE_HEADER_FIELDS, order="id")
     if exclude_bound:
         moves = _drop_bound(gw, moves, "account.move", transaction_type)

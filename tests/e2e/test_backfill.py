@@ -158,3 +158,41 @@ def test_backfill_replays_a_past_days_rejected_order_once_the_product_exists(sta
     assert stack.gateway.search_count("ir.model.data", [("module", "=", "procuros"), ("model", "=", "sale.order")]) == 2
     assert stack.procuros.acknowledgements == acks
     assert ack_calls() == ack_calls_before
+
+
+def test_backfill_never_replays_test_flow_orders_the_settings_reject(stack, tmp_path, monkeypatch):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("test_flow: reject\n")
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    past = date.fromisoformat(stack.today) - timedelta(days=2)
+    that_morning = datetime.combine(past, time(9, 30), tzinfo=BERLIN)
+    test_order = stack.enqueue_order(
+        dd.order_content("PO-TEST-PAST", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]),
+        created_at=that_morning, flow="TEST",
+    )
+    live_order = stack.enqueue_order(
+        dd.order_content("PO-LIVE-PAST", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]), created_at=that_morning
+    )
+    assert stack.run("import_sales_orders", past.isoformat()).success
+    assert stack.procuros.acknowledgements[test_order]["success"] is False  # rejected as TEST by the settings
+    assert [o["x_procuros_transaction_id"] for o in stack.orders()] == [live_order]
+
+    result = stack.run("import_sales_orders", past.isoformat())  # the backfill of that day
+    assert result.success
+    assert [o["x_procuros_transaction_id"] for o in stack.orders()] == [live_order]
+    raw = result.output_for_node("procuros_orders_raw")
+    replayed = [t["procurosTransactionId"] for chunk in raw.chunks for t in chunk.transactions]
+    assert replayed == [live_order]  # the TEST order is not replayed; the imported one is (and skipped)
+
+
+def test_history_replay_recognises_orders_addressed_to_us():
+    from procuros_dagster.defs.o2c.orders_in import supplier_gln
+
+    ours = dd.order_content("PO-1", [{"gtin": dd.ESPRESSO, "quantity": 1}])
+    assert supplier_gln(ours) == dd.OWN_GLN
+    theirs = dd.order_content("PO-2", [{"gtin": dd.ESPRESSO, "quantity": 1}])
+    theirs["header"]["supplier"]["identifiers"] = [
+        {"identifier": "DE123", "domain": "VAT_DE"}, {"identifier": dd.QUIET_BUYER_GLN, "domain": "GS1"}
+    ]
+    assert supplier_gln(theirs) == dd.QUIET_BUYER_GLN
+    assert supplier_gln({}) is None

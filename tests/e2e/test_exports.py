@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from procuros_dagster.procuros.openapi import validate_document
 from procuros_dagster.sandbox import demo_data as dd
 
@@ -144,8 +146,10 @@ def test_refused_document_is_reported_once_stays_eligible_and_fails_the_check(st
     stack.run("export_shipping_notices")
     assert len(stack.procuros.reported_errors) == 1  # reported once, not on every run
 
-    stack.procuros.partners = None  # the partner is connected now: the next run sends it
-    assert stack.run("export_shipping_notices").success
+    stack.procuros.partners = None  # the partner is connected now: the next run sends it,
+    # whatever day that run is for (the daily schedule runs the previous day's partition)
+    other_day = (date.fromisoformat(stack.today) - timedelta(days=1)).isoformat()
+    assert stack.run("export_shipping_notices", other_day).success
     transmitted = [_content(s)["header"]["orderIdentifier"] for s in stack.procuros.sent if s.get("outcome") == "TRANSMITTED"]
     assert transmitted == ["PO-REFUSED"]
     assert stack.gateway.search_read("ir.model.data", [("name", "=", f"shipping_notice_{picking}")], ["id"])
@@ -180,3 +184,35 @@ def test_crash_between_send_and_bind_counts_the_duplicate_as_sent(stack):
     frame = result.output_for_node("shipping_notices_sent")
     assert frame["status"].tolist() == ["ALREADY_RECEIVED"]
     assert stack.procuros.reported_errors == []
+
+
+def test_procuros_failing_mid_batch_keeps_what_was_sent_bound(stack, tmp_path, monkeypatch):
+    import threading
+
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("procuros:\n  max_retry_seconds: 1\n")  # give up on the outage quickly
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    orders = _import(
+        stack,
+        dd.order_content("PO-MID-1", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]),
+        dd.order_content("PO-MID-2", [{"gtin": dd.ESPRESSO, "quantity": 2, "unit": "CT"}]),
+    )
+    pickings = [_deliver(stack, o["id"])[0] for o in orders]
+    held = stack.procuros.hold("POST /v2/transactions")
+    results = {}
+    worker = threading.Thread(target=lambda: results.setdefault("run", stack.run("export_shipping_notices")))
+    worker.start()
+    assert held.reached.wait(30)
+    outage = stack.procuros.inject_faults(status=503, endpoint="POST /v2/transactions")  # after the first send
+    held.release()
+    worker.join(60)
+    assert not results["run"].success  # Procuros stayed down: the run fails loudly
+
+    [first] = _sent(stack, "SHIPPING_NOTICE")
+    bound = stack.gateway.search_read("ir.model.data", [("name", "=like", "shipping_notice_%")], ["res_id"])
+    assert [b["res_id"] for b in bound] == [pickings[0]]  # the one that went out is bound anyway
+
+    outage.count = 0  # Procuros is back
+    assert stack.run("export_shipping_notices").success
+    sent = _sent(stack, "SHIPPING_NOTICE")
+    assert [_content(s)["header"]["orderIdentifier"] for s in sent] == ["PO-MID-1", "PO-MID-2"]  # nothing twice

@@ -127,7 +127,7 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
     )
     def procuros_order_queue(context: dg.SensorEvaluationContext, procuros: ProcurosResource):
         try:
-            with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
+            with procuros.open(settings) as client:
                 page = next(iter(client.iter_pending_pages(type="ORDER", per_page=settings.procuros.page_size)), None)
         except ConfigError as exc:  # e.g. the quick start without credentials: say so, don't error
             return dg.SkipReason(f"Procuros is not configured: {exc}")

@@ -3,9 +3,10 @@
     select eligible records → build → validate against the Procuros schema → send →
     bind in Odoo → log on the record's chatter
 
-Sent once: a record is eligible until it is bound, and the binding is written right after the
-send. A crash in between makes the next run send the identical payload again, which Procuros
-answers with 400 "Payload already received" — that counts as sent. A 422 and a document we
+Sent once: a record is eligible until it is bound. Bindings are written every BIND_EVERY sends and
+whenever a send fails, so a run that dies part-way leaves at most a few sent-but-unbound records;
+the next run sends their identical payloads again and Procuros answers 400 "Payload already
+received" — that counts as sent. A 422 and a document we
 cannot build are reported to Procuros (`POST /v2/errors`) once per record and reason, leave the
 record eligible for the next run, and show up in the asset check.
 """
@@ -28,6 +29,9 @@ from procuros_dagster.settings import Settings
 
 RESULT_COLUMNS = ["record_id", "document", "status", "transaction_id", "error", "error_url"]
 SENT = {SendStatus.TRANSMITTED, SendStatus.NO_ACTION, SendStatus.ALREADY_RECEIVED}
+# Bindings are written every BIND_EVERY sends (two Odoo calls each time): a crash can expose at
+# most this many sent-but-unbound documents, which Procuros then answers as already received.
+BIND_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class ExportSpec:
     transaction_type: str
     odoo_model: str
     label: str  # what a person calls the Odoo record: "delivery", "invoice"
-    fetch: Callable[..., dict]  # (gateway, *, day=None, record_ids=None, tz) -> bundle
+    fetch: Callable[..., dict]  # (gateway, *, day=None, record_ids=None, tz, retry_ids=()) -> bundle
     build: Callable[[dict, ExportContext], OutboundBatch]
 
 
@@ -83,6 +87,16 @@ def export_context(gateway, settings: Settings, own_gln: str) -> ExportContext:
     )
 
 
+def _failed_earlier(spec: ExportSpec, gateway) -> list[int]:
+    """Records with a failure marker (see _report_failures_once); bound ones drop out later."""
+    markers = gateway.search_read(
+        "ir.model.data",
+        [("module", "=", "procuros"), ("model", "=", spec.odoo_model), ("name", "=like", f"reported_{spec.name}_%")],
+        ["res_id"],
+    )
+    return sorted({m["res_id"] for m in markers})
+
+
 def _error_marker(failure_key: str, reason: str) -> str:
     digest = hashlib.sha1(reason.encode("utf-8")).hexdigest()[:12]
     return f"reported_{failure_key}_{digest}"
@@ -118,7 +132,10 @@ def run_export(
     record_ids: list[int] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> ExportReport:
-    bundle = spec.fetch(gateway, day=day, record_ids=record_ids, tz=ctx.timezone)
+    # Records that failed before (reported, still unbound) are retried by every run, whatever
+    # their own day: a delivery fixed in Odoo a week later is sent by today's run.
+    retry_ids = _failed_earlier(spec, gateway) if record_ids is None else []
+    bundle = spec.fetch(gateway, day=day, record_ids=record_ids, tz=ctx.timezone, retry_ids=retry_ids)
     batch = spec.build(bundle, ctx)
     documents, schema_failures = _schema_failures(batch)
     report = ExportReport(batch=batch)
@@ -130,44 +147,56 @@ def run_export(
         )
         to_report.append(failure)
 
-    sent: list[tuple[OutboundDocument, str | None, SendStatus]] = []
-    for doc in documents:
-        outcome = client.send(doc.transaction_type, doc.content)
-        if outcome.status in SENT:
-            sent.append((doc, outcome.transaction_id, outcome.status))
-            report.rows.append(
-                {"record_id": doc.record_id, "document": doc.record_name, "status": outcome.status.value, "transaction_id": outcome.transaction_id, "error": None, "error_url": None}
-            )
-        else:
-            detail = "; ".join(f"{path}: {', '.join(msgs)}" for path, msgs in sorted(outcome.errors.items()))
-            reason = f"Procuros refused {spec.label} {doc.record_name}: {outcome.message or 'invalid'}" + (f" ({detail})" if detail else "")
-            report.rows.append(
-                {"record_id": doc.record_id, "document": doc.record_name, "status": "INVALID", "transaction_id": None, "error": reason, "error_url": outcome.error_url}
-            )
-            to_report.append(BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason))
-
-    if sent:
-        gateway.create_bindings([(doc.binding_name, doc.model, doc.record_id) for doc, _, _ in sent])
-        stamp = now().strftime("%Y-%m-%d %H:%M UTC")
-        gateway.post_messages(
-            spec.odoo_model,
-            [
-                (
-                    doc.record_id,
-                    "<p>Sent to Procuros as {} on {}: {}.</p>".format(
-                        doc.transaction_type,
-                        stamp,
-                        f"transaction <b>{html.escape(tid)}</b>"
-                        if tid
-                        else ("already received by Procuros earlier" if status is SendStatus.ALREADY_RECEIVED else "accepted, not forwarded"),
-                    ),
+    stamp = now().strftime("%Y-%m-%d %H:%M UTC")
+    unbound: list[tuple[OutboundDocument, str | None, SendStatus]] = []
+    try:
+        for doc in documents:
+            outcome = client.send(doc.transaction_type, doc.content)
+            if outcome.status in SENT:
+                unbound.append((doc, outcome.transaction_id, outcome.status))
+                report.rows.append(
+                    {"record_id": doc.record_id, "document": doc.record_name, "status": outcome.status.value, "transaction_id": outcome.transaction_id, "error": None, "error_url": None}
                 )
-                for doc, tid, status in sent
-            ],
-        )
+                if len(unbound) >= BIND_EVERY:
+                    _bind(spec, gateway, unbound, stamp)
+            else:
+                detail = "; ".join(f"{path}: {', '.join(msgs)}" for path, msgs in sorted(outcome.errors.items()))
+                reason = f"Procuros refused {spec.label} {doc.record_name}: {outcome.message or 'invalid'}" + (f" ({detail})" if detail else "")
+                report.rows.append(
+                    {"record_id": doc.record_id, "document": doc.record_name, "status": "INVALID", "transaction_id": None, "error": reason, "error_url": outcome.error_url}
+                )
+                to_report.append(BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason))
+    finally:
+        # Whatever was sent is bound, even when a later send fails (Procuros down, a crash of the
+        # client): the next run must not send those documents a second time.
+        _bind(spec, gateway, unbound, stamp)
 
     _report_failures_once(spec, gateway, client, to_report, report)
     return report
+
+
+def _bind(spec: ExportSpec, gateway, unbound: list, stamp: str) -> None:
+    """Bind sent documents in Odoo and log them on their records' chatter; empties ``unbound``."""
+    if not unbound:
+        return
+    gateway.create_bindings([(doc.binding_name, doc.model, doc.record_id) for doc, _, _ in unbound])
+    gateway.post_messages(
+        spec.odoo_model,
+        [
+            (
+                doc.record_id,
+                "<p>Sent to Procuros as {} on {}: {}.</p>".format(
+                    doc.transaction_type,
+                    stamp,
+                    f"transaction <b>{html.escape(tid)}</b>"
+                    if tid
+                    else ("already received by Procuros earlier" if status is SendStatus.ALREADY_RECEIVED else "accepted, not forwarded"),
+                ),
+            )
+            for doc, tid, status in unbound
+        ],
+    )
+    unbound.clear()
 
 
 def _report_failures_once(spec: ExportSpec, gateway, client, failures: list[BuildFailure], report: ExportReport) -> None:

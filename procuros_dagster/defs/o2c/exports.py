@@ -19,8 +19,8 @@ SHIPPING_NOTICES = ExportSpec(
     odoo_model="stock.picking",
     label="delivery",
     # date_done is a UTC datetime: the partition's day is cut in the settings' time zone
-    fetch=lambda gw, *, day=None, record_ids=None, tz: odoo_exports.fetch_shipping_notice_bundle(
-        gw, day=day, picking_ids=record_ids, tz=tz
+    fetch=lambda gw, *, day=None, record_ids=None, tz, retry_ids=(): odoo_exports.fetch_shipping_notice_bundle(
+        gw, day=day, picking_ids=record_ids, tz=tz, retry_ids=retry_ids
     ),
     build=shipping_notices_out.build_shipping_notices,
 )
@@ -29,7 +29,9 @@ INVOICES = ExportSpec(
     transaction_type="INVOICE",
     odoo_model="account.move",
     label="invoice",
-    fetch=lambda gw, *, day=None, record_ids=None, tz: odoo_exports.fetch_invoice_bundle(gw, day=day, move_ids=record_ids),
+    fetch=lambda gw, *, day=None, record_ids=None, tz, retry_ids=(): odoo_exports.fetch_invoice_bundle(
+        gw, day=day, move_ids=record_ids, retry_ids=retry_ids
+    ),
     build=invoices_out.build_invoices,
 )
 CREDIT_NOTES = ExportSpec(
@@ -37,8 +39,8 @@ CREDIT_NOTES = ExportSpec(
     transaction_type="CREDIT_NOTE",
     odoo_model="account.move",
     label="credit note",
-    fetch=lambda gw, *, day=None, record_ids=None, tz: odoo_exports.fetch_credit_note_bundle(
-        gw, day=day, move_ids=record_ids
+    fetch=lambda gw, *, day=None, record_ids=None, tz, retry_ids=(): odoo_exports.fetch_credit_note_bundle(
+        gw, day=day, move_ids=record_ids, retry_ids=retry_ids
     ),
     build=credit_notes_out.build_credit_notes,
 )
@@ -58,7 +60,7 @@ def execute_export(
     gateway = odoo.connect()
     calls_before = gateway.rpc_count
     ctx = export_context(gateway, settings, procuros.own_gln())
-    with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
+    with procuros.open(settings) as client:
         report = run_export(spec, gateway, client, ctx, day=day, record_ids=record_ids)
     return report, gateway.rpc_count - calls_before
 

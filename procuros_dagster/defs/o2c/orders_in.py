@@ -12,7 +12,7 @@ calls per chunk.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -32,6 +32,7 @@ GROUP = "o2c"
 ORDER = "ORDER"
 CHUNK = 1000  # transactions per stage chunk: one batched Odoo look-up per kind per chunk
 MAX_REPORTED = 500  # rows kept for the UI's metadata tables
+TEST_FLOW_WINDOW_DAYS = 90  # how far back the history is searched for TEST-flow orders
 TEST_FLOW_REASON = "Test transactions are not accepted by this Odoo; send the order in the live flow"
 
 PENDING_KEYS = (
@@ -68,6 +69,15 @@ class ResolvedChunk:
 
 def _today(tz: str) -> date:
     return datetime.now(ZoneInfo(tz)).date()
+
+
+def supplier_gln(content: dict) -> str | None:
+    """The GS1 identifier of the order's supplier: us, for orders addressed to us."""
+    supplier = ((content or {}).get("header") or {}).get("supplier") or {}
+    for ident in supplier.get("identifiers") or []:
+        if (ident.get("domain") or "GS1") == "GS1":
+            return ident.get("identifier")
+    return None
 
 
 def as_pending(txn) -> dict:
@@ -133,7 +143,7 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
             path, _ = land(root, ORDER, context.partition_key, context.run_id, transactions)
             writer.write(RawChunk(transactions, pending), len(transactions))
 
-        with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
+        with procuros.open(settings) as client:
             pages = (
                 txn.to_dict() for txn in client.iter_pending(type=ORDER, per_page=settings.procuros.page_size)
             )
@@ -141,20 +151,31 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
                 pending_ids.update(t["procurosTransactionId"] for t in chunk)
                 keep(chunk, pending=True)
             if day < _today(timezone):
+                own_gln = procuros.own_gln()
+                # The history lists both directions: replay only orders addressed to us, only
+                # their latest version, and TEST-flow ones only when the settings import them.
                 history = (
                     as_pending(txn)
                     for txn in client.iter_all_transactions(
                         type=ORDER, created_between=(day, day), per_page=settings.procuros.page_size
                     )
-                    if txn.procuros_transaction_id not in pending_ids and txn.is_latest_version
+                    if txn.procuros_transaction_id not in pending_ids
+                    and txn.is_latest_version
+                    and (settings.test_flow == "import" or txn.flow != "TEST")
+                    and supplier_gln(txn.content) == own_gln
                 )
                 for chunk in batched(history, CHUNK):
                     replayed += len(chunk)
                     keep(chunk, pending=False)
             if settings.test_flow != "import" and pending_ids:
+                # The queue does not say which flow an item belongs to; the history does. Its
+                # status vocabulary is undocumented, so look at every TEST order of the window.
+                window = (_today(timezone) - timedelta(days=TEST_FLOW_WINDOW_DAYS), _today(timezone))
                 test_ids = {
                     t.procuros_transaction_id
-                    for t in client.iter_all_transactions(type=ORDER, flow="TEST", status="PENDING")
+                    for t in client.iter_all_transactions(
+                        type=ORDER, flow="TEST", created_between=window, per_page=settings.procuros.page_size
+                    )
                 }
         batch = RawOrders(writer.close(), pending_ids, test_ids & pending_ids, str(path) if path else None)
         metadata = {
@@ -341,7 +362,7 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         acked: set[str] = set()
         succeeded = failed = 0
         shown: list[dict] = []
-        with procuros.open(timeout=settings.procuros.timeout_seconds) as client:
+        with procuros.open(settings) as client:
             for batch in batched(acks, 1000):  # the bulk endpoint's limit: one call per 1000
                 results = {r.procuros_transaction_id: r.error_url for r in client.bulk_mark_processed(batch)}
                 for ack in batch:
