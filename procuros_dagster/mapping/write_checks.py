@@ -12,6 +12,8 @@ from typing import Any, Sequence
 import pandas as pd
 import pandera.pandas as pa
 
+SYSTEMIC = "*"  # a problem no single transaction can be blamed for
+
 _ID = pa.Column(int, pa.Check.gt(0), coerce=False)
 
 ORDER_WRITE_SCHEMA = pa.DataFrameSchema(
@@ -95,8 +97,13 @@ def sale_order_write_problems(writes: Sequence[Any]) -> list[dict]:
             schema.validate(pd.DataFrame(rows), lazy=True)
         except pa.errors.SchemaErrors as exc:
             for case in exc.failure_cases.to_dict(orient="records"):
+                index = case.get("index")
+                row = rows[int(index)] if isinstance(index, (int, float)) and not pd.isna(index) and int(index) < len(rows) else None
                 problems.append(
-                    {"transaction_id": "?", "problem": f"{schema.name}: {case.get('column')} {case.get('check')} failed for {case.get('failure_case')!r}"}
+                    {
+                        "transaction_id": row["transaction_id"] if row else SYSTEMIC,
+                        "problem": f"{schema.name}: {case.get('column')} {case.get('check')} failed for {case.get('failure_case')!r}",
+                    }
                 )
     # de-duplicate while keeping order
     seen, unique = set(), []
@@ -106,3 +113,19 @@ def sale_order_write_problems(writes: Sequence[Any]) -> list[dict]:
             seen.add(key)
             unique.append(p)
     return unique
+
+
+def split_malformed(writes: Sequence[Any], problems: list[dict]) -> tuple[list, dict[str, str], bool]:
+    """``(writes to keep, {transaction_id: reason} to reject, systemic?)``.
+
+    One malformed order must not hold up the others, so it is taken out and rejected on its own.
+    When the fault looks systemic — it cannot be pinned on one order, or it hits most of the
+    batch — nothing is written: that is a bug to fix, not data to reject order by order.
+    """
+    reasons: dict[str, list[str]] = {}
+    for p in problems:
+        reasons.setdefault(p["transaction_id"], []).append(p["problem"])
+    blamed = {tid for tid in reasons if tid != SYSTEMIC}
+    systemic = SYSTEMIC in reasons or (bool(writes) and 2 * len(blamed) > len(writes))
+    keep = [w for w in writes if w.transaction_id not in blamed]
+    return keep, {tid: "; ".join(reasons[tid]) for tid in sorted(blamed)}, systemic

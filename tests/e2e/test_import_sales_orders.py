@@ -184,3 +184,40 @@ def test_a_day_larger_than_one_chunk_is_processed_chunk_by_chunk(stack, monkeypa
     assert stack.procuros.acknowledgements[bad]["success"] is False
     raw = result.output_for_node("procuros_orders_raw")
     assert raw.chunks.count == 4 and raw.chunks.items == 7
+
+
+def _corrupt(monkeypatch, which):
+    """Make the mapping emit a malformed value (a partner that is not an id) for some orders."""
+    from procuros_dagster.defs.o2c import orders_in as assets
+
+    real = assets.orders_in.build_sale_order_vals
+
+    def broken(resolved):
+        writes = real(resolved)
+        for w in writes:
+            if which(w):
+                w.vals["partner_id"] = [w.vals["partner_id"], "Kaufhaus"]  # the many2one trap
+        return writes
+
+    monkeypatch.setattr(assets.orders_in, "build_sale_order_vals", broken)
+
+
+def test_one_malformed_order_is_rejected_alone_and_the_rest_go_on(stack, monkeypatch):
+    tids = [stack.enqueue_order(c) for c in _good_orders(4)]
+    _corrupt(monkeypatch, lambda w: w.vals.get("client_order_ref") == "PO-E2E-0002")
+    result = stack.run("import_sales_orders")
+    assert result.success
+    assert sorted(o["client_order_ref"] for o in stack.orders()) == ["PO-E2E-0000", "PO-E2E-0001", "PO-E2E-0003"]
+    bad = stack.procuros.acknowledgements[tids[2]]
+    assert bad["success"] is False and bad["errorType"] == "INTERNAL" and "partner_id" in bad["errorReason"]
+    assert _check(result, "order_writes_well_formed").passed is True
+
+
+def test_systemically_malformed_writes_are_blocked_before_odoo(stack, monkeypatch):
+    tids = [stack.enqueue_order(c) for c in _good_orders(3)]
+    _corrupt(monkeypatch, lambda w: True)
+    result = stack.run("import_sales_orders")
+    assert _check(result, "order_writes_well_formed").passed is False
+    assert stack.orders() == []  # the blocking check kept the write from running
+    assert stack.procuros.acknowledgements == {}  # nothing acknowledged: a fixed rerun imports all
+    assert {t["procurosTransactionId"] for t in stack.procuros.pending()} == set(tids)

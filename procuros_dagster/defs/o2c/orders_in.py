@@ -24,7 +24,7 @@ from procuros_dagster.defs.landing import land, landing_root
 from procuros_dagster.defs.o2c.order_lookups import fetch_order_lookups, sales_defaults
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
 from procuros_dagster.mapping import orders_in
-from procuros_dagster.mapping.write_checks import sale_order_write_problems
+from procuros_dagster.mapping.write_checks import sale_order_write_problems, split_malformed
 from procuros_dagster.odoo.sale_orders import OrderWriteOutcome, write_sale_orders
 from procuros_dagster.procuros.models import Acknowledgement
 
@@ -69,6 +69,29 @@ class ResolvedChunk:
 
 def _today(tz: str) -> date:
     return datetime.now(ZoneInfo(tz)).date()
+
+
+def _reject_internal(resolved: orders_in.Resolved, reasons: dict[str, str]) -> orders_in.Resolved:
+    """Move orders whose write values are malformed into the rejects, as our own (INTERNAL) fault."""
+    headers = resolved.headers
+    extra = pd.DataFrame(
+        {
+            "transaction_id": list(reasons),
+            "order_identifier": [
+                next(iter(headers.loc[headers["transaction_id"] == tid, "client_order_ref"]), None) for tid in reasons
+            ],
+            "buyer_gln": [
+                next(iter(headers.loc[headers["transaction_id"] == tid, "buyer_gln"]), None) for tid in reasons
+            ],
+            "error_type": "INTERNAL",
+            "reason": [f"The connector built invalid values for this order: {reason}" for reason in reasons.values()],
+        }
+    )
+    return orders_in.Resolved(
+        headers=headers[~headers["transaction_id"].isin(list(reasons))],
+        lines=resolved.lines[~resolved.lines["transaction_id"].isin(list(reasons))],
+        rejects=pd.concat([resolved.rejects, extra], ignore_index=True),
+    )
 
 
 def supplier_gln(content: dict) -> str | None:
@@ -246,7 +269,11 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
                 "order_writes_well_formed",
                 asset="resolved_orders",
                 blocking=True,
-                description="Blocks the Odoo write when the values to write are malformed.",
+                description=(
+                    "Blocks the Odoo write when the values to write are malformed systemically (a fault "
+                    "no single order explains, or most orders of a chunk); a single malformed order is "
+                    "rejected on its own (INTERNAL) and the rest go on."
+                ),
             ),
         ],
     )
@@ -264,13 +291,19 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         counts = {"create": 0, "update": 0, "already_imported": 0}
         rejected = 0
         problems: list[dict] = []
+        systemic = False
         summaries: list[pd.DataFrame] = []
         rejects: list[pd.DataFrame] = []
         for norm in order_frames:
             lookups = fetch_order_lookups(gateway, norm, settings, defaults=defaults)
             resolved = orders_in.resolve_orders(norm, lookups)
             writes = orders_in.build_sale_order_vals(resolved)
-            problems += sale_order_write_problems(writes)
+            chunk_problems = sale_order_write_problems(writes)
+            writes, malformed, chunk_systemic = split_malformed(writes, chunk_problems)
+            if malformed:
+                resolved = _reject_internal(resolved, malformed)
+            problems += chunk_problems
+            systemic = systemic or chunk_systemic
             for w in writes:
                 counts[w.status] += 1
             rejected += len(resolved.rejects)
@@ -296,8 +329,12 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         )
         yield dg.AssetCheckResult(
             check_name="order_writes_well_formed",
-            passed=not problems,
-            metadata={"problems": md.records_table(problems[:MAX_REPORTED], ["transaction_id", "problem"])},
+            passed=not systemic,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "malformed_orders_rejected": len({p["transaction_id"] for p in problems}),
+                "problems": md.records_table(problems[:MAX_REPORTED], ["transaction_id", "problem"]),
+            },
         )
 
     @dg.asset(
