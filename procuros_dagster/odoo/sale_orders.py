@@ -17,6 +17,7 @@ from procuros_dagster.odoo.errors import OdooRpcError
 log = logging.getLogger(__name__)
 
 MODEL = "sale.order"
+UPDATABLE = ("draft", "sent")
 
 
 class OrderWrite(Protocol):  # produced by procuros_dagster.mapping.orders_in.build_sale_order_vals
@@ -34,10 +35,11 @@ class OrderWriteOutcome:
     order_id: int | None = None
     order_name: str | None = None
     error: str | None = None
+    error_type: str = "INTERNAL"  # of a failure: DATA when the buyer can act on it
 
     @staticmethod
     def columns() -> list[str]:
-        return ["transaction_id", "order_identifier", "status", "order_id", "order_name", "error"]
+        return ["transaction_id", "order_identifier", "status", "order_id", "order_name", "error", "error_type"]
 
     def as_row(self) -> dict:
         return {c: getattr(self, c) for c in self.columns()}
@@ -84,7 +86,7 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
         found = gateway.records_by_field(
             MODEL, "x_procuros_transaction_id", [w.transaction_id for w in to_create], ["id"]
         )
-        existing = {rec["x_procuros_transaction_id"]: rec["id"] for rec in found}
+        existing = {tid: records[0]["id"] for tid, records in found.items()}
         for w in to_create:
             if w.transaction_id in existing:
                 outcomes.append(
@@ -95,8 +97,29 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
         to_create = [w for w in to_create if w.transaction_id not in existing]
     for chunk in _chunks(to_create, chunk_size):
         outcomes.extend(_create_chunk(gateway, chunk))
+    updates = [w for w in writes if w.status == "update"]
+    # A quotation may have been confirmed since it was resolved: only drafts take a new version.
+    states = (
+        {r["id"]: (r["state"], r["name"]) for r in gateway.read(MODEL, sorted({w.target_order_id for w in updates}), ["state", "name"])}
+        if updates
+        else {}
+    )
     for w in writes:
-        if w.status == "already_imported":
+        if w.status == "update" and states.get(w.target_order_id, ("missing", None))[0] not in UPDATABLE:
+            state, name = states.get(w.target_order_id, ("missing", None))
+            outcomes.append(
+                OrderWriteOutcome(
+                    w.transaction_id,
+                    w.vals.get("client_order_ref"),
+                    "failed",
+                    w.target_order_id,
+                    error=f"Order {w.vals.get('client_order_ref')} was changed by the buyer, but "
+                    + (f"{name} is no longer a quotation in Odoo (state {state})" if name else "its quotation was deleted in Odoo")
+                    + "; agree the change with the buyer and edit the order by hand",
+                    error_type="DATA",
+                )
+            )
+        elif w.status == "already_imported":
             outcomes.append(
                 OrderWriteOutcome(w.transaction_id, w.vals.get("client_order_ref"), "already_imported", w.target_order_id)
             )

@@ -462,7 +462,7 @@ def acknowledgements_for(raw: RawOrders, resolved: Chunks, outcomes: Chunks, tes
                 yield Acknowledgement(
                     procuros_transaction_id=outcome.transaction_id,
                     success=False,
-                    error_type="INTERNAL",
+                    error_type=outcome.error_type,
                     error_reason=(outcome.error or "The order could not be written to Odoo")[:1000],
                 )
             else:

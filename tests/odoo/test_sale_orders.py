@@ -1,0 +1,56 @@
+"""The chunked sale-order writer: isolation of bad orders, version updates, bindings, chatter."""
+
+from procuros_dagster.odoo.sale_orders import binding_name, write_sale_orders
+from procuros_dagster.odoo.setup import provision
+from procuros_dagster.mapping.orders_in import OrderWrite
+
+from conftest import MasterData, connect
+
+
+def _write(md, tid, ref, status="create", target=None, **extra):
+    vals = {**md.order_vals(ref=ref), "x_procuros_transaction_id": tid, **extra}
+    return OrderWrite(tid, status, target, vals)
+
+
+def test_a_refused_order_is_isolated_and_the_chunk_goes_on(fresh_sandbox):
+    gw = connect(fresh_sandbox)
+    provision(gw)
+    md = MasterData(gw)
+    writes = [_write(md, f"t-{i}", f"PO-{i}") for i in range(8)]
+    writes[5].vals["order_line"][0][2]["product_id"] = 999999  # Odoo refuses: no such product
+    outcomes = write_sale_orders(gw, writes, chunk_size=8)
+    assert [o.status for o in outcomes] == ["created"] * 5 + ["failed"] + ["created"] * 2
+    assert outcomes[5].error.startswith("Odoo refused the order") and outcomes[5].error_type == "INTERNAL"
+    found = gw.search_read("sale.order", [("x_procuros_transaction_id", "like", "t-")], ["x_procuros_transaction_id"])
+    assert sorted(f["x_procuros_transaction_id"] for f in found) == sorted(f"t-{i}" for i in range(8) if i != 5)
+    bindings = gw.find_bindings([binding_name(f"t-{i}") for i in range(8)])
+    assert len(bindings) == 7
+    # the halving isolates the bad order in a handful of calls, not one per order
+    assert fresh_sandbox.call_counts["sale.order.create"] <= 7
+
+
+def test_a_new_version_of_an_order_confirmed_meanwhile_is_refused_with_a_reason(fresh_sandbox):
+    gw = connect(fresh_sandbox)
+    provision(gw)
+    md = MasterData(gw)
+    [created] = write_sale_orders(gw, [_write(md, "t-v1", "PO-V")])
+    gw.confirm_sale_orders([created.order_id])  # a user confirms after the new version was resolved
+    update = _write(md, "t-v2", "PO-V", status="update", target=created.order_id)
+    [outcome] = write_sale_orders(gw, [update])
+    assert outcome.status == "failed" and outcome.error_type == "DATA"
+    assert f"{created.order_name} is no longer a quotation in Odoo (state sale)" in outcome.error
+    [order] = gw.read("sale.order", [created.order_id], ["x_procuros_transaction_id", "order_line"])
+    assert order["x_procuros_transaction_id"] == "t-v1" and len(order["order_line"]) == 2  # untouched
+
+
+def test_already_imported_orders_are_bound_not_created_again(fresh_sandbox):
+    gw = connect(fresh_sandbox)
+    provision(gw)
+    md = MasterData(gw)
+    [first] = write_sale_orders(gw, [_write(md, "t-1", "PO-1")])
+    gw.unlink("ir.model.data", gw.search("ir.model.data", [("name", "=", binding_name("t-1"))]))
+    # a crash struck between the create and the binding: the next run finds and binds it
+    [again] = write_sale_orders(gw, [_write(md, "t-1", "PO-1")])
+    assert (again.status, again.order_id) == ("already_imported", first.order_id)
+    assert gw.search_count("sale.order", [("x_procuros_transaction_id", "=", "t-1")]) == 1
+    assert binding_name("t-1") in gw.find_bindings([binding_name("t-1")])
