@@ -19,7 +19,7 @@ SHIPPING_NOTICE = "SHIPPING_NOTICE"
 INVOICE = "INVOICE"
 CREDIT_NOTE = "CREDIT_NOTE"
 
-# CONTRACT.md binding names (ir.model.data, module "procuros"); odoo/exports.py mirrors this
+# Binding names in ir.model.data (module "procuros"): "<kind>_<record id>"; odoo/exports.py mirrors this
 # because the mapping layer may not import the odoo layer and vice versa.
 _BINDING_PREFIX = {SHIPPING_NOTICE: "shipping_notice", INVOICE: "invoice", CREDIT_NOTE: "credit_note"}
 

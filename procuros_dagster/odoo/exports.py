@@ -71,8 +71,28 @@ class Gateway(Protocol):
 
 
 def binding_name(transaction_type: str, record_id: int) -> str:
-    """CONTRACT.md outbound binding name (mirrors procuros_dagster.mapping.outbound.binding_name)."""
+    """ir.model.data name binding a record to the document sent for it (mirrors mapping.outbound.binding_name;
+    the layers may not import each other, a test checks that both agree)."""
     return f"{_BINDING_PREFIX[transaction_type]}_{int(record_id)}"
+
+
+# Which records each outbound document is built from: enabled customers only. The sensor that
+# watches Odoo for new ones uses the same domains (defs/o2c/automation.py).
+ELIGIBLE_PICKINGS = [
+    ("state", "=", "done"),
+    ("picking_type_code", "=", "outgoing"),
+    ("sale_id", "!=", False),
+    ("partner_id.commercial_partner_id.x_procuros_send_shipping_notice", "=", True),
+]
+
+
+def eligible_moves(move_type: str) -> list:
+    """Posted customer invoices (out_invoice) or credit notes (out_refund) of enabled customers."""
+    return [
+        ("move_type", "=", move_type),
+        ("state", "=", "posted"),
+        ("commercial_partner_id.x_procuros_send_invoice", "=", True),
+    ]
 
 
 def utc_day_range(day: date, tz: str = "Europe/Berlin") -> tuple[str, str]:
@@ -156,9 +176,7 @@ def fetch_shipping_notice_bundle(gw: Gateway, *, day: date | None = None, pickin
     if day is not None:
         start, end = utc_day_range(day, tz)
         by_day = [("date_done", ">=", start), ("date_done", "<", end)]
-    domain = [("state", "=", "done"), ("picking_type_code", "=", "outgoing"), ("sale_id", "!=", False),
-              ("partner_id.commercial_partner_id.x_procuros_send_shipping_notice", "=", True),
-              *_scope(day, picking_ids, by_day, retry_ids)]
+    domain = [*ELIGIBLE_PICKINGS, *_scope(day, picking_ids, by_day, retry_ids)]
     pickings = gw.search_read("stock.picking", domain, PICKING_FIELDS, order="id")
     if exclude_binding_names:
         pickings = _drop_bound(gw, pickings, "stock.picking", "SHIPPING_NOTICE")
@@ -213,8 +231,7 @@ def _fetch_moves(gw: Gateway, move_type: str, transaction_type: str, day: date |
                  move_ids: Sequence[int] | None, exclude_bound: bool,
                  retry_ids: Sequence[int] = ()) -> dict[str, list[dict]]:
     by_day = [("invoice_date", "=", day.isoformat())] if day is not None else []
-    domain = [("move_type", "=", move_type), ("state", "=", "posted"),
-              ("commercial_partner_id.x_procuros_send_invoice", "=", True), *_scope(day, move_ids, by_day, retry_ids)]
+    domain = [*eligible_moves(move_type), *_scope(day, move_ids, by_day, retry_ids)]
     moves = gw.search_read("account.move", domain, MOVE_HEADER_FIELDS, order="id")
     if exclude_bound:
         moves = _drop_bound(gw, moves, "account.move", transaction_type)

@@ -6,7 +6,7 @@ Every test gets fresh sandboxes and a fresh Dagster instance, so tests never sha
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -35,9 +35,8 @@ class Stack:
     env: dict[str, str]
     defs: dg.Definitions
 
-    @property
-    def today(self) -> str:
-        return datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
+    # Berlin's date when the test started: one value for the whole test, whatever the clock does.
+    today: str = field(default_factory=lambda: datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat())
 
     def run(self, job_name: str, partition: str | None = None, **kwargs) -> dg.ExecuteInProcessResult:
         job = self.defs.resolve_job_def(job_name)

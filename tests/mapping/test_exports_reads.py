@@ -21,11 +21,6 @@ from procuros_dagster.procuros.openapi import validate_document
 
 from . import fixtures_out as fx
 
-# Written against the gateway API and the transcripts, but not yet run green: when this was
-# written the Odoo sandbox (in progress in parallel) had no ir.model rows for provisioning.
-# Remove the mark once `procuros_dagster.odoo.setup.provision` works against the sandbox.
-
-
 def _gs1(prefix: str, length: int) -> str:
     body = (prefix + f"{uuid.uuid4().int % 10**12:012d}")[: length - 1]
     return with_check_digit(body)
@@ -33,12 +28,9 @@ def _gs1(prefix: str, length: int) -> str:
 
 @pytest.fixture(scope="module")
 def seeded():
-    try:
-        from procuros_dagster.sandbox.odoo import OdooSandbox
+    from procuros_dagster.sandbox.odoo import OdooSandbox
 
-        sb = OdooSandbox(db="procuros", login="admin", password="admin")
-    except ImportError as exc:  # the sandbox is still being assembled in parallel
-        pytest.skip(f"Odoo sandbox not usable yet: {exc}")
+    sb = OdooSandbox(db="procuros", login="admin", password="admin")
     sb.start()
     try:
         gw = OdooGateway.connect(sb.url, "procuros", "admin", "admin", timeout=10)
@@ -89,22 +81,26 @@ def seeded():
         [inv] = [i["id"] for i in gw.read("account.move", invoices, ["partner_id"]) if i["partner_id"][0] == customer]
         credit_notes = gw.reverse_moves([inv], "Damaged goods returned")
         gw.post_moves(credit_notes)
+        # the deliveries' own (Berlin) day, not the clock's: the test must not flake at midnight
+        [done] = gw.read("stock.picking", pickings[:1], ["date_done"])
+        day = _berlin_day(done["date_done"])
         yield {"gw": gw, "pickings": pickings, "backorders": summary.backorder_ids, "invoice": inv,
-               "credit_notes": credit_notes}
+               "credit_notes": credit_notes, "day": day}
     finally:
         sb.stop()
 
 
-def _today_berlin() -> date:
-    dt = datetime.now(timezone.utc)
+def _berlin_day(odoo_utc: str) -> date:
     from zoneinfo import ZoneInfo
-    return dt.astimezone(ZoneInfo("Europe/Berlin")).date()
+
+    utc = datetime.strptime(odoo_utc, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    return utc.astimezone(ZoneInfo("Europe/Berlin")).date()
 
 
 def test_shipping_notice_bundle_builds_valid_documents(seeded):
     gw = seeded["gw"]
     gw.reset_counts()
-    bundle = fetch_shipping_notice_bundle(gw, day=_today_berlin())
+    bundle = fetch_shipping_notice_bundle(gw, day=seeded["day"])
     rounds = gw.rpc_count
     assert [p["id"] for p in bundle["stock.picking"]] == seeded["pickings"][:1]  # partner without switch filtered
     batch = build_shipping_notices(bundle, fx.ctx())

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from procuros_dagster.defs.resources import OdooResource, ProcurosResource
+from procuros_dagster.odoo.exports import ELIGIBLE_PICKINGS, eligible_moves
 from procuros_dagster.settings import ConfigError, Settings
 
 ACTIVE_RUN_STATUSES = [
@@ -31,36 +32,12 @@ RETRY_SECONDS = 600  # a pending set unchanged this long is imported again
 def _now() -> float:
     return time.time()
 
+
 # job name → the Odoo records whose change makes it worth running, and the day they belong to
 EXPORT_WATCH = {
-    "export_shipping_notices": (
-        "stock.picking",
-        [
-            ("state", "=", "done"),
-            ("picking_type_code", "=", "outgoing"),
-            ("sale_id", "!=", False),
-            ("partner_id.commercial_partner_id.x_procuros_send_shipping_notice", "=", True),
-        ],
-        "date_done",
-    ),
-    "export_invoices": (
-        "account.move",
-        [
-            ("state", "=", "posted"),
-            ("move_type", "=", "out_invoice"),
-            ("partner_id.commercial_partner_id.x_procuros_send_invoice", "=", True),
-        ],
-        "invoice_date",
-    ),
-    "export_credit_notes": (
-        "account.move",
-        [
-            ("state", "=", "posted"),
-            ("move_type", "=", "out_refund"),
-            ("partner_id.commercial_partner_id.x_procuros_send_invoice", "=", True),
-        ],
-        "invoice_date",
-    ),
+    "export_shipping_notices": ("stock.picking", ELIGIBLE_PICKINGS, "date_done"),
+    "export_invoices": ("account.move", eligible_moves("out_invoice"), "invoice_date"),
+    "export_credit_notes": ("account.move", eligible_moves("out_refund"), "invoice_date"),
 }
 
 
