@@ -31,6 +31,7 @@ class SalesDefaults:
     carrier_id: int | None
     payment_term_id: int | None
     company_id: int
+    currency: str | None = None  # the company's currency (ISO code): prices are taken as given in it
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,8 @@ def resolve_orders(norm: Normalised, lookups: OrderLookups) -> Resolved:
             if buyer is not None and status == "create" and (buyer["id"], order) in in_batch:
                 problems.append(reasons.duplicate_in_batch(order, in_batch[(buyer["id"], order)]))
             resolved_lines = _lines(ix, h, lines_by_tid.get(tid, []), problems)
+            if d.currency and h.get("currency") and h["currency"] != d.currency:
+                problems.append(reasons.currency_mismatch(order, h["currency"], d.currency))
         except Exception as exc:  # one broken document must not stop the batch
             rejects.append({"transaction_id": tid, "order_identifier": order, "buyer_gln": h["buyer_gln"],
                             "error_type": reasons.INTERNAL, "reason": reasons.internal_error(exc)})

@@ -179,6 +179,11 @@ def changed_after_confirmation(order: str | None, version: int | None, odoo_name
             "agree the change with the buyer and edit the order by hand")
 
 
+def currency_mismatch(order: str | None, currency: str, sells_in: str) -> str:
+    return (f"{_order(order)} is in {currency}, but this supplier invoices in {sells_in}; "
+            f"send the order in {sells_in} or agree the currency with the supplier")
+
+
 def duplicate_order_number(order: str | None, odoo_name: str) -> str:
     return (f"Order number {order} was already received from this buyer ({odoo_name}); "
             "send changes as a new version")

@@ -221,3 +221,13 @@ def test_systemically_malformed_writes_are_blocked_before_odoo(stack, monkeypatc
     assert stack.orders() == []  # the blocking check kept the write from running
     assert stack.procuros.acknowledgements == {}  # nothing acknowledged: a fixed rerun imports all
     assert {t["procurosTransactionId"] for t in stack.procuros.pending()} == set(tids)
+
+
+def test_an_order_in_a_foreign_currency_is_rejected_with_a_reason(stack):
+    content = dd.order_content("PO-USD", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT", "price": 99.0}])
+    content["header"]["currency"] = "USD"
+    tid = stack.enqueue_order(content)
+    assert stack.run("import_sales_orders").success
+    assert stack.orders() == []
+    ack = stack.procuros.acknowledgements[tid]
+    assert ack["errorType"] == "DATA" and "is in USD, but this supplier invoices in EUR" in ack["errorReason"]

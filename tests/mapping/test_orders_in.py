@@ -471,3 +471,14 @@ def test_empty_batch():
     assert res.headers.empty and res.lines.empty and res.rejects.empty
     assert list(res.headers.columns) == list(schemas_in.RESOLVED_HEADERS.columns)
     assert build_sale_order_vals(res) == [] and summarise(res).empty
+
+
+def test_an_order_in_another_currency_is_rejected_not_imported_at_face_value():
+    import dataclasses
+
+    eur = dataclasses.replace(lookups(), defaults=dataclasses.replace(lookups().defaults, currency="EUR"))
+    assert run([order_tx(currency="EUR")], eur).rejects.empty
+    assert only_reason(run([order_tx(currency="USD")], eur)) == (
+        f"Order {PO} is in USD, but this supplier invoices in EUR; "
+        "send the order in EUR or agree the currency with the supplier")
+    assert run([order_tx(currency=None)], eur).rejects.empty  # no currency given: the supplier's applies

@@ -106,9 +106,10 @@ def sales_defaults(gateway, settings: Settings) -> orders_in.SalesDefaults:
     def one(model: str, ref: str | None) -> int | None:
         return gateway.resolve(model, [ref])[ref] if ref else None
 
-    company_id = one("res.company", settings.company)
-    if company_id is None:
-        company_id = gateway.search_read("res.company", [], ["id"], order="sequence, id", limit=1)[0]["id"]
+    domain = [("id", "=", one("res.company", settings.company))] if settings.company else []
+    company = gateway.search_read("res.company", domain, ["id", "currency_id"], order="sequence, id", limit=1)[0]
+    company_id = company["id"]
+    currency = company["currency_id"][1] if company.get("currency_id") else None  # display name = ISO code
     warehouse_id = one("stock.warehouse", d.warehouse)
     if warehouse_id is None:
         found = gateway.search_read("stock.warehouse", [("company_id", "=", company_id)], ["id"], order="sequence, id", limit=1)
@@ -119,6 +120,7 @@ def sales_defaults(gateway, settings: Settings) -> orders_in.SalesDefaults:
         carrier_id=one("delivery.carrier", d.shipping_method),
         payment_term_id=one("account.payment.term", d.payment_terms),
         company_id=company_id,
+        currency=currency,
     )
 
 
