@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from procuros_dagster.mapping import orders_in
@@ -124,10 +126,29 @@ def sales_defaults(gateway, settings: Settings) -> orders_in.SalesDefaults:
     )
 
 
+@dataclass(frozen=True)
+class RunLookups:
+    """What is the same for every chunk of a run: read once, not per chunk."""
+
+    defaults: orders_in.SalesDefaults
+    uoms: pd.DataFrame
+    uom_overrides: dict[str, int]
+
+
+def run_lookups(gateway, settings: Settings) -> RunLookups:
+    uoms = _uoms_frame(gateway.uoms())
+    overrides: dict[str, int] = {}
+    if settings.uom_codes:
+        resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
+        overrides = {code: resolved[ref] for ref, code in settings.uom_codes.items()}
+    return RunLookups(sales_defaults(gateway, settings), uoms, overrides)
+
+
 def fetch_order_lookups(
-    gateway, norm: orders_in.Normalised, settings: Settings, *, defaults: orders_in.SalesDefaults | None = None
+    gateway, norm: orders_in.Normalised, settings: Settings, *, per_run: RunLookups | None = None
 ) -> orders_in.OrderLookups:
-    """One read per kind for this batch; pass ``defaults`` to resolve the sales defaults only once a run."""
+    """One read per kind for this batch (partners, products, earlier imports)."""
+    per_run = per_run or run_lookups(gateway, settings)
     headers, lines = norm.headers, norm.lines
     glns = _unique(
         list(headers.get("buyer_gln", [])) + list(headers.get("ship_to_gln", [])) + list(headers.get("bill_to_gln", []))
@@ -138,7 +159,6 @@ def fetch_order_lookups(
     order_refs = _unique(headers.get("order_identifier", []))
 
     partners = gateway.partners_by_ref(glns) if glns else []
-    uoms = gateway.uoms()
     product_domain = ["|", ("barcode", "in", gtins), ("default_code", "in", codes)]
     products = (
         gateway.search_read("product.product", product_domain, PRODUCT_FIELDS) if (gtins or codes) else []
@@ -152,17 +172,13 @@ def fetch_order_lookups(
         if tids
         else []
     )
-    uoms_frame = _uoms_frame(uoms)
-    overrides: dict[str, int] = {}
-    if settings.uom_codes:
-        resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
-        overrides = {code: resolved[ref] for ref, code in settings.uom_codes.items()}
+    uoms = per_run.uoms
     return orders_in.OrderLookups(
         partners=_partners_frame(partners),
-        products=_products_frame(products, dict(zip(uoms_frame["id"], uoms_frame["category_id"]))),
-        uoms=uoms_frame,
-        uom_overrides=overrides,
+        products=_products_frame(products, dict(zip(uoms["id"], uoms["category_id"]))),
+        uoms=uoms,
+        uom_overrides=per_run.uom_overrides,
         existing_orders=_existing_frame(existing),
-        defaults=defaults or sales_defaults(gateway, settings),
+        defaults=per_run.defaults,
         integration_name=settings.integration_name,
     )

@@ -21,7 +21,7 @@ import pandas as pd
 from procuros_dagster.defs import metadata as md
 from procuros_dagster.defs.chunks import ChunkWriter, Chunks, batched, chunk_folder
 from procuros_dagster.defs.landing import land, landing_root
-from procuros_dagster.defs.o2c.order_lookups import fetch_order_lookups, sales_defaults
+from procuros_dagster.defs.o2c.order_lookups import fetch_order_lookups, run_lookups
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
 from procuros_dagster.mapping import orders_in
 from procuros_dagster.mapping.write_checks import sale_order_write_problems, split_malformed
@@ -286,7 +286,7 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         settings = connector_settings.load()
         gateway = odoo.connect()
         calls_before = gateway.rpc_count
-        defaults = sales_defaults(gateway, settings)
+        per_run = run_lookups(gateway, settings)
         writer = _writer(context, "resolved_orders")
         counts = {"create": 0, "update": 0, "already_imported": 0}
         rejected = 0
@@ -295,7 +295,7 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         summaries: list[pd.DataFrame] = []
         rejects: list[pd.DataFrame] = []
         for norm in order_frames:
-            lookups = fetch_order_lookups(gateway, norm, settings, defaults=defaults)
+            lookups = fetch_order_lookups(gateway, norm, settings, per_run=per_run)
             resolved = orders_in.resolve_orders(norm, lookups)
             writes = orders_in.build_sale_order_vals(resolved)
             chunk_problems = sale_order_write_problems(writes)
