@@ -1,9 +1,12 @@
 """INVOICE documents from posted customer invoices (account.move, move_type out_invoice).
 
 Bundle models: account.move (the invoices; for credit notes also the reversed invoices),
-account.move.line (product lines), account.tax, sale.order.line, sale.order, stock.picking (the
-orders' done outgoing deliveries), res.partner, product.product, account.payment.term,
-account.payment.term.line.
+account.move.line (product lines), account.tax, sale.order.line (all lines of the invoiced orders),
+sale.order, stock.picking (the orders' done outgoing deliveries), stock.move (the orders' done outgoing
+moves), res.partner, product.product, account.payment.term, account.payment.term.line.
+
+Every invoice item names the delivery that shipped its order line (shippingNoticeIdentifier/Date/LineNumber,
+numbered as the shipping notice numbered it); the header keeps one reference (the last delivery).
 
 The item/summary code here is shared with credit_notes_out (same line and total structure).
 """
@@ -11,8 +14,9 @@ The item/summary code here is shared with credit_notes_out (same line and total 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from .outbound import (
@@ -21,7 +25,7 @@ from .outbound import (
     m2o_name, money, qty, text, order_identifier,
 )
 from .parties import bill_to_party, buyer_party, ship_to_party, supplier_party
-from .shipping_notices_out import item_identity
+from .shipping_notices_out import _line_sort_key as shipping_notice_line_sort_key, item_identity
 
 MODEL = "account.move"
 SWITCH = "x_procuros_send_invoice"
@@ -45,13 +49,25 @@ class MoveData:
     products: dict[int, dict]
     terms: dict[int, dict]
     term_lines: dict[int, dict]
+    stock_moves: dict[int, dict] = field(default_factory=dict)
 
     @classmethod
     def of(cls, bundle: dict[str, list[dict]]) -> "MoveData":
         return cls(index(bundle, "account.move"), index(bundle, "account.move.line"), index(bundle, "account.tax"),
                    index(bundle, "sale.order.line"), index(bundle, "sale.order"), index(bundle, "stock.picking"),
                    index(bundle, "res.partner"), index(bundle, "product.product"),
-                   index(bundle, "account.payment.term"), index(bundle, "account.payment.term.line"))
+                   index(bundle, "account.payment.term"), index(bundle, "account.payment.term.line"),
+                   index(bundle, "stock.move"))
+
+    @cached_property
+    def done_moves_by_picking(self) -> dict[int, list[dict]]:
+        """The done outgoing moves of each picking, as the shipping notice of that picking sees them."""
+        out: dict[int, list[dict]] = defaultdict(list)
+        for m in sorted(self.stock_moves.values(), key=lambda m: int(m["id"])):
+            pid = m2o_id(m.get("picking_id"))
+            if pid and m.get("state") == "done" and m.get("picking_code", "outgoing") == "outgoing":
+                out[pid].append(m)
+        return out
 
 
 def build_moves(bundle, ctx: ExportContext, transaction_type: str, move_type: str, content_fn) -> OutboundBatch:
@@ -208,6 +224,53 @@ def last_delivery(orders: list[dict], data: MoveData, on_or_before: str | None, 
     return max(candidates, key=lambda p: (str(p["date_done"]), int(p["id"])), default=None)
 
 
+def _is_done_delivery(picking: dict | None) -> bool:
+    return bool(picking and picking.get("state") == "done" and text(picking.get("date_done"))
+                and picking.get("picking_type_code", "outgoing") == "outgoing")
+
+
+def line_delivery(sale_line_id: int, data: MoveData, on_or_before: str | None, ctx: ExportContext) -> dict | None:
+    """The done delivery that shipped a sale line: the only one, or else the latest on or before the date."""
+    shipped_in = [data.pickings[pid] for pid, moves in data.done_moves_by_picking.items()
+                  if pid in data.pickings and _is_done_delivery(data.pickings[pid])
+                  and any(m2o_id(m.get("sale_line_id")) == sale_line_id and float(m.get("quantity") or 0.0) > 0
+                          for m in moves)]
+    if len(shipped_in) > 1:
+        shipped_in = [p for p in shipped_in
+                      if on_or_before is None or local_date(p["date_done"], ctx.timezone) <= on_or_before]
+    return max(shipped_in, key=lambda p: (str(p["date_done"]), int(p["id"])), default=None)
+
+
+def shipping_notice_line_number(picking_id: int, sale_line_id: int, data: MoveData) -> int | None:
+    """The lineNumber the picking's shipping notice gave the sale line (same grouping and order as
+    shipping_notices_out: one line per sale line, by sale line sequence and id, lines without one last).
+    None when a sale line of the picking was not read (the number could not be reproduced)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for m in data.done_moves_by_picking.get(picking_id, []):
+        sl = m2o_id(m.get("sale_line_id"))
+        groups[("sl", sl) if sl else ("mv", int(m["id"]))].append(m)
+    if any(k[0] == "sl" and k[1] not in data.sale_lines for k in groups):
+        return None
+    ordered = sorted(groups, key=lambda k: shipping_notice_line_sort_key(
+        data.sale_lines.get(k[1]) if k[0] == "sl" else None, groups[k][0]))
+    return ordered.index(("sl", sale_line_id)) + 1 if ("sl", sale_line_id) in groups else None
+
+
+def item_shipping_references(lines: list[dict], items: list[dict], data: MoveData, on_or_before: str | None,
+                             ctx: ExportContext) -> None:
+    """Item-level shipping notice references: the delivery each invoiced line came from."""
+    for line, item in zip(lines, items):
+        sl = line_sale_line(line, data)
+        delivery = line_delivery(int(sl["id"]), data, on_or_before, ctx) if sl else None
+        if delivery is None:
+            continue
+        item["shippingNoticeIdentifier"] = str(delivery["name"])
+        item["shippingNoticeDate"] = local_datetime(delivery["date_done"], ctx.timezone)
+        number = shipping_notice_line_number(int(delivery["id"]), int(sl["id"]), data)
+        if number is not None:
+            item["shippingNoticeLineNumber"] = number
+
+
 def parties(move: dict, commercial: dict, orders: list[dict], data: MoveData, ctx: ExportContext) -> dict[str, Any]:
     gln = text(orders[0].get("x_procuros_buyer_gln")) if orders else None
     out: dict[str, Any] = {
@@ -252,6 +315,7 @@ def _invoice_content(move: dict, commercial: dict, items: list[dict], data: Move
     if delivery is None:
         raise BuildError(f"sales order {orders[0].get('name')} has no validated delivery; "
                          "Procuros requires a shipping notice reference")
+    item_shipping_references(lines, items, data, text(move.get("invoice_date")), ctx)
     header = {
         **parties(move, commercial, orders, data, ctx),
         "invoiceIdentifier": str(move["name"]),

@@ -61,6 +61,7 @@ TAX_FIELDS = ["id", "name", "amount", "amount_type", "description", "price_inclu
 PAYMENT_TERM_FIELDS = ["id", "name", "line_ids", "early_discount", "discount_percentage", "discount_days"]
 PAYMENT_TERM_LINE_FIELDS = ["id", "payment_id", "value", "value_amount", "nb_days", "delay_type"]
 INVOICE_PICKING_FIELDS = ["id", "name", "state", "picking_type_code", "date_done", "sale_id"]
+INVOICE_STOCK_MOVE_FIELDS = ["id", "picking_id", "sale_line_id", "quantity", "product_uom_qty", "state", "date"]
 
 
 class Gateway(Protocol):
@@ -235,8 +236,8 @@ def _fetch_moves(gw: Gateway, move_type: str, transaction_type: str, day: date |
     moves = gw.search_read("account.move", domain, MOVE_HEADER_FIELDS, order="id")
     if exclude_bound:
         moves = _drop_bound(gw, moves, "account.move", transaction_type)
-    models = ("account.move.line", "account.tax", "sale.order.line", "sale.order", "stock.picking", "res.partner",
-              "product.product", "account.payment.term", "account.payment.term.line")
+    models = ("account.move.line", "account.tax", "sale.order.line", "sale.order", "stock.picking", "stock.move",
+              "res.partner", "product.product", "account.payment.term", "account.payment.term.line")
     bundle: dict[str, list[dict]] = {"account.move": moves, **{m: [] for m in models}}
     if not moves:
         return bundle
@@ -246,11 +247,19 @@ def _fetch_moves(gw: Gateway, move_type: str, transaction_type: str, day: date |
                                         key=lambda m: m["id"])
     lines = gw.search_read("account.move.line", [("move_id", "in", [m["id"] for m in moves]),
                                                  ("display_type", "=", "product")], INVOICE_LINE_FIELDS, order="id")
-    sale_lines = _read(gw, "sale.order.line", _ids(lines, "sale_line_ids"), SALE_LINE_FIELDS)
+    # all lines of the invoiced orders: a delivery's shipping-notice line numbers depend on every order
+    # line it shipped, also those not (yet) on this invoice
+    invoiced_sale_line_ids = _ids(lines, "sale_line_ids")
+    sale_lines = gw.search_read("sale.order.line", [("order_id.order_line", "in", invoiced_sale_line_ids)],
+                                SALE_LINE_FIELDS, order="id") if invoiced_sale_line_ids else []
     order_ids = _ids(sale_lines, "order_id")
     pickings = gw.search_read("stock.picking", [("sale_id", "in", order_ids), ("state", "=", "done"),
                                                 ("picking_type_code", "=", "outgoing")],
                               INVOICE_PICKING_FIELDS, order="id") if order_ids else []
+    # the orders' done outgoing moves: which delivery shipped each invoiced line (item-level references)
+    stock_moves = gw.search_read("stock.move", [("sale_line_id.order_id", "in", order_ids), ("state", "=", "done"),
+                                                ("picking_type_id.code", "=", "outgoing")],
+                                 INVOICE_STOCK_MOVE_FIELDS, order="id") if order_ids else []
     terms = _read(gw, "account.payment.term", _ids(moves, "invoice_payment_term_id"), PAYMENT_TERM_FIELDS)
     partner_ids = _ids(moves, "partner_id") + _ids(moves, "commercial_partner_id") + _ids(moves, "partner_shipping_id")
     bundle.update({
@@ -259,6 +268,7 @@ def _fetch_moves(gw: Gateway, move_type: str, transaction_type: str, day: date |
         "sale.order.line": sale_lines,
         "sale.order": _read(gw, "sale.order", order_ids, SALE_ORDER_FIELDS),
         "stock.picking": pickings,
+        "stock.move": stock_moves,
         "res.partner": _read(gw, "res.partner", sorted(set(partner_ids)), PARTNER_FIELDS),
         "product.product": _read(gw, "product.product", _ids(lines, "product_id"), PRODUCT_FIELDS),
         "account.payment.term": terms,

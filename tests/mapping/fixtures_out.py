@@ -300,6 +300,65 @@ def invoice_bundle() -> dict[str, list[dict]]:
         "sale.order.line": sale_lines(),
         "sale.order": orders(),
         "stock.picking": full_delivery_bundle()["stock.picking"],
+        "stock.move": full_delivery_bundle()["stock.move"],
+        "res.partner": partners(),
+        "product.product": products(),
+        "account.payment.term": terms,
+        "account.payment.term.line": term_lines,
+    }
+
+
+INV2 = [7, "INV/2026/00002 (CUST-PO-4712)"]
+
+
+def two_deliveries_bundle(*, flour_split: bool = False) -> dict[str, list[dict]]:
+    """S00002 shipped in two deliveries: WH/OUT/00002 (28.11.) and its backorder WH/OUT/00004 (30.11.).
+
+    Default: the widgets all left in WH/OUT/00002 and the flour (none picked there, so Odoo moved the
+    whole move into the backorder) all in WH/OUT/00004.  ``flour_split``: 7.5 kg flour in the first,
+    2.5 kg in the backorder (transcript 04).  A shipping-notice bundle of both pickings.
+    """
+    if flour_split:
+        moves = _s00002_moves(backorder_state="done")
+        first_moves, first_lines, back_lines = [5, 6], [7, 8], [9]
+        move_lines = [_move_line(7, [5, "S00002/PT-WIDGET: Stock>Customers"], OUT2, WIDGET, 20.0, UNITS),
+                      _move_line(8, [6, "S00002/PT-FLOUR: Stock>Customers"], OUT2, FLOUR, 7.5, KG),
+                      _move_line(9, [10, "S00002/PT-FLOUR: Stock>Customers"], OUT4, FLOUR, 2.5, KG)]
+    else:
+        moves = [_move(5, WIDGET, 20.0, 20.0, UNITS, SL[4], OUT2, move_lines=[7]),
+                 _move(10, FLOUR, 10.0, 10.0, KG, SL[5], OUT4, date="2026-11-30 09:12:00", move_lines=[9])]
+        first_moves, first_lines, back_lines = [5], [7], [9]
+        move_lines = [_move_line(7, [5, "S00002/PT-WIDGET: Stock>Customers"], OUT2, WIDGET, 20.0, UNITS),
+                      _move_line(9, [10, "S00002/PT-FLOUR: Stock>Customers"], OUT4, FLOUR, 10.0, KG)]
+    return _base(
+        [_picking(4, "WH/OUT/00002", [3, "S00002"], DC, moves=first_moves, move_lines=first_lines,
+                  backorder_ids=[6]),
+         _picking(6, "WH/OUT/00004", [3, "S00002"], DC, date_done="2026-11-30 09:12:00", moves=[10],
+                  move_lines=back_lines, backorder_id=OUT2)],
+        moves, move_lines)
+
+
+def two_deliveries_invoice_bundle(*, flour_split: bool = False, invoice_date: str = "2026-11-30"):
+    """INV/2026/00002: S00002 invoiced once after both deliveries (widget 240.00 @19 %, flour 24.00 @7 %);
+    the stock records are those of two_deliveries_bundle."""
+    terms, term_lines = payment_terms()
+    deliveries = two_deliveries_bundle(flour_split=flour_split)
+    invoice = _account_move(7, "INV/2026/00002", "out_invoice", ref="CUST-PO-4712", lines=[20, 21], untaxed=264.0,
+                            tax=47.28, total=311.28, term=[4, "30 Days"], invoice_date=invoice_date,
+                            due="2026-12-30")
+    invoice["invoice_origin"] = "S00002"
+    return {
+        "account.move": [invoice],
+        "account.move.line": [
+            _aml(20, INV2, 0, WIDGET, "Procuros Test Widget", 20.0, UNITS, 12.0, 240.0, 285.6, [14], [4]),
+            _aml(21, INV2, 1, FLOUR, "Procuros Test Flour (bulk)", 10.0, KG, 2.4, 24.0, 25.68, [15], [5]),
+            _tax_line(22, INV2, "19%", 14), _tax_line(23, INV2, "7%", 15),
+        ],
+        "account.tax": taxes(),
+        "sale.order.line": sale_lines(),
+        "sale.order": orders(),
+        "stock.picking": deliveries["stock.picking"],
+        "stock.move": deliveries["stock.move"],
         "res.partner": partners(),
         "product.product": products(),
         "account.payment.term": terms,

@@ -112,3 +112,71 @@ def test_deterministic_payload():
     a = build_invoices(fx.invoice_bundle(), fx.ctx()).documents[0].content
     b = build_invoices(fx.invoice_bundle(), fx.ctx()).documents[0].content
     assert json.dumps(a) == json.dumps(b)
+
+
+# --- item-level shipping notice references ----------------------------------------------------
+
+def _refs(doc):
+    return [(i.get("shippingNoticeIdentifier"), i.get("shippingNoticeDate"), i.get("shippingNoticeLineNumber"))
+            for i in doc.content["items"]]
+
+
+def _notice_line_numbers(sn_bundle):
+    """{(shipping notice, orderLineNumber): lineNumber} as the shipping notices themselves number them."""
+    from procuros_dagster.mapping.shipping_notices_out import build_shipping_notices
+
+    batch = build_shipping_notices(sn_bundle, fx.ctx())
+    assert batch.failures == []
+    return {(d.record_name, i["orderLineNumber"]): i["lineNumber"]
+            for d in batch.documents for u in d.content["transportUnits"] for i in u["items"]}
+
+
+def _assert_same_numbers_as_the_notices(doc, sn_bundle):
+    numbers = _notice_line_numbers(sn_bundle)
+    for item in doc.content["items"]:
+        assert numbers[(item["shippingNoticeIdentifier"], item["orderLineNumber"])] == item["shippingNoticeLineNumber"]
+
+
+def test_single_delivery_items_reference_it():
+    _, doc = _one(fx.invoice_bundle())
+    assert _refs(doc) == [("WH/OUT/00001", "2026-11-28T18:54:47+01:00", 1),
+                          ("WH/OUT/00001", "2026-11-28T18:54:47+01:00", 2)]
+    _assert_same_numbers_as_the_notices(doc, fx.full_delivery_bundle())
+
+
+def test_partial_delivery_and_backorder_each_item_references_its_own_delivery():
+    _, doc = _one(fx.two_deliveries_invoice_bundle())
+    assert _refs(doc) == [("WH/OUT/00002", "2026-11-28T18:54:47+01:00", 1),   # widgets: first delivery
+                          ("WH/OUT/00004", "2026-11-30T10:12:00+01:00", 1)]   # flour: the backorder
+    h = doc.content["header"]  # the header keeps one reference: the last delivery
+    assert (h["shippingNoticeIdentifier"], h["shippingNoticeDate"]) == ("WH/OUT/00004", "2026-11-30T10:12:00+01:00")
+    _assert_same_numbers_as_the_notices(doc, fx.two_deliveries_bundle())
+
+
+def test_line_shipped_in_several_deliveries_references_the_latest_up_to_the_invoice_date():
+    _, doc = _one(fx.two_deliveries_invoice_bundle(flour_split=True))
+    assert _refs(doc) == [("WH/OUT/00002", "2026-11-28T18:54:47+01:00", 1),
+                          ("WH/OUT/00004", "2026-11-30T10:12:00+01:00", 1)]
+    _assert_same_numbers_as_the_notices(doc, fx.two_deliveries_bundle(flour_split=True))
+    # invoiced before the backorder left: the flour's latest delivery by then is WH/OUT/00002 (its line 2)
+    _, doc = _one(fx.two_deliveries_invoice_bundle(flour_split=True, invoice_date="2026-11-29"))
+    assert _refs(doc) == [("WH/OUT/00002", "2026-11-28T18:54:47+01:00", 1),
+                          ("WH/OUT/00002", "2026-11-28T18:54:47+01:00", 2)]
+    assert doc.content["header"]["shippingNoticeIdentifier"] == "WH/OUT/00002"
+    _assert_same_numbers_as_the_notices(doc, fx.two_deliveries_bundle(flour_split=True))
+
+
+def test_line_number_left_out_when_it_cannot_be_reproduced():
+    bundle = fx.two_deliveries_invoice_bundle()
+    # WH/OUT/00002 also shipped an order line that was not read: its numbering is unknown
+    bundle["stock.move"].append({**bundle["stock.move"][0], "id": 40, "sale_line_id": [99, "S00002 - ?"]})
+    _, doc = _one(bundle)
+    assert _refs(doc) == [("WH/OUT/00002", "2026-11-28T18:54:47+01:00", None),
+                          ("WH/OUT/00004", "2026-11-30T10:12:00+01:00", 1)]
+
+
+def test_undelivered_line_has_no_item_reference():
+    bundle = fx.two_deliveries_invoice_bundle()
+    bundle["stock.move"] = [m for m in bundle["stock.move"] if m["id"] != 10]
+    _, doc = _one(bundle)
+    assert _refs(doc) == [("WH/OUT/00002", "2026-11-28T18:54:47+01:00", 1), (None, None, None)]
