@@ -25,7 +25,7 @@ from .outbound import (
     m2o_name, money, qty, text, order_identifier,
 )
 from .parties import bill_to_party, buyer_party, ship_to_party, supplier_party
-from .shipping_notices_out import _line_sort_key as shipping_notice_line_sort_key, item_identity
+from .shipping_notices_out import item_identity, notice_lines
 
 MODEL = "account.move"
 SWITCH = "x_procuros_send_invoice"
@@ -245,15 +245,10 @@ def shipping_notice_line_number(picking_id: int, sale_line_id: int, data: MoveDa
     """The lineNumber the picking's shipping notice gave the sale line (same grouping and order as
     shipping_notices_out: one line per sale line, by sale line sequence and id, lines without one last).
     None when a sale line of the picking was not read (the number could not be reproduced)."""
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for m in data.done_moves_by_picking.get(picking_id, []):
-        sl = m2o_id(m.get("sale_line_id"))
-        groups[("sl", sl) if sl else ("mv", int(m["id"]))].append(m)
-    if any(k[0] == "sl" and k[1] not in data.sale_lines for k in groups):
+    keys = [key for key, _ in notice_lines(data.done_moves_by_picking.get(picking_id, []), data.sale_lines)]
+    if any(k[0] == "sl" and k[1] not in data.sale_lines for k in keys):
         return None
-    ordered = sorted(groups, key=lambda k: shipping_notice_line_sort_key(
-        data.sale_lines.get(k[1]) if k[0] == "sl" else None, groups[k][0]))
-    return ordered.index(("sl", sale_line_id)) + 1 if ("sl", sale_line_id) in groups else None
+    return keys.index(("sl", sale_line_id)) + 1 if ("sl", sale_line_id) in keys else None
 
 
 def item_shipping_references(lines: list[dict], items: list[dict], data: MoveData, on_or_before: str | None,

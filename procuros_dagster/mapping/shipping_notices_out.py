@@ -13,7 +13,7 @@ taken from the sale line minus what earlier done deliveries of that line shipped
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Iterable
 
 from .identifiers import has_valid_check_digit, is_valid_gtin
 from .outbound import (
@@ -107,22 +107,29 @@ def _line_sort_key(sale_line: dict | None, move: dict) -> tuple:
     return (0, int(sale_line.get("sequence") or 0), int(sale_line["id"]), 0)
 
 
+def notice_lines(done_moves: Iterable[dict], sale_lines: dict[int, dict]) -> list[tuple[tuple, list[dict]]]:
+    """A picking's shipping-notice lines in lineNumber order: its done moves grouped per sale line
+    (a line can have several moves), by sale line sequence and id, moves without a sale line last.
+    Invoices reproduce these numbers (invoices_out), so both must use this one rule."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for m in done_moves:
+        sl = m2o_id(m.get("sale_line_id"))
+        groups[("sl", sl) if sl else ("mv", int(m["id"]))].append(m)
+    ordered = sorted(groups, key=lambda k: _line_sort_key(sale_lines.get(k[1]) if k[0] == "sl" else None, groups[k][0]))
+    return [(key, groups[key]) for key in ordered]
+
+
 def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], list[dict]]:
     pid = int(picking["id"])
-    # the done moves of this picking, grouped per sale line (a line can have several moves)
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for m in d.moves.values():
-        if m2o_id(m.get("picking_id")) == pid and m.get("state") == "done":
-            sl = m2o_id(m.get("sale_line_id"))
-            groups[("sl", sl) if sl else ("mv", int(m["id"]))].append(m)
-    if not groups:
+    lines = notice_lines(
+        (m for m in d.moves.values() if m2o_id(m.get("picking_id")) == pid and m.get("state") == "done"), d.sale_lines
+    )
+    if not lines:
         raise BuildError("has no done stock moves")
-    ordered_keys = sorted(groups, key=lambda k: _line_sort_key(d.sale_lines.get(k[1]) if k[0] == "sl" else None,
-                                                             groups[k][0]))
     backorders = set(ids(picking.get("backorder_ids")))
     items, rows = [], []
-    for line_number, key in enumerate(ordered_keys, start=1):
-        moves = sorted(groups[key], key=lambda m: int(m["id"]))
+    for line_number, (key, group) in enumerate(lines, start=1):
+        moves = sorted(group, key=lambda m: int(m["id"]))
         sale_line = d.sale_lines.get(key[1]) if key[0] == "sl" else None
         if key[0] == "sl" and sale_line is None:
             raise BuildError(f"sales order line {key[1]} was not read")
