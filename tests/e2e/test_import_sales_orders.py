@@ -231,3 +231,18 @@ def test_an_order_in_a_foreign_currency_is_rejected_with_a_reason(stack):
     assert stack.orders() == []
     ack = stack.procuros.acknowledgements[tid]
     assert ack["errorType"] == "DATA" and "is in USD, but this supplier invoices in EUR" in ack["errorReason"]
+
+
+def test_test_flow_orders_can_be_skipped_by_setting(stack, tmp_path, monkeypatch):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("test_flow: skip\n")
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    live = stack.enqueue_order(dd.order_content("PO-LIVE", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    test = stack.enqueue_order(dd.order_content("PO-TEST", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]), flow="TEST")
+    result = stack.run("import_sales_orders")
+    assert result.success
+    assert [o["client_order_ref"] for o in stack.orders()] == ["PO-LIVE"]
+    # skipped: acknowledged as processed (the test partner sees it arrived) but not imported
+    assert stack.procuros.acknowledgements[live]["success"] is True
+    assert stack.procuros.acknowledgements[test]["success"] is True
+    assert stack.procuros.pending() == []
