@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import secrets
 import tempfile
 import time
 from dataclasses import dataclass
@@ -17,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from procuros_dagster.mapping.identifiers import with_check_digit
 from procuros_dagster.odoo import OdooGateway
-from procuros_dagster.odoo.setup import provision
 from procuros_dagster.sandbox import demo_data as dd
 from procuros_dagster.sandbox.odoo import OdooSandbox
 from procuros_dagster.sandbox.procuros import ProcurosSandbox
+from procuros_dagster.sandbox.stack import sandbox_stack
 
 CATALOGUE = 200  # extra products seeded; order lines draw from them
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -69,35 +68,20 @@ def stack(*, odoo_latency: float = 0.0, extra_products: int = CATALOGUE, export_
           workdir: str | None = None) -> Iterator[Stack]:
     """Both sandboxes started in this process, Odoo provisioned and seeded (latency off while
     seeding, then set to ``odoo_latency``); env vars exported for the pipeline when asked."""
-    token, password = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-    procuros = ProcurosSandbox(token=token, own_gln=dd.OWN_GLN)
-    odoo = OdooSandbox(db="procuros", login="admin", password=password)
-    procuros.start()
-    odoo.start()
-    tmp = tempfile.TemporaryDirectory(prefix="procuros-bench-", dir=workdir, ignore_cleanup_errors=True)
-    try:
-        root = Path(tmp.name)
-        env = {
-            "PROCUROS_API_URL": procuros.url,
-            "PROCUROS_API_TOKEN": token,
-            "PROCUROS_GLN": dd.OWN_GLN,
-            "ODOO_URL": odoo.url,
-            "ODOO_DB": "procuros",
-            "ODOO_USERNAME": "admin",
-            "ODOO_PASSWORD": password,
-            "PROCUROS_DAGSTER_LANDING_DIR": str(root / "landing"),
-        }
+    with sandbox_stack() as sandboxes, tempfile.TemporaryDirectory(
+        prefix="procuros-bench-", dir=workdir, ignore_cleanup_errors=True
+    ) as tmp:
+        root = Path(tmp)
+        env = {**sandboxes.env, "PROCUROS_DAGSTER_LANDING_DIR": str(root / "landing")}
         saved = {k: os.environ.get(k) for k in (*env, "PROCUROS_DAGSTER_SETTINGS")}
         if export_env:
             os.environ.update(env)
             os.environ.pop("PROCUROS_DAGSTER_SETTINGS", None)
-        gateway = OdooGateway.connect(odoo.url, "procuros", "admin", password)
-        provision(gateway)
-        data = dd.seed_odoo(gateway, extra_products=extra_products)
-        odoo.latency = odoo_latency
-        odoo.reset_counts()
+        gateway, data = sandboxes.seed(extra_products=extra_products)
+        sandboxes.odoo.latency = odoo_latency
+        sandboxes.odoo.reset_counts()
         try:
-            yield Stack(procuros, odoo, gateway, data, env, root, password, token)
+            yield Stack(sandboxes.procuros, sandboxes.odoo, gateway, data, env, root, sandboxes.password, sandboxes.token)
         finally:
             if export_env:
                 for k, v in saved.items():
@@ -105,10 +89,6 @@ def stack(*, odoo_latency: float = 0.0, extra_products: int = CATALOGUE, export_
                         os.environ.pop(k, None)
                     else:
                         os.environ[k] = v
-    finally:
-        odoo.stop()
-        procuros.stop()
-        tmp.cleanup()
 
 
 def procuros_calls(sandbox: ProcurosSandbox) -> int:

@@ -7,7 +7,6 @@ password for the sandboxes and points the connector at them through the usual va
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -17,10 +16,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from procuros_dagster.odoo import OdooGateway
-from procuros_dagster.odoo.setup import provision
 from procuros_dagster.sandbox import demo_data as dd
-from procuros_dagster.sandbox.odoo import OdooSandbox
-from procuros_dagster.sandbox.procuros import ProcurosSandbox
+from procuros_dagster.sandbox.stack import SandboxStack, sandbox_stack
 
 
 NUMBER_KEY = {"SHIPPING_NOTICE": "shippingNoticeIdentifier", "INVOICE": "invoiceIdentifier", "CREDIT_NOTE": "creditNoteIdentifier"}
@@ -54,30 +51,21 @@ def main(ui: bool = False, odoo_port: int = 0, procuros_port: int = 0) -> int:
     from procuros_dagster.defs.build import build_definitions
     from procuros_dagster.settings import load_settings
 
-    token, password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    procuros = ProcurosSandbox(token=token, own_gln=dd.OWN_GLN, port=procuros_port)
-    odoo = OdooSandbox(db="procuros", login="admin", password=password, port=odoo_port)
-    procuros.start()
-    odoo.start()
+    with sandbox_stack(procuros_port=procuros_port, odoo_port=odoo_port) as sandboxes:
+        return _demo(sandboxes, ui, build_definitions, load_settings)
+
+
+def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -> int:
+    procuros = sandboxes.procuros
     home = tempfile.mkdtemp(prefix="procuros-demo-")
     with open(os.path.join(home, "dagster.yaml"), "w", encoding="utf-8") as fh:
         fh.write("telemetry:\n  enabled: false\n")
-    env = {
-        "PROCUROS_API_URL": procuros.url,
-        "PROCUROS_API_TOKEN": token,
-        "PROCUROS_GLN": dd.OWN_GLN,
-        "ODOO_URL": odoo.url,
-        "ODOO_DB": "procuros",
-        "ODOO_USERNAME": "admin",
-        "ODOO_PASSWORD": password,
-        "DAGSTER_HOME": home,
-    }
+    env = {**sandboxes.env, "DAGSTER_HOME": home}
     os.environ.update(env)
-    _say(f"Procuros sandbox: {procuros.url}   Odoo sandbox: {odoo.url}   Dagster home: {home}")
+    _say(f"Procuros sandbox: {procuros.url}   Odoo sandbox: {sandboxes.odoo.url}   Dagster home: {home}")
 
-    gateway = OdooGateway.connect(odoo.url, "procuros", "admin", password)
-    _say(f"Odoo setup: {provision(gateway)}")
-    data = dd.seed_odoo(gateway)
+    gateway, _ = sandboxes.seed()
+    _say("Odoo setup: the connector's fields, unit codes and form views provisioned")
     _say("Seeded Odoo: customer Kaufhaus Rheinland AG (GLN %s) with delivery and invoice addresses, 3 products with stock" % dd.BUYER_GLN)
     ids = [procuros.enqueue("ORDER", content) for content in dd.demo_orders()]
     _say(f"Queued {len(ids)} ORDERs at Procuros (one of them names a GTIN Odoo does not know)")
@@ -107,8 +95,6 @@ def main(ui: bool = False, odoo_port: int = 0, procuros_port: int = 0) -> int:
             _say(f"  sent {sent['type']:<16} {number}  for buyer order {header.get('orderIdentifier')}")
 
     if not ui:
-        procuros.stop()
-        odoo.stop()
         _say("\nDone. Run `procuros-dagster demo --ui` to explore the same runs in the Dagster UI.")
         return 0
 
@@ -121,7 +107,4 @@ def main(ui: bool = False, odoo_port: int = 0, procuros_port: int = 0) -> int:
         )
     except KeyboardInterrupt:
         pass
-    finally:
-        procuros.stop()
-        odoo.stop()
     return 0

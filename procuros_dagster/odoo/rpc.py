@@ -134,13 +134,7 @@ class RpcCore:
     # -- CRUD --------------------------------------------------------------------------------------
     def search_read(self, model: str, domain: Sequence[Any], fields: Sequence[str], order: str | None = None,
                     limit: int | None = None, offset: int = 0, context: Mapping[str, Any] | None = None) -> list[dict]:
-        kw: dict[str, Any] = {"fields": list(fields)}
-        if order:
-            kw["order"] = order
-        if limit:
-            kw["limit"] = limit
-        if offset:
-            kw["offset"] = offset
+        kw = {"fields": list(fields), **_paging(order, limit, offset)}
         return self.call(model, "search_read", [list(domain)], kw, context=context)
 
     def iter_search_read(self, model: str, domain: Sequence[Any], fields: Sequence[str], order: str,
@@ -168,14 +162,7 @@ class RpcCore:
 
     def search(self, model: str, domain: Sequence[Any], order: str | None = None, limit: int | None = None,
                offset: int = 0, context: Mapping[str, Any] | None = None) -> list[int]:
-        kw: dict[str, Any] = {}
-        if order:
-            kw["order"] = order
-        if limit:
-            kw["limit"] = limit
-        if offset:
-            kw["offset"] = offset
-        return self.call(model, "search", [list(domain)], kw, context=context)
+        return self.call(model, "search", [list(domain)], _paging(order, limit, offset), context=context)
 
     def search_count(self, model: str, domain: Sequence[Any], context: Mapping[str, Any] | None = None) -> int:
         return self.call(model, "search_count", [list(domain)], {}, context=context)
@@ -232,3 +219,15 @@ class RpcCore:
                     f"{model}.write: many2one field(s) {', '.join(bad)} given as a string; pass the integer id "
                     "(Odoo would answer true and silently empty the field)"
                 )
+
+
+def _paging(order: str | None, limit: int | None, offset: int) -> dict[str, Any]:
+    """search/search_read keyword arguments, sent only when set (as the web client does)."""
+    kw: dict[str, Any] = {}
+    if order:
+        kw["order"] = order
+    if limit:
+        kw["limit"] = limit
+    if offset:
+        kw["offset"] = offset
+    return kw

@@ -15,10 +15,10 @@ import pytest
 
 from procuros_dagster.defs.build import build_definitions
 from procuros_dagster.odoo import OdooGateway
-from procuros_dagster.odoo.setup import provision
 from procuros_dagster.sandbox import demo_data
 from procuros_dagster.sandbox.odoo import OdooSandbox
 from procuros_dagster.sandbox.procuros import ProcurosSandbox
+from procuros_dagster.sandbox.stack import sandbox_stack
 from procuros_dagster.settings import load_settings
 
 TOKEN = "e2e-secret-token-7f3a"
@@ -53,28 +53,14 @@ class Stack:
 
 @pytest.fixture
 def stack(tmp_path, monkeypatch):
-    procuros = ProcurosSandbox(token=TOKEN, own_gln=demo_data.OWN_GLN, self_check=True)
-    odoo = OdooSandbox(db="procuros", login="admin", password=ODOO_PASSWORD)
-    procuros.start()
-    odoo.start()
-    env = {
-        "PROCUROS_API_URL": procuros.url,
-        "PROCUROS_API_TOKEN": TOKEN,
-        "PROCUROS_GLN": demo_data.OWN_GLN,
-        "ODOO_URL": odoo.url,
-        "ODOO_DB": "procuros",
-        "ODOO_USERNAME": "admin",
-        "ODOO_PASSWORD": ODOO_PASSWORD,
-        "PROCUROS_DAGSTER_LANDING_DIR": str(tmp_path / "landing"),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("PROCUROS_DAGSTER_SETTINGS", raising=False)
-    gateway = OdooGateway.connect(odoo.url, "procuros", "admin", ODOO_PASSWORD)
-    provision(gateway)
-    data = demo_data.seed_odoo(gateway)
-    (tmp_path / "dagster_home").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
-        yield Stack(procuros, odoo, gateway, data, instance, env, build_definitions(load_settings()))
-    odoo.stop()
-    procuros.stop()
+    with sandbox_stack(token=TOKEN, password=ODOO_PASSWORD, self_check=True) as sandboxes:
+        env = {**sandboxes.env, "PROCUROS_DAGSTER_LANDING_DIR": str(tmp_path / "landing")}
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("PROCUROS_DAGSTER_SETTINGS", raising=False)
+        gateway, data = sandboxes.seed()
+        (tmp_path / "dagster_home").mkdir()
+        with dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
+            yield Stack(
+                sandboxes.procuros, sandboxes.odoo, gateway, data, instance, env, build_definitions(load_settings())
+            )

@@ -8,23 +8,18 @@ import pytest
 from procuros_dagster.defs.build import build_definitions
 from procuros_dagster.odoo import OdooGateway
 from procuros_dagster.sandbox import demo_data as dd
-from procuros_dagster.sandbox.odoo import OdooSandbox
-from procuros_dagster.sandbox.procuros import ProcurosSandbox
+from procuros_dagster.sandbox.stack import sandbox_stack
 from procuros_dagster.settings import load_settings
 
 
 @pytest.fixture
 def fresh(tmp_path, monkeypatch):
-    with ProcurosSandbox(token="setup-token", own_gln=dd.OWN_GLN) as procuros, OdooSandbox(password="setup-pw") as odoo:
-        for key, value in {
-            "PROCUROS_API_URL": procuros.url, "PROCUROS_API_TOKEN": "setup-token", "PROCUROS_GLN": dd.OWN_GLN,
-            "ODOO_URL": odoo.url, "ODOO_DB": "procuros", "ODOO_USERNAME": "admin", "ODOO_PASSWORD": "setup-pw",
-            "PROCUROS_DAGSTER_LANDING_DIR": str(tmp_path / "landing"),
-        }.items():
+    with sandbox_stack(token="setup-token", password="setup-pw") as sandboxes:  # not provisioned
+        for key, value in {**sandboxes.env, "PROCUROS_DAGSTER_LANDING_DIR": str(tmp_path / "landing")}.items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("PROCUROS_DAGSTER_SETTINGS", raising=False)
         with dg.instance_for_test() as instance:
-            yield procuros, odoo, instance
+            yield sandboxes.procuros, sandboxes.odoo, instance
 
 
 def test_flows_refuse_an_unprovisioned_odoo_then_setup_job_provisions_it_idempotently(fresh):
