@@ -243,7 +243,6 @@ class Partitions:
 @dataclass(frozen=True)
 class OdooOptions:
     chunk_size: int = 200
-    max_concurrent_writers: int = 1
 
 
 @dataclass(frozen=True)
@@ -449,7 +448,7 @@ _SECTION_CHECKS: dict[type, dict[str, Callable]] = {
         "enabled": _bool,
     },
     Partitions: {"start_date": _date},
-    OdooOptions: {"chunk_size": _int(1), "max_concurrent_writers": _int(1)},
+    OdooOptions: {"chunk_size": _int(1)},
     ProcurosOptions: {
         "page_size": _int(1, 100),  # the API's per_page maximum
         "timeout_seconds": _number(0, exclusive=True),

@@ -135,7 +135,7 @@ def test_no_file_no_variable_means_defaults():
     assert s.sensors.procuros_queue_interval_seconds == 30 and s.sensors.enabled is True
     assert s.test_flow == "import" and dict(s.uom_codes) == {}
     assert s.partitions.start_date == date(2026, 1, 1)
-    assert (s.odoo.chunk_size, s.odoo.max_concurrent_writers) == (200, 1)
+    assert s.odoo.chunk_size == 200
     assert (s.procuros.page_size, s.procuros.timeout_seconds, s.procuros.max_retry_seconds) == (100, 30, 120)
 
 
