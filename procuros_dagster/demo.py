@@ -59,7 +59,8 @@ def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -
     procuros = sandboxes.procuros
     home = tempfile.mkdtemp(prefix="procuros-demo-")
     with open(os.path.join(home, "dagster.yaml"), "w", encoding="utf-8") as fh:
-        fh.write("telemetry:\n  enabled: false\n")
+        # as in the repository's dagster.yaml: one step writes to Odoo at a time (pool odoo_writes)
+        fh.write("telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n")
     env = {**sandboxes.env, "DAGSTER_HOME": home}
     os.environ.update(env)
     _say(f"Procuros sandbox: {procuros.url}   Odoo sandbox: {sandboxes.odoo.url}   Dagster home: {home}")
