@@ -78,6 +78,25 @@ def _create_chunk(gateway, chunk: Sequence[OrderWrite]) -> list[OrderWriteOutcom
     return _create_chunk(gateway, chunk[:middle]) + _create_chunk(gateway, chunk[middle:])
 
 
+def _update(gateway, w: OrderWrite, state: str | None, name: str | None) -> OrderWriteOutcome:
+    """A buyer's new version of a draft: one write (updates are rare), refused once confirmed."""
+    ref = w.vals.get("client_order_ref")
+    if state not in UPDATABLE:
+        where = f"{name} is no longer a quotation in Odoo (state {state})" if name else "its quotation was deleted in Odoo"
+        return OrderWriteOutcome(
+            w.transaction_id, ref, "failed", w.target_order_id,
+            error=f"Order {ref} was changed by the buyer, but {where}; agree the change with the buyer and edit the order by hand",
+            error_type="DATA",
+        )
+    try:
+        gateway.write(MODEL, [w.target_order_id], w.vals)
+    except OdooRpcError as exc:
+        return OrderWriteOutcome(
+            w.transaction_id, ref, "failed", w.target_order_id, error=f"Odoo refused the new version of the order: {exc.message}"
+        )
+    return OrderWriteOutcome(w.transaction_id, ref, "updated", w.target_order_id)
+
+
 def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int = 200) -> list[OrderWriteOutcome]:
     outcomes: list[OrderWriteOutcome] = []
     to_create = [w for w in writes if w.status == "create"]
@@ -105,41 +124,12 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
         else {}
     )
     for w in writes:
-        if w.status == "update" and states.get(w.target_order_id, ("missing", None))[0] not in UPDATABLE:
-            state, name = states.get(w.target_order_id, ("missing", None))
-            outcomes.append(
-                OrderWriteOutcome(
-                    w.transaction_id,
-                    w.vals.get("client_order_ref"),
-                    "failed",
-                    w.target_order_id,
-                    error=f"Order {w.vals.get('client_order_ref')} was changed by the buyer, but "
-                    + (f"{name} is no longer a quotation in Odoo (state {state})" if name else "its quotation was deleted in Odoo")
-                    + "; agree the change with the buyer and edit the order by hand",
-                    error_type="DATA",
-                )
-            )
-        elif w.status == "already_imported":
+        if w.status == "already_imported":
             outcomes.append(
                 OrderWriteOutcome(w.transaction_id, w.vals.get("client_order_ref"), "already_imported", w.target_order_id)
             )
         elif w.status == "update":
-            # Updates are rare (a buyer's new version of a draft); each is its own write.
-            try:
-                gateway.write(MODEL, [w.target_order_id], w.vals)
-                outcomes.append(
-                    OrderWriteOutcome(w.transaction_id, w.vals.get("client_order_ref"), "updated", w.target_order_id)
-                )
-            except OdooRpcError as exc:
-                outcomes.append(
-                    OrderWriteOutcome(
-                        w.transaction_id,
-                        w.vals.get("client_order_ref"),
-                        "failed",
-                        w.target_order_id,
-                        error=f"Odoo refused the new version of the order: {exc.message}",
-                    )
-                )
+            outcomes.append(_update(gateway, w, *states.get(w.target_order_id, (None, None))))
 
     written = [o for o in outcomes if o.order_id and o.status != "failed"]
     if written:
