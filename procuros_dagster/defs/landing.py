@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -30,15 +30,3 @@ def land(root: Path, document_type: str, partition: str, run_id: str, raw: Itera
         fh.flush()
         os.fsync(fh.fileno())
     return path, count
-
-
-def read_landed(root: Path, document_type: str, partition: str | None = None) -> Iterator[dict]:
-    """Every payload landed for a type (optionally one partition), oldest file first."""
-    base = root / document_type.lower()
-    folders = [base / partition] if partition else sorted(p for p in base.glob("*") if p.is_dir())
-    for folder in folders:
-        for path in sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime):
-            with open(path, encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        yield json.loads(line)
