@@ -16,8 +16,7 @@ import pytest
 from procuros_dagster.defs.build import build_definitions
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
 from procuros_dagster.sandbox import demo_data as dd
-from procuros_dagster.sandbox.odoo import business as sandbox_business
-from procuros_dagster.sandbox.odoo import orm as sandbox_orm
+from procuros_dagster.sandbox.odoo.clock import Clock
 from procuros_dagster.settings import load_settings
 
 EXPORT_JOBS = ("export_shipping_notices", "export_invoices", "export_credit_notes")
@@ -173,9 +172,7 @@ def test_odoo_sensor_does_not_lose_a_delivery_validated_in_the_same_second_as_it
     """Odoo's write_date has one-second resolution: a record changed in the second the cursor
     points at must still be seen by the next tick (and get its own run)."""
     ids = _import(stack, "PO-SAME-1", "PO-SAME-2")
-    frozen = lambda: "2026-11-27 10:00:00"  # noqa: E731 - freeze the Odoo sandbox's clock
-    monkeypatch.setattr(sandbox_orm, "now", frozen)
-    monkeypatch.setattr(sandbox_business, "now", frozen)
+    monkeypatch.setattr(stack.odoo, "clock", Clock(frozen="2026-11-27 10:00:00"))
     first = _deliver(stack, ids["PO-SAME-1"])
     tick = _tick(stack, "odoo_exports")
     [request] = tick.run_requests
@@ -286,10 +283,8 @@ def test_odoo_sensor_request_sends_the_delivery_in_a_non_berlin_timezone(stack, 
     monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
     stack.defs = build_definitions(load_settings())
     ids = _import(stack, "PO-NY-1")
-    frozen = lambda: "2026-11-27 03:00:00"  # noqa: E731
     with monkeypatch.context() as clock:
-        clock.setattr(sandbox_orm, "now", frozen)
-        clock.setattr(sandbox_business, "now", frozen)
+        clock.setattr(stack.odoo, "clock", Clock(frozen="2026-11-27 03:00:00"))
         _deliver(stack, ids["PO-NY-1"])
 
     [request] = _tick(stack, "odoo_exports").run_requests

@@ -73,7 +73,7 @@ def _raw(model: str, rec: dict, fields: dict) -> dict:
     return out
 
 
-def load_baseline(db: "Database") -> None:
+def load_baseline(db: "Database", company_name: str | None = None) -> None:
     sources = dict(registry.baseline())
     for model, recs in EXTRA_RECORDS.items():
         sources[model] = list(sources.get(model, [])) + recs
@@ -110,3 +110,6 @@ def load_baseline(db: "Database") -> None:
     company.setdefault("has_received_warning_stock_sms", False)
     for model, table in db.tables.items():
         db.next_id[model] = max(NEXT_IDS.get(model, 1), max(table, default=0) + 1)
+    if company_name:  # a fresh database names its company, the company's partner and warehouse alike
+        for model in ("res.company", "res.partner", "stock.warehouse"):
+            db.tables[model][1]["name"] = company_name

@@ -1253,22 +1253,63 @@ DISPLAY["account.move"] = _move_display
 DISPLAY["account.move.line"] = lambda db, r: r.get("name") or (rec(db, "account.move", r.get("move_id")) or {}).get("name") or ""
 
 
+def _monthly(db, r) -> bool:
+    """Vendor bills number per month (BILL/2026/11/0001), everything else per year (INV/2026/00001)."""
+    return (rec(db, "account.journal", r.get("journal_id")) or {}).get("type") == "purchase"
+
+
 def _prefix(db, r) -> str:
+    """The sequence prefix of the move's accounting ``date`` (Odoo numbers by date, not invoice_date)."""
     journal = rec(db, "account.journal", r.get("journal_id")) or {}
     code = journal.get("code") or "MISC"
     refund = r.get("move_type") in ("out_refund", "in_refund") and journal.get("refund_sequence", True)
-    date = dt.date.fromisoformat((r.get("invoice_date") or r.get("date") or context_today(db))[:10])
-    monthly = journal.get("type") == "purchase"
+    date = dt.date.fromisoformat((r.get("date") or r.get("invoice_date") or context_today(db))[:10])
     head = f"{'R' if refund else ''}{code}/{date.year}/"
-    return head + (f"{date.month:02d}/" if monthly else "")
+    return head + (f"{date.month:02d}/" if _monthly(db, r) else "")
+
+
+def _numbered_in(db, head: str, exclude=None) -> list[int]:
+    return [int(m["name"][len(head):]) for m in db.tables["account.move"].values()
+            if m["id"] != exclude and isinstance(m.get("name"), str) and m["name"].startswith(head)
+            and m["name"][len(head):].isdigit()]
 
 
 def _assign_name(db, r) -> str:
     head = _prefix(db, r)
     width = 4 if head.count("/") == 3 else 5
-    used = [int(m["name"][len(head):]) for m in db.tables["account.move"].values()
-            if isinstance(m.get("name"), str) and m["name"].startswith(head) and m["name"][len(head):].isdigit()]
+    used = _numbered_in(db, head, exclude=r.get("id"))
     return f"{head}{(max(used) + 1) if used else 1:0{width}d}"
+
+
+def _accounting_date(db, r, invoice_date: str) -> str:
+    """account.move._get_accounting_date without lock dates: a sale document's date is its invoice
+    date; a purchase document dated in a past month lands on that month's last day, otherwise on
+    the later of its invoice date and today (monthly numbering; yearly journals: the year's end)."""
+    if r.get("move_type") in ("out_invoice", "out_refund", "out_receipt"):
+        return invoice_date
+    inv = dt.date.fromisoformat(invoice_date[:10])
+    today_ = dt.date.fromisoformat(context_today(db))
+    if _monthly(db, r):
+        if (today_.year, today_.month) > (inv.year, inv.month):
+            nxt = (inv.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            return (nxt - dt.timedelta(days=1)).isoformat()
+        return max(inv, today_).isoformat()
+    if today_.year > inv.year:
+        return dt.date(inv.year, 12, 31).isoformat()
+    return max(inv, today_).isoformat()
+
+
+def _renumber_draft(db, m):
+    """account.move._compute_name for a draft whose date moved: a name that no longer matches its
+    period is replaced by the period's next number when the move is the period's first, else "/"."""
+    if m.get("state") == "posted" or m.get("posted_before"):
+        return
+    head = _prefix(db, m)
+    name = m.get("name")
+    if isinstance(name, str) and name.startswith(head) and name[len(head):].isdigit():
+        return
+    db.set("account.move", m["id"], {"name": "/" if _numbered_in(db, head, exclude=m["id"])
+                                     else _assign_name(db, m)})
 
 
 def _move_defaults(db, raw, x2m):
@@ -1276,12 +1317,14 @@ def _move_defaults(db, raw, x2m):
     if not raw.get("journal_id"):
         raw["journal_id"] = SALE_JOURNAL if mtype.startswith("out_") else PURCHASE_JOURNAL if mtype.startswith("in_") else 3
     raw.setdefault("state", "draft")
-    raw.setdefault("date", raw.get("invoice_date") or context_today(db))
+    if not raw.get("date"):
+        raw["date"] = _accounting_date(db, raw, raw["invoice_date"]) if raw.get("invoice_date") else context_today(db)
     raw.setdefault("payment_state", "not_paid")
     raw.setdefault("invoice_user_id", db.uid if mtype.startswith("out_") else False)
     if mtype != "entry":
         raw.setdefault("fiscal_position_id", _fiscal_position(db, raw.get("partner_id")))
     raw.setdefault("auto_post", "no")
+    raw.setdefault("_due_created", context_today(db))
     if raw.get("partner_id"):
         raw.setdefault("partner_shipping_id", raw["partner_id"])
     if mtype in ("out_invoice", "in_invoice") and "invoice_payment_term_id" not in raw:
@@ -1398,6 +1441,14 @@ def _move_created(db, rid, raw, x2m):
 
 
 def _move_written(db, ids, raw, x2m):
+    if "invoice_date" in raw and "date" not in raw:
+        for mid in ids:
+            m = db.tables["account.move"][mid]
+            if m.get("invoice_date") and m.get("state") == "draft":
+                db.set("account.move", mid, {"date": _accounting_date(db, m, m["invoice_date"])})
+    if {"invoice_date", "date"} & set(raw):
+        for mid in ids:
+            _renumber_draft(db, db.tables["account.move"][mid])
     if x2m or {"invoice_date", "invoice_payment_term_id", "move_type"} & set(raw):
         for mid in ids:
             sync_dynamic_lines(db, mid)
@@ -1493,8 +1544,11 @@ def _tax_totals(db, lines, untaxed, total):
 def _due(db, r):
     base = r.get("invoice_date") or r.get("date") or context_today(db)
     term = rec(db, "account.payment.term", r.get("invoice_payment_term_id"))
-    if not term or r.get("move_type") in ("out_refund", "in_refund"):
+    if r.get("move_type") in ("out_refund", "in_refund"):
         return base
+    if not term:
+        # _compute_invoice_date_due keeps its value without terms: the day the invoice was created
+        return r.get("_due_created") or base
     d = dt.date.fromisoformat(base[:10])
     due = d
     for line in children(db, "account.payment.term.line", "payment_id", term["id"]):
@@ -1540,10 +1594,10 @@ def action_post(db, model, ids):
             raise UserError("You need to add a line before posting.")
         moves.append(m)
     for m in moves:
-        vals = {"state": "posted"}
+        vals = {"state": "posted", "posted_before": True}
         if not m.get("invoice_date") and m.get("move_type") != "entry":
             vals["invoice_date"] = context_today(db)
-            vals["date"] = vals["invoice_date"]
+            vals["date"] = _accounting_date(db, m, vals["invoice_date"])
         db.set("account.move", m["id"], vals)
         if not m.get("name") or m["name"] == "/":
             db.set("account.move", m["id"], {"name": _assign_name(db, m)})

@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from typing import Any, Callable
 
-from . import registry
+from . import clock, registry
 from .domain import Compiler, normalize
 from .errors import (AccessError, InvalidTextRepresentation, MissingError, RpcAttributeError,
                      RpcKeyError, RpcTypeError, RpcValueError, UserError, ValidationError)
@@ -38,11 +38,11 @@ EMPTY = (None, False, "")
 
 
 def now() -> str:
-    return dt.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S")
+    return clock.now()
 
 
 def today() -> str:
-    return dt.datetime.utcnow().strftime("%Y-%m-%d")
+    return clock.today()
 
 
 class _K:
@@ -73,7 +73,8 @@ class _K:
 class Database:
     """One Odoo database: tables, sequences, the undo journal of the running call."""
 
-    def __init__(self, name: str = "procuros", login: str = "admin", password: str = "admin"):
+    def __init__(self, name: str = "procuros", login: str = "admin", password: str = "admin",
+                 company_name: str | None = None):
         self.name = name
         self.login = login
         self.password = password
@@ -87,7 +88,7 @@ class Database:
         self.ctx: dict = {}
         self.counters: dict[str, int] = defaultdict(int)
         from .baseline import load_baseline
-        load_baseline(self)
+        load_baseline(self, company_name)
 
     # ------------------------------------------------------------------ metadata
     def fields(self, model: str) -> dict:

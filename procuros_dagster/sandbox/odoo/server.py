@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from . import orm
+from .clock import Clock, using
 from .errors import (AccessDenied, AccessError, OdooRpcError, RpcAttributeError, RpcKeyError,
                      RpcTypeError, RpcValueError, SessionExpired, UserError, error_payload)
 
@@ -35,11 +36,13 @@ class OdooSandbox:
     """In-memory Odoo 17 speaking JSON-RPC on 127.0.0.1 (see module docstring of the package)."""
 
     def __init__(self, db: str = "procuros", login: str = "admin", password: str = "admin",
-                 latency: float = 0.0, host: str = "127.0.0.1", port: int = 0):
+                 latency: float = 0.0, host: str = "127.0.0.1", port: int = 0,
+                 clock: "Clock | None" = None, company_name: str | None = None):
         from . import business  # noqa: F401  (registers computes and methods)
         self.db_name = db
-        self.db = orm.Database(db, login, password)
+        self.db = orm.Database(db, login, password, company_name)
         self.latency = latency
+        self.clock = clock or Clock()
         self.host, self.port = host, port
         self.lock = threading.RLock()
         self.call_counts: Counter = Counter()
@@ -125,7 +128,7 @@ class OdooSandbox:
         kwargs = dict(kwargs or {})
         context = kwargs.pop("context", None) or {}
         db = self.db
-        with self.lock:
+        with self.lock, using(self.clock):
             self._count(f"{model}.{method}", model, method)
             if model not in db.model_fields:
                 raise RpcKeyError(model)
@@ -259,7 +262,7 @@ class OdooSandbox:
             "currencies": {"126": {"symbol": "€", "position": "after", "digits": [69, 2]},
                            "1": {"symbol": "$", "position": "before", "digits": [69, 2]}},
             "user_companies": {"current_company": 1, "allowed_companies": {"1": {
-                "id": 1, "name": "My Company", "sequence": 0, "child_ids": [], "parent_id": False}},
+                "id": 1, "name": self.db.tables["res.company"][1]["name"], "sequence": 0, "child_ids": [], "parent_id": False}},
                 "disallowed_ancestor_companies": {}},
             "show_effect": True, "display_switch_company_menu": False, "user_id": [2],
         }
