@@ -19,6 +19,9 @@ NEXT_IDS = {
     "ir.model.fields": 20000, "ir.model": 900, "ir.ui.view": 3000,
 }
 
+# The terms' notes as a fresh database has them (02); the others read "Payment terms: <name>"
+TERM_NOTES = {"2/7 Net 30": "<p>Payment terms: 30 Days, 2% Early Payment Discount under 7 days</p>"}
+
 EXTRA_RECORDS = {
     "product.pricelist": [{"id": 1, "name": "Default EUR pricelist", "currency_id": 126, "active": True,
                            "__xml_id": "product.list0"}],
@@ -103,7 +106,7 @@ def load_baseline(db: "Database", company_name: str | None = None) -> None:
         db.tables["ir.model"][i] = {"id": i, "model": model, "name": registry.description(model), "state": "base"}
     db.tables["res.users"][2].update({"name": "Administrator", "lang": "en_US", "tz": False, "company_ids": [1]})
     for term in db.tables["account.payment.term"].values():
-        term.setdefault("note", f"<p>Payment terms: {term['name']}</p>")
+        term.setdefault("note", TERM_NOTES.get(term["name"], f"<p>Payment terms: {term['name']}</p>"))
     company = db.tables["res.company"][1]
     company.setdefault("country_id", 57)
     company.setdefault("stock_move_sms_validation", True)

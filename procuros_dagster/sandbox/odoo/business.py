@@ -367,6 +367,10 @@ AFTER_CREATE["product.product"] = lambda db, rid, raw, x2m: _check_barcodes(db, 
 AFTER_WRITE["product.product"] = lambda db, ids, raw, x2m: _check_barcodes(db, ids) if "barcode" in raw else None
 
 
+# uom.uom._compute_factor_inv
+COMPUTE["uom.uom"]["factor_inv"] = lambda db, r: (1.0 / r["factor"]) if r.get("factor") else 0.0
+
+
 def _internal_locs(db) -> set:
     return {i for i, r in db.tables["stock.location"].items() if r.get("usage") == "internal"}
 
@@ -929,6 +933,8 @@ def _done(db, pid: int, backorder: bool):
         for l in children(db, "stock.move.line", "move_id", m["id"]):
             db.set("stock.move.line", l["id"], {"picked": True, "date": stamp})
     db.set("stock.picking", pid, {"state": "done", "date_done": stamp, "write_date": stamp})
+    _touch_orders(db, "sale.order", {(rec(db, "sale.order.line", m.get("sale_line_id")) or {}).get("order_id")
+                                     for m in moves})
     if remainder:
         db.next_id["stock.move"] += 2  # the real server burns two move ids while splitting
         copy = {k: p.get(k) for k in ("partner_id", "origin", "sale_id", "purchase_id", "group_id", "carrier_id",
@@ -945,6 +951,15 @@ def _done(db, pid: int, backorder: bool):
                 "product_uom_qty": qty, "picking_id": bo, "state": "confirmed",
                 "date": p.get("scheduled_date")}, top=False)
         _assign(db, [bo])
+
+
+def _touch_orders(db, model: str, ids) -> None:
+    """Odoo stores the orders' computed statuses (delivery_status, invoice_status), so validating a
+    delivery or posting an invoice writes the order: its write_date moves (08's watermark sees it)."""
+    stamp = now()
+    for oid in ids:
+        if oid and oid in db.tables[model]:
+            db.set(model, oid, {"write_date": stamp})
 
 
 def _move_stock(db, m, qty):
@@ -1350,7 +1365,7 @@ def _aml_defaults(db, raw, x2m):
     move = rec(db, "account.move", raw.get("move_id")) or {}
     product = rec(db, "product.product", raw.get("product_id"))
     raw.setdefault("display_type", "product")
-    raw.setdefault("sequence", 10)
+    raw.setdefault("sequence", 100)  # _compute_sequence: 100 for product lines (tax 10000, terms 12000)
     raw.setdefault("discount", 0.0)
     raw.setdefault("quantity", 1.0 if raw["display_type"] == "product" else 0.0)
     if product and raw["display_type"] == "product":
@@ -1605,6 +1620,9 @@ def action_post(db, model, ids):
             db.set("account.move", m["id"], {"payment_reference": m["name"]})
         sync_dynamic_lines(db, m["id"])
         _reconcile_reversal(db, m)
+        _touch_orders(db, "sale.order", {
+            (rec(db, "sale.order.line", sl) or {}).get("order_id")
+            for l in children(db, "account.move.line", "move_id", m["id"]) for sl in l.get("sale_line_ids") or []})
     return False
 
 

@@ -45,6 +45,29 @@ def today() -> str:
     return clock.today()
 
 
+def _bad_integer_message(v, stamp: str) -> str:
+    """PostgreSQL's error for a non-integer in an integer column of Odoo's INSERT, with the query
+    excerpt libpq adds (reportErrorPosition: a 60-column window ending 10 columns past the error)."""
+    if isinstance(v, (list, tuple)):
+        parts = [repr(x) if isinstance(x, str) else str(x) for x in v]
+        first = next((i for i, x in enumerate(v) if isinstance(x, str)), max(len(v) - 1, 0))
+        bad = v[first] if v else v
+        token = "ARRAY[" + ",".join(parts) + "]"
+        loc_in_token = len("ARRAY[") + sum(len(x) + 1 for x in parts[:first])
+    else:
+        bad, token, loc_in_token = v, repr(v), 0
+    # Odoo inserts the stored columns in alphabetical order: active, color, then the many2one
+    sql = ('INSERT INTO "res_partner" ("active", "color", "country_id", "create_date", "create_uid", '
+           '"name", "partner_id", "write_date", "write_uid") VALUES (true, 0, ')
+    loc = len(sql) + loc_in_token
+    sql += f"{token}, '{stamp}', 2, 'x', NULL, '{stamp}', 2) RETURNING id"
+    end = min(len(sql), loc + 10)
+    begin = max(0, end - 60)
+    line = ("..." if begin else "") + sql[begin:end] + ("..." if end < len(sql) else "")
+    caret = " " * (len("LINE 1: ") + (3 if begin else 0) + loc - begin) + "^"
+    return f'invalid input syntax for type integer: "{bad}"\nLINE 1: {line}\n{caret}\n'
+
+
 class _K:
     """Sort key element: NULLs last ascending / first descending, like PostgreSQL."""
     __slots__ = ("v", "desc")
@@ -260,16 +283,7 @@ class Database:
             if isinstance(v, int) and not isinstance(v, bool):
                 return v
             if creating:
-                bad = v
-                if isinstance(v, (list, tuple)):
-                    bad = next((x for x in v if isinstance(x, str)), v[-1] if v else v)
-                    shown = "ARRAY[" + ",".join(repr(x) if isinstance(x, str) else str(x) for x in v) + "]"
-                else:
-                    shown = repr(v)
-                raise InvalidTextRepresentation(
-                    f'invalid input syntax for type integer: "{bad}"\n'
-                    f"LINE 1: ...te_date\", \"write_uid\") VALUES (true, 0, {shown}, '202...\n"
-                    "                                                             ^\n")
+                raise InvalidTextRepresentation(_bad_integer_message(v, now()))
             return False  # Odoo's write silently empties a many2one given a name or a pair
         if t in NUMERIC:
             if v in (None, False):

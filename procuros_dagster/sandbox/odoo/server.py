@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 import time
 from collections import Counter
+from importlib import resources
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,9 +18,15 @@ from .errors import (AccessDenied, AccessError, OdooRpcError, RpcAttributeError,
 
 VERSION = {"server_version": "17.0", "server_version_info": [17, 0, 0, "final", 0, ""],
            "server_serie": "17.0", "protocol_version": 1}
-NOT_FOUND_HTML = ("<!DOCTYPE html>\n<html>\n    <head>\n        <meta charset=\"utf-8\"/>\n"
-                  "        <title>Odoo</title>\n    </head>\n    <body><h1>404: Page not found</h1>"
-                  "<p>The page you were looking for could not be found.</p></body>\n</html>")
+# Odoo's 404 page for an unknown route, as recorded (07): the website layout with a fresh CSRF token
+NOT_FOUND_PAGE = (resources.files("procuros_dagster.sandbox.odoo") / "data" / "not_found.html").read_text()
+CSRF = re.compile(r'csrf_token: "[0-9a-f]+o\d+"')
+
+
+def not_found_html(company: str) -> bytes:
+    token = f'csrf_token: "{secrets.token_hex(20)}o{int(time.time()) + 31536000}"'
+    return CSRF.sub(token, NOT_FOUND_PAGE).replace("My Company", company).encode()
+
 
 GENERIC = {"create", "read", "write", "unlink", "search", "search_read", "search_count", "read_group",
            "fields_get", "name_search", "default_get", "exists"}
@@ -296,7 +304,7 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def do_GET(self):
-        self._send(404, NOT_FOUND_HTML.encode(), "text/html; charset=utf-8")
+        self._send(404, not_found_html(self.sb.db.tables["res.company"][1]["name"]), "text/html; charset=utf-8")
 
     def do_POST(self):
         sb = self.sb
@@ -306,7 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
         routes = ("/jsonrpc", "/web/webclient/version_info", "/web/database/list", "/web/session/authenticate",
                   "/web/session/get_session_info", "/web/dataset/call_kw", "/web/session/destroy")
         if not (path in routes or path.startswith("/web/dataset/call_kw/")):
-            return self._send(404, NOT_FOUND_HTML.encode(), "text/html; charset=utf-8")
+            return self._send(404, not_found_html(sb.db.tables["res.company"][1]["name"]), "text/html; charset=utf-8")
         try:
             body = json.loads(raw or b"null")
             if not isinstance(body, dict):
@@ -320,7 +328,9 @@ class _Handler(BaseHTTPRequestHandler):
         cookie = None
         try:
             result, cookie = self._route(path, params)
-            payload = {"jsonrpc": "2.0", "id": req_id, "result": result}
+            payload = {"jsonrpc": "2.0", "id": req_id}
+            if result is not None:  # Odoo's JSON-RPC answer has no "result" for a method returning None
+                payload["result"] = result
         except _Drop:
             self.close_connection = True
             try:
