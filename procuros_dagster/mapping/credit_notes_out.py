@@ -2,7 +2,7 @@
 
 Same bundle as invoices_out plus the reversed invoices in ``account.move``.  The reversal reason
 is only sent to customers with "Send Credit Note Reason"; Odoo 17 keeps it in ``ref`` as
-"Reversal of: INV/2026/00001, Damaged goods returned".
+"Reversal of: INV/2026/00001, Damaged goods returned", worded in the reversing user's language.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from .outbound import (
 )
 
 REASON_SWITCH = "x_procuros_send_credit_note_reason"
-_REVERSAL_PREFIX = "Reversal of:"
 MAX_REASON = 255
 
 
@@ -24,13 +23,22 @@ def build_credit_notes(bundle: dict[str, list[dict]], ctx: ExportContext) -> Out
     return build_moves(bundle, ctx, CREDIT_NOTE, "out_refund", _credit_note_content)
 
 
-def reversal_reason(ref: Any) -> str | None:
-    """The user's reason from Odoo's "Reversal of: <invoice>, <reason>" ``ref`` (None without one)."""
+def reversal_reason(ref: Any, invoice_name: str | None) -> str | None:
+    """The user's reason from the ``ref`` Odoo writes on a reversal: "Reversal of: <invoice>, <reason>"
+    in the language of whoever reversed it ("Stornierung von: <invoice>, <reason>" in German), so the
+    reason is what follows the reversed invoice's number, whatever the words before it.
+    None without a reason."""
     s = text(ref)
-    if not s or not s.startswith(_REVERSAL_PREFIX) or ", " not in s:
+    if not s:
         return None
-    reason = s.split(", ", 1)[1].strip()
-    return reason[:MAX_REASON] or None
+    anchor = f"{invoice_name}, " if invoice_name else None
+    if anchor and anchor in s:
+        reason = s.split(anchor, 1)[1]
+    elif ": " in s and ", " in s.split(": ", 1)[1]:  # the invoice's number unknown: "<words>: <number>, <reason>"
+        reason = s.split(": ", 1)[1].split(", ", 1)[1]
+    else:
+        return None
+    return reason.strip()[:MAX_REASON] or None
 
 
 def _credit_note_content(move: dict, commercial: dict, items: list[dict], data: MoveData,
@@ -62,5 +70,5 @@ def _credit_note_content(move: dict, commercial: dict, items: list[dict], data: 
             header["shippingNoticeIdentifier"] = str(delivery["name"])
             header["shippingNoticeDate"] = local_datetime(delivery["date_done"], tz)
     if commercial.get(REASON_SWITCH):
-        header["reason"] = reversal_reason(move.get("ref"))
+        header["reason"] = reversal_reason(move.get("ref"), header.get("invoiceIdentifier"))
     return {"header": drop_none(header), "items": items, "summary": summary(move, items)}

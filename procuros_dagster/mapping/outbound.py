@@ -46,6 +46,8 @@ class ExportContext:
     ``company``: res.company merged with its partner: ``name, street, street2, zip, city,
     country_code, vat`` (missing keys/False are fine except where a full address is required).
     ``uom_codes``: ``{uom.uom id: Procuros unit code}`` already merged with settings overrides.
+    ``uom_factors``: ``{uom.uom id: factor}`` (units per reference unit of the category), to report
+    stock quantities, which Odoo keeps in the product's unit, in the unit the customer ordered.
     """
 
     own_gln: str
@@ -53,6 +55,17 @@ class ExportContext:
     integration_name: str
     uom_codes: dict[int, str]
     timezone: str = "Europe/Berlin"
+    uom_factors: dict[int, float] = field(default_factory=dict)
+
+    def convert(self, quantity: float, from_uom: int | None, to_uom: int | None) -> float:
+        """uom.uom._compute_quantity without rounding: ``qty / from.factor * to.factor``."""
+        if from_uom == to_uom or from_uom is None or to_uom is None:
+            return quantity
+        try:
+            return quantity / self.uom_factors[from_uom] * self.uom_factors[to_uom]
+        except (KeyError, ZeroDivisionError):
+            raise BuildError(f"unit of measure {from_uom} or {to_uom} was not read; cannot convert "
+                             "the shipped quantity into the ordered unit") from None
 
 
 @dataclass(frozen=True)

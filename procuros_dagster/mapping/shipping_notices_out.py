@@ -8,6 +8,10 @@ product.product, stock.lot, stock.quant.package.
 Quantities: in Odoo 17 a done move's ``quantity`` is what left the warehouse; after a backorder the
 done move's ``product_uom_qty`` is cut down to the shipped quantity, so the ordered quantity is
 taken from the sale line minus what earlier done deliveries of that line shipped.
+
+Units: Odoo keeps stock moves in the product's unit (3 cartons of 12 ship as a move of 36 Units),
+while the customer ordered in the sale line's unit. Every line is reported in the unit it was
+ordered in, move quantities converted into it, so ordered and shipped quantities compare.
 """
 
 from __future__ import annotations
@@ -133,14 +137,16 @@ def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], 
         sale_line = d.sale_lines.get(key[1]) if key[0] == "sl" else None
         if key[0] == "sl" and sale_line is None:
             raise BuildError(f"sales order line {key[1]} was not read")
-        shipped = qty(sum(float(m.get("quantity") or 0.0) for m in moves))
+        unit = m2o_id(sale_line.get("product_uom")) if sale_line else m2o_id(moves[0].get("product_uom"))
+        shipped = qty(sum(_in_unit(m, m.get("quantity"), unit, ctx) for m in moves))
         if sale_line is not None:
-            earlier = _shipped_earlier(picking, d.moves_by_sale_line[key[1]])
+            earlier = _shipped_earlier(picking, d.moves_by_sale_line[key[1]], unit, ctx)
             ordered = qty(max(float(sale_line.get("product_uom_qty") or 0.0) - earlier, 0.0))
         else:
             ordered = shipped  # a move added in the warehouse without an order line
         product = d.products.get(m2o_id(moves[0].get("product_id")) or -1)
-        item = _item_base(moves[0], product, ctx)
+        uom = sale_line.get("product_uom") if sale_line else moves[0].get("product_uom")
+        item = item_identity(product, m2o_id(uom), m2o_name(uom), m2o_name(moves[0].get("product_id")), ctx)
         item = {"lineNumber": line_number, **item,
                 "isDepositItem": bool(sale_line and sale_line.get("x_procuros_is_deposit")),
                 "orderedQuantity": ordered, "shippedQuantity": shipped}
@@ -152,7 +158,7 @@ def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], 
         desc = first_line(sale_line.get("name")) if sale_line else None
         if desc:
             item["description"] = desc
-        item["_portions"] = _portions(moves, shipped, d, ctx)
+        item["_portions"] = _portions(moves, shipped, unit, d, ctx)
         items.append(item)
         rows.append({
             "record_id": pid, "document": str(picking["name"]), "transaction_type": SHIPPING_NOTICE,
@@ -164,10 +170,9 @@ def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], 
     return items, rows
 
 
-def _item_base(move: dict, product: dict | None, ctx: ExportContext) -> dict[str, Any]:
-    """identifiers + unitOfMeasure of a move's product (shared rules, see invoices_out too)."""
-    return item_identity(product, m2o_id(move.get("product_uom")), m2o_name(move.get("product_uom")),
-                         m2o_name(move.get("product_id")), ctx)
+def _in_unit(record: dict, quantity: Any, unit: int | None, ctx: ExportContext, uom_field: str = "product_uom") -> float:
+    """A move's (or move line's) quantity, kept in the product's unit, in the reported ``unit``."""
+    return ctx.convert(float(quantity or 0.0), m2o_id(record.get(uom_field)), unit)
 
 
 def item_identity(product: dict | None, uom_id: int | None, uom_name: str | None, product_label: str | None,
@@ -192,8 +197,8 @@ def item_identity(product: dict | None, uom_id: int | None, uom_name: str | None
     return {"identifiers": identifiers, "unitOfMeasure": code}
 
 
-def _shipped_earlier(picking: dict, line_moves: list[dict]) -> float:
-    """Quantity of the sale line that left in done deliveries before this picking."""
+def _shipped_earlier(picking: dict, line_moves: list[dict], unit: int | None, ctx: ExportContext) -> float:
+    """Quantity of the sale line (in ``unit``) that left in done deliveries before this picking."""
     me = (str(picking["date_done"]), int(picking["id"]))
     total = 0.0
     for m in line_moves:
@@ -203,7 +208,7 @@ def _shipped_earlier(picking: dict, line_moves: list[dict]) -> float:
         if m.get("picking_code", "outgoing") != "outgoing":
             continue
         if (str(m.get("date") or ""), other or 0) < me:
-            total += float(m.get("quantity") or 0.0)
+            total += _in_unit(m, m.get("quantity"), unit, ctx)
     return total
 
 
@@ -219,13 +224,13 @@ def _open_action(key: tuple, backorders: set[int], d: _Indexed) -> str:
     return "DELIVERED_LATER" if later or not known else "DISCARDED"
 
 
-def _portions(moves: list[dict], shipped: float, d: _Indexed, ctx: ExportContext) -> list[dict]:
-    """Split the line over result packages; each portion carries its batches."""
+def _portions(moves: list[dict], shipped: float, unit: int | None, d: _Indexed, ctx: ExportContext) -> list[dict]:
+    """Split the line over result packages; each portion carries its batches (in ``unit``)."""
     by_pkg: dict[int | None, dict[tuple, float]] = defaultdict(lambda: defaultdict(float))
     covered = 0.0
     for m in moves:
         for ml in sorted(d.lines_by_move.get(int(m["id"]), []), key=lambda x: int(x["id"])):
-            q = float(ml.get("quantity") or 0.0)
+            q = _in_unit(ml, ml.get("quantity"), unit, ctx, "product_uom_id")
             if q <= 0:
                 continue
             lot_id = m2o_id(ml.get("lot_id"))

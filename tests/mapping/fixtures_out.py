@@ -389,3 +389,28 @@ def credit_note_bundle(*, reason_switch: bool = False,
 
 def clone(bundle):
     return copy.deepcopy(bundle)
+
+
+CARTON = [30, "Carton of 12"]
+# uom.uom factors (units per reference unit): Units 1.0, a "bigger" carton of 12 → 1/12, kg 1.0
+UOM_FACTORS = {1: 1.0, 30: 1 / 12, 12: 1.0}
+
+
+def carton_bundle(shipped_units: float = 36.0, backorder: bool = False) -> dict[str, list[dict]]:
+    """S00006 ordered 3 cartons of 12 widgets; Odoo's move is in the product's unit: 36 Units
+    (transcript 09: the move of 3 Dozens is product_uom Units, product_uom_qty 36.0)."""
+    out = [8, "WH/OUT/00006"]
+    so = [6, "S00006"]
+    lines = [_sale_line(9, so, WIDGET, "Procuros Test Widget (carton)", 3.0, CARTON, 150.0, 1)]
+    moves = [_move(11, WIDGET, shipped_units, shipped_units, UNITS, [9, "S00006 - Widget"], out, move_lines=[11])]
+    if backorder:
+        moves.append(_move(12, WIDGET, 36.0 - shipped_units, 36.0 - shipped_units, UNITS, [9, "S00006 - Widget"],
+                           [9, "WH/OUT/00007"], state="assigned"))
+    bundle = _base(
+        [_picking(8, "WH/OUT/00006", so, DC, moves=[11], move_lines=[11], backorder_ids=[9] if backorder else [])],
+        moves,
+        [_move_line(11, [11, "S00006/PT-WIDGET: Stock>Customers"], out, WIDGET, shipped_units, UNITS)],
+    )
+    bundle["sale.order"].append(_order(6, "S00006", "CUST-PO-4716", DC, "5a0c1b1e-0f57-4c43-9a55-2b7e3a3c6e01", [9]))
+    bundle["sale.order.line"] = lines
+    return bundle

@@ -43,17 +43,23 @@ def test_reason_only_with_the_switch():
     assert "reason" not in doc.content["header"]
 
 
-@pytest.mark.parametrize("ref, expected", [
-    ("Reversal of: INV/2026/00001, Damaged goods returned (RETANN 9001)", "Damaged goods returned (RETANN 9001)"),
-    ("Reversal of: INV/2026/00001, price, too high", "price, too high"),
-    ("Reversal of: INV/2026/00002", None),
-    ("Reversal of: INV/2026/00002, ", None),
-    ("Goodwill bonus", None),
-    (False, None),
-    ("Reversal of: INV/1, " + "x" * 300, "x" * 255),
+@pytest.mark.parametrize("ref, invoice, expected", [
+    ("Reversal of: INV/2026/00001, Damaged goods returned (RETANN 9001)", "INV/2026/00001",
+     "Damaged goods returned (RETANN 9001)"),
+    ("Reversal of: INV/2026/00001, price, too high", "INV/2026/00001", "price, too high"),
+    # reversed by a German user (transcript 12): the words before the number are translated
+    ("Stornierung von: INV/2026/00006, Ware retourniert", "INV/2026/00006", "Ware retourniert"),
+    ("Extourne de : INV/2026/00007, Marchandise endommagée", "INV/2026/00007", "Marchandise endommagée"),
+    ("Stornierung von: INV/2026/00006, Ware retourniert", None, "Ware retourniert"),
+    ("Reversal of: INV/2026/00002", "INV/2026/00002", None),
+    ("Reversal of: INV/2026/00002, ", "INV/2026/00002", None),
+    ("Goodwill bonus", None, None),
+    ("Goodwill bonus", "INV/2026/00002", None),
+    (False, "INV/2026/00002", None),
+    ("Reversal of: INV/1, " + "x" * 300, "INV/1", "x" * 255),
 ])
-def test_reversal_reason_extraction(ref, expected):
-    assert reversal_reason(ref) == expected
+def test_reversal_reason_extraction(ref, invoice, expected):
+    assert reversal_reason(ref, invoice) == expected
 
 
 def test_credit_note_without_reversed_invoice_is_value_credit():

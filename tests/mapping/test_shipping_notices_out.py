@@ -186,3 +186,26 @@ def test_every_notice_is_schema_valid(make):
     assert batch.failures == []
     for doc in batch.documents:
         assert validate_document(doc.transaction_type, doc.content) == []
+
+
+def test_a_line_ordered_in_cartons_is_reported_in_cartons():
+    """Odoo ships 3 cartons of 12 as a move of 36 Units; the notice says 3 CT shipped of 3 ordered."""
+    _, doc = _one(fx.carton_bundle(), uom_codes={1: "EA", 30: "CT", 12: "KGM"}, uom_factors=fx.UOM_FACTORS)
+    [item] = _items(doc.content)
+    assert (item["unitOfMeasure"], item["orderedQuantity"], item["shippedQuantity"]) == ("CT", 3.0, 3.0)
+    assert "openQuantityAction" not in item
+
+
+def test_a_carton_line_shipped_short_reports_the_cartons_shipped_and_the_rest_later():
+    _, doc = _one(fx.carton_bundle(shipped_units=24.0, backorder=True),
+                  uom_codes={1: "EA", 30: "CT", 12: "KGM"}, uom_factors=fx.UOM_FACTORS)
+    [item] = _items(doc.content)
+    assert (item["unitOfMeasure"], item["orderedQuantity"], item["shippedQuantity"]) == ("CT", 3.0, 2.0)
+    assert item["openQuantityAction"] == "DELIVERED_LATER"
+
+
+def test_a_unit_that_cannot_be_converted_is_a_clear_failure():
+    batch = build_shipping_notices(fx.carton_bundle(), fx.ctx(uom_codes={1: "EA", 30: "CT"}))
+    assert batch.documents == []
+    [failure] = batch.failures
+    assert "cannot convert" in failure.reason

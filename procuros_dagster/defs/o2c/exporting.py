@@ -72,9 +72,8 @@ def export_context(gateway, settings: Settings, own_gln: str) -> ExportContext:
     [partner] = gateway.read(
         "res.partner", [m2o_id(company["partner_id"])], ["name", "street", "street2", "zip", "city", "country_code", "vat"]
     )
-    codes: dict[int, str] = {
-        u["id"]: u["x_procuros_unit_code"] for u in gateway.uoms() if u.get("x_procuros_unit_code")
-    }
+    uoms = gateway.uoms()
+    codes: dict[int, str] = {u["id"]: u["x_procuros_unit_code"] for u in uoms if u.get("x_procuros_unit_code")}
     if settings.uom_codes:
         resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
         codes.update({resolved[ref]: code for ref, code in settings.uom_codes.items()})
@@ -83,6 +82,7 @@ def export_context(gateway, settings: Settings, own_gln: str) -> ExportContext:
         company={**partner, "name": partner["name"] or company["name"], "currency_id": company.get("currency_id")},
         integration_name=settings.integration_name,
         uom_codes=codes,
+        uom_factors={u["id"]: float(u["factor"]) for u in uoms if u.get("factor")},
         timezone=settings.schedules.timezone,
     )
 
