@@ -15,7 +15,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--odoo-port", type=int, default=0)
     demo.add_argument("--procuros-port", type=int, default=0)
 
-    commands.add_parser("setup-odoo", help="provision the connector's fields and views in Odoo (ODOO_* variables)")
+    setup = commands.add_parser("setup-odoo", help="provision the connector's fields, views and user rights in Odoo "
+                                                  "(ODOO_* variables of an administrator)")
+    setup.add_argument("--connector-user", metavar="LOGIN",
+                       help="the Odoo user the flows run as: gets the 'Procuros connector' group")
 
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -25,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "setup-odoo":
         from procuros_dagster.odoo.setup import main as setup_main
 
-        return setup_main([]) or 0
+        return setup_main(["--connector-user", args.connector_user] if args.connector_user else []) or 0
     return 2
 
 

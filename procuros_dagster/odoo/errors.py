@@ -7,6 +7,10 @@ carry server output goes through :func:`scrub` before it ends up in an exception
 from __future__ import annotations
 
 
+#: the Odoo group that setup gives the integration user (named in access errors)
+CONNECTOR_GROUP = "Procuros connector"
+
+
 class OdooError(Exception):
     """Base class of every error raised by :mod:`procuros_dagster.odoo`."""
 

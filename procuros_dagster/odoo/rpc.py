@@ -16,6 +16,7 @@ from typing import Any
 import odoorpc
 
 from .errors import (
+    CONNECTOR_GROUP,
     OdooConnectionError,
     OdooError,
     OdooValueError,
@@ -129,7 +130,13 @@ class RpcCore:
         name = data.get("name") or info.get("message") or "odoo.error"
         message = data.get("message") or str(exc) or info.get("message", "")
         cls = rpc_error_class(name)
-        return cls(model, method, name, self._scrub(str(message)), self._scrub(str(data.get("debug", ""))))
+        message = self._scrub(str(message))
+        if name == "odoo.exceptions.AccessError" and "not allowed" in message:
+            # name the user and the remedy: the integration user lacks a right the flows need
+            message = (f"the Odoo user {self.username!r} lacks a right: {message.split(chr(10))[0]} "
+                       f"An administrator gives it the '{CONNECTOR_GROUP}' group with "
+                       f"`procuros-dagster setup-odoo --connector-user {self.username}`. ({message})")
+        return cls(model, method, name, message, self._scrub(str(data.get("debug", ""))))
 
     # -- CRUD --------------------------------------------------------------------------------------
     def search_read(self, model: str, domain: Sequence[Any], fields: Sequence[str], order: str | None = None,

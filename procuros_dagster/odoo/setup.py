@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import OdooError, SetupMissingError
+from .errors import CONNECTOR_GROUP, OdooError, SetupMissingError
 
 # Procuros UnitOfMeasure codes (OpenAPI enum) with their UN/CEFACT meaning as the label
 UNIT_CODES: list[tuple[str, str]] = [
@@ -140,12 +140,13 @@ class SetupReport:
     units_set: dict[str, str] = field(default_factory=dict)
     views_created: list[str] = field(default_factory=list)
     views_updated: list[str] = field(default_factory=list)
+    access: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.fields_created or self.fields_updated or self.units_set or self.views_created
-                    or self.views_updated)
+                    or self.views_updated or self.access)
 
     def __str__(self) -> str:
         lines = [f"Procuros setup of Odoo at {self.url} ({self.integration_name})"]
@@ -154,6 +155,7 @@ class SetupReport:
             lines.append(f"  {label}: {', '.join(items) if items else '-'}")
         units = ", ".join(f"{k}={v}" for k, v in self.units_set.items())
         lines.append(f"  unit codes set: {units or '-'}")
+        lines.extend(f"  connector access: {a}" for a in self.access)
         lines.extend(f"  warning: {w}" for w in self.warnings)
         if not self.changed:
             lines.append("  nothing to do: already up to date")
@@ -215,12 +217,96 @@ def _norm_arch(arch: Any) -> str:
     return re.sub(r">\s+<", "><", str(arch or "")).strip()
 
 
-def provision(gw, integration_name: str = "Procuros Connector") -> SetupReport:
+def provision(gw, integration_name: str = "Procuros Connector", connector_user: str | None = None) -> SetupReport:
+    """Everything the flows need in Odoo; ``connector_user`` (a login) gets the connector group."""
     report = SetupReport(url=gw.url, integration_name=integration_name)
     _provision_fields(gw, report)
     _provision_units(gw, report)
     _provision_views(gw, report)
+    _provision_connector_group(gw, report, connector_user)
     return report
+
+
+# --- the integration user's rights --------------------------------------------------------------
+# The flows run as a least-privilege Odoo user. Sales / User: All Documents, Inventory / User and
+# Invoicing / Billing cover the documents; what they lack (transcript 13) is granted by the
+# "Procuros connector" group: reading and creating the connector's bindings in ir.model.data, and
+# reading ir.model.fields (the setup check). Nothing may be written or deleted there.
+GROUP_XMLID = "procuros.group_connector"
+GROUP_NAME = CONNECTOR_GROUP
+IMPLIED_GROUPS = ("sales_team.group_sale_salesman_all_leads", "stock.group_stock_user",
+                  "account.group_account_invoice")
+CONNECTOR_ACCESS: dict[str, tuple[bool, bool, bool, bool]] = {
+    # model: (read, write, create, unlink)
+    "ir.model.data": (True, False, True, False),
+    "ir.model.fields": (True, False, False, False),
+}
+
+
+def _access_xmlid(model: str) -> str:
+    return f"procuros.access_connector_{model.replace('.', '_')}"
+
+
+def _provision_connector_group(gw, report: SetupReport, connector_user: str | None) -> None:
+    refs = gw.xmlids([GROUP_XMLID, *IMPLIED_GROUPS, *(_access_xmlid(m) for m in CONNECTOR_ACCESS)])
+    implied = sorted(refs[x][1] for x in IMPLIED_GROUPS if x in refs)
+    missing = [x for x in IMPLIED_GROUPS if x not in refs]
+    if missing:
+        report.warnings.append(f"groups {', '.join(missing)} not found (is the app installed?)")
+    group = refs.get(GROUP_XMLID)
+    if group is None:
+        [gid] = gw.create("res.groups", [{
+            "name": GROUP_NAME, "implied_ids": [[6, 0, implied]],
+            "comment": "Rights of the Odoo user the Procuros connector runs as (see the connector's README)."}])
+        gw.create_bindings([(GROUP_XMLID.split(".", 1)[1], "res.groups", gid)])
+        report.access.append(f"group '{GROUP_NAME}' created")
+    else:
+        gid = group[1]
+        [row] = gw.read("res.groups", [gid], ["implied_ids"])
+        if not set(implied) <= set(row.get("implied_ids") or []):
+            gw.write("res.groups", [gid], {"implied_ids": [[4, i] for i in implied]})
+            report.access.append(f"group '{GROUP_NAME}' implied groups updated")
+    _provision_access_rows(gw, report, gid, refs)
+    if connector_user:
+        users = gw.search_read("res.users", [("login", "=", connector_user)], ["id", "groups_id"])
+        if not users:
+            report.warnings.append(f"user {connector_user!r} not found: no rights given")
+        elif gid not in (users[0].get("groups_id") or []):
+            gw.write("res.users", [users[0]["id"]], {"groups_id": [[4, gid]]})
+            report.access.append(f"user {connector_user!r} added to '{GROUP_NAME}'")
+
+
+def _provision_access_rows(gw, report: SetupReport, gid: int, refs: dict) -> None:
+    fields = ["perm_read", "perm_write", "perm_create", "perm_unlink", "group_id", "active"]
+    bound = {m: refs[_access_xmlid(m)][1] for m in CONNECTOR_ACCESS if _access_xmlid(m) in refs}
+    current = {r["id"]: r for r in gw.read("ir.model.access", list(bound.values()), fields)}
+    to_create = []
+    for model, perms in CONNECTOR_ACCESS.items():
+        wanted = dict(zip(fields[:4], perms)) | {"group_id": gid, "active": True}
+        row = current.get(bound.get(model))
+        if row is None:
+            to_create.append(model)
+            continue
+        have = {**row, "group_id": row["group_id"][0] if isinstance(row.get("group_id"), list) else row.get("group_id")}
+        changes = {k: v for k, v in wanted.items() if have.get(k) != v}
+        if changes:
+            gw.write("ir.model.access", [row["id"]], changes)
+            report.access.append(f"access to {model} corrected")
+    if not to_create:
+        return
+    model_ids = {r["model"]: r["id"] for r in gw.search_read("ir.model", [("model", "in", to_create)], ["id", "model"])}
+    new_ids = gw.create("ir.model.access", [
+        {"name": f"procuros connector {m}", "model_id": model_ids[m], "group_id": gid,
+         **dict(zip(fields[:4], CONNECTOR_ACCESS[m]))} for m in to_create])
+    stale = [_access_xmlid(m).split(".", 1)[1] for m in to_create if m in bound]
+    if stale:  # a binding left behind by a deleted row would block the new one
+        gw.unlink("ir.model.data", gw.search("ir.model.data", [("module", "=", "procuros"), ("name", "in", stale)]))
+    gw.create_bindings([(_access_xmlid(m).split(".", 1)[1], "ir.model.access", i) for m, i in zip(to_create, new_ids)])
+    report.access += [f"access to {m} granted ({_perms(CONNECTOR_ACCESS[m])})" for m in to_create]
+
+
+def _perms(perms: tuple[bool, bool, bool, bool]) -> str:
+    return ", ".join(n for n, on in zip(("read", "write", "create", "delete"), perms) if on)
 
 
 def _provision_fields(gw, report: SetupReport) -> None:
@@ -319,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
                                                  "(env: ODOO_URL, ODOO_DB, ODOO_USERNAME, ODOO_PASSWORD).")
     parser.add_argument("--check", action="store_true", help="only check that the fields exist")
     parser.add_argument("--integration-name", default="Procuros Connector")
+    parser.add_argument("--connector-user", metavar="LOGIN",
+                        help="the Odoo user the flows run as: gets the 'Procuros connector' group")
     args = parser.parse_args(argv)
     try:
         gw = OdooGateway.from_env()
@@ -326,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
             check_setup(gw)
             print(f"Odoo at {gw.url}: Procuros fields present")
         else:
-            print(provision(gw, integration_name=args.integration_name))
+            print(provision(gw, integration_name=args.integration_name, connector_user=args.connector_user))
     except OdooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -367,8 +367,24 @@ AFTER_CREATE["product.product"] = lambda db, rid, raw, x2m: _check_barcodes(db, 
 AFTER_WRITE["product.product"] = lambda db, ids, raw, x2m: _check_barcodes(db, ids) if "barcode" in raw else None
 
 
-# uom.uom._compute_factor_inv
+# uom.uom: factor_inv is computed from factor and writable through its inverse (_set_factor_inv)
 COMPUTE["uom.uom"]["factor_inv"] = lambda db, r: (1.0 / r["factor"]) if r.get("factor") else 0.0
+
+
+def _uom_defaults(db, raw, x2m):
+    if raw.get("factor_inv"):
+        raw["factor"] = 1.0 / raw.pop("factor_inv")
+    raw.setdefault("factor", 1.0)
+
+
+def _uom_written(db, ids, raw, x2m):
+    if raw.get("factor_inv"):
+        for rid in ids:
+            db.set("uom.uom", rid, {"factor": 1.0 / raw["factor_inv"]})
+
+
+DEFAULTS["uom.uom"] = _uom_defaults
+AFTER_WRITE["uom.uom"] = _uom_written
 
 
 def _internal_locs(db) -> set:
