@@ -27,6 +27,8 @@ from .outbound import (
 from .parties import bill_to_party, buyer_party, ship_to_party, supplier_party
 from .shipping_notices_out import item_identity, notice_lines
 
+_EPS = 1e-6
+
 MODEL = "account.move"
 SWITCH = "x_procuros_send_invoice"
 
@@ -229,16 +231,38 @@ def _is_done_delivery(picking: dict | None) -> bool:
                 and picking.get("picking_type_code", "outgoing") == "outgoing")
 
 
-def line_delivery(sale_line_id: int, data: MoveData, on_or_before: str | None, ctx: ExportContext) -> dict | None:
-    """The done delivery that shipped a sale line: the only one, or else the latest on or before the date."""
-    shipped_in = [data.pickings[pid] for pid, moves in data.done_moves_by_picking.items()
-                  if pid in data.pickings and _is_done_delivery(data.pickings[pid])
-                  and any(m2o_id(m.get("sale_line_id")) == sale_line_id and float(m.get("quantity") or 0.0) > 0
-                          for m in moves)]
-    if len(shipped_in) > 1:
-        shipped_in = [p for p in shipped_in
-                      if on_or_before is None or local_date(p["date_done"], ctx.timezone) <= on_or_before]
-    return max(shipped_in, key=lambda p: (str(p["date_done"]), int(p["id"])), default=None)
+def line_deliveries(sale_line: dict, data: MoveData, on_or_before: str | None,
+                    ctx: ExportContext) -> list[tuple[dict, float]]:
+    """The done deliveries that shipped a sale line (validated on or before the date when there
+    are several), oldest first, each with the quantity it shipped in the sale line's unit."""
+    unit = m2o_id(sale_line.get("product_uom"))
+    shipped: dict[int, float] = defaultdict(float)
+    for pid, moves in data.done_moves_by_picking.items():
+        if pid in data.pickings and _is_done_delivery(data.pickings[pid]):
+            for m in moves:
+                if m2o_id(m.get("sale_line_id")) == int(sale_line["id"]) and float(m.get("quantity") or 0.0) > 0:
+                    shipped[pid] += ctx.convert(float(m["quantity"]), m2o_id(m.get("product_uom")) or unit, unit)
+    found = [(data.pickings[pid], q) for pid, q in shipped.items()]
+    if len(found) > 1 and on_or_before is not None:
+        found = [(p, q) for p, q in found if local_date(p["date_done"], ctx.timezone) <= on_or_before]
+    return sorted(found, key=lambda pq: (str(pq[0]["date_done"]), int(pq[0]["id"])))
+
+
+def allocate(quantity: float, deliveries: list[tuple[dict, float]]) -> list[tuple[dict, float]]:
+    """Which deliveries an invoiced quantity came from: the newest ones first (earlier invoices
+    took the older ones), each up to what it shipped; anything invoiced beyond what was shipped
+    stays with the newest. Returned oldest first."""
+    parts: list[tuple[dict, float]] = []
+    rest = quantity
+    for picking, shipped in reversed(deliveries):
+        if rest <= _EPS:
+            break
+        take = min(rest, shipped)
+        parts.append((picking, take))
+        rest -= take
+    if parts and rest > _EPS:
+        parts[0] = (parts[0][0], parts[0][1] + rest)
+    return list(reversed(parts))
 
 
 def shipping_notice_line_number(picking_id: int, sale_line_id: int, data: MoveData) -> int | None:
@@ -251,19 +275,31 @@ def shipping_notice_line_number(picking_id: int, sale_line_id: int, data: MoveDa
     return keys.index(("sl", sale_line_id)) + 1 if ("sl", sale_line_id) in keys else None
 
 
-def item_shipping_references(lines: list[dict], items: list[dict], data: MoveData, on_or_before: str | None,
-                             ctx: ExportContext) -> None:
-    """Item-level shipping notice references: the delivery each invoiced line came from."""
+def items_by_delivery(lines: list[dict], items: list[dict], data: MoveData, on_or_before: str | None,
+                      ctx: ExportContext) -> list[dict]:
+    """Item-level shipping notice references: the delivery each invoiced quantity came from. A
+    line shipped in several deliveries becomes one item per delivery (quantity, tax split), so
+    that every item names the notice line it settles; items are numbered again in order."""
+    out: list[dict] = []
     for line, item in zip(lines, items):
         sl = line_sale_line(line, data)
-        delivery = line_delivery(int(sl["id"]), data, on_or_before, ctx) if sl else None
-        if delivery is None:
-            continue
-        item["shippingNoticeIdentifier"] = str(delivery["name"])
-        item["shippingNoticeDate"] = local_datetime(delivery["date_done"], ctx.timezone)
-        number = shipping_notice_line_number(int(delivery["id"]), int(sl["id"]), data)
-        if number is not None:
-            item["shippingNoticeLineNumber"] = number
+        parts = allocate(item["quantity"], line_deliveries(sl, data, on_or_before, ctx)) if sl else []
+        tax_left = item["tax"]["amount"]
+        for i, (delivery, quantity) in enumerate(parts or [(None, item["quantity"])]):
+            part = dict(item)
+            if len(parts) > 1:
+                last = i == len(parts) - 1
+                share = tax_left if last else money(item["tax"]["amount"] * quantity / item["quantity"])
+                tax_left = money(tax_left - share)
+                part["quantity"], part["tax"] = qty(quantity), {**item["tax"], "amount": share}
+            if delivery is not None:
+                part["shippingNoticeIdentifier"] = str(delivery["name"])
+                part["shippingNoticeDate"] = local_datetime(delivery["date_done"], ctx.timezone)
+                number = shipping_notice_line_number(int(delivery["id"]), int(sl["id"]), data)
+                if number is not None:
+                    part["shippingNoticeLineNumber"] = number
+            out.append(part)
+    return [{**it, "lineNumber": n} for n, it in enumerate(out, start=1)]
 
 
 def parties(move: dict, commercial: dict, orders: list[dict], data: MoveData, ctx: ExportContext) -> dict[str, Any]:
@@ -310,7 +346,7 @@ def _invoice_content(move: dict, commercial: dict, items: list[dict], data: Move
     if delivery is None:
         raise BuildError(f"sales order {orders[0].get('name')} has no validated delivery; "
                          "Procuros requires a shipping notice reference")
-    item_shipping_references(lines, items, data, text(move.get("invoice_date")), ctx)
+    items = items_by_delivery(lines, items, data, text(move.get("invoice_date")), ctx)
     header = {
         **parties(move, commercial, orders, data, ctx),
         "invoiceIdentifier": str(move["name"]),

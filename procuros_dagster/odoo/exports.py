@@ -61,7 +61,8 @@ TAX_FIELDS = ["id", "name", "amount", "amount_type", "description", "price_inclu
 PAYMENT_TERM_FIELDS = ["id", "name", "line_ids", "early_discount", "discount_percentage", "discount_days"]
 PAYMENT_TERM_LINE_FIELDS = ["id", "payment_id", "value", "value_amount", "nb_days", "delay_type"]
 INVOICE_PICKING_FIELDS = ["id", "name", "state", "picking_type_code", "date_done", "sale_id"]
-INVOICE_STOCK_MOVE_FIELDS = ["id", "picking_id", "sale_line_id", "quantity", "product_uom_qty", "state", "date"]
+INVOICE_STOCK_MOVE_FIELDS = ["id", "picking_id", "sale_line_id", "quantity", "product_uom", "product_uom_qty", "state",
+                             "date"]
 
 
 class Gateway(Protocol):

@@ -153,10 +153,18 @@ def test_partial_delivery_and_backorder_each_item_references_its_own_delivery():
     _assert_same_numbers_as_the_notices(doc, fx.two_deliveries_bundle())
 
 
-def test_line_shipped_in_several_deliveries_references_the_latest_up_to_the_invoice_date():
+def test_line_shipped_in_several_deliveries_becomes_one_item_per_delivery():
+    """Flour: 7.5 kg left in WH/OUT/00002, 2.5 kg in its backorder WH/OUT/00004, one invoice line
+    of 10 kg: two items, each settling its own shipping notice line."""
     _, doc = _one(fx.two_deliveries_invoice_bundle(flour_split=True))
     assert _refs(doc) == [("WH/OUT/00002", "2026-11-28T18:54:47+01:00", 1),
+                          ("WH/OUT/00002", "2026-11-28T18:54:47+01:00", 2),
                           ("WH/OUT/00004", "2026-11-30T10:12:00+01:00", 1)]
+    items = doc.content["items"]
+    assert [(i["lineNumber"], i["quantity"]) for i in items] == [(1, 20.0), (2, 7.5), (3, 2.5)]
+    assert items[1]["unitPrice"] == items[2]["unitPrice"] == 2.4
+    assert round(items[1]["tax"]["amount"] + items[2]["tax"]["amount"], 2) == 1.68  # the line's 7 % tax
+    assert doc.content["summary"]["tax"]["total"] == 47.28
     _assert_same_numbers_as_the_notices(doc, fx.two_deliveries_bundle(flour_split=True))
     # invoiced before the backorder left: the flour's latest delivery by then is WH/OUT/00002 (its line 2)
     _, doc = _one(fx.two_deliveries_invoice_bundle(flour_split=True, invoice_date="2026-11-29"))
