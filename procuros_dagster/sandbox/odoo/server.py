@@ -320,7 +320,9 @@ class _Handler(BaseHTTPRequestHandler):
         cookie = None
         try:
             result, cookie = self._route(path, params)
-            payload = {"jsonrpc": "2.0", "id": req_id, "result": result}
+            payload = {"jsonrpc": "2.0", "id": req_id}
+            if result is not None:  # odoo.http: a method returning None leaves out "result" altogether
+                payload["result"] = result
         except _Drop:
             self.close_connection = True
             try:
