@@ -1380,10 +1380,11 @@ def _sign(mtype) -> int:
     return 1 if mtype in ("out_invoice", "in_refund", "out_receipt") else -1
 
 
-def sync_dynamic_lines(db, move_id: int, recompute_taxes: bool = True):
+def sync_dynamic_lines(db, move_id: int, recompute_taxes: bool = True, terms: bool = True):
     """(Re)build tax and payment-term journal items from the product lines, like Odoo's sync.
     The tax lines are computed under the company's rounding method of the moment they are
-    synced; ``recompute_taxes=False`` (posting) keeps that method, as Odoo leaves them alone."""
+    synced; ``recompute_taxes=False`` (posting) keeps that method, as Odoo leaves them alone.
+    ``terms=False`` stops after the tax lines (a batch syncs every move's taxes first)."""
     mv = db.tables["account.move"][move_id]
     if recompute_taxes or not mv.get("_tax_rounding"):
         db.set("account.move", move_id, {"_tax_rounding": taxes.rounding_method(db)})
@@ -1430,6 +1431,8 @@ def sync_dynamic_lines(db, move_id: int, recompute_taxes: bool = True):
         db.delete("account.move.line", old["id"])
     for new in wanted[len(old_tax):]:
         db.create("account.move.line", {"move_id": move_id, **new}, top=False)
+    if not terms:
+        return
     if old_pt:
         db.set("account.move.line", old_pt[0]["id"], wanted_pt)
         for extra in old_pt[1:]:
@@ -1439,6 +1442,10 @@ def sync_dynamic_lines(db, move_id: int, recompute_taxes: bool = True):
 
 
 def _move_created(db, rid, raw, x2m):
+    pending = getattr(db, "pending_move_sync", None)
+    if pending is not None:  # inside a batch create (invoicing.create_moves)
+        pending.append(rid)
+        return
     sync_dynamic_lines(db, rid)
 
 
@@ -1721,43 +1728,6 @@ METHODS["sale.order"]["action_update_taxes"] = taxes.action_update_taxes
 COMPUTE["sale.advance.payment.inv"]["count"] = lambda db, r: len(r.get("sale_order_ids") or [])
 
 
-@method("sale.advance.payment.inv")
-def create_invoices(db, model, ids):
-    ids = db.as_ids(ids)
-    wiz = db.tables[model].get(ids[0]) if ids else None
-    if wiz is None:
-        raise db.missing(model, ids)
-    moves = []
-    for oid in wiz.get("sale_order_ids") or []:
-        o = db.tables["sale.order"][oid]
-        lines = [l for l in children(db, "sale.order.line", "order_id", oid)
-                 if not l.get("display_type") and abs(val(db, "sale.order.line", l, "qty_to_invoice")) > 1e-9]
-        if not lines:
-            continue
-        moves.append(db.create("account.move", {
-            "move_type": "out_invoice", "partner_id": o.get("partner_invoice_id") or o["partner_id"],
-            "partner_shipping_id": o.get("partner_shipping_id"), "ref": o.get("client_order_ref") or False,
-            "invoice_origin": o["name"], "narration": o.get("note") or False,
-            "invoice_payment_term_id": o.get("payment_term_id") or False, "invoice_user_id": o.get("user_id"),
-            "invoice_line_ids": [[0, 0, {
-                "product_id": l["product_id"], "name": l.get("name"), "sequence": i,
-                "quantity": val(db, "sale.order.line", l, "qty_to_invoice"), "product_uom_id": l.get("product_uom"),
-                "price_unit": l.get("price_unit"), "discount": l.get("discount") or 0.0,
-                "tax_ids": [[6, 0, l.get("tax_id") or []]], "sale_line_ids": [[6, 0, [l["id"]]]]}]
-                for i, l in enumerate(lines)]}, top=False))
-    if not moves:
-        raise UserError("Nothing to invoice!\n\nReason(s) of this behavior could be:\n"
-                        "- You should deliver your products before invoicing them.\n"
-                        "- You should modify the invoicing policy of your product: Open the product, go to the "
-                        "\"Sales\" tab and modify invoicing policy from \"delivered quantities\" to \"ordered quantities\".")
-    action = dict(_load_actions()["invoices"])
-    first = db.tables["account.move"][moves[0]]
-    if len(moves) == 1:
-        action["res_id"] = moves[0]
-    else:
-        action["domain"] = [["id", "in", moves]]
-    action["context"] = {"default_move_type": "out_invoice", "default_partner_id": first["partner_id"],
-                         "default_partner_shipping_id": first.get("partner_shipping_id"),
-                         "default_invoice_payment_term_id": first.get("invoice_payment_term_id") or False,
-                         "default_invoice_origin": first.get("invoice_origin")}
-    return action
+from .invoicing import create_invoices  # noqa: E402  (consolidated invoicing lives there)
+
+METHODS["sale.advance.payment.inv"]["create_invoices"] = create_invoices
