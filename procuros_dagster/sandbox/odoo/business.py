@@ -1071,6 +1071,8 @@ def _po_defaults(db, raw, x2m):
     partner = rec(db, "res.partner", raw.get("partner_id"))
     if partner and "payment_term_id" not in raw:
         raw["payment_term_id"] = partner.get("property_supplier_payment_term_id") or False
+    if partner:
+        raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, partner["id"]))
 
 
 def _pol_defaults(db, raw, x2m):
@@ -1086,8 +1088,8 @@ def _pol_defaults(db, raw, x2m):
         raw.setdefault("name", _product_display(db, product))
         raw.setdefault("product_uom", val(db, "product.product", product, "uom_po_id"))
         raw.setdefault("price_unit", db.raw_value("product.product", product, "standard_price") or 0.0)
-        if "taxes_id" not in x2m:
-            raw["taxes_id"] = list(val(db, "product.product", product, "supplier_taxes_id") or [])
+        if "taxes_id" not in x2m:  # _compute_tax_id: vendor taxes mapped by the order's position
+            raw["taxes_id"] = taxes.product_taxes(db, product, order.get("fiscal_position_id"), purchase=True)
     raw["product_uom_qty"] = raw.get("product_qty") or 0.0
 
 
@@ -1725,6 +1727,9 @@ def _adv_defaults(db, raw, x2m):
 
 DEFAULTS["sale.advance.payment.inv"] = _adv_defaults
 METHODS["sale.order"]["action_update_taxes"] = taxes.action_update_taxes
+_so_after_write = AFTER_WRITE.get("sale.order")
+AFTER_WRITE["sale.order"] = lambda db, ids, raw, x2m: (
+    _so_after_write and _so_after_write(db, ids, raw, x2m), taxes.so_written(db, ids, raw, x2m))
 COMPUTE["sale.advance.payment.inv"]["count"] = lambda db, r: len(r.get("sale_order_ids") or [])
 
 

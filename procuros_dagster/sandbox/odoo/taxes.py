@@ -174,3 +174,14 @@ def action_update_taxes(db, model, ids):
             db, "sale.order", [order["id"]],
             body=f"Product taxes have been recomputed according to fiscal position {link}.")
     return None
+
+
+def so_written(db, ids, raw, x2m):
+    """sale.order.fiscal_position_id is computed from the invoice and delivery partners: writing
+    either recomputes it (unless the position is written too); the lines keep their taxes."""
+    if "fiscal_position_id" in raw or not {"partner_id", "partner_shipping_id"} & set(raw):
+        return
+    for oid in ids:
+        o = db.tables["sale.order"][oid]
+        db.set("sale.order", oid, {"fiscal_position_id": fiscal_position(db, o.get("partner_id"),
+                                                                         o.get("partner_shipping_id"))})
