@@ -424,7 +424,7 @@ def _order_amounts(db, model, line_model, r, f):
     lines = children(db, line_model, "order_id", r["id"])
     untaxed = r2(sum(val(db, line_model, l, "price_subtotal") for l in lines))
     tax = r2(sum(val(db, line_model, l, "price_tax") for l in lines))
-    if model == "sale.order" and taxes.rounding_method(db) == "round_globally":
+    if model == "sale.order" and (r.get("_tax_rounding") or taxes.rounding_method(db)) == "round_globally":
         # sale.order._compute_amounts: one tax computation over all lines, rounded per tax
         tax = r2(sum(taxes.tax_amounts_by_tax(db, [(l.get("tax_id"), val(db, line_model, l, "price_subtotal"))
                                                     for l in lines if not l.get("display_type")],
@@ -450,6 +450,7 @@ def _so_defaults(db, raw, x2m):
         raw.setdefault("payment_term_id", partner.get("property_payment_term_id") or False)
         raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, partner["id"], raw.get("partner_shipping_id")))
     raw.setdefault("pricelist_id", 1)
+    raw["_tax_rounding"] = taxes.rounding_method(db)  # amounts are stored: computed under today's setting
     raw.setdefault("user_id", db.uid)
     raw.setdefault("warehouse_id", 1)
     raw.setdefault("locked", False)
@@ -1730,6 +1731,9 @@ METHODS["sale.order"]["action_update_taxes"] = taxes.action_update_taxes
 _so_after_write = AFTER_WRITE.get("sale.order")
 AFTER_WRITE["sale.order"] = lambda db, ids, raw, x2m: (
     _so_after_write and _so_after_write(db, ids, raw, x2m), taxes.so_written(db, ids, raw, x2m))
+for _hooks in (AFTER_CREATE, AFTER_WRITE):  # a line change recomputes the order's stored amounts
+    _hooks["sale.order.line"] = (lambda prev: lambda db, ids, raw, x2m: (
+        prev and prev(db, ids, raw, x2m), taxes.sol_changed(db, ids)))(_hooks.get("sale.order.line"))
 COMPUTE["sale.advance.payment.inv"]["count"] = lambda db, r: len(r.get("sale_order_ids") or [])
 
 

@@ -185,3 +185,12 @@ def so_written(db, ids, raw, x2m):
         o = db.tables["sale.order"][oid]
         db.set("sale.order", oid, {"fiscal_position_id": fiscal_position(db, o.get("partner_id"),
                                                                          o.get("partner_shipping_id"))})
+
+
+def sol_changed(db, ids):
+    """A created or written sale line recomputes its order's stored amounts, under the
+    company's rounding method of that moment."""
+    ids = [ids] if isinstance(ids, int) else ids
+    for oid in {db.tables["sale.order.line"][i].get("order_id") for i in ids if i in db.tables["sale.order.line"]}:
+        if oid in db.tables["sale.order"]:
+            db.set("sale.order", oid, {"_tax_rounding": rounding_method(db)})
