@@ -1222,7 +1222,8 @@ def action_create_invoice(db, model, ids):
         moves.append(db.create("account.move", {
             "move_type": "in_invoice", "partner_id": o["partner_id"], "ref": o.get("partner_ref") or False,
             "payment_reference": o.get("partner_ref") or False, "invoice_origin": o["name"],
-            "invoice_payment_term_id": o.get("payment_term_id") or False, "invoice_line_ids": [
+            "invoice_payment_term_id": o.get("payment_term_id") or False,
+            "fiscal_position_id": o.get("fiscal_position_id") or False, "invoice_line_ids": [
                 [0, 0, {"product_id": l["product_id"], "name": f"{o['name']}: {l.get('name')}",
                         "quantity": val(db, "purchase.order.line", l, "qty_to_invoice"),
                         "product_uom_id": l.get("product_uom"), "price_unit": l.get("price_unit"),
@@ -1699,6 +1700,7 @@ def reverse_moves(db, model, ids, is_modify=False):
         new.append(db.create("account.move", {
             "move_type": rtype, "partner_id": m.get("partner_id"), "partner_shipping_id": m.get("partner_shipping_id"),
             "ref": ref, "reversed_entry_id": mid, "invoice_date": date, "date": date,
+            "fiscal_position_id": m.get("fiscal_position_id") or False,
             "journal_id": wiz.get("journal_id") or m.get("journal_id"), "invoice_origin": m.get("invoice_origin"),
             "invoice_payment_term_id": False, "narration": m.get("narration") or False,
             "invoice_line_ids": lines}, top=False))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import RpcValueError
+from .orm import DISPLAY
 
 
 def r2(x: float) -> float:
@@ -194,3 +195,12 @@ def sol_changed(db, ids):
     for oid in {db.tables["sale.order.line"][i].get("order_id") for i in ids if i in db.tables["sale.order.line"]}:
         if oid in db.tables["sale.order"]:
             db.set("sale.order", oid, {"_tax_rounding": rounding_method(db)})
+
+
+def _mapping_display(db, r):
+    """The mapping models' _rec_name is position_id: they read as their position's name."""
+    return db.display_name("account.fiscal.position", r.get("position_id")) if r.get("position_id") else ""
+
+
+for _model in ("account.fiscal.position.tax", "account.fiscal.position.account"):
+    DISPLAY[_model] = _mapping_display
