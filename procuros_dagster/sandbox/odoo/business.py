@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import textwrap
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import registry
+from . import registry, taxes
 from .errors import UserError, ValidationError, RpcValueError
 from .orm import (AFTER_CREATE, AFTER_WRITE, BEFORE_UNLINK, COMPUTE, DEFAULTS, DELEGATE, DISPLAY, METHODS,
                   Database, now, today)
@@ -444,6 +444,11 @@ def _order_amounts(db, model, line_model, r, f):
     lines = children(db, line_model, "order_id", r["id"])
     untaxed = r2(sum(val(db, line_model, l, "price_subtotal") for l in lines))
     tax = r2(sum(val(db, line_model, l, "price_tax") for l in lines))
+    if model == "sale.order" and (r.get("_tax_rounding") or taxes.rounding_method(db)) == "round_globally":
+        # sale.order._compute_amounts: one tax computation over all lines, rounded per tax
+        tax = r2(sum(taxes.tax_amounts_by_tax(db, [(l.get("tax_id"), val(db, line_model, l, "price_subtotal"))
+                                                    for l in lines if not l.get("display_type")],
+                                              "round_globally").values()))
     return {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": r2(untaxed + tax)}[f]
 
 
@@ -463,7 +468,9 @@ def _so_defaults(db, raw, x2m):
         raw.setdefault("partner_invoice_id", partner["id"])
         raw.setdefault("partner_shipping_id", partner["id"])
         raw.setdefault("payment_term_id", partner.get("property_payment_term_id") or False)
+        raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, partner["id"], raw.get("partner_shipping_id")))
     raw.setdefault("pricelist_id", 1)
+    raw["_tax_rounding"] = taxes.rounding_method(db)  # amounts are stored: computed under today's setting
     raw.setdefault("user_id", db.uid)
     raw.setdefault("warehouse_id", 1)
     raw.setdefault("locked", False)
@@ -484,8 +491,9 @@ def _sol_defaults(db, raw, x2m):
         raw.setdefault("name", _product_display(db, product))
         raw.setdefault("product_uom", val(db, "product.product", product, "uom_id"))
         raw.setdefault("price_unit", val(db, "product.product", product, "list_price"))
-        if "tax_id" not in x2m:
-            raw["tax_id"] = list(val(db, "product.product", product, "taxes_id") or [])
+        if "tax_id" not in x2m:  # _compute_tax_id: the product's taxes mapped by the order's position
+            order = rec(db, "sale.order", raw.get("order_id")) or {}
+            raw["tax_id"] = taxes.product_taxes(db, product, order.get("fiscal_position_id"))
     raw.setdefault("product_uom_qty", 1.0)
 
 
@@ -1095,6 +1103,8 @@ def _po_defaults(db, raw, x2m):
     partner = rec(db, "res.partner", raw.get("partner_id"))
     if partner and "payment_term_id" not in raw:
         raw["payment_term_id"] = partner.get("property_supplier_payment_term_id") or False
+    if partner:
+        raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, partner["id"]))
 
 
 def _pol_defaults(db, raw, x2m):
@@ -1110,8 +1120,8 @@ def _pol_defaults(db, raw, x2m):
         raw.setdefault("name", _product_display(db, product))
         raw.setdefault("product_uom", val(db, "product.product", product, "uom_po_id"))
         raw.setdefault("price_unit", db.raw_value("product.product", product, "standard_price") or 0.0)
-        if "taxes_id" not in x2m:
-            raw["taxes_id"] = list(val(db, "product.product", product, "supplier_taxes_id") or [])
+        if "taxes_id" not in x2m:  # _compute_tax_id: vendor taxes mapped by the order's position
+            raw["taxes_id"] = taxes.product_taxes(db, product, order.get("fiscal_position_id"), purchase=True)
     raw["product_uom_qty"] = raw.get("product_qty") or 0.0
 
 
@@ -1243,7 +1253,8 @@ def action_create_invoice(db, model, ids):
         moves.append(db.create("account.move", {
             "move_type": "in_invoice", "partner_id": o["partner_id"], "ref": o.get("partner_ref") or False,
             "payment_reference": o.get("partner_ref") or False, "invoice_origin": o["name"],
-            "invoice_payment_term_id": o.get("payment_term_id") or False, "invoice_line_ids": [
+            "invoice_payment_term_id": o.get("payment_term_id") or False,
+            "fiscal_position_id": o.get("fiscal_position_id") or False, "invoice_line_ids": [
                 [0, 0, {"product_id": l["product_id"], "name": f"{o['name']}: {l.get('name')}",
                         "quantity": val(db, "purchase.order.line", l, "qty_to_invoice"),
                         "product_uom_id": l.get("product_uom"), "price_unit": l.get("price_unit"),
@@ -1353,7 +1364,7 @@ def _move_defaults(db, raw, x2m):
     raw.setdefault("payment_state", "not_paid")
     raw.setdefault("invoice_user_id", db.uid if mtype.startswith("out_") else False)
     if mtype != "entry":
-        raw.setdefault("fiscal_position_id", _fiscal_position(db, raw.get("partner_id")))
+        raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, raw.get("partner_id"), raw.get("partner_shipping_id")))
     raw.setdefault("auto_post", "no")
     raw.setdefault("_due_created", context_today(db))
     if raw.get("partner_id"):
@@ -1366,15 +1377,6 @@ def _move_defaults(db, raw, x2m):
         head = _prefix(db, raw)
         exists = any(isinstance(m.get("name"), str) and m["name"].startswith(head) for m in db.tables["account.move"].values())
         raw["name"] = "/" if exists else _assign_name(db, raw)
-
-
-def _fiscal_position(db, partner_id):
-    """Domestic (1) for German or address-less partners, as the l10n_de positions auto-apply."""
-    p = rec(db, "res.partner", partner_id)
-    if not p:
-        return False
-    country = rec(db, "res.partner", _commercial(db, p)).get("country_id")
-    return 1 if country in (57, False, None) and 1 in db.tables["account.fiscal.position"] else False
 
 
 def _aml_defaults(db, raw, x2m):
@@ -1390,8 +1392,8 @@ def _aml_defaults(db, raw, x2m):
         purchase = str(move.get("move_type", "")).startswith("in_")
         if "price_unit" not in raw:
             raw["price_unit"] = db.raw_value("product.product", product, "standard_price" if purchase else "list_price") or 0.0
-        if "tax_ids" not in x2m:
-            raw["tax_ids"] = list(val(db, "product.product", product, "supplier_taxes_id" if purchase else "taxes_id") or [])
+        if "tax_ids" not in x2m:  # _get_computed_taxes: the product's taxes mapped by the move's position
+            raw["tax_ids"] = taxes.product_taxes(db, product, move.get("fiscal_position_id"), purchase)
     raw.setdefault("price_unit", 0.0)
     raw.setdefault("date", move.get("date"))
     raw.setdefault("partner_id", move.get("partner_id") or False)
@@ -1413,9 +1415,14 @@ def _sign(mtype) -> int:
     return 1 if mtype in ("out_invoice", "in_refund", "out_receipt") else -1
 
 
-def sync_dynamic_lines(db, move_id: int):
-    """(Re)build tax and payment-term journal items from the product lines, like Odoo's sync."""
+def sync_dynamic_lines(db, move_id: int, recompute_taxes: bool = True, terms: bool = True):
+    """(Re)build tax and payment-term journal items from the product lines, like Odoo's sync.
+    The tax lines are computed under the company's rounding method of the moment they are
+    synced; ``recompute_taxes=False`` (posting) keeps that method, as Odoo leaves them alone.
+    ``terms=False`` stops after the tax lines (a batch syncs every move's taxes first)."""
     mv = db.tables["account.move"][move_id]
+    if recompute_taxes or not mv.get("_tax_rounding"):
+        db.set("account.move", move_id, {"_tax_rounding": taxes.rounding_method(db)})
     mtype = mv.get("move_type")
     if mtype == "entry":
         return
@@ -1425,20 +1432,20 @@ def sync_dynamic_lines(db, move_id: int):
     products = [l for l in lines if l.get("display_type") == "product"]
     sign = _sign(mtype)
     purchase = mtype.startswith("in_")
-    per_tax: dict[int, float] = {}
+    bases = []
     for l in products:
         sub = val(db, "account.move.line", l, "price_subtotal")
         bal = -sign * sub
         db.set("account.move.line", l["id"], {
             "debit": max(bal, 0.0), "credit": max(-bal, 0.0), "balance": bal,
             "account_id": l.get("account_id") or _product_account(db, l.get("tax_ids"), purchase)})
-        for tid, _ in tax_amounts(db, l.get("tax_ids"), sub):
-            per_tax[tid] = per_tax.get(tid, 0.0) + sub
+        bases.append((l.get("tax_ids"), sub))
+    per_tax = taxes.tax_amounts_by_tax(db, bases, mv["_tax_rounding"])
     wanted = []
     total_tax = 0.0
     for tid in sorted(per_tax, key=lambda t: (-(rec(db, "account.tax", t) or {}).get("amount", 0), t)):
         tax = db.tables["account.tax"][tid]
-        amount = r2(per_tax[tid] * (tax.get("amount") or 0.0) / 100.0)
+        amount = per_tax[tid]
         total_tax += amount
         bal = -sign * amount
         seven = tax.get("amount") == 7.0
@@ -1448,7 +1455,7 @@ def sync_dynamic_lines(db, move_id: int):
                        "quantity": 0.0})
     total = r2(sum(val(db, "account.move.line", l, "price_subtotal") for l in products) + total_tax)
     bal = sign * total
-    wanted_pt = {"display_type": "payment_term", "name": mv.get("payment_reference") or mv.get("name") or "",
+    wanted_pt = {"display_type": "payment_term", "name": mv.get("payment_reference") or False,
                  "account_id": 1005 if purchase else 283, "debit": max(bal, 0.0), "credit": max(-bal, 0.0),
                  "balance": bal, "sequence": 12000, "quantity": 0.0,
                  "date_maturity": val(db, "account.move", mv, "invoice_date_due")}
@@ -1459,6 +1466,8 @@ def sync_dynamic_lines(db, move_id: int):
         db.delete("account.move.line", old["id"])
     for new in wanted[len(old_tax):]:
         db.create("account.move.line", {"move_id": move_id, **new}, top=False)
+    if not terms:
+        return
     if old_pt:
         db.set("account.move.line", old_pt[0]["id"], wanted_pt)
         for extra in old_pt[1:]:
@@ -1468,6 +1477,10 @@ def sync_dynamic_lines(db, move_id: int):
 
 
 def _move_created(db, rid, raw, x2m):
+    pending = getattr(db, "pending_move_sync", None)
+    if pending is not None:  # inside a batch create (invoicing.create_moves)
+        pending.append(rid)
+        return
     sync_dynamic_lines(db, rid)
 
 
@@ -1548,28 +1561,38 @@ def _money(x: float) -> str:
 
 
 def _tax_totals(db, lines, untaxed, total):
+    """account.move tax_totals: bases from the product lines, amounts from the move's tax lines
+    (so they keep the rounding they were computed with), grouped by tax group."""
     groups: dict[int, list] = {}
     for l in lines:
         if l.get("display_type") != "product":
             continue
         sub = val(db, "account.move.line", l, "price_subtotal")
-        for tid, amount in tax_amounts(db, l.get("tax_ids"), sub):
+        seen = set()
+        for tid in l.get("tax_ids") or []:
             gid = (rec(db, "account.tax", tid) or {}).get("tax_group_id") or 0
             g = groups.setdefault(gid, [0.0, 0.0])
-            g[0] += amount
-            g[1] += sub
+            if gid not in seen:
+                g[1] += sub
+                seen.add(gid)
+    for l in lines:
+        if l.get("display_type") == "tax":
+            gid = (rec(db, "account.tax", l.get("tax_line_id")) or {}).get("tax_group_id") or 0
+            groups.setdefault(gid, [0.0, 0.0])[0] += abs(l.get("balance") or 0.0)
     rows = []
     for gid in sorted(groups):
-        amount, base = r2(groups[gid][0]), r2(groups[gid][1])
+        amount, base = r2(groups[gid][0]), groups[gid][1]
         rows.append({"group_key": gid, "tax_group_id": gid,
                      "tax_group_name": (rec(db, "account.tax.group", gid) or {}).get("name", ""),
                      "tax_group_amount": amount, "tax_group_base_amount": base,
                      "formatted_tax_group_amount": _money(amount), "formatted_tax_group_base_amount": _money(base),
                      "hide_base_amount": False})
+    # _prepare_tax_totals: the base is shown unless one group covers exactly the untaxed amount
+    display_base = len(rows) > 1 or (len(rows) == 1 and r2(rows[0]["tax_group_base_amount"]) != r2(untaxed))
     return {"amount_untaxed": untaxed, "amount_total": total, "formatted_amount_total": _money(total),
             "formatted_amount_untaxed": _money(untaxed), "groups_by_subtotal": {"Untaxed Amount": rows},
             "subtotals": [{"name": "Untaxed Amount", "amount": untaxed, "formatted_amount": _money(untaxed)}],
-            "subtotals_order": ["Untaxed Amount"], "display_tax_base": True}
+            "subtotals_order": ["Untaxed Amount"], "display_tax_base": display_base}
 
 
 def _due(db, r):
@@ -1630,11 +1653,13 @@ def action_post(db, model, ids):
             vals["invoice_date"] = context_today(db)
             vals["date"] = _accounting_date(db, m, vals["invoice_date"])
         db.set("account.move", m["id"], vals)
+    # _compute_name hands out the numbers in (date, ref, id) order, not in the order of the ids
+    for m in sorted(moves, key=lambda m: (m.get("date") or "", m.get("ref") or "", m["id"])):
         if not m.get("name") or m["name"] == "/":
             db.set("account.move", m["id"], {"name": _assign_name(db, m)})
         if m.get("move_type") == "out_invoice" and not m.get("payment_reference"):
             db.set("account.move", m["id"], {"payment_reference": m["name"]})
-        sync_dynamic_lines(db, m["id"])
+        sync_dynamic_lines(db, m["id"], recompute_taxes=False)
         _reconcile_reversal(db, m)
         _touch_orders(db, "sale.order", {
             (rec(db, "sale.order.line", sl) or {}).get("order_id")
@@ -1709,6 +1734,7 @@ def reverse_moves(db, model, ids, is_modify=False):
         new.append(db.create("account.move", {
             "move_type": rtype, "partner_id": m.get("partner_id"), "partner_shipping_id": m.get("partner_shipping_id"),
             "ref": ref, "reversed_entry_id": mid, "invoice_date": date, "date": date,
+            "fiscal_position_id": m.get("fiscal_position_id") or False,
             "journal_id": wiz.get("journal_id") or m.get("journal_id"), "invoice_origin": m.get("invoice_origin"),
             "invoice_payment_term_id": False, "narration": m.get("narration") or False,
             "invoice_line_ids": lines}, top=False))
@@ -1737,46 +1763,16 @@ def _adv_defaults(db, raw, x2m):
 
 
 DEFAULTS["sale.advance.payment.inv"] = _adv_defaults
+METHODS["sale.order"]["action_update_taxes"] = taxes.action_update_taxes
+_so_after_write = AFTER_WRITE.get("sale.order")
+AFTER_WRITE["sale.order"] = lambda db, ids, raw, x2m: (
+    _so_after_write and _so_after_write(db, ids, raw, x2m), taxes.so_written(db, ids, raw, x2m))
+for _hooks in (AFTER_CREATE, AFTER_WRITE):  # a line change recomputes the order's stored amounts
+    _hooks["sale.order.line"] = (lambda prev: lambda db, ids, raw, x2m: (
+        prev and prev(db, ids, raw, x2m), taxes.sol_changed(db, ids)))(_hooks.get("sale.order.line"))
 COMPUTE["sale.advance.payment.inv"]["count"] = lambda db, r: len(r.get("sale_order_ids") or [])
 
 
-@method("sale.advance.payment.inv")
-def create_invoices(db, model, ids):
-    ids = db.as_ids(ids)
-    wiz = db.tables[model].get(ids[0]) if ids else None
-    if wiz is None:
-        raise db.missing(model, ids)
-    moves = []
-    for oid in wiz.get("sale_order_ids") or []:
-        o = db.tables["sale.order"][oid]
-        lines = [l for l in children(db, "sale.order.line", "order_id", oid)
-                 if not l.get("display_type") and abs(val(db, "sale.order.line", l, "qty_to_invoice")) > 1e-9]
-        if not lines:
-            continue
-        moves.append(db.create("account.move", {
-            "move_type": "out_invoice", "partner_id": o.get("partner_invoice_id") or o["partner_id"],
-            "partner_shipping_id": o.get("partner_shipping_id"), "ref": o.get("client_order_ref") or False,
-            "invoice_origin": o["name"], "narration": o.get("note") or False,
-            "invoice_payment_term_id": o.get("payment_term_id") or False, "invoice_user_id": o.get("user_id"),
-            "invoice_line_ids": [[0, 0, {
-                "product_id": l["product_id"], "name": l.get("name"), "sequence": i,
-                "quantity": val(db, "sale.order.line", l, "qty_to_invoice"), "product_uom_id": l.get("product_uom"),
-                "price_unit": l.get("price_unit"), "discount": l.get("discount") or 0.0,
-                "tax_ids": [[6, 0, l.get("tax_id") or []]], "sale_line_ids": [[6, 0, [l["id"]]]]}]
-                for i, l in enumerate(lines)]}, top=False))
-    if not moves:
-        raise UserError("Nothing to invoice!\n\nReason(s) of this behavior could be:\n"
-                        "- You should deliver your products before invoicing them.\n"
-                        "- You should modify the invoicing policy of your product: Open the product, go to the "
-                        "\"Sales\" tab and modify invoicing policy from \"delivered quantities\" to \"ordered quantities\".")
-    action = dict(_load_actions()["invoices"])
-    first = db.tables["account.move"][moves[0]]
-    if len(moves) == 1:
-        action["res_id"] = moves[0]
-    else:
-        action["domain"] = [["id", "in", moves]]
-    action["context"] = {"default_move_type": "out_invoice", "default_partner_id": first["partner_id"],
-                         "default_partner_shipping_id": first.get("partner_shipping_id"),
-                         "default_invoice_payment_term_id": first.get("invoice_payment_term_id") or False,
-                         "default_invoice_origin": first.get("invoice_origin")}
-    return action
+from .invoicing import create_invoices  # noqa: E402  (consolidated invoicing lives there)
+
+METHODS["sale.advance.payment.inv"]["create_invoices"] = create_invoices

@@ -264,6 +264,11 @@ class Database:
             if not v or v not in self.tables.get(fdef.get("relation"), {}):
                 return False
             return [v, self.display_name(fdef["relation"], v)]
+        if t == "many2many" and v:
+            # Odoo reads a many2many in its comodel's _order, whatever order it was written in
+            table = self.tables.get(fdef.get("relation"), {})
+            if all(i in table for i in v):
+                return [r["id"] for r in self.sort(fdef["relation"], [table[i] for i in v])]
         if t in ("one2many", "many2many"):
             return list(v or [])
         if t in NUMERIC:

@@ -112,6 +112,11 @@ EXTRA_MODELS: dict[str, dict] = {
                                 "company_id": F("many2one", "Company", "res.company", required=True),
                                 "country_id": F("many2one", "Country", "res.country"),
                                 "vat_required": F("boolean", "VAT required")},
+    "account.fiscal.position.account": {
+        "position_id": F("many2one", "Fiscal Position", "account.fiscal.position", required=True),
+        "company_id": F("many2one", "Company", "res.company", readonly=True),
+        "account_src_id": F("many2one", "Account on Product", "account.account", required=True),
+        "account_dest_id": F("many2one", "Account to Use Instead", "account.account", required=True)},
 }
 
 # one2many field -> (comodel, inverse many2one)
@@ -139,6 +144,8 @@ INVERSES: dict[tuple[str, str], tuple[str, str]] = {
     ("ir.model", "field_id"): ("ir.model.fields", "model_id"),
     ("ir.model.fields", "selection_ids"): ("ir.model.fields.selection", "field_id"),
     ("stock.warehouse", "route_ids"): ("stock.route", "supplied_wh_id"),
+    ("account.fiscal.position", "tax_ids"): ("account.fiscal.position.tax", "position_id"),
+    ("account.fiscal.position", "account_ids"): ("account.fiscal.position.account", "position_id"),
 }
 
 ORDERS: dict[str, str] = {
@@ -168,6 +175,7 @@ ORDERS: dict[str, str] = {
     "delivery.carrier": "sequence asc, id asc",
     "stock.warehouse": "sequence asc, id asc",
     "product.category": "complete_name asc",
+    "account.fiscal.position": "sequence asc, id asc",
 }
 
 DESCRIPTIONS: dict[str, str] = {

@@ -329,7 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             result, cookie = self._route(path, params)
             payload = {"jsonrpc": "2.0", "id": req_id}
-            if result is not None:  # Odoo's JSON-RPC answer has no "result" for a method returning None
+            if result is not None:  # odoo.http: a method returning None leaves out "result" altogether
                 payload["result"] = result
         except _Drop:
             self.close_connection = True
