@@ -243,6 +243,9 @@ class Partitions:
 @dataclass(frozen=True)
 class OdooOptions:
     chunk_size: int = 200
+    # How long an unfinished claim of an earlier run protects its document (see odoo/bindings.py):
+    # longer than any one Odoo request may run (its limit_time_real, 120 s by default).
+    claim_timeout_seconds: int = 600
 
 
 @dataclass(frozen=True)
@@ -448,7 +451,7 @@ _SECTION_CHECKS: dict[type, dict[str, Callable]] = {
         "enabled": _bool,
     },
     Partitions: {"start_date": _date},
-    OdooOptions: {"chunk_size": _int(1)},
+    OdooOptions: {"chunk_size": _int(1), "claim_timeout_seconds": _int(1)},
     ProcurosOptions: {
         "page_size": _int(1, 100),  # the API's per_page maximum
         "timeout_seconds": _number(0, exclusive=True),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
-from .errors import OdooBindingConflictError, OdooValueError
+from .errors import OdooBindingConflictError, OdooRpcError, OdooValueError
 
 MODULE = "procuros"
 _NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
@@ -14,6 +16,25 @@ _NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 def binding_name(prefix: str, key: object) -> str:
     """``binding_name("order", "28e2eb58-b6a9-...")`` -> ``order_28e2eb58_b6a9_...`` (contract names)."""
     return f"{prefix}_{str(key).replace('-', '_')}"
+
+
+#: how often a document may be taken over from runs that died while writing it
+MAX_CLAIMS = 5
+
+
+@dataclass
+class Claims:
+    """What ``claim`` found: ``claimed`` may be written now by this run; ``in_flight`` are being
+    written by an earlier run whose request may still be running in Odoo (leave them for a later
+    run); ``exhausted`` were taken over MAX_CLAIMS times without ever being written."""
+
+    claimed: list[str] = field(default_factory=list)
+    in_flight: list[str] = field(default_factory=list)
+    exhausted: list[str] = field(default_factory=list)
+
+
+def claim_name(key: str, attempt: int) -> str:
+    return f"claim_{key}_{attempt}"
 
 
 class BindingsMixin:
@@ -74,6 +95,57 @@ class BindingsMixin:
             for n in missing
         ])
         return missing
+
+    def claim(self, model: str, keys: Iterable[str], *, timeout: timedelta,
+              now: datetime | None = None) -> Claims:
+        """Claim documents before writing them, so that no two runs write one document.
+
+        A killed run's create keeps running in Odoo and commits later, after a rerun has looked
+        for the document and found nothing. So each run first commits a claim per document
+        (``procuros.claim_<key>_<n>``, unique in ir.model.data) and only then writes. A claim of
+        another run younger than ``timeout`` means that run's write may still be under way: the
+        document is left for a later run, which will find it written, or find the claim expired
+        and take over with the next ``n``. Two live runs claiming at once: Odoo's unique external
+        ids let one of them win. Two calls: one search_read, one create."""
+        keys = list(dict.fromkeys(keys))
+        out = Claims()
+        if not keys:
+            return out
+        names = [claim_name(k, n) for k in keys for n in range(MAX_CLAIMS)]
+        rows = self.search_read("ir.model.data", [("module", "=", MODULE), ("name", "in", names)],
+                                ["name", "create_date"], order="id")
+        latest: dict[str, tuple[int, str]] = {}
+        for r in rows:
+            key, _, n = r["name"][len("claim_"):].rpartition("_")
+            if int(n) >= latest.get(key, (-1, ""))[0]:
+                latest[key] = (int(n), r["create_date"])
+        now = now or datetime.now(timezone.utc)
+        wanted: list[tuple[str, int]] = []
+        for key in keys:
+            if key not in latest:
+                wanted.append((key, 0))
+                continue
+            n, stamp = latest[key]
+            since = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+            if now - since < timeout:
+                out.in_flight.append(key)
+            elif n + 1 >= MAX_CLAIMS:
+                out.exhausted.append(key)
+            else:
+                wanted.append((key, n + 1))
+        if wanted:
+            try:
+                self.create("ir.model.data", [
+                    {"module": MODULE, "name": claim_name(k, n), "model": model, "res_id": 0, "noupdate": True}
+                    for k, n in wanted])
+            except OdooRpcError as exc:
+                if "unique" not in exc.message.lower() and "UniqueViolation" not in exc.name:
+                    raise
+                # another run claimed some of them in the meantime (unique module.name): it writes them
+                out.in_flight += [k for k, _ in wanted]
+            else:
+                out.claimed += [k for k, _ in wanted]
+        return out
 
     def post_messages(self, model: str, messages: Sequence[tuple[int, str]], *,
                       author_id: int | None = None) -> list[int]:

@@ -3,6 +3,11 @@
 Each order is created with its Procuros transaction id in the same `create` call, so an order
 exists completely (lines and idempotency key) or not at all. A chunk that Odoo refuses is retried
 order by order, so one bad order does not take the rest of the chunk down with it.
+
+Exactly once even after a crash: a killed run's create keeps running in Odoo and may commit after
+a rerun looked for the order. So orders are claimed first (``gateway.claim``); one that an earlier
+run claimed and may still be creating is left pending at Procuros (``in_flight``) for a later run,
+which finds it created — or the claim expired and takes the order over.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol, Sequence
 
+from procuros_dagster.odoo.bindings import MAX_CLAIMS
 from procuros_dagster.odoo.errors import OdooRpcError
 
 log = logging.getLogger(__name__)
@@ -31,7 +38,7 @@ class OrderWrite(Protocol):  # produced by procuros_dagster.mapping.orders_in.bu
 class OrderWriteOutcome:
     transaction_id: str
     order_identifier: str | None
-    status: str  # created | updated | already_imported | failed
+    status: str  # created | updated | already_imported | in_flight | failed
     order_id: int | None = None
     order_name: str | None = None
     error: str | None = None
@@ -97,7 +104,29 @@ def _update(gateway, w: OrderWrite, state: str | None, name: str | None) -> Orde
     return OrderWriteOutcome(w.transaction_id, ref, "updated", w.target_order_id)
 
 
-def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int = 200) -> list[OrderWriteOutcome]:
+def _claimed(gateway, to_create: list, outcomes: list[OrderWriteOutcome], timeout: timedelta) -> list:
+    """The writes this run may create; the others become in_flight / failed outcomes."""
+    if not to_create:
+        return to_create
+    claims = gateway.claim(MODEL, [binding_name(w.transaction_id) for w in to_create], timeout=timeout)
+    in_flight, exhausted = set(claims.in_flight), set(claims.exhausted)
+    for w in to_create:
+        key, ref = binding_name(w.transaction_id), w.vals.get("client_order_ref")
+        if key in in_flight:
+            outcomes.append(OrderWriteOutcome(
+                w.transaction_id, ref, "in_flight",
+                error="an earlier run may still be creating this order in Odoo; a later run imports it"))
+        elif key in exhausted:
+            outcomes.append(OrderWriteOutcome(
+                w.transaction_id, ref, "failed",
+                error=f"Gave up importing the order after {MAX_CLAIMS} interrupted attempts; "
+                      "check Odoo for the order, then replay the transaction"))
+    claimed = set(claims.claimed)
+    return [w for w in to_create if binding_name(w.transaction_id) in claimed]
+
+
+def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int = 200,
+                      claim_timeout: timedelta = timedelta(minutes=10)) -> list[OrderWriteOutcome]:
     outcomes: list[OrderWriteOutcome] = []
     to_create = [w for w in writes if w.status == "create"]
     if to_create:
@@ -114,6 +143,7 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
                     )
                 )
         to_create = [w for w in to_create if w.transaction_id not in existing]
+        to_create = _claimed(gateway, to_create, outcomes, claim_timeout)
     for chunk in _chunks(to_create, chunk_size):
         outcomes.extend(_create_chunk(gateway, chunk))
     updates = [w for w in writes if w.status == "update"]

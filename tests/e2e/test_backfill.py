@@ -155,7 +155,8 @@ def test_backfill_replays_a_past_days_rejected_order_once_the_product_exists(sta
     # Running it again creates nothing twice.
     assert stack.run("import_sales_orders", past.isoformat()).success
     assert stack.orders(fields=["id", "client_order_ref", "x_procuros_transaction_id", "state", "order_line"]) == orders
-    assert stack.gateway.search_count("ir.model.data", [("module", "=", "procuros"), ("model", "=", "sale.order")]) == 2
+    assert stack.gateway.search_count("ir.model.data", [("module", "=", "procuros"), ("model", "=", "sale.order"),
+                                                        ("name", "=like", "order_%")]) == 2
     assert stack.procuros.acknowledgements == acks
     assert ack_calls() == ack_calls_before
 

@@ -111,7 +111,9 @@ def test_rerun_creates_nothing_twice(stack):
     assert stack.orders() == before
     assert len(before) == 3
     bindings = stack.gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "sale.order")], ["name", "res_id"])
-    assert {b["name"] for b in bindings} == {"order_" + t.replace("-", "_") for t in tids}
+    # one binding per order, and the claim each order was created under (never a second attempt)
+    assert {b["name"] for b in bindings} == {p + t.replace("-", "_") + s for t in tids
+                                             for p, s in (("order_", ""), ("claim_order_", "_0"))}
 
 
 def test_newer_version_updates_a_quotation_and_is_rejected_once_confirmed(stack):

@@ -78,3 +78,48 @@ def test_batch_of_100_costs_the_same_round_trips_as_1(gw, odoo_sandbox, md):
     assert costs[0][0] == 8
     lines = gw.search_count("sale.order.line", [("order_id", "in", ids)])
     assert lines == 200
+
+
+def _keys(n: int) -> list[str]:
+    return [binding_name("order", uuid.uuid4()) for _ in range(n)]
+
+
+def test_claims_are_taken_once_and_expire(gw):
+    from datetime import datetime, timedelta, timezone
+
+    from procuros_dagster.odoo.bindings import MAX_CLAIMS
+
+    keys = _keys(3)
+    gw.reset_counts()
+    first = gw.claim("sale.order", keys, timeout=timedelta(minutes=10))
+    assert first.claimed == keys and first.in_flight == first.exhausted == []
+    assert gw.call_counts == {"ir.model.data.search_read": 1, "ir.model.data.create": 1}
+    # another run, while the first may still be writing: hands off
+    again = gw.claim("sale.order", keys + _keys(1), timeout=timedelta(minutes=10))
+    assert again.in_flight == keys and len(again.claimed) == 1
+    # much later, nobody wrote them: taken over, each time with the next number, until it gives up
+    later = datetime.now(timezone.utc) + timedelta(minutes=11)
+    for attempt in range(1, MAX_CLAIMS):
+        taken = gw.claim("sale.order", keys[:1], timeout=timedelta(minutes=10), now=later)
+        assert taken.claimed == keys[:1], attempt
+        later += timedelta(minutes=11)
+    assert gw.claim("sale.order", keys[:1], timeout=timedelta(minutes=10), now=later).exhausted == keys[:1]
+    names = {r["name"] for r in gw.search_read("ir.model.data", [("module", "=", "procuros"),
+                                                                ("name", "=like", f"claim_{keys[0]}_%")], ["name"])}
+    assert names == {f"claim_{keys[0]}_{n}" for n in range(MAX_CLAIMS)}
+
+
+def test_a_claim_another_run_made_in_between_is_left_to_it(gw, monkeypatch):
+    from datetime import timedelta
+
+    keys = _keys(2)
+    real_create = gw.create
+
+    def racing_create(model, vals_list, context=None):
+        if model == "ir.model.data" and vals_list and str(vals_list[0].get("name", "")).startswith("claim_"):
+            real_create(model, [vals_list[1]])  # a concurrent run commits its claim of the second key first
+        return real_create(model, vals_list, context=context)
+
+    monkeypatch.setattr(gw, "create", racing_create)
+    result = gw.claim("sale.order", keys, timeout=timedelta(minutes=10))
+    assert result.claimed == [] and result.in_flight == keys

@@ -106,8 +106,10 @@ DISPLAY["ir.model.data"] = lambda db, r: f"{r.get('module')}.{r.get('name')}"
 
 def _imd_unique(db, rid, raw, x2m):
     me = db.tables["ir.model.data"][rid]
-    for other in db.tables["ir.model.data"].values():
-        if other["id"] != rid and other.get("module") == me.get("module") and other.get("name") == me.get("name"):
+    table = db.tables["ir.model.data"]
+    for oid in db.index("ir.model.data", "name").get(me.get("name"), ()):
+        other = table.get(oid)
+        if other is not None and oid != rid and other.get("module") == me.get("module"):
             raise ValidationError(
                 'The operation cannot be completed: duplicate key value violates unique constraint '
                 '"ir_model_data_module_name_uniq_index"\n'

@@ -40,6 +40,22 @@ class _Http500(Exception):
     pass
 
 
+class HeldCall:
+    """A call the sandbox holds before running it (see OdooSandbox.hold)."""
+
+    def __init__(self, model: str, method: str):
+        self.model, self.method = model, method
+        self.reached = threading.Event()  # the call arrived and waits
+        self.done = threading.Event()  # the call ran (and committed, unless it raised)
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait(self) -> None:
+        self._released.wait(timeout=300)
+
+
 class OdooSandbox:
     """In-memory Odoo 17 speaking JSON-RPC on 127.0.0.1 (see module docstring of the package)."""
 
@@ -57,6 +73,7 @@ class OdooSandbox:
         self.rpc_count = 0
         self.sessions: dict[str, int | None] = {}
         self._faults: list[dict] = []
+        self._holds: list[HeldCall] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -100,6 +117,22 @@ class OdooSandbox:
             self.call_counts.clear()
             self.rpc_count = 0
 
+    def hold(self, model: str, method: str) -> "HeldCall":
+        """Hold the next ``model.method`` call before it runs, as a slow request in Odoo: it runs
+        and commits when released, whether or not its client is still waiting (a killed client
+        does not stop Odoo's transaction), and what it writes is invisible to others until then."""
+        held = HeldCall(model, method)
+        with self.lock:
+            self._holds.append(held)
+        return held
+
+    def _take_hold(self, model: str, method: str) -> "HeldCall | None":
+        with self.lock:
+            held = next((h for h in self._holds if (h.model, h.method) == (model, method)), None)
+            if held is not None:
+                self._holds.remove(held)
+        return held
+
     def inject_fault(self, model: str | None = None, method: str | None = None, count: int = 1,
                      kind: str = "error") -> None:
         """Make the next ``count`` matching calls fail: ``error`` (UserError answer, no writes),
@@ -132,6 +165,17 @@ class OdooSandbox:
 
     def execute_kw(self, model: str, method: str, args: list | None = None, kwargs: dict | None = None) -> Any:
         """One model call, run as a transaction (rolled back when it raises)."""
+        held = self._take_hold(model, method)
+        if held is None:
+            return self._execute(model, method, args, kwargs)
+        held.reached.set()
+        held.wait()
+        try:
+            return self._execute(model, method, args, kwargs)
+        finally:
+            held.done.set()
+
+    def _execute(self, model: str, method: str, args: list | None, kwargs: dict | None) -> Any:
         args = list(args or [])
         kwargs = dict(kwargs or {})
         context = kwargs.pop("context", None) or {}
