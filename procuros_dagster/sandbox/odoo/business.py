@@ -1746,3 +1746,5 @@ def create_invoices(db, model, ids):
                          "default_invoice_payment_term_id": first.get("invoice_payment_term_id") or False,
                          "default_invoice_origin": first.get("invoice_origin")}
     return action
+
+from . import studio  # noqa: E402,F401  (custom models/fields, actions, menus: overrides the ir.model.fields hook)

@@ -103,17 +103,34 @@ class Database:
             raise RpcValueError(f"Invalid field {fname!r} on model {model!r}")
         return fields[fname]
 
+    def description(self, model: str) -> str:
+        """The model's ``_description``; a custom model's is its ir.model name."""
+        for r in self.tables.get("ir.model", {}).values():
+            if r.get("model") == model and r.get("state") == "manual":
+                return r.get("name") or model
+        return registry.description(model)
+
     def parent_field(self, model: str) -> str:
         return "location_id" if model == "stock.location" else "parent_id"
 
     # ------------------------------------------------------------------ transactions
     def begin(self):
         self.undo = {}
+        self.undo_schema: list[Callable] = []
 
     def commit(self):
         self.undo = None
+        self.undo_schema = []
+
+    def on_rollback(self, fn: Callable) -> None:
+        """Undo a schema change (a custom model or field) if the running call fails."""
+        if self.undo is not None:
+            self.undo_schema.append(fn)
 
     def rollback(self):
+        for fn in reversed(getattr(self, "undo_schema", [])):
+            fn()
+        self.undo_schema = []
         journal, self.undo = self.undo or {}, None
         for (model, rid), old in journal.items():
             cur = self.tables[model].get(rid)
@@ -232,7 +249,9 @@ class Database:
         fn = DISPLAY.get(model)
         if fn:
             return fn(self, rec)
-        name = self.raw_value(model, rec, "name") if "name" in self.model_fields[model] else False
+        # Odoo's _rec_name: "name", else a custom model's "x_name"
+        rec_name = next((f for f in ("name", "x_name") if f in self.model_fields[model]), None)
+        name = self.raw_value(model, rec, rec_name) if rec_name else False
         return name if name else f"{model},{rid}"
 
     def fmt(self, model: str, fname: str, fdef: dict, v):
@@ -384,7 +403,7 @@ class Database:
         return ValidationError(
             "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n"
             "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
-            f"Model: {registry.description(model)} ({model})\nField: {fdef['string']} ({fname})\n")
+            f"Model: {self.description(model)} ({model})\nField: {fdef['string']} ({fname})\n")
 
     def _check_fk(self, model, fields, raw):
         for fname, v in raw.items():
@@ -395,7 +414,7 @@ class Database:
                     raise ValidationError(
                         "The operation cannot be completed: another model requires the record being deleted. "
                         "If possible, archive it instead.\n\n"
-                        f"Model: {registry.description(model)} ({model})\n"
+                        f"Model: {self.description(model)} ({model})\n"
                         f"Constraint: {model.replace('.', '_')}_{fname}_fkey\n")
 
     def _m2m(self, model, fname, fdef, current: list, commands) -> list:
@@ -434,7 +453,7 @@ class Database:
             raise ValidationError(
                 "The operation cannot be completed: another model requires the record being deleted. "
                 "If possible, archive it instead.\n\n"
-                f"Model: {registry.description(model)} ({model})\nConstraint: {fname}_fkey\n")
+                f"Model: {self.description(model)} ({model})\nConstraint: {fname}_fkey\n")
         return ids
 
     def _o2m(self, model, rid, fname, commands):
