@@ -1747,4 +1747,6 @@ def create_invoices(db, model, ids):
                          "default_invoice_origin": first.get("invoice_origin")}
     return action
 
-from . import studio  # noqa: E402,F401  (custom models/fields, actions, menus: overrides the ir.model.fields hook)
+from . import companies, studio  # noqa: E402  (they replace or wrap some of the hooks registered above)
+studio.install()
+companies.install()

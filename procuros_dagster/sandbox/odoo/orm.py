@@ -25,6 +25,10 @@ COMPUTE: dict[str, dict[str, Callable]] = defaultdict(dict)
 DISPLAY: dict[str, Callable] = {}
 METHODS: dict[str, dict[str, Callable]] = defaultdict(dict)
 DELEGATE: dict[str, tuple[str, str, frozenset]] = {}  # model -> (parent model, link field, own fields)
+# Checks run after every create/write, like Odoo's _validate_fields: fn(db, model, ids, fnames or None)
+VALIDATORS: list[Callable] = []
+# Record rules: fn(db, model) -> extra domain (or None), ANDed to every search
+SEARCH_RULES: list[Callable] = []
 
 COMPANY_MODELS = {"sale.order", "sale.order.line", "purchase.order", "purchase.order.line", "stock.picking",
                   "stock.move", "stock.move.line", "stock.quant", "account.move", "account.move.line",
@@ -109,6 +113,15 @@ class Database:
             if r.get("model") == model and r.get("state") == "manual":
                 return r.get("name") or model
         return registry.description(model)
+
+    def current_company(self) -> int:
+        """env.company: the first of the context's allowed_company_ids, else the user's company."""
+        allowed = self.ctx.get("allowed_company_ids")
+        if isinstance(allowed, list) and allowed and isinstance(allowed[0], int) \
+                and allowed[0] in self.tables.get("res.company", {}):
+            return allowed[0]
+        user = self.tables.get("res.users", {}).get(self.uid) or {}
+        return user.get("company_id") or 1
 
     def parent_field(self, model: str) -> str:
         return "location_id" if model == "stock.location" else "parent_id"
@@ -373,7 +386,7 @@ class Database:
         if "active" in fields:
             raw.setdefault("active", True)
         if model in COMPANY_MODELS and "company_id" in fields:
-            raw.setdefault("company_id", 1)
+            raw.setdefault("company_id", self.current_company())
         if model in CURRENCY_MODELS and "currency_id" in fields:
             raw.setdefault("currency_id", 126)
         rid = self.alloc(model)
@@ -388,6 +401,8 @@ class Database:
                 self._o2m(model, rid, k, v)
         if model in AFTER_CREATE:
             AFTER_CREATE[model](self, rid, raw, x2m)
+        for check in VALIDATORS:
+            check(self, model, [rid], None)
         return rid
 
     def _check_required(self, model, fields, raw):
@@ -528,6 +543,8 @@ class Database:
                 raise self.not_null(model, k)
         if model in AFTER_WRITE:
             AFTER_WRITE[model](self, ids, raw, x2m)
+        for check in VALIDATORS:
+            check(self, model, ids, set(raw) | set(x2m))
         return True
 
     def unlink(self, model: str, ids) -> bool:
@@ -596,6 +613,10 @@ class Database:
         if "active" in fields and self.ctx.get("active_test", True) and not any(
                 isinstance(t, (list, tuple)) and t and str(t[0]).split(".")[0] == "active" for t in norm):
             norm = (["&"] + norm + [["active", "=", True]]) if norm else [["active", "=", True]]
+        for rule in SEARCH_RULES:
+            extra = rule(self, model)
+            if extra:
+                norm = (["&"] + norm + normalize(extra)) if norm else normalize(extra)
         pred = Compiler(self, model).compile(norm)
         candidates = self._candidates(model, fields, norm)
         recs = [r for r in candidates if pred(r)]

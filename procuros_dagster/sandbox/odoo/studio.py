@@ -76,7 +76,6 @@ def ir_model_create(db: Database, model: str, vals_list):
     return ids[0] if single else ids
 
 
-METHODS["ir.model"]["create"] = ir_model_create
 
 
 def _create_model(db: Database, vals) -> int:
@@ -116,9 +115,6 @@ def _waste_ids(db: Database, n: int) -> None:
         db.alloc("ir.model.fields")
 
 
-COMPUTE["ir.model"]["field_id"] = lambda db, r: [f["id"] for f in db.sort(
-    "ir.model.fields", [db.tables["ir.model.fields"][i] for i in db.index("ir.model.fields", "model_id").get(r["id"], ())
-                        if i in db.tables["ir.model.fields"]])]
 
 
 # ---------------------------------------------------------------------------- ir.model.fields
@@ -129,7 +125,6 @@ def ir_model_fields_create(db: Database, model: str, vals_list):
     return ids[0] if single else ids
 
 
-METHODS["ir.model.fields"]["create"] = ir_model_fields_create
 
 
 def field_created(db: Database, rid, raw, x2m) -> None:
@@ -197,9 +192,6 @@ def install_field(db: Database, r: dict) -> None:
     db.on_rollback(undo)
 
 
-DISPLAY["ir.model.fields"] = lambda db, r: (
-    f"{r.get('field_description')} ({db.display_name('ir.model', r.get('model_id'))})")
-AFTER_CREATE["ir.model.fields"] = field_created
 
 
 # ---------------------------------------------------------------------------- actions, menus, groups
@@ -220,8 +212,6 @@ def _xml_id(db: Database, model: str, rid: int) -> str:
     return f"{imd['module']}.{imd['name']}" if imd else ""
 
 
-DEFAULTS["ir.actions.act_window"] = _act_window_defaults
-COMPUTE["ir.actions.act_window"]["xml_id"] = lambda db, r: _xml_id(db, "ir.actions.act_window", r["id"])
 
 
 def _menu_name(db: Database, r: dict) -> str:
@@ -229,6 +219,23 @@ def _menu_name(db: Database, r: dict) -> str:
     return f"{_menu_name(db, parent)}/{r.get('name')}" if parent else (r.get("name") or "")
 
 
-COMPUTE["ir.ui.menu"]["complete_name"] = _menu_name
-DISPLAY["ir.ui.menu"] = _menu_name
-DISPLAY.setdefault("res.groups", lambda db, r: r.get("full_name") or r.get("name"))
+def _field_ids(db: Database, r: dict) -> list[int]:
+    """ir.model.field_id in ir.model.fields' order (by name), like any one2many."""
+    table = db.tables["ir.model.fields"]
+    return [f["id"] for f in db.sort("ir.model.fields", [table[i] for i in db.index("ir.model.fields", "model_id")
+                                                         .get(r["id"], ()) if i in table])]
+
+
+def install() -> None:
+    """Register the hooks; called by business after its own registrations (these replace some)."""
+    METHODS["ir.model"]["create"] = ir_model_create
+    METHODS["ir.model.fields"]["create"] = ir_model_fields_create
+    COMPUTE["ir.model"]["field_id"] = _field_ids
+    AFTER_CREATE["ir.model.fields"] = field_created
+    DISPLAY["ir.model.fields"] = lambda db, r: (
+        f"{r.get('field_description')} ({db.display_name('ir.model', r.get('model_id'))})")
+    DEFAULTS["ir.actions.act_window"] = _act_window_defaults
+    COMPUTE["ir.actions.act_window"]["xml_id"] = lambda db, r: _xml_id(db, "ir.actions.act_window", r["id"])
+    COMPUTE["ir.ui.menu"]["complete_name"] = _menu_name
+    DISPLAY["ir.ui.menu"] = _menu_name
+    DISPLAY.setdefault("res.groups", lambda db, r: r.get("full_name") or r.get("name"))
