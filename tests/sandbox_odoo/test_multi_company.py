@@ -111,3 +111,19 @@ def test_a_single_company_database_is_unaffected(odoo):
     partner = call(odoo, "res.partner", "create", {"name": "Solo"})
     assert call(odoo, "res.partner", "search", [["name", "=", "Solo"]], context={"allowed_company_ids": [1]}) == [
         partner]
+
+
+def test_reading_or_writing_a_record_of_another_company_is_refused(odoo, world):
+    c2, p2, shared, prod2 = world
+    so2 = call(odoo, "sale.order", "create", {"partner_id": p2}, context={"allowed_company_ids": [c2]})
+    refused = ("odoo.exceptions.AccessError",
+               "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n"
+               "Sorry, Administrator (id=2) doesn't have '{}' access to:\n- Sales Order (sale.order)\n\n"
+               "If you really, really need access, perhaps you can win over your friendly administrator "
+               "with a batch of freshly baked cookies.")
+    assert rpc_error(odoo, "sale.order", "read", [so2], fields=["name"], context=C1) == (
+        refused[0], refused[1].format("read"))
+    assert rpc_error(odoo, "sale.order", "write", [so2], {"note": "x"}, context=C1) == (
+        refused[0], refused[1].format("write"))
+    assert call(odoo, "sale.order", "read", [so2], fields=["company_id"],
+                context={"allowed_company_ids": [1, c2]})[0]["company_id"] == [c2, "Second GmbH"]

@@ -28,7 +28,7 @@ CHECK_COMPANY: dict[str, tuple[str, ...]] = {
     "sale.order.line": ("product_id", "tax_id"),
     "purchase.order": ("partner_id", "fiscal_position_id", "payment_term_id"),
     "purchase.order.line": ("product_id", "taxes_id"),
-    "account.move": ("partner_id", "partner_shipping_id", "fiscal_position_id", "invoice_payment_term_id"),
+    "account.move": ("partner_id", "commercial_partner_id", "partner_shipping_id", "fiscal_position_id", "invoice_payment_term_id"),
     "account.move.line": ("product_id", "tax_ids"),
     "stock.picking": ("partner_id",),
     "stock.move": ("product_id",),
@@ -120,6 +120,7 @@ def install() -> None:
         DEFAULTS[model] = _with_parent_company(model, parent_field)
     orm.VALIDATORS.append(check_company)
     orm.SEARCH_RULES.append(company_rule)
+    orm.ACCESS_CHECKS.append(check_access)
 
 
 # ---------------------------------------------------------------------------- _check_company
@@ -149,7 +150,7 @@ def check_company(db: Database, model: str, ids: list, fnames) -> None:
             fdef = mfields.get(fname)
             if not fdef:
                 continue
-            value = rec.get(fname)
+            value = db.raw_value(model, rec, fname)
             co_ids = value if isinstance(value, list) else ([value] if value else [])
             comodel = fdef["relation"]
             if "company_id" not in db.model_fields.get(comodel, {}):
@@ -174,3 +175,22 @@ def company_rule(db: Database, model: str):
     if model not in RULE_MODELS or not multi(db) or "company_id" not in db.model_fields.get(model, {}):
         return None
     return ["|", ["company_id", "=", False], ["company_id", "in", allowed_companies(db)]]
+
+
+def check_access(db: Database, model: str, ids, operation: str) -> None:
+    """Reading or changing given ids of another company fails like an ir.rule (non-debug message)."""
+    rule = company_rule(db, model)
+    if not rule:
+        return
+    allowed = set(rule[2][2])
+    table = db.tables[model]
+    ids = [ids] if isinstance(ids, int) and not isinstance(ids, bool) else (ids if isinstance(ids, list) else [])
+    if all(not isinstance(i, int) or i not in table
+           or db.raw_value(model, table[i], "company_id") in (False, None, *allowed) for i in ids):
+        return
+    user = db.display_name("res.users", db.uid)
+    raise AccessError("Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n"
+                      f"Sorry, {user} (id={db.uid}) doesn't have '{operation}' access to:\n"
+                      f"- {db.description(model)} ({model})\n\n"
+                      "If you really, really need access, perhaps you can win over your friendly administrator "
+                      "with a batch of freshly baked cookies.")

@@ -29,6 +29,8 @@ DELEGATE: dict[str, tuple[str, str, frozenset]] = {}  # model -> (parent model, 
 VALIDATORS: list[Callable] = []
 # Record rules: fn(db, model) -> extra domain (or None), ANDed to every search
 SEARCH_RULES: list[Callable] = []
+# Record rules on RPC read/write/unlink of given ids: fn(db, model, ids, operation), raises AccessError
+ACCESS_CHECKS: list[Callable] = []
 
 COMPANY_MODELS = {"sale.order", "sale.order.line", "purchase.order", "purchase.order.line", "stock.picking",
                   "stock.move", "stock.move.line", "stock.quant", "account.move", "account.move.line",
