@@ -174,3 +174,20 @@ def test_x_field_on_sale_order_is_writable_and_searchable(odoo):
     so = call(odoo, "sale.order", "create", {"partner_id": partner})
     assert call(odoo, "sale.order", "write", [so], {"x_procuros_uuid": "7c9e"}) is True
     assert call(odoo, "sale.order", "search", [["x_procuros_uuid", "=", "7c9e"]]) == [so]
+
+
+def test_selection_string_is_computed_from_the_rows_and_writable(odoo, model_id):
+    [status] = call(odoo, "ir.model.fields", "search_read", [["model_id", "=", model_id], ["name", "=", "x_status"]],
+                    fields=["selection", "selection_ids"])
+    assert status["selection"] == "[('new', 'New'), ('done', 'Done'), ('error', 'Error')]"
+    # writing the deprecated string updates, adds and removes rows (done keeps its row)
+    done_row = status["selection_ids"][1]
+    call(odoo, "ir.model.fields", "write", [status["id"]], {"selection": "[('done', 'Finished'), ('late', 'Late')]"})
+    rows = call(odoo, "ir.model.fields.selection", "search_read", [["field_id", "=", status["id"]]],
+                fields=["value", "name", "sequence"])
+    assert [(r["id"] == done_row, r["value"], r["name"], r["sequence"]) for r in rows] == [
+        (True, "done", "Finished", 0), (False, "late", "Late", 1)]
+    got = call(odoo, "x_rec_exchange", "fields_get", ["x_status"], attributes=["selection"])
+    assert got == {"x_status": {"selection": [["done", "Finished"], ["late", "Late"]]}}
+    assert rpc_error(odoo, "x_rec_exchange", "create", {"x_name": "A", "x_status": "new"})[1] == \
+        "Wrong value for x_rec_exchange.x_status: 'new'"

@@ -14,7 +14,7 @@ import re
 
 from . import registry
 from .errors import RpcValueError, ValidationError
-from .orm import AFTER_CREATE, COMPUTE, DEFAULTS, DISPLAY, METHODS, Database
+from .orm import AFTER_CREATE, AFTER_WRITE, COMPUTE, DEFAULTS, DISPLAY, METHODS, Database
 
 # ids the recording database (procuros_rec) handed out for these models / had for sale.order
 NEXT_IDS = {"ir.model": 582, "ir.model.fields": 7777, "ir.model.fields.selection": 1261,
@@ -153,12 +153,7 @@ def _selection_rows(db: Database, r: dict) -> None:
     rows = sorted((s for s in db.tables["ir.model.fields.selection"].values() if s.get("field_id") == r["id"]),
                   key=lambda s: (s.get("sequence") or 0, s["id"]))
     if not rows and r.get("selection"):
-        try:
-            pairs = ast.literal_eval(r["selection"])
-            pairs = [(str(v), str(n)) for v, n in pairs]
-        except (ValueError, SyntaxError, TypeError):
-            raise ValidationError("The Selection Options expression is not a valid Pythonic expression."
-                                  "Please provide an expression in the [('key','Label'), ...] format.") from None
+        pairs = _parse_selection(r["selection"])
         for seq, (value, label) in enumerate(pairs):
             db.create("ir.model.fields.selection", {"field_id": r["id"], "value": value, "name": label,
                                                     "sequence": seq}, top=False)
@@ -166,6 +161,52 @@ def _selection_rows(db: Database, r: dict) -> None:
     for seq, s in enumerate(rows):
         if s.get("sequence") != seq:
             db.set("ir.model.fields.selection", s["id"], {"sequence": seq})
+
+
+def _parse_selection(text) -> list[tuple[str, str]]:
+    try:
+        return [(str(v), str(n)) for v, n in ast.literal_eval(text or "[]")]
+    except (ValueError, SyntaxError, TypeError):
+        raise ValidationError("The Selection Options expression is not a valid Pythonic expression."
+                              "Please provide an expression in the [('key','Label'), ...] format.") from None
+
+
+def _selection_of(db: Database, field_id: int) -> list[dict]:
+    return sorted((s for s in db.tables["ir.model.fields.selection"].values() if s.get("field_id") == field_id),
+                  key=lambda s: (s.get("sequence") or 0, s["id"]))
+
+
+def _compute_selection(db: Database, r: dict):
+    """ir.model.fields.selection is computed from the rows: str() of the (value, label) tuples."""
+    if r.get("ttype") not in ("selection", "reference"):
+        return False
+    return str([(s["value"], s["name"]) for s in _selection_of(db, r["id"])])
+
+
+def field_written(db: Database, ids, raw, x2m) -> None:
+    for rid in ids:
+        r = db.tables["ir.model.fields"][rid]
+        if "selection" in raw and r.get("ttype") in ("selection", "reference"):
+            # the inverse of the computed ``selection``: rows updated, added and removed to match
+            wanted = _parse_selection(raw["selection"])
+            rows = {s["value"]: s for s in _selection_of(db, rid)}
+            for seq, (value, label) in enumerate(wanted):
+                if value in rows:
+                    db.set("ir.model.fields.selection", rows.pop(value)["id"], {"name": label, "sequence": seq})
+                else:
+                    db.create("ir.model.fields.selection", {"field_id": rid, "value": value, "name": label,
+                                                            "sequence": seq}, top=False)
+            for s in rows.values():
+                db.delete("ir.model.fields.selection", s["id"])
+        if r.get("state") == "manual" and r.get("name") in db.model_fields.get(r.get("model"), {}):
+            install_field(db, r)
+
+
+def selection_changed(db: Database, rid, raw=None, x2m=None) -> None:
+    s = db.tables["ir.model.fields.selection"].get(rid)
+    field = s and db.tables["ir.model.fields"].get(s.get("field_id"))
+    if field and field.get("state") == "manual" and field.get("name") in db.model_fields.get(field["model"], {}):
+        install_field(db, field)
 
 
 def install_field(db: Database, r: dict) -> None:
@@ -232,6 +273,10 @@ def install() -> None:
     METHODS["ir.model.fields"]["create"] = ir_model_fields_create
     COMPUTE["ir.model"]["field_id"] = _field_ids
     AFTER_CREATE["ir.model.fields"] = field_created
+    AFTER_WRITE["ir.model.fields"] = field_written
+    COMPUTE["ir.model.fields"]["selection"] = _compute_selection
+    AFTER_CREATE["ir.model.fields.selection"] = selection_changed
+    AFTER_WRITE["ir.model.fields.selection"] = lambda db, ids, raw, x2m: [selection_changed(db, i) for i in ids]
     DISPLAY["ir.model.fields"] = lambda db, r: (
         f"{r.get('field_description')} ({db.display_name('ir.model', r.get('model_id'))})")
     DEFAULTS["ir.actions.act_window"] = _act_window_defaults
