@@ -127,3 +127,12 @@ def test_reading_or_writing_a_record_of_another_company_is_refused(odoo, world):
         refused[0], refused[1].format("write"))
     assert call(odoo, "sale.order", "read", [so2], fields=["company_id"],
                 context={"allowed_company_ids": [1, c2]})[0]["company_id"] == [c2, "Second GmbH"]
+
+
+def test_creating_a_record_outside_the_allowed_companies_is_refused(odoo, world):
+    c2, p2, shared, prod2 = world
+    # the connector sends no allowed_company_ids: it works in its user's current company only
+    name, msg = rpc_error(odoo, "sale.order", "create", {"partner_id": shared, "company_id": c2}, context=C1)
+    assert name == "odoo.exceptions.AccessError"
+    assert "doesn't have 'create' access to:\n- Sales Order (sale.order)" in msg
+    assert call(odoo, "sale.order", "search", [], context={"allowed_company_ids": [1, c2]}) == []

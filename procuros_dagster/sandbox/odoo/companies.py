@@ -134,6 +134,8 @@ def _company_of(db: Database, model: str, rec: dict):
 
 
 def check_company(db: Database, model: str, ids: list, fnames) -> None:
+    if fnames is None:  # a new record must lie in the allowed companies (the rule's 'create' check)
+        check_access(db, model, ids, "create")
     fields = CHECK_COMPANY.get(model)
     if not fields or not multi(db):
         return
