@@ -52,11 +52,6 @@ def seed(db: Database) -> None:
         db.next_id[model] = max(nxt, max(db.tables[model], default=0) + 1)
 
 
-def _model_name(db: Database, model_id) -> str | None:
-    r = db.tables["ir.model"].get(model_id) if model_id else None
-    return r and r["model"]
-
-
 # ---------------------------------------------------------------------------- ir.model
 def _install_model(db: Database, model: str) -> None:
     fields = {name: {"type": t, "string": s, "required": False, "readonly": True, **({"relation": rel} if rel else {})}
@@ -74,8 +69,6 @@ def ir_model_create(db: Database, model: str, vals_list):
     single = isinstance(vals_list, dict)
     ids = [_create_model(db, dict(v) if isinstance(v, dict) else v) for v in ([vals_list] if single else vals_list)]
     return ids[0] if single else ids
-
-
 
 
 def _create_model(db: Database, vals) -> int:
@@ -115,8 +108,6 @@ def _waste_ids(db: Database, n: int) -> None:
         db.alloc("ir.model.fields")
 
 
-
-
 # ---------------------------------------------------------------------------- ir.model.fields
 def ir_model_fields_create(db: Database, model: str, vals_list):
     single = isinstance(vals_list, dict)
@@ -125,15 +116,14 @@ def ir_model_fields_create(db: Database, model: str, vals_list):
     return ids[0] if single else ids
 
 
-
-
 def field_created(db: Database, rid, raw, x2m) -> None:
     r = db.tables["ir.model.fields"][rid]
     if r.get("state") != "manual":
         return
     if not str(r.get("name", "")).startswith("x_"):
         # the CHECK constraint name_manual_field, reported by the SQL layer
-        raise ValidationError("The operation cannot be completed: Custom fields must have a name that starts with 'x_'!")
+        raise ValidationError(
+            "The operation cannot be completed: Custom fields must have a name that starts with 'x_'!")
     model = r["model"]
     if r["name"] in db.model_fields[model]:
         raise ValidationError(f"Field names must be unique per model.\nField {r['name']} already exists on {model}")
@@ -233,8 +223,6 @@ def install_field(db: Database, r: dict) -> None:
     db.on_rollback(undo)
 
 
-
-
 # ---------------------------------------------------------------------------- actions, menus, groups
 def _act_window_defaults(db: Database, raw, x2m) -> None:
     raw.setdefault("type", "ir.actions.act_window")
@@ -251,8 +239,6 @@ def _xml_id(db: Database, model: str, rid: int) -> str:
     imd = next((d for d in db.tables["ir.model.data"].values() if d.get("model") == model and d.get("res_id") == rid),
                None)
     return f"{imd['module']}.{imd['name']}" if imd else ""
-
-
 
 
 def _menu_name(db: Database, r: dict) -> str:
