@@ -191,3 +191,13 @@ def test_selection_string_is_computed_from_the_rows_and_writable(odoo, model_id)
     assert got == {"x_status": {"selection": [["done", "Finished"], ["late", "Late"]]}}
     assert rpc_error(odoo, "x_rec_exchange", "create", {"x_name": "A", "x_status": "new"})[1] == \
         "Wrong value for x_rec_exchange.x_status: 'new'"
+
+
+def test_the_models_order_sorts_its_searches(odoo):
+    call(odoo, "ir.model", "create", {"name": "Log", "model": "x_log", "order": "x_name desc"})
+    a, b = call(odoo, "x_log", "create", [{"x_name": "a"}, {"x_name": "b"}])
+    assert call(odoo, "x_log", "search", []) == [b, a]
+    assert rpc_error(odoo, "ir.model", "create", {"name": "Bad", "model": "x_bad", "order": "x_nope"}) == (
+        "odoo.exceptions.ValidationError",
+        "Unable to order by x_nope: fields used for ordering must be present on the model and stored.")
+    assert rpc_error(odoo, "x_bad", "search", [])[0] == "builtins.KeyError"

@@ -93,6 +93,7 @@ class Database:
         self.undo: dict | None = None
         self.ctx: dict = {}
         self.counters: dict[str, int] = defaultdict(int)
+        self.model_orders: dict[str, str] = {}  # custom models' _order (ir.model.order)
         from .baseline import load_baseline
         load_baseline(self, company_name)
 
@@ -658,7 +659,7 @@ class Database:
         return [table[i] for i in sorted(best) if i in table]
 
     def sort(self, model: str, recs: list, order=None) -> list:
-        spec = order or registry.ORDERS.get(model, "id asc")
+        spec = order or self.model_orders.get(model) or registry.ORDERS.get(model, "id asc")
         terms = self._order_terms(model, spec)
         return sorted(recs, key=lambda r: self._key(model, r, terms, 0))
 

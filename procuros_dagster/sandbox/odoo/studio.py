@@ -100,7 +100,21 @@ def _create_model(db: Database, vals) -> int:
                                       "state": "base", "relation": rel or False, "store": store,
                                       "on_delete": "set null" if ttype == "many2one" else False}, top=False)
     _waste_ids(db, len(created))
+    _set_order(db, name, vals["order"])
     return mid
+
+
+def _set_order(db: Database, model: str, order: str) -> None:
+    """ir.model's _check_order: stored fields only; then the model's searches sort by it."""
+    fields = db.model_fields[model]
+    for part in str(order).split(","):
+        fname = part.strip().split(" ")[0].strip('"')
+        fdef = fields.get(fname)
+        if not fdef or fname == "display_name" or fdef["type"] in ("one2many", "many2many"):
+            raise ValidationError(f"Unable to order by {fname}: fields used for ordering must be present on the "
+                                  "model and stored.")
+    db.model_orders[model] = order
+    db.on_rollback(lambda: db.model_orders.pop(model, None))
 
 
 def _waste_ids(db: Database, n: int) -> None:
