@@ -106,11 +106,14 @@ def test_searches_only_see_the_allowed_companies(odoo, world):
         "odoo.exceptions.AccessError", "Access to unauthorized or invalid companies.")
 
 
-def test_a_single_company_database_is_unaffected(odoo):
-    # without a second company no rule applies, whatever the context says
+def test_a_single_company_database_still_checks_the_context(odoo):
     partner = call(odoo, "res.partner", "create", {"name": "Solo"})
-    assert call(odoo, "res.partner", "search", [["name", "=", "Solo"]], context={"allowed_company_ids": [1]}) == [
-        partner]
+    assert call(odoo, "res.partner", "search", [["name", "=", "Solo"]], context=C1) == [partner]
+    assert call(odoo, "res.partner", "search", [["name", "=", "Solo"]]) == [partner]
+    assert rpc_error(odoo, "res.partner", "search", [], context={"allowed_company_ids": [2]}) == (
+        "odoo.exceptions.AccessError", "Access to unauthorized or invalid companies.")
+    # models without a company rule do not look at the context's companies
+    assert call(odoo, "res.country", "search", [["code", "=", "DE"]], context={"allowed_company_ids": [2]}) == [57]
 
 
 def test_reading_or_writing_a_record_of_another_company_is_refused(odoo, world):

@@ -175,9 +175,12 @@ def check_company(db: Database, model: str, ids: list, fnames) -> None:
 
 # ---------------------------------------------------------------------------- record rules
 def company_rule(db: Database, model: str):
-    if model not in RULE_MODELS or not multi(db) or "company_id" not in db.model_fields.get(model, {}):
+    if model not in RULE_MODELS or "company_id" not in db.model_fields.get(model, {}):
         return None
-    return ["|", ["company_id", "=", False], ["company_id", "in", allowed_companies(db)]]
+    companies = allowed_companies(db)  # evaluating the rule checks the context's companies
+    if not multi(db):
+        return None
+    return ["|", ["company_id", "=", False], ["company_id", "in", companies]]
 
 
 def check_access(db: Database, model: str, ids, operation: str) -> None:
