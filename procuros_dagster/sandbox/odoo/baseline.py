@@ -113,6 +113,8 @@ def load_baseline(db: "Database", company_name: str | None = None) -> None:
     company.setdefault("has_received_warning_stock_sms", False)
     for model, table in db.tables.items():
         db.next_id[model] = max(NEXT_IDS.get(model, 1), max(table, default=0) + 1)
+    from . import studio
+    studio.seed(db)
     if company_name:  # a fresh database names its company, the company's partner and warehouse alike
         for model in ("res.company", "res.partner", "stock.warehouse"):
             db.tables[model][1]["name"] = company_name

@@ -1778,3 +1778,7 @@ COMPUTE["sale.advance.payment.inv"]["count"] = lambda db, r: len(r.get("sale_ord
 from .invoicing import create_invoices  # noqa: E402  (consolidated invoicing lives there)
 
 METHODS["sale.advance.payment.inv"]["create_invoices"] = create_invoices
+
+from . import companies, studio  # noqa: E402  (they replace or wrap some of the hooks registered above)
+studio.install()
+companies.install()

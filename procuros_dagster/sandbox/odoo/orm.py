@@ -25,6 +25,12 @@ COMPUTE: dict[str, dict[str, Callable]] = defaultdict(dict)
 DISPLAY: dict[str, Callable] = {}
 METHODS: dict[str, dict[str, Callable]] = defaultdict(dict)
 DELEGATE: dict[str, tuple[str, str, frozenset]] = {}  # model -> (parent model, link field, own fields)
+# Checks run after every create/write, like Odoo's _validate_fields: fn(db, model, ids, fnames or None)
+VALIDATORS: list[Callable] = []
+# Record rules: fn(db, model) -> extra domain (or None), ANDed to every search
+SEARCH_RULES: list[Callable] = []
+# Record rules on RPC read/write/unlink of given ids: fn(db, model, ids, operation), raises AccessError
+ACCESS_CHECKS: list[Callable] = []
 
 COMPANY_MODELS = {"sale.order", "sale.order.line", "purchase.order", "purchase.order.line", "stock.picking",
                   "stock.move", "stock.move.line", "stock.quant", "account.move", "account.move.line",
@@ -110,6 +116,7 @@ class Database:
         self.undo: dict | None = None
         self.ctx: dict = {}
         self.counters: dict[str, int] = defaultdict(int)
+        self.model_orders: dict[str, str] = {}  # custom models' _order (ir.model.order)
         from .baseline import load_baseline
         load_baseline(self, company_name)
 
@@ -126,17 +133,43 @@ class Database:
             raise RpcValueError(f"Invalid field {fname!r} on model {model!r}")
         return fields[fname]
 
+    def description(self, model: str) -> str:
+        """The model's ``_description``; a custom model's is its ir.model name."""
+        for r in self.tables.get("ir.model", {}).values():
+            if r.get("model") == model and r.get("state") == "manual":
+                return r.get("name") or model
+        return registry.description(model)
+
+    def current_company(self) -> int:
+        """env.company: the first of the context's allowed_company_ids, else the user's company."""
+        allowed = self.ctx.get("allowed_company_ids")
+        if isinstance(allowed, list) and allowed and isinstance(allowed[0], int) \
+                and allowed[0] in self.tables.get("res.company", {}):
+            return allowed[0]
+        user = self.tables.get("res.users", {}).get(self.uid) or {}
+        return user.get("company_id") or 1
+
     def parent_field(self, model: str) -> str:
         return "location_id" if model == "stock.location" else "parent_id"
 
     # ------------------------------------------------------------------ transactions
     def begin(self):
         self.undo = {}
+        self.undo_schema: list[Callable] = []
 
     def commit(self):
         self.undo = None
+        self.undo_schema = []
+
+    def on_rollback(self, fn: Callable) -> None:
+        """Undo a schema change (a custom model or field) if the running call fails."""
+        if self.undo is not None:
+            self.undo_schema.append(fn)
 
     def rollback(self):
+        for fn in reversed(getattr(self, "undo_schema", [])):
+            fn()
+        self.undo_schema = []
         journal, self.undo = self.undo or {}, None
         for (model, rid), old in journal.items():
             cur = self.tables[model].get(rid)
@@ -255,7 +288,9 @@ class Database:
         fn = DISPLAY.get(model)
         if fn:
             return fn(self, rec)
-        name = self.raw_value(model, rec, "name") if "name" in self.model_fields[model] else False
+        # Odoo's _rec_name: "name", else a custom model's "x_name"
+        rec_name = next((f for f in ("name", "x_name") if f in self.model_fields[model]), None)
+        name = self.raw_value(model, rec, rec_name) if rec_name else False
         return name if name else f"{model},{rid}"
 
     def fmt(self, model: str, fname: str, fdef: dict, v):
@@ -373,7 +408,7 @@ class Database:
         if "active" in fields:
             raw.setdefault("active", True)
         if model in COMPANY_MODELS and "company_id" in fields:
-            raw.setdefault("company_id", 1)
+            raw.setdefault("company_id", self.current_company())
         if model in CURRENCY_MODELS and "currency_id" in fields:
             raw.setdefault("currency_id", 126)
         rid = self.alloc(model)
@@ -388,6 +423,8 @@ class Database:
                 self._o2m(model, rid, k, v)
         if model in AFTER_CREATE:
             AFTER_CREATE[model](self, rid, raw, x2m)
+        for check in VALIDATORS:
+            check(self, model, [rid], None)
         return rid
 
     def _check_required(self, model, fields, raw):
@@ -403,7 +440,7 @@ class Database:
         return ValidationError(
             "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n"
             "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
-            f"Model: {registry.description(model)} ({model})\nField: {fdef['string']} ({fname})\n")
+            f"Model: {self.description(model)} ({model})\nField: {fdef['string']} ({fname})\n")
 
     def _check_fk(self, model, fields, raw):
         for fname, v in raw.items():
@@ -414,7 +451,7 @@ class Database:
                     raise ValidationError(
                         "The operation cannot be completed: another model requires the record being deleted. "
                         "If possible, archive it instead.\n\n"
-                        f"Model: {registry.description(model)} ({model})\n"
+                        f"Model: {self.description(model)} ({model})\n"
                         f"Constraint: {model.replace('.', '_')}_{fname}_fkey\n")
 
     def _m2m(self, model, fname, fdef, current: list, commands) -> list:
@@ -453,7 +490,7 @@ class Database:
             raise ValidationError(
                 "The operation cannot be completed: another model requires the record being deleted. "
                 "If possible, archive it instead.\n\n"
-                f"Model: {registry.description(model)} ({model})\nConstraint: {fname}_fkey\n")
+                f"Model: {self.description(model)} ({model})\nConstraint: {fname}_fkey\n")
         return ids
 
     def _o2m(self, model, rid, fname, commands):
@@ -528,6 +565,8 @@ class Database:
                 raise self.not_null(model, k)
         if model in AFTER_WRITE:
             AFTER_WRITE[model](self, ids, raw, x2m)
+        for check in VALIDATORS:
+            check(self, model, ids, set(raw) | set(x2m))
         return True
 
     def unlink(self, model: str, ids) -> bool:
@@ -596,6 +635,10 @@ class Database:
         if "active" in fields and self.ctx.get("active_test", True) and not any(
                 isinstance(t, (list, tuple)) and t and str(t[0]).split(".")[0] == "active" for t in norm):
             norm = (["&"] + norm + [["active", "=", True]]) if norm else [["active", "=", True]]
+        for rule in SEARCH_RULES:
+            extra = rule(self, model)
+            if extra:
+                norm = (["&"] + norm + normalize(extra)) if norm else normalize(extra)
         pred = Compiler(self, model).compile(norm)
         candidates = self._candidates(model, fields, norm)
         recs = [r for r in candidates if pred(r)]
@@ -635,7 +678,7 @@ class Database:
         return [table[i] for i in sorted(best) if i in table]
 
     def sort(self, model: str, recs: list, order=None) -> list:
-        spec = order or registry.ORDERS.get(model, "id asc")
+        spec = order or self.model_orders.get(model) or registry.ORDERS.get(model, "id asc")
         terms = self._order_terms(model, spec)
         return sorted(recs, key=lambda r: self._key(model, r, terms, 0))
 

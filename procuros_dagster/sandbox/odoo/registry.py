@@ -31,27 +31,6 @@ _COMMON = {
 
 # Models the connector touches that have no fields_get export.
 EXTRA_MODELS: dict[str, dict] = {
-    "ir.model": {"model": F("char", "Model", required=True), "name": F("char", "Model Description", required=True),
-                 "state": F("selection", "Type", selection=[["manual", "Custom Object"], ["base", "Base Object"]]),
-                 "field_id": F("one2many", "Fields", "ir.model.fields")},
-    "ir.model.fields": {
-        "name": F("char", "Field Name", required=True), "model": F("char", "Model Name"),
-        "model_id": F("many2one", "Model", "ir.model", required=True),
-        "field_description": F("char", "Field Label", required=True),
-        "ttype": F("selection", "Field Type", required=True, selection=[[t, t] for t in (
-            "char", "text", "html", "boolean", "integer", "float", "monetary", "date", "datetime",
-            "selection", "many2one", "one2many", "many2many", "binary")]),
-        "state": F("selection", "Type", selection=[["manual", "Custom Field"], ["base", "Base Field"]]),
-        "selection": F("char", "Selection Options (Deprecated)"),
-        "selection_ids": F("one2many", "Selection Options", "ir.model.fields.selection"),
-        "relation": F("char", "Related Model"), "required": F("boolean", "Required"),
-        "readonly": F("boolean", "Readonly"), "index": F("boolean", "Indexed"),
-        "copied": F("boolean", "Copied"), "store": F("boolean", "Stored"), "help": F("text", "Field Help"),
-        "tracking": F("integer", "Enable Ordered Tracking"), "translate": F("boolean", "Translatable")},
-    "ir.model.fields.selection": {
-        "field_id": F("many2one", "Field", "ir.model.fields", required=True),
-        "value": F("char", "Value", required=True), "name": F("char", "Name", required=True),
-        "sequence": F("integer", "Sequence")},
     "ir.ui.view": {
         "name": F("char", "View Name", required=True), "model": F("char", "Model"),
         "inherit_id": F("many2one", "Inherited View", "ir.ui.view"), "arch": F("text", "View Architecture"),

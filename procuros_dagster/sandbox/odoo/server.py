@@ -217,14 +217,20 @@ class OdooSandbox:
 
     @staticmethod
     def _m_read(db, model, ids, fields=None, load="_classic_read"):
+        for check in orm.ACCESS_CHECKS:
+            check(db, model, ids, "read")
         return db.read(model, ids, fields)
 
     @staticmethod
     def _m_write(db, model, ids, vals):
+        for check in orm.ACCESS_CHECKS:
+            check(db, model, ids, "write")
         return db.write(model, ids, vals)
 
     @staticmethod
     def _m_unlink(db, model, ids):
+        for check in orm.ACCESS_CHECKS:
+            check(db, model, ids, "unlink")
         return db.unlink(model, ids)
 
     @staticmethod
