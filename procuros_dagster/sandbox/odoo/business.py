@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import textwrap
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import registry
+from . import registry, uom
 from .errors import UserError, ValidationError, RpcValueError
 from .orm import (AFTER_CREATE, AFTER_WRITE, BEFORE_UNLINK, COMPUTE, DEFAULTS, DELEGATE, DISPLAY, METHODS,
                   Database, now, today)
@@ -443,7 +443,8 @@ def _so_defaults(db, raw, x2m):
         raw.setdefault("partner_invoice_id", partner["id"])
         raw.setdefault("partner_shipping_id", partner["id"])
         raw.setdefault("payment_term_id", partner.get("property_payment_term_id") or False)
-    raw.setdefault("pricelist_id", 1)
+    if "pricelist_id" not in raw:
+        raw["pricelist_id"] = uom.default_pricelist(db)
     raw.setdefault("user_id", db.uid)
     raw.setdefault("warehouse_id", 1)
     raw.setdefault("locked", False)
@@ -460,13 +461,18 @@ def _sol_defaults(db, raw, x2m):
     raw.setdefault("display_type", False)
     raw.setdefault("discount", 0.0)
     raw.setdefault("customer_lead", 0.0)
+    raw.setdefault("product_uom_qty", 1.0)
     if product:
         raw.setdefault("name", _product_display(db, product))
         raw.setdefault("product_uom", val(db, "product.product", product, "uom_id"))
-        raw.setdefault("price_unit", val(db, "product.product", product, "list_price"))
+        # the price in the line's unit from the order's pricelist (else the sales price), then rounded
+        price, item = uom.sale_line_price(db, rec(db, "sale.order", raw.get("order_id")) or {}, product,
+                                          raw["product_uom_qty"], raw["product_uom"])
+        raw.setdefault("pricelist_item_id", item)
+        if "price_unit" not in raw:
+            raw["price_unit"] = db.convert("sale.order.line", "price_unit", {"type": "float"}, price, True)
         if "tax_id" not in x2m:
             raw["tax_id"] = list(val(db, "product.product", product, "taxes_id") or [])
-    raw.setdefault("product_uom_qty", 1.0)
 
 
 DEFAULTS["sale.order"] = _so_defaults
@@ -489,7 +495,6 @@ compute("sale.order", "amount_untaxed", "amount_tax", "amount_total")(
     lambda db, r, f: _order_amounts(db, "sale.order", "sale.order.line", r, f))
 COMPUTE["sale.order.line"]["state"] = lambda db, r: (rec(db, "sale.order", r.get("order_id")) or {}).get("state", "draft")
 COMPUTE["sale.order.line"]["order_partner_id"] = lambda db, r: (rec(db, "sale.order", r.get("order_id")) or {}).get("partner_id", False)
-COMPUTE["sale.order.line"]["product_qty"] = lambda db, r: r.get("product_uom_qty") or 0.0
 
 
 def _policy(db, product_id) -> str:
@@ -505,7 +510,8 @@ def _sol_qty(db, r, f):
         for m in children(db, "stock.move", "sale_line_id", r["id"]):
             if m.get("state") == "done":
                 sign = -1 if m.get("location_dest_id") not in (CUSTOMER_LOC,) and m.get("location_id") == CUSTOMER_LOC else 1
-                total += sign * (m.get("quantity") or 0.0)
+                total += sign * uom.convert_qty(db, m.get("quantity") or 0.0, m.get("product_uom"),
+                                                r.get("product_uom"), "HALF-UP")
         return total
     links = [l for l in db.tables["account.move.line"].values() if r["id"] in (l.get("sale_line_ids") or [])] \
         if db.tables["account.move.line"] else []
@@ -640,9 +646,13 @@ def action_confirm(db, model, ids):
             "group_id": group, "carrier_id": o.get("carrier_id") or False, "scheduled_date": sched,
             "date_deadline": sched})
         for l in lines:
+            # in the product's unit (product.uom._adjust_uom_quantities without stock.propagate_uom)
+            unit = uom.product_uom(db, rec(db, "product.product", l["product_id"]))
             db.create("stock.move", {
-                "name": l.get("name"), "product_id": l["product_id"], "product_uom_qty": l.get("product_uom_qty"),
-                "product_uom": l.get("product_uom"), "picking_id": picking, "sale_line_id": l["id"],
+                "name": l.get("name"), "product_id": l["product_id"], "product_uom": unit,
+                "product_uom_qty": uom.convert_qty(db, l.get("product_uom_qty") or 0.0, l.get("product_uom"), unit,
+                                                   "HALF-UP"),
+                "picking_id": picking, "sale_line_id": l["id"],
                 "location_id": STOCK_LOC, "location_dest_id": CUSTOMER_LOC, "origin": o["name"],
                 "state": "confirmed", "date": sched, "date_deadline": sched, "group_id": group,
                 "partner_id": o.get("partner_shipping_id"), "picking_type_id": OUT_TYPE}, top=False)
@@ -930,7 +940,6 @@ def _done(db, pid: int, backorder: bool):
             db.set("stock.move.line", l["id"], {"picked": True, "date": stamp})
     db.set("stock.picking", pid, {"state": "done", "date_done": stamp, "write_date": stamp})
     if remainder:
-        db.next_id["stock.move"] += 2  # the real server burns two move ids while splitting
         copy = {k: p.get(k) for k in ("partner_id", "origin", "sale_id", "purchase_id", "group_id", "carrier_id",
                                       "scheduled_date", "date_deadline", "location_id", "location_dest_id")}
         bo = _new_picking(db, p["picking_type_id"], {**copy, "backorder_id": pid})
@@ -989,9 +998,28 @@ def action_apply_inventory(db, model, ids):
         q = db.tables["stock.quant"].get(qid)
         if q is None:
             raise db.missing(model, [qid])
+        diff = (q.get("inventory_quantity") or 0.0) - (q.get("quantity") or 0.0)
+        if diff:
+            _inventory_move(db, q, diff)
         db.set("stock.quant", qid, {"quantity": q.get("inventory_quantity") or 0.0, "inventory_quantity": 0.0,
                                     "inventory_quantity_set": False, "inventory_date": today()})
     return None
+
+
+INVENTORY_LOC = 14  # Virtual Locations/Inventory adjustment (product.property_stock_inventory)
+
+
+def _inventory_move(db, q, diff: float):
+    """stock.quant._apply_inventory books the difference as a done move (with its move line) from or
+    to the inventory adjustment location; it uses up move and move line ids like any other move."""
+    src, dst = (INVENTORY_LOC, q["location_id"]) if diff > 0 else (q["location_id"], INVENTORY_LOC)
+    product = rec(db, "product.product", q["product_id"])
+    stamp = now()
+    mid = db.create("stock.move", {
+        "name": "Product Quantity Updated", "product_id": q["product_id"], "product_uom": uom.product_uom(db, product),
+        "product_uom_qty": abs(diff), "quantity": abs(diff), "location_id": src, "location_dest_id": dst,
+        "state": "done", "picked": True, "is_inventory": True, "date": stamp}, top=False)
+    db.create("stock.move.line", {"move_id": mid, "quantity": abs(diff), "picked": True, "date": stamp}, top=False)
 
 
 def _bo_defaults(db, raw, x2m):
@@ -1081,14 +1109,21 @@ def _pol_defaults(db, raw, x2m):
         raw.setdefault("price_unit", db.raw_value("product.product", product, "standard_price") or 0.0)
         if "taxes_id" not in x2m:
             raw["taxes_id"] = list(val(db, "product.product", product, "supplier_taxes_id") or [])
-    raw["product_uom_qty"] = raw.get("product_qty") or 0.0
+    raw["product_uom_qty"] = _pol_product_uom_qty(db, raw)
+
+
+def _pol_product_uom_qty(db, r) -> float:
+    """purchase.order.line._compute_product_uom_qty: the line's quantity in the product's unit."""
+    product = rec(db, "product.product", r.get("product_id"))
+    qty = r.get("product_qty") or 0.0
+    return uom.convert_qty(db, qty, r.get("product_uom"), uom.product_uom(db, product)) if product else qty
 
 
 DEFAULTS["purchase.order"] = _po_defaults
 DEFAULTS["purchase.order.line"] = _pol_defaults
 AFTER_WRITE["purchase.order.line"] = lambda db, ids, raw, x2m: [
-    db.set("purchase.order.line", i, {"product_uom_qty": db.tables["purchase.order.line"][i].get("product_qty") or 0.0})
-    for i in ids] if "product_qty" in raw else None
+    db.set("purchase.order.line", i, {"product_uom_qty": _pol_product_uom_qty(db, db.tables["purchase.order.line"][i])})
+    for i in ids] if "product_qty" in raw or "product_uom" in raw else None
 DISPLAY["purchase.order"] = lambda db, r: f"{r.get('name')} ({r['partner_ref']})" if r.get("partner_ref") else r.get("name")
 compute("purchase.order.line", "price_subtotal", "price_tax", "price_total")(
     lambda db, r, f: _line_amounts(db, "purchase.order.line", r, f, "product_qty", "taxes_id"))
@@ -1105,7 +1140,8 @@ def _pol_qty(db, r, f):
         for m in children(db, "stock.move", "purchase_line_id", r["id"]):
             if m.get("state") == "done":
                 sign = -1 if m.get("location_dest_id") == VENDOR_LOC else 1
-                total += sign * (m.get("quantity") or 0.0)
+                total += sign * uom.convert_qty(db, m.get("quantity") or 0.0, m.get("product_uom"),
+                                                r.get("product_uom"), "HALF-UP")
         return total
     invoiced = 0.0
     for l in children(db, "account.move.line", "purchase_line_id", r["id"]):
@@ -1177,9 +1213,12 @@ def button_confirm(db, model, ids):
             "partner_id": o.get("partner_id"), "origin": o["name"], "purchase_id": oid, "group_id": group,
             "scheduled_date": sched, "date_deadline": sched})
         for l in lines:
+            unit = uom.product_uom(db, rec(db, "product.product", l["product_id"]))
             db.create("stock.move", {
-                "name": l.get("name"), "product_id": l["product_id"], "product_uom_qty": l.get("product_qty"),
-                "product_uom": l.get("product_uom"), "picking_id": picking, "purchase_line_id": l["id"],
+                "name": l.get("name"), "product_id": l["product_id"], "product_uom": unit,
+                "product_uom_qty": uom.convert_qty(db, l.get("product_qty") or 0.0, l.get("product_uom"), unit,
+                                                   "HALF-UP"),
+                "picking_id": picking, "purchase_line_id": l["id"],
                 "origin": o["name"], "state": "confirmed", "date": l.get("date_planned") or sched,
                 "date_deadline": sched, "group_id": group, "partner_id": o.get("partner_id"),
                 "picking_type_id": IN_TYPE}, top=False)
@@ -1743,6 +1782,7 @@ def create_invoices(db, model, ids):
         action["domain"] = [["id", "in", moves]]
     action["context"] = {"default_move_type": "out_invoice", "default_partner_id": first["partner_id"],
                          "default_partner_shipping_id": first.get("partner_shipping_id"),
-                         "default_invoice_payment_term_id": first.get("invoice_payment_term_id") or False,
+                         # ... or account.move.default_get(...).get(...): None when there is no term
+                         "default_invoice_payment_term_id": first.get("invoice_payment_term_id") or None,
                          "default_invoice_origin": first.get("invoice_origin")}
     return action

@@ -139,6 +139,7 @@ INVERSES: dict[tuple[str, str], tuple[str, str]] = {
     ("ir.model", "field_id"): ("ir.model.fields", "model_id"),
     ("ir.model.fields", "selection_ids"): ("ir.model.fields.selection", "field_id"),
     ("stock.warehouse", "route_ids"): ("stock.route", "supplied_wh_id"),
+    ("product.pricelist", "item_ids"): ("product.pricelist.item", "pricelist_id"),
 }
 
 ORDERS: dict[str, str] = {
@@ -168,6 +169,9 @@ ORDERS: dict[str, str] = {
     "delivery.carrier": "sequence asc, id asc",
     "stock.warehouse": "sequence asc, id asc",
     "product.category": "complete_name asc",
+    "product.pricelist": "sequence asc, id asc",
+    "product.pricelist.item": "applied_on asc, min_quantity desc, categ_id desc, id desc",
+    "decimal.precision": "name asc",
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -180,7 +184,8 @@ DESCRIPTIONS: dict[str, str] = {
     "ir.model.data": "Model Data", "ir.model.fields": "Fields", "ir.model": "Models",
     "res.country": "Country", "uom.uom": "Product Unit of Measure", "mail.message": "Message",
     "sale.advance.payment.inv": "Sales Advance Payment Invoice", "stock.lot": "Lot/Serial",
-    "stock.backorder.confirmation": "Backorder Confirmation", "confirm.stock.sms": "Confirm Stock SMS",
+    "stock.backorder.confirmation": "Backorder Confirmation", "product.pricelist": "Pricelist",
+    "product.pricelist.item": "Pricelist Rule", "decimal.precision": "Decimal Precision", "confirm.stock.sms": "Confirm Stock SMS",
 }
 
 # Heavy/binary/computed-not-serialisable fields left out of a read without a field list.
