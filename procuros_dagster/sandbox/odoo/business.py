@@ -890,8 +890,8 @@ def button_validate(db, model, ids):
     # backorder question first (stock), then the one-time SMS question (stock_sms)
     if not ctx.get("skip_backorder"):
         short = [p["id"] for p in pickings if any(
-            (m.get("quantity") or 0.0) < (m.get("product_uom_qty") or 0.0) - 1e-9
-            for m in children(db, "stock.move", "picking_id", p["id"]) if m.get("state") not in ("done", "cancel"))
+            _picked_qty(m, _open_moves(db, p["id"])) < (m.get("product_uom_qty") or 0.0) - 1e-9
+            for m in _open_moves(db, p["id"]))
             and (rec(db, "stock.picking.type", p.get("picking_type_id")) or {}).get("create_backorder", "ask") == "ask"]
         if short:
             return _action("Create Backorder?", "stock.backorder.confirmation", 843, {
@@ -915,15 +915,35 @@ def _has_phone(db, partner_id) -> bool:
     return bool(p and (p.get("phone") or p.get("mobile")))
 
 
+def _open_moves(db, pid: int) -> list[dict]:
+    return [m for m in children(db, "stock.move", "picking_id", pid) if m.get("state") not in ("done", "cancel")]
+
+
+def _picked_qty(m, moves) -> float:
+    """What validation counts as done: once any move of the picking is picked, an unpicked move
+    counts as nothing even when reserved; while none is, every move counts as picked."""
+    return (m.get("quantity") or 0.0) if m.get("picked") or not any(x.get("picked") for x in moves) else 0.0
+
+
 def _done(db, pid: int, backorder: bool):
     p = db.tables["stock.picking"][pid]
-    moves = [m for m in children(db, "stock.move", "picking_id", pid) if m.get("state") not in ("done", "cancel")]
+    moves = _open_moves(db, pid)
+    unpicked = []
     if not any(m.get("picked") for m in moves):
         for m in moves:
             db.write("stock.move", [m["id"]], {"picked": True})
+    else:
+        unpicked = [m for m in moves if not m.get("picked")]
     stamp = now()
     remainder = []
     for m in moves:
+        if m in unpicked:  # goes whole (reservation included) into the backorder, or is cancelled
+            if backorder:
+                remainder.append((m, m.get("product_uom_qty") or 0.0))
+            else:
+                _unreserve(db, m)
+                db.set("stock.move", m["id"], {"state": "cancel", "quantity": 0.0})
+            continue
         qty, demand = m.get("quantity") or 0.0, m.get("product_uom_qty") or 0.0
         if qty <= 1e-9:
             if backorder:
@@ -944,6 +964,11 @@ def _done(db, pid: int, backorder: bool):
                                       "scheduled_date", "date_deadline", "location_id", "location_dest_id")}
         bo = _new_picking(db, p["picking_type_id"], {**copy, "backorder_id": pid})
         for m, qty in remainder:
+            if m in unpicked:
+                db.set("stock.move", m["id"], {"picking_id": bo})
+                for l in children(db, "stock.move.line", "move_id", m["id"]):
+                    db.set("stock.move.line", l["id"], {"picking_id": bo})
+                continue
             if (m.get("quantity") or 0.0) <= 1e-9:
                 db.set("stock.move", m["id"], {"picking_id": bo, "state": "confirmed"})
                 continue
@@ -954,6 +979,15 @@ def _done(db, pid: int, backorder: bool):
                 "product_uom_qty": qty, "picking_id": bo, "state": "confirmed",
                 "date": p.get("scheduled_date")}, top=False)
         _assign(db, [bo])
+
+
+def _unreserve(db, m):
+    left = m.get("quantity") or 0.0
+    for q in _free(db, m["product_id"], m.get("location_id")):
+        take = min(left, q.get("reserved_quantity") or 0.0)
+        if take > 0:
+            db.set("stock.quant", q["id"], {"reserved_quantity": (q.get("reserved_quantity") or 0.0) - take})
+            left -= take
 
 
 def _move_stock(db, m, qty):
@@ -1626,6 +1660,10 @@ def action_post(db, model, ids):
             raise db.missing(model, [mid])
         if m.get("state") != "draft":
             raise UserError(f"The entry {m.get('name')} (id {mid}) must be in draft.")
+        if m.get("move_type") not in (None, "entry") and not m.get("partner_id"):  # account.move._post
+            if m["move_type"].startswith("out_"):
+                raise UserError("The field 'Customer' is required, please complete it to validate the Customer Invoice.")
+            raise UserError("The field 'Vendor' is required, please complete it to validate the Vendor Bill.")
         if m.get("move_type") in ("in_invoice", "in_refund") and not m.get("invoice_date"):
             raise UserError("The Bill/Refund date is required to validate this document.")
         if m.get("move_type") != "entry" and not any(
