@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from .floats import float_round
-from .orm import COMPUTE, DEFAULTS, DISPLAY
+from .orm import AFTER_WRITE, COMPUTE, DEFAULTS, DISPLAY
 
 
 def _uom(db, uid):
@@ -31,6 +31,31 @@ COMPUTE["uom.uom"]["factor_inv"] = lambda db, r: factor_inv(r)
 COMPUTE["uom.uom"]["ratio"] = lambda db, r: _ratio(r)
 
 
+def _from_factor_inv(raw: dict) -> dict:
+    """uom.uom.create/write take ``factor_inv`` and store its inverse as ``factor``."""
+    if "factor_inv" in raw:
+        inv = raw.pop("factor_inv")
+        raw["factor"] = 1.0 / inv if inv else 0.0
+    return raw
+
+
+def _uom_defaults(db, raw, x2m):
+    _from_factor_inv(raw)
+    raw.setdefault("factor", 1.0)
+    raw.setdefault("rounding", 0.01)
+    raw.setdefault("uom_type", "reference")
+
+
+def _uom_written(db, ids, raw, x2m):
+    if "factor_inv" in raw:
+        for i in ids:
+            db.set("uom.uom", i, _from_factor_inv({"factor_inv": raw["factor_inv"]}))
+
+
+DEFAULTS["uom.uom"] = _uom_defaults
+AFTER_WRITE["uom.uom"] = _uom_written
+
+
 def convert_qty(db, qty: float, from_id, to_id, rounding_method: str = "UP") -> float:
     """uom.uom._compute_quantity (units of different categories are left alone, not refused: the
     sandbox has no unit category check yet)."""
@@ -42,7 +67,7 @@ def convert_qty(db, qty: float, from_id, to_id, rounding_method: str = "UP") -> 
     elif src.get("category_id") != dst.get("category_id"):
         return qty
     else:
-        amount = qty / src["factor"] * dst["factor"]
+        amount = qty / (src.get("factor") or 1.0) * (dst.get("factor") or 1.0)
     return float_round(amount, precision_rounding=dst.get("rounding") or 0.01, rounding_method=rounding_method)
 
 
@@ -51,7 +76,7 @@ def convert_price(db, price: float, from_id, to_id) -> float:
     src, dst = _uom(db, from_id), _uom(db, to_id)
     if not price or not src or not dst or src["id"] == dst["id"] or src.get("category_id") != dst.get("category_id"):
         return price
-    return price * src["factor"] / dst["factor"]
+    return price * (src.get("factor") or 1.0) / (dst.get("factor") or 1.0)
 
 
 def product_uom(db, product: dict):
