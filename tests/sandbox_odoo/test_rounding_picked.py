@@ -83,6 +83,7 @@ def test_datetime_values_are_strict(odoo, cust):
     # a domain takes the ISO form
     assert call(odoo, "sale.order", "search", [["id", "=", so], ["commitment_date", ">=", "2026-11-28T00:00:00"]]) == [so]
     assert call(odoo, "sale.order", "search", [["id", "=", so], ["commitment_date", ">=", "2026-11-29T00:00:01"]]) == []
+    assert call(odoo, "sale.order", "search", [["id", "=", so], ["commitment_date", ">=", "2026-11-29T00:00:00"]]) == [so]
 
 
 def test_date_field_keeps_the_date_of_a_datetime_string(odoo, cust):

@@ -445,6 +445,8 @@ def _so_defaults(db, raw, x2m):
         raw.setdefault("payment_term_id", partner.get("property_payment_term_id") or False)
     if "pricelist_id" not in raw:
         raw["pricelist_id"] = uom.default_pricelist(db)
+    if "fiscal_position_id" not in raw:  # auto-detected like the invoice's (see transcript 10 for the rules)
+        raw["fiscal_position_id"] = _fiscal_position(db, raw.get("partner_shipping_id") or raw.get("partner_id"))
     raw.setdefault("user_id", db.uid)
     raw.setdefault("warehouse_id", 1)
     raw.setdefault("locked", False)
