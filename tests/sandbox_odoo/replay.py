@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from procuros_dagster.sandbox.odoo import OdooSandbox
+from procuros_dagster.sandbox.odoo.baseline import USED_IDS_PROCUROS
 from procuros_dagster.sandbox.odoo.clock import Clock
 
 HERE = Path(__file__).parent / "transcripts"
@@ -34,11 +35,13 @@ class Run:
     started_at: str  # the recording's first call, UTC
     step: float  # its average pace: seconds between two recorded calls
     files: tuple[str, ...]
+    history: dict  # how the recording's database differed from a fresh one (see baseline.py)
 
 
 RUNS = (
-    Run("procuros", "My Company", "2026-11-28 17:54:40", 0.05, tuple(f"{i:02d}" for i in range(1, 9))),
-    Run("procuros_rec", "Procuros Test GmbH", "2026-12-01 17:54:35", 0.12, tuple(f"{i:02d}" for i in range(9, 16))),
+    Run("procuros", "My Company", "2026-11-28 17:54:40", 0.05, tuple(f"{i:02d}" for i in range(1, 9)),
+        {"used_ids": USED_IDS_PROCUROS, "pricelists": True}),
+    Run("procuros_rec", "Procuros Test GmbH", "2026-12-01 17:54:35", 0.12, tuple(f"{i:02d}" for i in range(9, 16)), {}),
 )
 # A datetime a call stamps with "now" (date_order on confirmation, date_done, ...) can only be
 # compared to the recording's pace: within this many seconds. Dates and other datetimes are exact.
@@ -205,7 +208,8 @@ def _describe(ex: dict) -> str:
 
 
 def sandbox_for(run: Run) -> OdooSandbox:
-    return OdooSandbox(db=run.db, company_name=run.company, clock=StepClock(run.started_at, run.step))
+    return OdooSandbox(db=run.db, company_name=run.company, clock=StepClock(run.started_at, run.step),
+                       **run.history)
 
 
 def replay_upto(prefix: str) -> tuple[list[str], list[str]]:

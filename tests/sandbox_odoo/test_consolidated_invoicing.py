@@ -90,7 +90,7 @@ def test_a_single_order_keeps_its_defaults_in_the_action(odoo, shop):
     so = _confirmed(odoo, cust, north, "PO-9", [(a, 1, 10.0)])
     _, action = _invoice(odoo, [so])
     assert action["context"] == {"default_move_type": "out_invoice", "default_partner_id": cust,
-                                 "default_partner_shipping_id": north, "default_invoice_payment_term_id": False,
+                                 "default_partner_shipping_id": north, "default_invoice_payment_term_id": None,
                                  "default_invoice_origin": call(odoo, "sale.order", "read", [so], fields=["name"])[0]["name"]}
     line = call(odoo, "account.move", "read", [action["res_id"]], fields=["invoice_line_ids"])[0]["invoice_line_ids"]
     assert call(odoo, "account.move.line", "read", line, fields=["sequence"])[0]["sequence"] == 0

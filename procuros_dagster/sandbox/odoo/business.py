@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import textwrap
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import registry, taxes
+from . import registry, taxes, uom
 from .errors import UserError, ValidationError, RpcValueError
 from .orm import (AFTER_CREATE, AFTER_WRITE, BEFORE_UNLINK, COMPUTE, DEFAULTS, DELEGATE, DISPLAY, METHODS,
                   Database, now, today)
@@ -471,7 +471,8 @@ def _so_defaults(db, raw, x2m):
         raw.setdefault("partner_shipping_id", partner["id"])
         raw.setdefault("payment_term_id", partner.get("property_payment_term_id") or False)
         raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, partner["id"], raw.get("partner_shipping_id")))
-    raw.setdefault("pricelist_id", 1)
+    if "pricelist_id" not in raw:
+        raw["pricelist_id"] = uom.default_pricelist(db)
     raw["_tax_rounding"] = taxes.rounding_method(db)  # amounts are stored: computed under today's setting
     raw.setdefault("user_id", db.uid)
     raw.setdefault("warehouse_id", 1)
@@ -489,14 +490,18 @@ def _sol_defaults(db, raw, x2m):
     raw.setdefault("display_type", False)
     raw.setdefault("discount", 0.0)
     raw.setdefault("customer_lead", 0.0)
+    raw.setdefault("product_uom_qty", 1.0)
     if product:
         raw.setdefault("name", _product_display(db, product))
         raw.setdefault("product_uom", val(db, "product.product", product, "uom_id"))
-        raw.setdefault("price_unit", val(db, "product.product", product, "list_price"))
+        # the price in the line's unit from the order's pricelist (else the sales price), then rounded
+        order = rec(db, "sale.order", raw.get("order_id")) or {}
+        price, item = uom.sale_line_price(db, order, product, raw["product_uom_qty"], raw["product_uom"])
+        raw.setdefault("pricelist_item_id", item)
+        if "price_unit" not in raw:
+            raw["price_unit"] = db.convert("sale.order.line", "price_unit", {"type": "float"}, price, True)
         if "tax_id" not in x2m:  # _compute_tax_id: the product's taxes mapped by the order's position
-            order = rec(db, "sale.order", raw.get("order_id")) or {}
             raw["tax_id"] = taxes.product_taxes(db, product, order.get("fiscal_position_id"))
-    raw.setdefault("product_uom_qty", 1.0)
 
 
 DEFAULTS["sale.order"] = _so_defaults
@@ -519,7 +524,6 @@ compute("sale.order", "amount_untaxed", "amount_tax", "amount_total")(
     lambda db, r, f: _order_amounts(db, "sale.order", "sale.order.line", r, f))
 COMPUTE["sale.order.line"]["state"] = lambda db, r: (rec(db, "sale.order", r.get("order_id")) or {}).get("state", "draft")
 COMPUTE["sale.order.line"]["order_partner_id"] = lambda db, r: (rec(db, "sale.order", r.get("order_id")) or {}).get("partner_id", False)
-COMPUTE["sale.order.line"]["product_qty"] = lambda db, r: r.get("product_uom_qty") or 0.0
 
 
 def _policy(db, product_id) -> str:
@@ -535,7 +539,8 @@ def _sol_qty(db, r, f):
         for m in children(db, "stock.move", "sale_line_id", r["id"]):
             if m.get("state") == "done":
                 sign = -1 if m.get("location_dest_id") not in (CUSTOMER_LOC,) and m.get("location_id") == CUSTOMER_LOC else 1
-                total += sign * (m.get("quantity") or 0.0)
+                total += sign * uom.convert_qty(db, m.get("quantity") or 0.0, m.get("product_uom"),
+                                                r.get("product_uom"), "HALF-UP")
         return total
     links = [l for l in db.tables["account.move.line"].values() if r["id"] in (l.get("sale_line_ids") or [])] \
         if db.tables["account.move.line"] else []
@@ -670,9 +675,13 @@ def action_confirm(db, model, ids):
             "group_id": group, "carrier_id": o.get("carrier_id") or False, "scheduled_date": sched,
             "date_deadline": sched})
         for l in lines:
+            # in the product's unit (product.uom._adjust_uom_quantities without stock.propagate_uom)
+            unit = uom.product_uom(db, rec(db, "product.product", l["product_id"]))
             db.create("stock.move", {
-                "name": l.get("name"), "product_id": l["product_id"], "product_uom_qty": l.get("product_uom_qty"),
-                "product_uom": l.get("product_uom"), "picking_id": picking, "sale_line_id": l["id"],
+                "name": l.get("name"), "product_id": l["product_id"], "product_uom": unit,
+                "product_uom_qty": uom.convert_qty(db, l.get("product_uom_qty") or 0.0, l.get("product_uom"), unit,
+                                                   "HALF-UP"),
+                "picking_id": picking, "sale_line_id": l["id"],
                 "location_id": STOCK_LOC, "location_dest_id": CUSTOMER_LOC, "origin": o["name"],
                 "state": "confirmed", "date": sched, "date_deadline": sched, "group_id": group,
                 "partner_id": o.get("partner_shipping_id"), "picking_type_id": OUT_TYPE}, top=False)
@@ -683,6 +692,12 @@ def action_confirm(db, model, ids):
 def _storable(db, product_id) -> bool:
     p = rec(db, "product.product", product_id)
     return bool(p) and val(db, "product.product", p, "type") in ("product", "consu")
+
+
+def _has_quants(db, product_id) -> bool:
+    """Only storable products have quants (stock.quant._update_available_quantity skips the rest)."""
+    p = rec(db, "product.product", product_id)
+    return bool(p) and val(db, "product.product", p, "type") == "product"
 
 
 # ====================================================================== stock
@@ -910,8 +925,8 @@ def button_validate(db, model, ids):
     # backorder question first (stock), then the one-time SMS question (stock_sms)
     if not ctx.get("skip_backorder"):
         short = [p["id"] for p in pickings if any(
-            (m.get("quantity") or 0.0) < (m.get("product_uom_qty") or 0.0) - 1e-9
-            for m in children(db, "stock.move", "picking_id", p["id"]) if m.get("state") not in ("done", "cancel"))
+            _picked_qty(m, _open_moves(db, p["id"])) < (m.get("product_uom_qty") or 0.0) - 1e-9
+            for m in _open_moves(db, p["id"]))
             and (rec(db, "stock.picking.type", p.get("picking_type_id")) or {}).get("create_backorder", "ask") == "ask"]
         if short:
             return _action("Create Backorder?", "stock.backorder.confirmation", 843, {
@@ -935,15 +950,35 @@ def _has_phone(db, partner_id) -> bool:
     return bool(p and (p.get("phone") or p.get("mobile")))
 
 
+def _open_moves(db, pid: int) -> list[dict]:
+    return [m for m in children(db, "stock.move", "picking_id", pid) if m.get("state") not in ("done", "cancel")]
+
+
+def _picked_qty(m, moves) -> float:
+    """What validation counts as done: once any move of the picking is picked, an unpicked move
+    counts as nothing even when reserved; while none is, every move counts as picked."""
+    return (m.get("quantity") or 0.0) if m.get("picked") or not any(x.get("picked") for x in moves) else 0.0
+
+
 def _done(db, pid: int, backorder: bool):
     p = db.tables["stock.picking"][pid]
-    moves = [m for m in children(db, "stock.move", "picking_id", pid) if m.get("state") not in ("done", "cancel")]
+    moves = _open_moves(db, pid)
+    unpicked = []
     if not any(m.get("picked") for m in moves):
         for m in moves:
             db.write("stock.move", [m["id"]], {"picked": True})
+    else:
+        unpicked = [m for m in moves if not m.get("picked")]
     stamp = now()
     remainder = []
     for m in moves:
+        if m in unpicked:  # goes whole (reservation included) into the backorder, or is cancelled
+            if backorder:
+                remainder.append((m, m.get("product_uom_qty") or 0.0))
+            else:
+                _unreserve(db, m)
+                db.set("stock.move", m["id"], {"state": "cancel", "quantity": 0.0})
+            continue
         qty, demand = m.get("quantity") or 0.0, m.get("product_uom_qty") or 0.0
         if qty <= 1e-9:
             if backorder:
@@ -962,11 +997,15 @@ def _done(db, pid: int, backorder: bool):
     _touch_orders(db, "sale.order", {(rec(db, "sale.order.line", m.get("sale_line_id")) or {}).get("order_id")
                                      for m in moves})
     if remainder:
-        db.next_id["stock.move"] += 2  # the real server burns two move ids while splitting
         copy = {k: p.get(k) for k in ("partner_id", "origin", "sale_id", "purchase_id", "group_id", "carrier_id",
                                       "scheduled_date", "date_deadline", "location_id", "location_dest_id")}
         bo = _new_picking(db, p["picking_type_id"], {**copy, "backorder_id": pid})
         for m, qty in remainder:
+            if m in unpicked:
+                db.set("stock.move", m["id"], {"picking_id": bo})
+                for l in children(db, "stock.move.line", "move_id", m["id"]):
+                    db.set("stock.move.line", l["id"], {"picking_id": bo})
+                continue
             if (m.get("quantity") or 0.0) <= 1e-9:
                 db.set("stock.move", m["id"], {"picking_id": bo, "state": "confirmed"})
                 continue
@@ -988,6 +1027,15 @@ def _touch_orders(db, model: str, ids) -> None:
             db.set(model, oid, {"write_date": stamp})
 
 
+def _unreserve(db, m):
+    left = m.get("quantity") or 0.0
+    for q in _free(db, m["product_id"], m.get("location_id")):
+        take = min(left, q.get("reserved_quantity") or 0.0)
+        if take > 0:
+            db.set("stock.quant", q["id"], {"reserved_quantity": (q.get("reserved_quantity") or 0.0) - take})
+            left -= take
+
+
 def _move_stock(db, m, qty):
     internal = _internal_locs(db)
     src, dst = m.get("location_id"), m.get("location_dest_id")
@@ -1000,7 +1048,9 @@ def _move_stock(db, m, qty):
             left -= take
         if left > 1e-9:
             _add_quant(db, m["product_id"], src, -left)
-    if dst in internal:
+    elif _has_quants(db, m["product_id"]):
+        _add_quant(db, m["product_id"], src, -qty)  # Odoo keeps quants in partner and virtual locations too
+    if dst in internal or _has_quants(db, m["product_id"]):
         _add_quant(db, m["product_id"], dst, qty)
 
 
@@ -1030,9 +1080,29 @@ def action_apply_inventory(db, model, ids):
         q = db.tables["stock.quant"].get(qid)
         if q is None:
             raise db.missing(model, [qid])
+        diff = (q.get("inventory_quantity") or 0.0) - (q.get("quantity") or 0.0)
+        if diff:
+            _inventory_move(db, q, diff)
+            _add_quant(db, q["product_id"], INVENTORY_LOC, -diff)  # the adjustment location's counterpart
         db.set("stock.quant", qid, {"quantity": q.get("inventory_quantity") or 0.0, "inventory_quantity": 0.0,
                                     "inventory_quantity_set": False, "inventory_date": today()})
     return None
+
+
+INVENTORY_LOC = 14  # Virtual Locations/Inventory adjustment (product.property_stock_inventory)
+
+
+def _inventory_move(db, q, diff: float):
+    """stock.quant._apply_inventory books the difference as a done move (with its move line) from or
+    to the inventory adjustment location; it uses up move and move line ids like any other move."""
+    src, dst = (INVENTORY_LOC, q["location_id"]) if diff > 0 else (q["location_id"], INVENTORY_LOC)
+    product = rec(db, "product.product", q["product_id"])
+    stamp = now()
+    mid = db.create("stock.move", {
+        "name": "Product Quantity Updated", "product_id": q["product_id"], "product_uom": uom.product_uom(db, product),
+        "product_uom_qty": abs(diff), "quantity": abs(diff), "location_id": src, "location_dest_id": dst,
+        "state": "done", "picked": True, "is_inventory": True, "date": stamp}, top=False)
+    db.create("stock.move.line", {"move_id": mid, "quantity": abs(diff), "picked": True, "date": stamp}, top=False)
 
 
 def _bo_defaults(db, raw, x2m):
@@ -1124,14 +1194,21 @@ def _pol_defaults(db, raw, x2m):
         raw.setdefault("price_unit", db.raw_value("product.product", product, "standard_price") or 0.0)
         if "taxes_id" not in x2m:  # _compute_tax_id: vendor taxes mapped by the order's position
             raw["taxes_id"] = taxes.product_taxes(db, product, order.get("fiscal_position_id"), purchase=True)
-    raw["product_uom_qty"] = raw.get("product_qty") or 0.0
+    raw["product_uom_qty"] = _pol_product_uom_qty(db, raw)
+
+
+def _pol_product_uom_qty(db, r) -> float:
+    """purchase.order.line._compute_product_uom_qty: the line's quantity in the product's unit."""
+    product = rec(db, "product.product", r.get("product_id"))
+    qty = r.get("product_qty") or 0.0
+    return uom.convert_qty(db, qty, r.get("product_uom"), uom.product_uom(db, product)) if product else qty
 
 
 DEFAULTS["purchase.order"] = _po_defaults
 DEFAULTS["purchase.order.line"] = _pol_defaults
 AFTER_WRITE["purchase.order.line"] = lambda db, ids, raw, x2m: [
-    db.set("purchase.order.line", i, {"product_uom_qty": db.tables["purchase.order.line"][i].get("product_qty") or 0.0})
-    for i in ids] if "product_qty" in raw else None
+    db.set("purchase.order.line", i, {"product_uom_qty": _pol_product_uom_qty(db, db.tables["purchase.order.line"][i])})
+    for i in ids] if "product_qty" in raw or "product_uom" in raw else None
 DISPLAY["purchase.order"] = lambda db, r: f"{r.get('name')} ({r['partner_ref']})" if r.get("partner_ref") else r.get("name")
 compute("purchase.order.line", "price_subtotal", "price_tax", "price_total")(
     lambda db, r, f: _line_amounts(db, "purchase.order.line", r, f, "product_qty", "taxes_id"))
@@ -1148,7 +1225,8 @@ def _pol_qty(db, r, f):
         for m in children(db, "stock.move", "purchase_line_id", r["id"]):
             if m.get("state") == "done":
                 sign = -1 if m.get("location_dest_id") == VENDOR_LOC else 1
-                total += sign * (m.get("quantity") or 0.0)
+                total += sign * uom.convert_qty(db, m.get("quantity") or 0.0, m.get("product_uom"),
+                                                r.get("product_uom"), "HALF-UP")
         return total
     invoiced = 0.0
     for l in children(db, "account.move.line", "purchase_line_id", r["id"]):
@@ -1220,9 +1298,12 @@ def button_confirm(db, model, ids):
             "partner_id": o.get("partner_id"), "origin": o["name"], "purchase_id": oid, "group_id": group,
             "scheduled_date": sched, "date_deadline": sched})
         for l in lines:
+            unit = uom.product_uom(db, rec(db, "product.product", l["product_id"]))
             db.create("stock.move", {
-                "name": l.get("name"), "product_id": l["product_id"], "product_uom_qty": l.get("product_qty"),
-                "product_uom": l.get("product_uom"), "picking_id": picking, "purchase_line_id": l["id"],
+                "name": l.get("name"), "product_id": l["product_id"], "product_uom": unit,
+                "product_uom_qty": uom.convert_qty(db, l.get("product_qty") or 0.0, l.get("product_uom"), unit,
+                                                   "HALF-UP"),
+                "picking_id": picking, "purchase_line_id": l["id"],
                 "origin": o["name"], "state": "confirmed", "date": l.get("date_planned") or sched,
                 "date_deadline": sched, "group_id": group, "partner_id": o.get("partner_id"),
                 "picking_type_id": IN_TYPE}, top=False)
@@ -1643,6 +1724,10 @@ def action_post(db, model, ids):
             raise db.missing(model, [mid])
         if m.get("state") != "draft":
             raise UserError(f"The entry {m.get('name')} (id {mid}) must be in draft.")
+        if m.get("move_type") not in (None, "entry") and not m.get("partner_id"):  # account.move._post
+            if m["move_type"].startswith("out_"):
+                raise UserError("The field 'Customer' is required, please complete it to validate the Customer Invoice.")
+            raise UserError("The field 'Vendor' is required, please complete it to validate the Vendor Bill.")
         if m.get("move_type") in ("in_invoice", "in_refund") and not m.get("invoice_date"):
             raise UserError("The Bill/Refund date is required to validate this document.")
         if m.get("move_type") != "entry" and not any(

@@ -204,6 +204,8 @@ class Compiler:
                 try:
                     if ftype == "datetime" and isinstance(right, str) and len(right) == 10:
                         return fn(v, right + " 00:00:00")
+                    if ftype == "datetime" and isinstance(right, str) and right[10:11] == "T":
+                        return fn(v, right[:10] + " " + right[11:])  # PostgreSQL reads the ISO form too
                     return fn(v, right)
                 except TypeError:
                     return False

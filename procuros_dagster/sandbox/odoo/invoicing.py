@@ -123,7 +123,7 @@ def _view_invoices(db, orders: list[dict], moves: list[int]) -> dict:
         context.update({"default_partner_id": o.get("partner_id"),
                         "default_partner_shipping_id": o.get("partner_shipping_id"),
                         "default_invoice_payment_term_id": o.get("payment_term_id")
-                        or partner.get("property_payment_term_id") or False,
+                        or partner.get("property_payment_term_id") or None,  # null without a term (09)
                         "default_invoice_origin": o.get("name")})
     action["context"] = context
     return action

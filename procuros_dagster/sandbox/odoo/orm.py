@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from . import clock, registry
 from .domain import Compiler, normalize
+from .floats import round_field
 from .errors import (AccessError, InvalidTextRepresentation, MissingError, RpcAttributeError,
                      RpcKeyError, RpcTypeError, RpcValueError, UserError, ValidationError)
 
@@ -103,7 +104,7 @@ class Database:
     """One Odoo database: tables, sequences, the undo journal of the running call."""
 
     def __init__(self, name: str = "procuros", login: str = "admin", password: str = "admin",
-                 company_name: str | None = None):
+                 company_name: str | None = None, used_ids: dict | None = None, pricelists: bool = False):
         self.name = name
         self.login = login
         self.password = password
@@ -118,7 +119,7 @@ class Database:
         self.counters: dict[str, int] = defaultdict(int)
         self.model_orders: dict[str, str] = {}  # custom models' _order (ir.model.order)
         from .baseline import load_baseline
-        load_baseline(self, company_name)
+        load_baseline(self, company_name, used_ids, pricelists)
 
     # ------------------------------------------------------------------ metadata
     def fields(self, model: str) -> dict:
@@ -330,7 +331,7 @@ class Database:
                 return 0.0
             if isinstance(v, str):
                 raise RpcTypeError("unsupported operand type(s) for /: 'str' and 'float'")
-            return float(v)
+            return round_field(self, model, fname, float(v))  # to the field's digits, as Odoo's cache does
         if t == "integer":
             if v in (None, False):
                 return 0
@@ -349,19 +350,17 @@ class Database:
         if t == "html":
             s = str(v)
             return s if s.lstrip().startswith("<") or not s else f"<p>{s}</p>"
-        if t == "date":
-            s = str(v)[:10]
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
-                raise RpcValueError(f"time data {v!r} does not match format '%Y-%m-%d'")
-            return s
-        if t == "datetime":
-            s = str(v).replace("T", " ")
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
-                s += " 00:00:00"
-            s = s[:19]
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", s):
-                raise RpcValueError(f"time data {v!r} does not match format '%Y-%m-%d %H:%M:%S'")
-            return s
+        if t == "date":  # fields.Date.to_date: the first 10 characters, strictly %Y-%m-%d
+            try:
+                return dt.datetime.strptime(str(v)[:10], "%Y-%m-%d").date().isoformat()
+            except ValueError as e:
+                raise RpcValueError(str(e)) from None
+        if t == "datetime":  # fields.Datetime.to_datetime: no 'T', no zone; a date alone is midnight
+            s = str(v)
+            try:
+                return dt.datetime.strptime(s, "%Y-%m-%d %H:%M:%S"[:len(s) - 2]).strftime("%Y-%m-%d %H:%M:%S")
+            except ValueError as e:
+                raise RpcValueError(str(e)) from None
         if t in ("char", "text"):
             return v if isinstance(v, str) else str(v)
         return v

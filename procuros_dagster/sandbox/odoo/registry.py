@@ -125,6 +125,7 @@ INVERSES: dict[tuple[str, str], tuple[str, str]] = {
     ("stock.warehouse", "route_ids"): ("stock.route", "supplied_wh_id"),
     ("account.fiscal.position", "tax_ids"): ("account.fiscal.position.tax", "position_id"),
     ("account.fiscal.position", "account_ids"): ("account.fiscal.position.account", "position_id"),
+    ("product.pricelist", "item_ids"): ("product.pricelist.item", "pricelist_id"),
 }
 
 ORDERS: dict[str, str] = {
@@ -155,6 +156,9 @@ ORDERS: dict[str, str] = {
     "stock.warehouse": "sequence asc, id asc",
     "product.category": "complete_name asc",
     "account.fiscal.position": "sequence asc, id asc",
+    "product.pricelist": "sequence asc, id asc",
+    "product.pricelist.item": "applied_on asc, min_quantity desc, categ_id desc, id desc",
+    "decimal.precision": "name asc",
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -167,7 +171,8 @@ DESCRIPTIONS: dict[str, str] = {
     "ir.model.data": "Model Data", "ir.model.fields": "Fields", "ir.model": "Models",
     "res.country": "Country", "uom.uom": "Product Unit of Measure", "mail.message": "Message",
     "sale.advance.payment.inv": "Sales Advance Payment Invoice", "stock.lot": "Lot/Serial",
-    "stock.backorder.confirmation": "Backorder Confirmation", "confirm.stock.sms": "Confirm Stock SMS",
+    "stock.backorder.confirmation": "Backorder Confirmation", "product.pricelist": "Pricelist",
+    "product.pricelist.item": "Pricelist Rule", "decimal.precision": "Decimal Precision", "confirm.stock.sms": "Confirm Stock SMS",
 }
 
 # Heavy/binary/computed-not-serialisable fields left out of a read without a field list.

@@ -61,10 +61,13 @@ class OdooSandbox:
 
     def __init__(self, db: str = "procuros", login: str = "admin", password: str = "admin",
                  latency: float = 0.0, host: str = "127.0.0.1", port: int = 0,
-                 clock: "Clock | None" = None, company_name: str | None = None):
+                 clock: "Clock | None" = None, company_name: str | None = None,
+                 used_ids: dict | None = None, pricelists: bool = False):
+        """``used_ids`` / ``pricelists``: start from a database with history (see baseline.py)
+        instead of a fresh one."""
         from . import business  # noqa: F401  (registers computes and methods)
         self.db_name = db
-        self.db = orm.Database(db, login, password, company_name)
+        self.db = orm.Database(db, login, password, company_name, used_ids, pricelists)
         self.latency = latency
         self.clock = clock or Clock()
         self.host, self.port = host, port
