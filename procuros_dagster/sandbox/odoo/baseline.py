@@ -74,6 +74,7 @@ def _raw(model: str, rec: dict, fields: dict) -> dict:
 
 
 def load_baseline(db: "Database", company_name: str | None = None) -> None:
+    from . import access, i18n  # groups, access rules and languages of a fresh database (installed below)
     sources = dict(registry.baseline())
     for model, recs in EXTRA_RECORDS.items():
         sources[model] = list(sources.get(model, [])) + recs
@@ -113,3 +114,5 @@ def load_baseline(db: "Database", company_name: str | None = None) -> None:
     if company_name:  # a fresh database names its company, the company's partner and warehouse alike
         for model in ("res.company", "res.partner", "stock.warehouse"):
             db.tables[model][1]["name"] = company_name
+    access.install(db)
+    i18n.install(db)

@@ -978,6 +978,9 @@ def _quant_defaults(db, raw, x2m):
     raw.setdefault("in_date", now())
     if db.ctx.get("inventory_mode") and "inventory_quantity" in raw:
         raw["inventory_quantity_set"] = True
+    product = rec(db, "product.product", raw.get("product_id"))
+    if product and val(db, "product.product", product, "type") != "product":
+        raise ValidationError("Quants cannot be created for consumables or services.")
 
 
 DEFAULTS["stock.quant"] = _quant_defaults
@@ -1666,7 +1669,9 @@ def reverse_moves(db, model, ids, is_modify=False):
         m = db.tables["account.move"][mid]
         rtype = {"out_invoice": "out_refund", "in_invoice": "in_refund", "out_refund": "out_invoice",
                  "in_refund": "in_invoice"}.get(m.get("move_type"), "entry")
-        ref = f"Reversal of: {m.get('name')}" + (f", {wiz['reason']}" if wiz.get("reason") else "")
+        from .i18n import tr  # the prefix in the call's language, then stored as plain text
+        ref = (tr(db, "Reversal of: %(move_name)s, %(reason)s") % {"move_name": m.get("name"), "reason": wiz["reason"]}
+               if wiz.get("reason") else tr(db, "Reversal of: %s") % m.get("name"))
         lines = [[0, 0, {k: l.get(k) for k in ("product_id", "name", "quantity", "product_uom_id", "price_unit",
                                                 "discount", "purchase_line_id", "sequence", "account_id")}
                       | {"tax_ids": [[6, 0, l.get("tax_ids") or []]], "sale_line_ids": [[6, 0, l.get("sale_line_ids") or []]]}]
