@@ -2,6 +2,7 @@
 same external ids) plus the few records the baseline export does not include."""
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from . import registry
@@ -18,6 +19,11 @@ NEXT_IDS = {
     "purchase.order": 2, "purchase.order.line": 2, "ir.model.data": 25509, "mail.message": 100,
     "ir.model.fields": 20000, "ir.model": 900, "ir.ui.view": 3000,
 }
+
+# The second recording run's database (09-15) started these sequences elsewhere than the first.
+NEXT_IDS_BY_DB = {"procuros_rec": {"account.move.reversal": 1}}
+# ir.model ids the recordings show; the other models are numbered from 1 around them.
+MODEL_IDS = {"sale.order": 563}
 
 EXTRA_RECORDS = {
     "product.pricelist": [{"id": 1, "name": "Default EUR pricelist", "currency_id": 126, "active": True,
@@ -100,7 +106,9 @@ def load_baseline(db: "Database", company_name: str | None = None) -> None:
     for i, (xml_id, model, res_id) in enumerate(sorted(xml_ids), start=5000):
         module, _, name = xml_id.partition(".")
         imd[i] = {"id": i, "module": module, "name": name, "model": model, "res_id": res_id, "noupdate": True}
-    for i, model in enumerate(sorted(db.model_fields), start=1):
+    free = (i for i in itertools.count(1) if i not in MODEL_IDS.values())
+    for model in sorted(db.model_fields):
+        i = MODEL_IDS.get(model) or next(free)
         db.tables["ir.model"][i] = {"id": i, "model": model, "name": registry.description(model), "state": "base"}
     db.tables["res.users"][2].update({"name": "Administrator", "lang": "en_US", "tz": False, "company_ids": [1]})
     for term in db.tables["account.payment.term"].values():
@@ -111,6 +119,7 @@ def load_baseline(db: "Database", company_name: str | None = None) -> None:
     company.setdefault("has_received_warning_stock_sms", False)
     for model, table in db.tables.items():
         db.next_id[model] = max(NEXT_IDS.get(model, 1), max(table, default=0) + 1)
+    db.next_id.update(NEXT_IDS_BY_DB.get(db.name, {}))
     if company_name:  # a fresh database names its company, the company's partner and warehouse alike
         for model in ("res.company", "res.partner", "stock.warehouse"):
             db.tables[model][1]["name"] = company_name
