@@ -76,6 +76,11 @@ def test_user_logs_in_with_own_password_only(sb, setup):
     bad = httpx.post(sb.url + "/web/session/authenticate", json={"jsonrpc": "2.0", "method": "call", "id": 2, "params": {
         "db": "procuros", "login": "rec_connector", "password": "admin"}}).json()
     assert bad["error"]["data"]["name"] == "odoo.exceptions.AccessDenied"
+    # a new password replaces the old one
+    assert call(connect(sb, "admin", "admin"), "res.users", "write", [setup["uid"]], {"password": "new"}) is True
+    assert connect(sb, "rec_connector", "new").env.uid == setup["uid"]
+    with pytest.raises(odoorpc.error.Error):
+        connect(sb, "rec_connector", "pw")
     # execute_kw with another user's password is refused
     r = httpx.post(sb.url + "/jsonrpc", json={"jsonrpc": "2.0", "method": "call", "id": 3, "params": {
         "service": "object", "method": "execute_kw",

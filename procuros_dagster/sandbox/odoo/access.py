@@ -350,6 +350,17 @@ def create_users(db: "Database", model, vals_list):
     return ids[0] if single else ids
 
 
+def write_users(db, model, ids, vals):
+    """res.users.write: a new password is kept aside (Odoo stores only its hash)."""
+    vals = dict(vals) if isinstance(vals, dict) else vals
+    password = vals.pop("password", None) if isinstance(vals, dict) else None
+    result = db.write(model, ids, vals)
+    if password:
+        for uid in db.as_ids(ids):
+            db.passwords[uid] = password
+    return result
+
+
 def _user_defaults(db, raw, x2m):
     raw.setdefault("company_id", 1)
     x2m.setdefault("company_ids", [[6, 0, [raw["company_id"]]]])
@@ -390,6 +401,7 @@ def _mail_defaults(db, raw, x2m):
 
 
 METHODS["res.users"]["create"] = create_users
+METHODS["res.users"]["write"] = write_users
 METHODS["res.users"]["context_get"] = context_get
 METHODS["ir.model.data"]["check_object_reference"] = check_object_reference
 DEFAULTS["res.users"] = _user_defaults
