@@ -784,8 +784,9 @@ def _assign(db, picking_ids):
             need = (m.get("product_uom_qty") or 0.0) - (m.get("quantity") or 0.0)
             if need <= 1e-9:
                 continue
-            if m.get("location_id") not in internal:
-                got = need  # receipts: the supplier location needs no reservation
+            product = rec(db, "product.product", m.get("product_id"))
+            if m.get("location_id") not in internal or not product or val(db, "product.product", product, "type") != "product":
+                got = need  # _should_bypass_reservation: receipts (supplier location) and consumables
             else:
                 got = 0.0
                 for q in _free(db, m["product_id"], m["location_id"]):
@@ -948,6 +949,9 @@ def _done(db, pid: int, backorder: bool):
 
 
 def _move_stock(db, m, qty):
+    product = rec(db, "product.product", m.get("product_id"))
+    if not product or val(db, "product.product", product, "type") != "product":
+        return  # only storable products have quants
     internal = _internal_locs(db)
     src, dst = m.get("location_id"), m.get("location_dest_id")
     if src in internal:
