@@ -187,3 +187,16 @@ def test_access_rows_created_over_rpc_grant_exactly_their_rights(sb, admin):
     [row] = call(admin, "ir.model.access", "search", [["group_id", "=", group]])
     call(admin, "ir.model.access", "write", [row], {"active": False})
     assert rpc_error(user, "ir.model.data", "search_count", [])[0] == "odoo.exceptions.AccessError"
+
+
+def test_a_new_order_logs_its_creation_by_the_creating_user(setup):
+    user = setup["user"]
+    so = call(user, "sale.order", "create", {"partner_id": setup["cust"]})
+    assert call(user, "mail.message", "search_read", [["model", "=", "sale.order"], ["res_id", "=", so]],
+                fields=["body", "message_type", "subtype_id", "author_id"]) == [
+        {"id": call(user, "mail.message", "search", [["res_id", "=", so]])[0], "body": "<p>Sales Order created</p>",
+         "message_type": "notification", "subtype_id": [2, "Note"], "author_id": [
+             call(user, "res.users", "read", [setup["uid"]], fields=["partner_id"])[0]["partner_id"][0],
+             "Rec Connector"]}]
+    quiet = call(user, "sale.order", "create", {"partner_id": setup["cust"]}, context={"mail_create_nolog": True})
+    assert call(user, "mail.message", "search_count", [["model", "=", "sale.order"], ["res_id", "=", quiet]]) == 0

@@ -9,7 +9,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import access, i18n, orm
+from . import access, chatter, i18n, orm  # noqa: F401  (chatter: hooks only)
 from .clock import Clock, using
 from .errors import (AccessDenied, AccessError, OdooRpcError, RpcAttributeError, RpcKeyError,
                      RpcTypeError, RpcValueError, SessionExpired, UserError, error_payload)
