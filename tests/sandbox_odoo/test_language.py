@@ -64,8 +64,11 @@ def test_german_exists_inactive_until_installed(admin):
         ["en_US", "English (US)"], ["de_DE", "German / Deutsch"]]
 
 
-def test_nothing_is_translated_before_the_install(admin):
-    assert call(admin, "uom.uom", "read", [1], fields=["name"], context=DE) == [{"id": 1, "name": "Units"}]
+def test_a_language_that_is_not_installed_is_refused_where_terms_are_needed(admin):
+    # Odoo's env.lang raises as soon as a translated term is needed
+    assert rpc_error(admin, "uom.uom", "read", [1], fields=["name"], context=DE) == (
+        "odoo.exceptions.UserError", "Invalid language code: de_DE")
+    assert call(admin, "res.partner", "search_count", [], context=DE) > 0  # no term needed
 
 
 def test_names_follow_the_context_language(admin):

@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from . import business, registry  # noqa: F401  (business first: some of its hooks are wrapped here)
+from .errors import UserError
 from .orm import COMPUTE, DEFAULTS, DISPLAY, METHODS, TRANSLATE
 
 if TYPE_CHECKING:
@@ -70,10 +71,17 @@ def installed(db: "Database", code: str | None) -> bool:
     return any(r.get("code") == code and r.get("active") for r in db.tables["res.lang"].values())
 
 
-def active_lang(db: "Database") -> str:
-    """The call's language when it is installed, else English (the source terms)."""
+def active_lang(db: "Database", strict: bool = True) -> str:
+    """The call's language (English without one). Like Odoo's ``env.lang``, a language that is not
+    installed is refused where a translation is needed."""
     lang = db.ctx.get("lang") if isinstance(db.ctx, dict) else None
-    return lang if lang and lang != "en_US" and installed(db, lang) else "en_US"
+    if not lang or lang == "en_US":
+        return "en_US"
+    if installed(db, lang):
+        return lang
+    if strict:
+        raise UserError(f"Invalid language code: {lang}")
+    return "en_US"
 
 
 def tr(db: "Database", text: str) -> str:
@@ -146,7 +154,7 @@ def translate_result(db: "Database", result: Any) -> Any:
 
 
 def translate_error(db: "Database", exc: "OdooRpcError") -> "OdooRpcError":
-    for pattern, template in ERRORS.get(active_lang(db), []):
+    for pattern, template in ERRORS.get(active_lang(db, strict=False), []):
         m = re.fullmatch(pattern, exc.message, re.S)
         if m:
             exc.message = template.format(*m.groups())
