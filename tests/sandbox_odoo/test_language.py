@@ -80,6 +80,11 @@ def test_names_follow_the_context_language(admin):
     assert read(EN) == [{"id": pid, "name": "Rec Language Item", "display_name": "[REC-LANG] Rec Language Item"}]
     assert read(DE) == [{"id": pid, "name": "Rec Sprachartikel", "display_name": "[REC-LANG] Rec Sprachartikel"}]
     assert read(None)[0]["name"] == "Rec Language Item"  # no context: English
+    # created in German: the German value stays when the English one is written later
+    other = call(admin, "product.product", "create", {"name": "Rec Deutsch"}, context=DE)
+    call(admin, "product.product", "write", [other], {"name": "Rec English"}, context=EN)
+    assert [call(admin, "product.product", "read", [other], fields=["name"], context=c)[0]["name"] for c in (EN, DE)] == [
+        "Rec English", "Rec Deutsch"]
     types = lambda ctx: [t["display_name"] for t in call(admin, "stock.picking.type", "search_read", [],
                                                            fields=["display_name"], order="id", context=ctx)]
     assert types(EN) == ["My Company: Receipts", "My Company: Delivery Orders"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import business, registry  # noqa: F401  (business first: some of its hooks are wrapped here)
 from .errors import UserError
-from .orm import COMPUTE, DEFAULTS, DISPLAY, METHODS, TRANSLATE
+from .orm import AFTER_CREATE, COMPUTE, DEFAULTS, DISPLAY, METHODS, TRANSLATE
 
 if TYPE_CHECKING:
     from .errors import OdooRpcError
@@ -114,6 +114,26 @@ class _Field:
 
 for _m, _f in TRANSLATABLE:
     TRANSLATE[(_m, _f)] = _Field(_f)
+
+
+def _created_in(model: str, after):
+    """A record created in another language holds the value in that language too (Odoo stores
+    {"en_US": v, lang: v}), so a later English write leaves it."""
+    fnames = [f for m, f in TRANSLATABLE if m == model]
+
+    def hook(db, rid, raw, x2m):
+        lang = db.ctx.get("lang") if isinstance(db.ctx, dict) else None
+        if lang and lang != "en_US":
+            own = {f"__tr_{f}": {lang: raw[f]} for f in fnames if isinstance(raw.get(f), str)}
+            if own:
+                db.set(model, rid, own)
+        if after:
+            after(db, rid, raw, x2m)
+    return hook
+
+
+for _m in {m for m, _ in TRANSLATABLE}:
+    AFTER_CREATE[_m] = _created_in(_m, AFTER_CREATE.get(_m))
 
 
 def _named(model: str, display):
