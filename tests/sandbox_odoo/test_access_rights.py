@@ -200,3 +200,15 @@ def test_a_new_order_logs_its_creation_by_the_creating_user(setup):
              "Rec Connector"]}]
     quiet = call(user, "sale.order", "create", {"partner_id": setup["cust"]}, context={"mail_create_nolog": True})
     assert call(user, "mail.message", "search_count", [["model", "=", "sale.order"], ["res_id", "=", quiet]]) == 0
+
+
+def test_a_sandbox_with_its_own_admin_login():
+    with OdooSandbox(login="boss", password="s3cret") as sandbox:
+        boss = connect(sandbox, "boss", "s3cret")
+        assert boss.env.uid == 2 and call(boss, "ir.model.data", "search_count", []) > 0
+        r = httpx.post(sandbox.url + "/web/session/authenticate", json={"jsonrpc": "2.0", "method": "call", "id": 1,
+                                                                        "params": {"db": "procuros", "login": "boss",
+                                                                                   "password": "s3cret"}})
+        assert (r.json()["result"]["uid"], r.json()["result"]["username"]) == (2, "boss")
+        with pytest.raises(odoorpc.error.Error):
+            connect(sandbox, "admin", "admin")

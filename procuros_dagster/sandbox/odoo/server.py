@@ -226,7 +226,8 @@ class OdooSandbox:
 
     def check_credentials(self, dbname, uid, password) -> None:
         user = self.db.tables["res.users"].get(uid) if isinstance(uid, int) else None
-        if user is None or self.login(dbname, user.get("login"), password) != uid:
+        login = self.db.login if uid == ADMIN_UID else (user or {}).get("login")
+        if user is None or self.login(dbname, login, password) != uid:
             raise AccessDenied()
 
     def dispatch_jsonrpc(self, params: dict) -> Any:
@@ -275,7 +276,7 @@ class OdooSandbox:
             "user_context": {"lang": user.get("lang") or "en_US", "tz": user.get("tz") or False, "uid": uid},
             "db": self.db_name,
             "server_version": "17.0", "server_version_info": VERSION["server_version_info"],
-            "name": user.get("name") or partner, "username": user.get("login"), "partner_display_name": partner,
+            "name": user.get("name") or partner, "username": self.db.login if admin else user.get("login"), "partner_display_name": partner,
             "partner_id": user.get("partner_id"), "web.base.url": "http://127.0.0.1:8069", "active_ids_limit": 20000,
             "max_file_upload_size": 134217728, "home_action_id": False,
             "currencies": {"126": {"symbol": "€", "position": "after", "digits": [69, 2]},
