@@ -6,6 +6,9 @@
 
 Fields come from Odoo 17's real fields_get exports, the starting data from a fresh database's
 records (same ids and external ids), and the behaviour from recorded transcripts (``data/``).
+Users created over RPC log in with their own password; every call of a non-admin user is checked
+against the ir.model.access rows of its groups (``access``). What is translated follows the
+call's ``context.lang`` once the language is installed (``i18n``).
 """
 from .server import OdooSandbox
 

@@ -2,6 +2,7 @@
 same external ids) plus the few records the baseline export does not include."""
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from . import registry
@@ -30,6 +31,11 @@ DEFAULT_PRICELIST = {"id": 1, "name": "Default EUR pricelist", "currency_id": 12
 
 # The terms' notes as a fresh database has them (02); the others read "Payment terms: <name>"
 TERM_NOTES = {"2/7 Net 30": "<p>Payment terms: 30 Days, 2% Early Payment Discount under 7 days</p>"}
+
+# The second recording run's database (09-15) started these sequences elsewhere than the first.
+NEXT_IDS_BY_DB = {"procuros_rec": {"account.move.reversal": 1}}
+# ir.model ids the recordings show; the other models are numbered from 1 around them.
+MODEL_IDS = {"sale.order": 563}
 
 EXTRA_RECORDS = {
     "product.template": [{"id": 1, "name": "Standard delivery", "default_code": "Delivery_007",
@@ -87,6 +93,7 @@ def _raw(model: str, rec: dict, fields: dict) -> dict:
 def load_baseline(db: "Database", company_name: str | None = None, used_ids: dict | None = None,
                   pricelists: bool = False) -> None:
     """``used_ids``: first free ids of a database with history; ``pricelists``: the setting is on."""
+    from . import access, i18n  # groups, access rules and languages of a fresh database (installed below)
     sources = dict(registry.baseline())
     for model, recs in EXTRA_RECORDS.items():
         sources[model] = list(sources.get(model, [])) + recs
@@ -114,7 +121,9 @@ def load_baseline(db: "Database", company_name: str | None = None, used_ids: dic
     for i, (xml_id, model, res_id) in enumerate(sorted(xml_ids), start=5000):
         module, _, name = xml_id.partition(".")
         imd[i] = {"id": i, "module": module, "name": name, "model": model, "res_id": res_id, "noupdate": True}
-    for i, model in enumerate(sorted(db.model_fields), start=1):
+    free = (i for i in itertools.count(1) if i not in MODEL_IDS.values())
+    for model in sorted(db.model_fields):
+        i = MODEL_IDS.get(model) or next(free)
         db.tables["ir.model"][i] = {"id": i, "model": model, "name": registry.description(model), "state": "base"}
     db.tables["res.users"][2].update({"name": "Administrator", "lang": "en_US", "tz": False, "company_ids": [1]})
     for term in db.tables["account.payment.term"].values():
@@ -125,8 +134,11 @@ def load_baseline(db: "Database", company_name: str | None = None, used_ids: dic
     company.setdefault("has_received_warning_stock_sms", False)
     for model, table in db.tables.items():
         db.next_id[model] = max({**NEXT_IDS, **(used_ids or {})}.get(model, 1), max(table, default=0) + 1)
+    db.next_id.update(NEXT_IDS_BY_DB.get(db.name, {}))
     from . import studio
     studio.seed(db)
     if company_name:  # a fresh database names its company, the company's partner and warehouse alike
         for model in ("res.company", "res.partner", "stock.warehouse"):
             db.tables[model][1]["name"] = company_name
+    access.install(db)
+    i18n.install(db)

@@ -829,8 +829,9 @@ def _assign(db, picking_ids):
             need = (m.get("product_uom_qty") or 0.0) - (m.get("quantity") or 0.0)
             if need <= 1e-9:
                 continue
-            if m.get("location_id") not in internal:
-                got = need  # receipts: the supplier location needs no reservation
+            product = rec(db, "product.product", m.get("product_id"))
+            if m.get("location_id") not in internal or not product or val(db, "product.product", product, "type") != "product":
+                got = need  # _should_bypass_reservation: receipts (supplier location) and consumables
             else:
                 got = 0.0
                 for q in _free(db, m["product_id"], m["location_id"]):
@@ -1037,6 +1038,9 @@ def _unreserve(db, m):
 
 
 def _move_stock(db, m, qty):
+    product = rec(db, "product.product", m.get("product_id"))
+    if not product or val(db, "product.product", product, "type") != "product":
+        return  # only storable products have quants
     internal = _internal_locs(db)
     src, dst = m.get("location_id"), m.get("location_dest_id")
     if src in internal:
@@ -1069,6 +1073,9 @@ def _quant_defaults(db, raw, x2m):
     raw.setdefault("in_date", now())
     if db.ctx.get("inventory_mode") and "inventory_quantity" in raw:
         raw["inventory_quantity_set"] = True
+    product = rec(db, "product.product", raw.get("product_id"))
+    if product and val(db, "product.product", product, "type") != "product":
+        raise ValidationError("Quants cannot be created for consumables or services.")
 
 
 DEFAULTS["stock.quant"] = _quant_defaults
@@ -1812,7 +1819,9 @@ def reverse_moves(db, model, ids, is_modify=False):
         m = db.tables["account.move"][mid]
         rtype = {"out_invoice": "out_refund", "in_invoice": "in_refund", "out_refund": "out_invoice",
                  "in_refund": "in_invoice"}.get(m.get("move_type"), "entry")
-        ref = f"Reversal of: {m.get('name')}" + (f", {wiz['reason']}" if wiz.get("reason") else "")
+        from .i18n import tr  # the prefix in the call's language, then stored as plain text
+        ref = (tr(db, "Reversal of: %(move_name)s, %(reason)s") % {"move_name": m.get("name"), "reason": wiz["reason"]}
+               if wiz.get("reason") else tr(db, "Reversal of: %s") % m.get("name"))
         lines = [[0, 0, {k: l.get(k) for k in ("product_id", "name", "quantity", "product_uom_id", "price_unit",
                                                 "discount", "purchase_line_id", "sequence", "account_id")}
                       | {"tax_ids": [[6, 0, l.get("tax_ids") or []]], "sale_line_ids": [[6, 0, l.get("sale_line_ids") or []]]}]

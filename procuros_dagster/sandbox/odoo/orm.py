@@ -32,6 +32,10 @@ VALIDATORS: list[Callable] = []
 SEARCH_RULES: list[Callable] = []
 # Record rules on RPC read/write/unlink of given ids: fn(db, model, ids, operation), raises AccessError
 ACCESS_CHECKS: list[Callable] = []
+# Translatable fields (filled by ``i18n``): (model, field) -> translator with
+# ``read(db, rec, value)`` (the value in the call's language) and
+# ``write(db, model, ids, field, value) -> bool`` (True when it stored a translation instead).
+TRANSLATE: dict[tuple[str, str], Any] = {}
 
 COMPANY_MODELS = {"sale.order", "sale.order.line", "purchase.order", "purchase.order.line", "stock.picking",
                   "stock.move", "stock.move.line", "stock.quant", "account.move", "account.move.line",
@@ -269,7 +273,8 @@ class Database:
             if parent is not None:
                 return self.raw_value(deleg[0], parent, fname)
         if fname in rec:
-            return rec[fname]
+            tr = TRANSLATE.get((model, fname))
+            return tr.read(self, rec, rec[fname]) if tr else rec[fname]
         fdef = self.model_fields[model].get(fname)
         if fdef is None:
             return False
@@ -537,6 +542,9 @@ class Database:
             raise RpcValueError(f"Invalid write values {vals!r}")
         raw, x2m = self._split(model, fields, vals, False)
         self._check_fk(model, fields, raw)
+        for k in [k for k in raw if (model, k) in TRANSLATE]:
+            if TRANSLATE[(model, k)].write(self, model, ids, k, raw[k]):
+                del raw[k]
         deleg = DELEGATE.get(model)
         if deleg:
             parent_x2m = {k: x2m.pop(k) for k in list(x2m)

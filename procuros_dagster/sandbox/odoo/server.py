@@ -11,7 +11,7 @@ from importlib import resources
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import orm
+from . import access, chatter, i18n, orm  # noqa: F401  (chatter: hooks only)
 from .clock import Clock, using
 from .errors import (AccessDenied, AccessError, OdooRpcError, RpcAttributeError, RpcKeyError,
                      RpcTypeError, RpcValueError, SessionExpired, UserError, error_payload)
@@ -28,6 +28,7 @@ def not_found_html(company: str) -> bytes:
     return CSRF.sub(token, NOT_FOUND_PAGE).replace("My Company", company).encode()
 
 
+ADMIN_UID = 2
 GENERIC = {"create", "read", "write", "unlink", "search", "search_read", "search_count", "read_group",
            "fields_get", "name_search", "default_get", "exists"}
 
@@ -166,19 +167,21 @@ class OdooSandbox:
         if kind == "http500":
             raise _Http500()
 
-    def execute_kw(self, model: str, method: str, args: list | None = None, kwargs: dict | None = None) -> Any:
-        """One model call, run as a transaction (rolled back when it raises)."""
+    def execute_kw(self, model: str, method: str, args: list | None = None, kwargs: dict | None = None,
+                   uid: int | None = None) -> Any:
+        """One model call by user ``uid`` (the admin by default), run as a transaction (rolled back
+        when it raises)."""
         held = self._take_hold(model, method)
         if held is None:
-            return self._execute(model, method, args, kwargs)
+            return self._execute(model, method, args, kwargs, uid)
         held.reached.set()
         held.wait()
         try:
-            return self._execute(model, method, args, kwargs)
+            return self._execute(model, method, args, kwargs, uid)
         finally:
             held.done.set()
 
-    def _execute(self, model: str, method: str, args: list | None, kwargs: dict | None) -> Any:
+    def _execute(self, model: str, method: str, args: list | None, kwargs: dict | None, uid: int | None) -> Any:
         args = list(args or [])
         kwargs = dict(kwargs or {})
         context = kwargs.pop("context", None) or {}
@@ -195,15 +198,17 @@ class OdooSandbox:
             if fn is None:
                 raise RpcAttributeError(f"The method '{method}' does not exist on the model '{model}'")
             db.ctx = context if isinstance(context, dict) else {}
+            db.uid = uid or ADMIN_UID
             db.begin()
             try:
-                result = fn(db, model, *args, **kwargs)
+                access.check_call(db, model, method)
+                result = i18n.translate_result(db, fn(db, model, *args, **kwargs))
             except TypeError as exc:
                 db.rollback()
                 raise RpcTypeError(str(exc)) from exc
-            except OdooRpcError:
+            except OdooRpcError as exc:
                 db.rollback()
-                raise
+                raise i18n.translate_error(db, exc)
             except (KeyError, ValueError, AttributeError, IndexError) as exc:
                 db.rollback()
                 raise RpcValueError(str(exc)) from exc
@@ -211,6 +216,7 @@ class OdooSandbox:
                 db.commit()
             finally:
                 db.ctx = {}
+                db.uid = ADMIN_UID
             return result
 
     # generic ORM entry points (signatures follow Odoo's so positional args bind the same way)
@@ -271,8 +277,18 @@ class OdooSandbox:
         return [i for i in db.as_ids(ids) if i in db.tables[model]]
 
     # ------------------------------------------------------------------ services
+    def login(self, dbname, login, password) -> int | None:
+        """The uid of an active user with this login and password, else None."""
+        if dbname != self.db_name:
+            return None
+        if login == self.db.login:
+            return ADMIN_UID if password == self.db.password else None
+        return access.authenticate(self.db, login, password)
+
     def check_credentials(self, dbname, uid, password) -> None:
-        if dbname != self.db_name or uid != self.db.uid or password != self.db.password:
+        user = self.db.tables["res.users"].get(uid) if isinstance(uid, int) else None
+        login = self.db.login if uid == ADMIN_UID else (user or {}).get("login")
+        if user is None or self.login(dbname, login, password) != uid:
             raise AccessDenied()
 
     def dispatch_jsonrpc(self, params: dict) -> Any:
@@ -286,9 +302,8 @@ class OdooSandbox:
                 return dict(VERSION)
             if method in ("login", "authenticate"):
                 dbname, login, password = (args + [None] * 3)[:3]
-                if dbname != self.db_name or login != self.db.login or password != self.db.password:
-                    return False
-                return self.db.uid
+                with self.lock:
+                    return self.login(dbname, login, password) or False
             if method == "about":
                 return "See http://openerp.com"
             raise RpcAttributeError(f"'{method}' is not a valid method of service 'common'")
@@ -308,24 +323,29 @@ class OdooSandbox:
             dbname, uid, password, model, meth = args[:5]
             self.check_credentials(dbname, uid, password)
             if method == "execute":
-                return self.execute_kw(model, meth, args[5:], {})
-            return self.execute_kw(model, meth, args[5] if len(args) > 5 else [], args[6] if len(args) > 6 else {})
+                return self.execute_kw(model, meth, args[5:], {}, uid=uid)
+            return self.execute_kw(model, meth, args[5] if len(args) > 5 else [], args[6] if len(args) > 6 else {},
+                                   uid=uid)
         raise RpcKeyError(str(service))
 
-    def session_info(self) -> dict:
+    def session_info(self, uid: int = ADMIN_UID) -> dict:
+        user = self.db.tables["res.users"][uid]
+        admin = uid == ADMIN_UID
+        partner = self.db.display_name("res.partner", user.get("partner_id"))
         return {
-            "uid": 2, "is_system": True, "is_admin": True, "is_public": False, "is_internal_user": True,
-            "user_context": {"lang": "en_US", "tz": False, "uid": 2}, "db": self.db_name,
+            "uid": uid, "is_system": admin, "is_admin": admin, "is_public": False, "is_internal_user": True,
+            "user_context": {"lang": user.get("lang") or "en_US", "tz": user.get("tz") or False, "uid": uid},
+            "db": self.db_name,
             "server_version": "17.0", "server_version_info": VERSION["server_version_info"],
-            "name": "Administrator", "username": self.db.login, "partner_display_name": "Administrator",
-            "partner_id": 3, "web.base.url": "http://127.0.0.1:8069", "active_ids_limit": 20000,
+            "name": user.get("name") or partner, "username": self.db.login if admin else user.get("login"), "partner_display_name": partner,
+            "partner_id": user.get("partner_id"), "web.base.url": "http://127.0.0.1:8069", "active_ids_limit": 20000,
             "max_file_upload_size": 134217728, "home_action_id": False,
             "currencies": {"126": {"symbol": "€", "position": "after", "digits": [69, 2]},
                            "1": {"symbol": "$", "position": "before", "digits": [69, 2]}},
             "user_companies": {"current_company": 1, "allowed_companies": {"1": {
                 "id": 1, "name": self.db.tables["res.company"][1]["name"], "sequence": 0, "child_ids": [], "parent_id": False}},
                 "disallowed_ancestor_companies": {}},
-            "show_effect": True, "display_switch_company_menu": False, "user_id": [2],
+            "show_effect": True, "display_switch_company_menu": False, "user_id": [uid],
         }
 
 
@@ -419,20 +439,25 @@ class _Handler(BaseHTTPRequestHandler):
                 sb._count("web.session.authenticate")
             if params.get("db") != sb.db_name:
                 raise AccessError("Database not found.")
-            if params.get("login") != sb.db.login or params.get("password") != sb.db.password:
-                raise AccessDenied()
-            cookie = secrets.token_hex(20)
-            sb.sessions[cookie] = sb.db.uid
-            return sb.session_info(), cookie
+            with sb.lock:
+                uid = sb.login(params.get("db"), params.get("login"), params.get("password"))
+                if uid is None:
+                    raise AccessDenied()
+                cookie = secrets.token_hex(20)
+                sb.sessions[cookie] = uid
+                return sb.session_info(uid), cookie
         if path == "/web/session/get_session_info":
-            if not sb.sessions.get(self._cookie()):
+            uid = sb.sessions.get(self._cookie())
+            if not uid:
                 raise SessionExpired()
-            return sb.session_info(), None
+            with sb.lock:
+                return sb.session_info(uid), None
         if path == "/web/session/destroy":
             sb.sessions.pop(self._cookie(), None)
             return None, None
         # /web/dataset/call_kw[/...]
-        if not sb.sessions.get(self._cookie()):
+        uid = sb.sessions.get(self._cookie())
+        if not uid:
             raise SessionExpired()
         missing = [k for k in ("model", "method", "args", "kwargs") if k not in params]
         if missing:
@@ -440,4 +465,4 @@ class _Handler(BaseHTTPRequestHandler):
             joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", and " + names[-1]
             plural = "argument" if len(names) == 1 else "arguments"
             raise RpcTypeError(f"DataSet.call_kw() missing {len(names)} required positional {plural}: {joined}")
-        return sb.execute_kw(params["model"], params["method"], params["args"], params["kwargs"]), None
+        return sb.execute_kw(params["model"], params["method"], params["args"], params["kwargs"], uid=uid), None
