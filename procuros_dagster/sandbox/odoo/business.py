@@ -1073,12 +1073,19 @@ def _quant_defaults(db, raw, x2m):
     raw.setdefault("in_date", now())
     if db.ctx.get("inventory_mode") and "inventory_quantity" in raw:
         raw["inventory_quantity_set"] = True
+
+
+DEFAULTS["stock.quant"] = _quant_defaults
+
+
+def _quant_created(db, rid, raw, x2m):
+    # a constraint (stock.quant.check_product_id): checked after the insert, so the id is used up
     product = rec(db, "product.product", raw.get("product_id"))
     if product and val(db, "product.product", product, "type") != "product":
         raise ValidationError("Quants cannot be created for consumables or services.")
 
 
-DEFAULTS["stock.quant"] = _quant_defaults
+AFTER_CREATE["stock.quant"] = _quant_created
 
 
 @method("stock.quant")
