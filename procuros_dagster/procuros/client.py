@@ -15,11 +15,12 @@ from importlib import metadata
 from typing import Any, Callable, Iterable, Iterator
 
 import httpx
+from pydantic import ValidationError
 
 from .errors import (ProcurosError, ProcurosTransportError, ProcurosValidationError,
                      error_for_status)
 from .models import (AckResult, Acknowledgement, Page, ReceivedTransaction, SendOutcome,
-                     SendStatus, Transaction)
+                     SendStatus, Transaction, UnreadableTransaction)
 from .retry import RetryPolicy, parse_retry_after
 
 log = logging.getLogger("procuros_dagster.procuros")
@@ -169,7 +170,7 @@ class ProcurosClient:
             params = dict(base, **({"cursor": cursor} if cursor else {}))
             data = self._request("GET", path, params=params).json()
             page = Page.model_validate(data)
-            page.items = [model.model_validate(item) for item in data.get("items", [])]
+            page.items = [_item(model, item) for item in data.get("items", [])]
             yield page
             cursor = page.next_cursor
             if not page.has_more or not cursor:
@@ -257,3 +258,12 @@ def _json_or_none(response: httpx.Response) -> Any:
         return response.json() if response.content else None
     except ValueError:
         return None
+
+
+def _item(model: type, item: Any):
+    """One page item, typed; an item that is not a transaction at all stays raw (never raises)."""
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'item'}: {e['msg']}" for e in exc.errors())
+        return UnreadableTransaction(item, problems)

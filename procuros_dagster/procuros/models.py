@@ -8,6 +8,8 @@ and (by default) validates the result against the vendored OpenAPI document.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -584,7 +586,7 @@ def parse_document(transaction_type: str, content: dict[str, Any]) -> Document:
 class ReceivedTransaction(_Model):
     procuros_transaction_id: str
     type: str
-    content: dict[str, Any]
+    content: Any  # what the partner sent: checked by the mapping, which rejects it with a reason
     is_latest_version: bool = True
     replaces_procuros_transaction_id: Opt[str] = None
     replaced_by_procuros_transaction_id: Opt[str] = None
@@ -597,6 +599,34 @@ class Transaction(ReceivedTransaction):
     status: str
     flow: str
     created_at: DateTimeField
+
+
+@dataclass
+class UnreadableTransaction:
+    """A queue item that does not even have the shape of a transaction (no id, a type that is not a
+    string, ...). It is landed as it came and handed on, so that one bad item cannot stop the rest:
+    the mapping rejects it, and acknowledges it when it has an id to acknowledge."""
+
+    raw: Any
+    problem: str
+    is_latest_version: bool = True
+    flow: str = "LIVE"
+
+    @property
+    def procuros_transaction_id(self) -> str | None:
+        tid = self.raw.get("procurosTransactionId") if isinstance(self.raw, dict) else None
+        return tid if isinstance(tid, str) else None
+
+    @property
+    def type(self) -> Any:
+        return self.raw.get("type") if isinstance(self.raw, dict) else None
+
+    @property
+    def content(self) -> Any:
+        return self.raw.get("content") if isinstance(self.raw, dict) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.raw) if isinstance(self.raw, dict) else {"raw": self.raw}
 
 
 class Page(_Model):

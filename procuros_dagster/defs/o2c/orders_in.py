@@ -94,11 +94,12 @@ def _reject_internal(resolved: orders_in.Resolved, reasons: dict[str, str]) -> o
     )
 
 
-def supplier_gln(content: dict) -> str | None:
+def supplier_gln(content) -> str | None:
     """The GS1 identifier of the order's supplier: us, for orders addressed to us."""
-    supplier = ((content or {}).get("header") or {}).get("supplier") or {}
-    for ident in supplier.get("identifiers") or []:
-        if (ident.get("domain") or "GS1") == "GS1":
+    header = content.get("header") if isinstance(content, dict) else None
+    supplier = header.get("supplier") if isinstance(header, dict) else None
+    for ident in (supplier.get("identifiers") if isinstance(supplier, dict) else None) or []:
+        if isinstance(ident, dict) and (ident.get("domain") or "GS1") == "GS1":
             return ident.get("identifier")
     return None
 
