@@ -283,6 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
         # protocol-level refusals (bad request line, oversized headers) in the API's JSON shape
         self.close_connection = True
         self.command = self.command or "GET"  # unset when the request line itself was bad
+        if self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
+            self.request_version = self.protocol_version  # else http.server omits status line and headers
         self._send(code, {"message": message or self.responses.get(code, ("Error",))[0]},
                    {"Connection": "close"})
 
