@@ -1,8 +1,13 @@
 """HTTP front of the Procuros sandbox: a real server on 127.0.0.1 speaking the v2 API.
 
 Test hooks: ``enqueue``, ``sent``, ``acknowledgements``, ``reported_errors``, ``pending``,
-``call_counts``, ``latency``, ``inject_faults``, ``hold``, ``reset`` — and JSON control
-endpoints under ``/_sandbox/`` (no bearer token) for use from another process.
+``call_counts``, ``latency``, ``inject_faults``, ``hold``, ``reset``, ``known_parties``,
+``partners``, ``inactive`` — and JSON control endpoints under ``/_sandbox/`` (no bearer token)
+for use from another process.
+
+Strictness follows the published document (``contract``): documents naming parties the network
+does not know are refused, bodies are validated before anything changes, routing answers 404/405
+(with ``Allow``) before authentication, and every error, protocol-level ones included, is JSON.
 """
 
 from __future__ import annotations
@@ -463,12 +468,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._validate_body(method, template, body)
             # validated as a whole before anything is marked: an id this account did not receive
             # is a field error of that item (the 422 shape names fields; a 404 could not say which)
-            unknown = {f"items.{i}.procurosTransactionId": [f"The selected items.{i}.procurosTransactionId is invalid."]
-                       for i, item in enumerate(body["items"]) if not state.markable(item["procurosTransactionId"])}
-            if unknown:
-                raise self._invalid(unknown)
-            data = [{"procurosTransactionId": item["procurosTransactionId"],
-                     **state.mark(item["procurosTransactionId"], item)} for item in body["items"]]
+            with state.lock:
+                unknown = {f"items.{i}.procurosTransactionId": [f"The selected items.{i}.procurosTransactionId is invalid."]
+                           for i, item in enumerate(body["items"]) if not state.markable(item["procurosTransactionId"])}
+                if unknown:
+                    raise self._invalid(unknown)
+                data = [{"procurosTransactionId": item["procurosTransactionId"],
+                         **state.mark(item["procurosTransactionId"], item)} for item in body["items"]]
             return 200, {"data": data}
         if method == "POST" and template == "/v2/transactions":
             result = state.receive_send(body)
