@@ -18,6 +18,9 @@ BUYER_GLN = "4012345000016"  # Kaufhaus Rheinland AG: a customer trading through
 SHIP_TO_GLN = "4012345000023"  # its central warehouse (delivery address)
 BILL_TO_GLN = "4012345000030"  # its accounts department (invoice address)
 QUIET_BUYER_GLN = with_check_digit("401234500005")  # a customer with every Procuros switch off
+# The trade partners the Procuros network knows (the Procuros sandbox refuses documents naming any
+# other party).  The quiet buyer is none: it does not trade through Procuros.
+PROCUROS_PARTNERS = frozenset({BUYER_GLN})
 
 APFELSCHORLE = "4098765000102"  # sold by the case of 12
 PFAND = "4098765000119"  # deposit article for the case

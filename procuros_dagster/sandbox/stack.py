@@ -61,7 +61,8 @@ def sandbox_stack(
 ) -> Iterator[SandboxStack]:
     token = token or secrets.token_urlsafe(16)
     password = password or secrets.token_urlsafe(16)
-    procuros = ProcurosSandbox(token=token, own_gln=demo_data.OWN_GLN, port=procuros_port, self_check=self_check)
+    procuros = ProcurosSandbox(token=token, own_gln=demo_data.OWN_GLN, known_parties=demo_data.PROCUROS_PARTNERS,
+                               port=procuros_port, self_check=self_check)
     odoo = OdooSandbox(db=ODOO_DB, login=ODOO_LOGIN, password=password, port=odoo_port)
     procuros.start()
     odoo.start()

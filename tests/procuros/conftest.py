@@ -71,7 +71,7 @@ class Contract:
 
 @pytest.fixture
 def sandbox():
-    sb = ProcurosSandbox(TOKEN, OWN_GLN, self_check=True)
+    sb = ProcurosSandbox(TOKEN, OWN_GLN, known_parties={BUYER_GLN}, self_check=True)
     sb.start()
     yield sb
     sb.stop()  # raises if any response the sandbox produced violated the OpenAPI document

@@ -1,8 +1,13 @@
 """HTTP front of the Procuros sandbox: a real server on 127.0.0.1 speaking the v2 API.
 
 Test hooks: ``enqueue``, ``sent``, ``acknowledgements``, ``reported_errors``, ``pending``,
-``call_counts``, ``latency``, ``inject_faults``, ``hold``, ``reset`` — and JSON control
-endpoints under ``/_sandbox/`` (no bearer token) for use from another process.
+``call_counts``, ``latency``, ``inject_faults``, ``hold``, ``reset``, ``known_parties``,
+``partners``, ``inactive`` — and JSON control endpoints under ``/_sandbox/`` (no bearer token)
+for use from another process.
+
+Strictness follows the published document (``contract``): documents naming parties the network
+does not know are refused, bodies are validated before anything changes, routing answers 404/405
+(with ``Allow``) before authentication, and every error, protocol-level ones included, is JSON.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from procuros_dagster.procuros import openapi
 
+from . import contract
 from .state import SandboxState, decode_cursor, encode_cursor
 
 log = logging.getLogger("procuros_dagster.sandbox.procuros")
@@ -41,6 +47,10 @@ ROUTES: list[tuple[str, str, re.Pattern[str]]] = [
         ("GET", "/v2/all-transactions/{procurosTransactionId}", "/v2/all-transactions/" + UUID),
     ]
 ]
+# every method each known path answers, for 405's Allow header (HEAD comes with GET, as in Laravel)
+ALLOWED: dict[str, list[str]] = {}
+for _m, _t, _ in ROUTES:
+    ALLOWED.setdefault(_t, []).extend([_m, "HEAD"] if _m == "GET" else [_m])
 TYPES = set(openapi.DOCUMENT_SCHEMAS)
 FLOWS = {"LIVE", "TEST"}
 STATUSES = {"PENDING", "SUCCESS", "FAILED", "DROPPED", "UNKNOWN"}
@@ -97,11 +107,17 @@ class _Server(ThreadingHTTPServer):
 
 class ProcurosSandbox:
     def __init__(self, token: str = "sandbox-token", own_gln: str = "4098765000010", *,
-                 host: str = "127.0.0.1", port: int = 0, partners: set[str] | None = None,
-                 inactive: set[str] | None = None, self_check: bool = False, latency: float = 0.0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, known_parties: Iterable[str] = (),
+                 partners: set[str] | None = None, inactive: set[str] | None = None,
+                 self_check: bool = False, latency: float = 0.0) -> None:
+        """``known_parties``: the GLNs of the trade partners that exist on the network; a sent
+        document naming any other party is refused (422), as the API cannot resolve it.
+        ``partners``: those of them with an active connection (None: all of them);
+        ``inactive``: receivers whose relationship is not live yet (202)."""
         self._token = token
         self.host, self.port = host, port
-        self.state = SandboxState(own_gln=own_gln, partners=partners, inactive=set(inactive or ()))
+        self.state = SandboxState(own_gln=own_gln, known=set(known_parties), partners=partners,
+                                  inactive=set(inactive or ()))
         self.self_check = self_check
         self.contract_violations: list[str] = []
         self.latency = latency
@@ -154,6 +170,14 @@ class ProcurosSandbox:
     acknowledgements = property(lambda self: self.state.acknowledgements)
     reported_errors = property(lambda self: self.state.reported_errors)
     call_counts = property(lambda self: self.state.call_counts)
+
+    @property
+    def known_parties(self) -> set[str]:
+        return self.state.known
+
+    @known_parties.setter
+    def known_parties(self, value: Iterable[str]) -> None:
+        self.state.known = set(value)
 
     @property
     def partners(self) -> set[str] | None:
@@ -250,15 +274,40 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
-    def _body(self) -> Any:
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def __getattr__(self, name: str) -> Any:
+        # any other method (PATCH, TRACE, OPTIONS, ...) is routed too, to answer 405/404 in JSON
+        # instead of http.server's HTML 501
+        if name.startswith("do_") and name[3:].isupper():
+            return lambda: self._dispatch(name[3:])
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # protocol-level refusals (bad request line, oversized headers) in the API's JSON shape
+        self.close_connection = True
+        self.command = self.command or "GET"  # unset when the request line itself was bad
+        if self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
+            self.request_version = self.protocol_version  # else http.server omits status line and headers
+        self._send(code, {"message": message or self.responses.get(code, ("Error",))[0]},
+                   {"Connection": "close"})
+
+    def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    @staticmethod
+    def _parse_body(raw: bytes, template: str | None) -> Any:
         if not raw:
             return None
         try:
             return json.loads(raw)
         except ValueError:
-            raise _Reply(400, {"message": "Malformed JSON body."})
+            raise _Reply(400, _Handler._error_body(template, "Malformed JSON body."))
+
+    def _body(self) -> Any:
+        return self._parse_body(self._read_body(), None)
 
     def _dispatch(self, method: str) -> None:
         sb = self.sandbox
@@ -266,17 +315,17 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = split.path, parse_qs(split.query, keep_blank_values=True)
         if path.startswith("/_sandbox/"):
             return self._control(method, path, query)
-        route = next(((t, m.groupdict()) for meth, t, m in ((a, b, c.match(path)) for a, b, c in ROUTES)
-                      if meth == method and m), None)
+        matches = [(meth, t, m.groupdict()) for meth, t, rx in ROUTES if (m := rx.match(path))]
+        as_method = "GET" if method == "HEAD" else method  # HEAD is GET without the body
+        route = next(((t, args) for meth, t, args in matches if meth == as_method), None)
         template = route[0] if route else None
-        key = f"{method} {template or path}"
+        key = f"{as_method} {template or path}"
         with sb.state.lock:
             sb.call_counts[key] += 1
         if sb.latency:
             time.sleep(sb.latency)
-        body: Any = None
+        raw = self._read_body()  # always drained, so a refused request leaves the connection usable
         try:
-            body = self._body()
             fault = sb._take_fault(key)
             if fault is not None:
                 if fault.kind == "drop":
@@ -287,20 +336,28 @@ class _Handler(BaseHTTPRequestHandler):
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 raise _Reply(fault.status, self._error_body(template, "Too Many Requests." if fault.status == 429
                                                              else "Server Error."), headers)
-            if template is None:
+            # routing comes before authentication, as in the API's framework: unknown path 404,
+            # known path with another method 405 + Allow
+            if not matches:
                 raise _Reply(404, {"message": "Not Found."})
+            if route is None:
+                allowed = ALLOWED[matches[0][1]]
+                raise _Reply(405, {"message": f"The {method} method is not supported for route "
+                                              f"{path.lstrip('/')}. Supported methods: {', '.join(allowed)}."},
+                             {"Allow": ", ".join(allowed)})
             if not sb._check_token(self.headers.get("Authorization")):
                 raise _Reply(401, self._error_body(template, "Unauthenticated."))
+            body = self._parse_body(raw, template)
             if not sb._wait_holds(key):
                 return self._drop()
-            status, payload = self._api(method, template, route[1], query, body)
+            status, payload = self._api(as_method, template, route[1], query, body)
         except _Reply as reply:
             status, payload = reply.status, reply.body
             extra = reply.headers
         else:
             extra = {}
-        if sb.self_check and template:
-            problems = openapi.validate_response(method, template, status, payload)
+        if sb.self_check and template and method != "HEAD":
+            problems = contract.response_problems(method, template, status, payload)
             if problems:
                 with sb.state.lock:
                     sb.contract_violations.append(f"{method} {template} {status}: {problems}")
@@ -323,7 +380,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":
+                self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
@@ -406,13 +464,17 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Reply(404, {"message": "Transaction not found."})
             return 200, {"data": result}
         if template == "/v2/transactions/bulk/mark-processed":
-            if isinstance(body, list):  # the docs' curl sample sends a bare array
-                body = {"items": body}
+            # the schema's {"items": [...]} only: the bare array of the docs' curl sample is a 422
             self._validate_body(method, template, body)
-            data = []
-            for item in body["items"]:
-                result = state.mark(item["procurosTransactionId"], item) or {"message": "Transaction not found."}
-                data.append({"procurosTransactionId": item["procurosTransactionId"], **result})
+            # validated as a whole before anything is marked: an id this account did not receive
+            # is a field error of that item (the 422 shape names fields; a 404 could not say which)
+            with state.lock:
+                unknown = {f"items.{i}.procurosTransactionId": [f"The selected items.{i}.procurosTransactionId is invalid."]
+                           for i, item in enumerate(body["items"]) if not state.markable(item["procurosTransactionId"])}
+                if unknown:
+                    raise self._invalid(unknown)
+                data = [{"procurosTransactionId": item["procurosTransactionId"],
+                         **state.mark(item["procurosTransactionId"], item)} for item in body["items"]]
             return 200, {"data": data}
         if method == "POST" and template == "/v2/transactions":
             result = state.receive_send(body)
@@ -423,12 +485,8 @@ class _Handler(BaseHTTPRequestHandler):
         raise _Reply(404, {"message": "Not Found."})
 
     def _validate_body(self, method: str, template: str, body: Any) -> None:
-        problems = openapi.validate_request(method, template, body)
-        if problems:
-            errors: dict[str, list[str]] = {}
-            for p in problems:
-                field_, _, msg = p.partition(": ")
-                errors.setdefault(field_, []).append(msg)
+        errors = contract.body_errors(method, template, body)
+        if errors:
             raise self._invalid(errors)
 
     # --- control endpoints (no bearer token; loopback only) ---------------------------
@@ -450,6 +508,8 @@ class _Handler(BaseHTTPRequestHandler):
                                                           "retry_after", "delay") if k in body})
                 return self._send(201, {"ok": True})
             if op == "config" and method == "POST":
+                if "known_parties" in body:
+                    sb.known_parties = body["known_parties"]
                 if "partners" in body:
                     sb.partners = set(body["partners"]) if body["partners"] is not None else None
                 if "inactive" in body:

@@ -16,21 +16,35 @@ from datetime import date, datetime
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from procuros_dagster.procuros import openapi
+from . import contract
 
 BERLIN = ZoneInfo("Europe/Berlin")
-# who receives a document we send: ORDER goes to the supplier, everything else to the buyer
-RECEIVER_ROLE = {"ORDER": "supplier", "DISPATCH_INSTRUCTION": "supplier"}
+# (sender role, receiver role) of a document a connection sends.  Procuros routes by these parties
+# (API-NOTES §2.5); the five core documents' directions are documented, the others are read from
+# their header's role names (the goods owner instructs its logistics provider, and so on).
+ROUTING = {
+    "ORDER": ("buyer", "supplier"),
+    "ORDER_RESPONSE": ("supplier", "buyer"),
+    "SHIPPING_NOTICE": ("supplier", "buyer"),
+    "INVOICE": ("supplier", "buyer"),
+    "CREDIT_NOTE": ("supplier", "buyer"),
+    "DISPATCH_INSTRUCTION": ("supplier", "shipFrom"),
+    "DISPATCH_INSTRUCTION_RESPONSE": ("shipFrom", "supplier"),
+    "RECEIVAL_NOTICE": ("customer", "supplier"),
+    "REMITTANCE_ADVICE": ("buyer", "supplier"),
+    "PRODUCT_CATALOG": ("sender", "receiver"),
+    "INVENTORY_REPORT": ("warehouse", "goodsOwner"),
+    "SALES_REPORT": ("buyer", "supplier"),
+}
+UNRESOLVED = "Could not resolve party using provided identifiers"  # the spec's 422 example
 PORTAL = "https://portal.procuros-sandbox.invalid"
 
 
-def _gln(party: Any) -> str | None:
+def _glns(party: Any) -> list[str]:
     if not isinstance(party, dict):
-        return None
-    for ident in party.get("identifiers") or []:
-        if isinstance(ident, dict) and ident.get("domain", "GS1") == "GS1" and ident.get("identifier"):
-            return str(ident["identifier"])
-    return None
+        return []
+    return [str(ident["identifier"]) for ident in party.get("identifiers") or []
+            if isinstance(ident, dict) and ident.get("domain", "GS1") == "GS1" and ident.get("identifier")]
 
 
 def canonical_hash(payload: Any) -> str:
@@ -88,7 +102,8 @@ class SendResult:
 @dataclass
 class SandboxState:
     own_gln: str
-    partners: set[str] | None = None          # None: every GLN is a connected partner
+    known: set[str] = field(default_factory=set)  # GLNs that exist on the network besides ours
+    partners: set[str] | None = None          # connected ones; None: every known party is connected
     inactive: set[str] = field(default_factory=set)  # receivers whose relationship answers 202
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -141,6 +156,10 @@ class SandboxState:
 
     # --- API behaviour ----------------------------------------------------------------
 
+    def resolve(self, party: Any) -> str | None:
+        """The GLN a party resolves to: ours or a known trade partner's; None when none is."""
+        return next((g for g in _glns(party) if g == self.own_gln or g in self.known), None)
+
     def _visible(self, rec: Record) -> bool:
         return self.own_gln in (rec.receiver_gln, rec.sender_gln)
 
@@ -171,12 +190,18 @@ class SandboxState:
             rec = self.records.get(transaction_id)
             return rec.transaction() if rec and self._visible(rec) else None
 
+    def markable(self, transaction_id: str) -> bool:
+        """Whether this account received that transaction (only those can be marked processed)."""
+        with self.lock:
+            rec = self.records.get(transaction_id)
+            return rec is not None and rec.receiver_gln == self.own_gln
+
     def mark(self, transaction_id: str, ack: dict[str, Any]) -> dict[str, Any] | None:
         """Record an acknowledgement; None when the transaction is unknown to this account."""
         with self.lock:
-            rec = self.records.get(transaction_id)
-            if rec is None or rec.receiver_gln != self.own_gln:
+            if not self.markable(transaction_id):
                 return None
+            rec = self.records[transaction_id]
             queue = self.queues.get(self.own_gln, [])
             if transaction_id in queue:
                 queue.remove(transaction_id)
@@ -194,7 +219,7 @@ class SandboxState:
         error_url = f"{PORTAL}/errors/{uuid.uuid4()}"
         ttype = body.get("type") if isinstance(body, dict) else None
         content = body.get("content") if isinstance(body, dict) else None
-        errors = (openapi.document_errors(ttype, content, strict=True) if isinstance(ttype, str)
+        errors = (contract.document_errors(ttype, content) if isinstance(ttype, str)
                   else {"type": ["The type field is required."]})
         entry: dict[str, Any] = {"type": ttype, "content": content, "transaction_id": None, "errors": errors}
         with self.lock:
@@ -206,16 +231,19 @@ class SandboxState:
             if digest in self.hashes:
                 return self._send_result(entry, 400, "ALREADY_RECEIVED",
                                          {"message": "Payload already received", "errorUrl": error_url})
-            role = RECEIVER_ROLE.get(ttype, "buyer")
-            sender_role = "buyer" if role == "supplier" else "supplier"
-            receiver = _gln(content["header"].get(role))
+            sender_role, role = ROUTING[ttype]
+            sender = self.resolve(content["header"].get(sender_role))
+            receiver = self.resolve(content["header"].get(role))
+            if sender != self.own_gln:  # a connection sends only in its own name
+                errors[sender_role] = [UNRESOLVED]
             if receiver is None or receiver == self.own_gln or (self.partners is not None and receiver not in self.partners):
-                entry["errors"] = {role: ["Could not resolve party using provided identifiers"]}
+                errors[role] = [UNRESOLVED]
+            if errors:
+                entry["errors"] = errors
                 return self._send_result(entry, 422, "INVALID", {
-                    "message": "The given data was invalid.", "errors": entry["errors"], "errorUrl": error_url})
+                    "message": "The given data was invalid.", "errors": errors, "errorUrl": error_url})
             self.hashes.add(digest)
-            rec = self._new_record(type=ttype, content=content, receiver_gln=receiver,
-                                   sender_gln=_gln(content["header"].get(sender_role)) or self.own_gln,
+            rec = self._new_record(type=ttype, content=content, receiver_gln=receiver, sender_gln=sender,
                                    flow="LIVE", created_at=datetime.now(BERLIN))
             entry["transaction_id"] = rec.id
             if receiver in self.inactive:
