@@ -17,6 +17,7 @@ import json
 import logging
 import random
 import re
+import select
 import socket
 import threading
 import time
@@ -64,7 +65,7 @@ class Fault:
     endpoint: str | None = None
     kind: str = "status"  # status | timeout | drop
     retry_after: str | float | None = None
-    delay: float = 2.0    # how long a "timeout" fault stalls before closing the socket
+    delay: float = 30.0   # the longest a "timeout" fault waits for the client to hang up
 
     def matches(self, key: str) -> bool:
         return self.endpoint is None or self.endpoint in (key, key.split(" ", 1)[1])
@@ -121,6 +122,8 @@ class ProcurosSandbox:
         self.self_check = self_check
         self.contract_violations: list[str] = []
         self.latency = latency
+        self.delays: list[tuple[str, float]] = []  # (endpoint, seconds) of each request held by latency
+        self.timeouts: list[tuple[str, bool]] = []  # (endpoint, whether the client hung up) per timeout fault
         self._faults: list[Fault] = []
         self._holds: list[Hold] = []
         self._server: ThreadingHTTPServer | None = None
@@ -203,7 +206,7 @@ class ProcurosSandbox:
 
     def inject_faults(self, status: int | None = None, rate: float = 1.0, count: int | None = None,
                       endpoint: str | None = None, kind: str = "status",
-                      retry_after: str | float | None = None, delay: float = 2.0) -> Fault:
+                      retry_after: str | float | None = None, delay: float = 30.0) -> Fault:
         if kind not in ("status", "timeout", "drop"):
             raise ValueError(kind)
         if kind == "status" and status is None:
@@ -324,6 +327,8 @@ class _Handler(BaseHTTPRequestHandler):
             sb.call_counts[key] += 1
         if sb.latency:
             time.sleep(sb.latency)
+            with sb.state.lock:
+                sb.delays.append((key, sb.latency))
         raw = self._read_body()  # always drained, so a refused request leaves the connection usable
         try:
             fault = sb._take_fault(key)
@@ -331,7 +336,11 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault.kind == "drop":
                     return self._drop()
                 if fault.kind == "timeout":
-                    time.sleep(fault.delay)  # client times out first; the request is never processed
+                    # never answer: wait until the client gives up and hangs up (at most `delay`
+                    # seconds), so its timeout fires whatever the machine's load; never processed
+                    gave_up = self._wait_for_hangup(fault.delay)
+                    with sb.state.lock:
+                        sb.timeouts.append((key, gave_up))
                     return self._drop()
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 raise _Reply(fault.status, self._error_body(template, "Too Many Requests." if fault.status == 429
@@ -384,6 +393,20 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _wait_for_hangup(self, limit: float) -> bool:
+        """Block until the client closes its end of the connection (True) or ``limit`` passes."""
+        deadline = time.monotonic() + limit
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+            if readable:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        return True
+                except OSError:
+                    return True
+                time.sleep(0.01)  # more data from the client (a pipelined request): keep waiting
+        return False
 
     def _drop(self) -> None:
         self.close_connection = True
