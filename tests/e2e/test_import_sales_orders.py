@@ -248,3 +248,25 @@ def test_test_flow_orders_can_be_skipped_by_setting(stack, tmp_path, monkeypatch
     assert stack.procuros.acknowledgements[live]["success"] is True
     assert stack.procuros.acknowledgements[test]["success"] is True
     assert stack.procuros.pending() == []
+
+
+def test_a_queue_item_whose_content_is_not_an_object_is_rejected_alone(stack):
+    """One malformed item once failed the whole run, and every later run the same way: the queue
+    was blocked for good. It is now landed raw, acknowledged as a DATA failure, the rest imported."""
+    stack.procuros.self_check = False  # the item violates the OpenAPI document on purpose
+    bad = stack.procuros.enqueue("ORDER", "this is not a JSON object")
+    good = stack.enqueue_order(dd.order_content("PO-AFTER-POISON", [{"gtin": dd.ESPRESSO, "quantity": 1,
+                                                                     "unit": "CT"}]))
+    result = stack.run("import_sales_orders")
+    assert result.success
+    assert [o["x_procuros_transaction_id"] for o in stack.orders()] == [good]
+    ack = stack.procuros.acknowledgements[bad]
+    assert ack["success"] is False and ack["errorType"] == "DATA", ack
+    assert "header" in ack["errorReason"] or "object" in ack["errorReason"], ack
+    assert stack.procuros.acknowledgements[good]["success"] is True
+    landed = [json.loads(line) for path in Path(stack.env["PROCUROS_DAGSTER_LANDING_DIR"]).rglob("*.jsonl")
+              for line in path.read_text().splitlines()]
+    assert any(t.get("procurosTransactionId") == bad and t.get("content") == "this is not a JSON object"
+               for t in landed), "the raw payload is kept"
+    assert stack.procuros.pending() == []
+
