@@ -7,29 +7,12 @@ import pytest
 
 from procuros_dagster.sandbox.odoo import OdooSandbox
 
-from .test_sandbox import call, rpc_error
+from .rpc import connect, call, rpc_error
 
 # base.group_user, Sales / User: All Documents, Inventory / User, Invoicing / Billing
 CONNECTOR_GROUPS = [1, 22, 37, 26]
 GROUP_INFO = "\n\nThis operation is allowed for the following groups:\n"
 CONTACT = "\n\nContact your administrator to request access if necessary."
-
-
-@pytest.fixture()
-def sb():
-    with OdooSandbox() as sandbox:
-        yield sandbox
-
-
-def connect(sb, login, password):
-    o = odoorpc.ODOO("127.0.0.1", port=int(sb.url.rsplit(":", 1)[1]))
-    o.login("procuros", login, password)
-    return o
-
-
-@pytest.fixture()
-def admin(sb):
-    return connect(sb, "admin", "admin")
 
 
 @pytest.fixture()

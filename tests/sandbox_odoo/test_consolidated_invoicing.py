@@ -1,24 +1,13 @@
 """sale.advance.payment.inv over several orders (transcript 11), through odoorpc."""
 from __future__ import annotations
 
-import odoorpc
 import pytest
 
-from procuros_dagster.sandbox.odoo import OdooSandbox
-from procuros_dagster.sandbox.odoo.clock import Clock
 
-from .test_sandbox import call
+from .rpc import call
 
 MOVE = ["partner_id", "partner_shipping_id", "invoice_origin", "ref", "payment_reference", "invoice_date",
         "invoice_payment_term_id", "narration", "invoice_line_ids", "amount_untaxed", "amount_total"]
-
-
-@pytest.fixture()
-def odoo():
-    with OdooSandbox(clock=Clock(frozen="2026-12-01 17:55:00")) as sb:
-        o = odoorpc.ODOO("127.0.0.1", port=int(sb.url.rsplit(":", 1)[1]))
-        o.login("procuros", "admin", "admin")
-        yield o
 
 
 @pytest.fixture()

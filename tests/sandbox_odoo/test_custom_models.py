@@ -4,10 +4,8 @@ from __future__ import annotations
 import odoorpc
 import pytest
 
-from procuros_dagster.sandbox.odoo import OdooSandbox
-from procuros_dagster.sandbox.odoo.clock import Clock
 
-from .test_sandbox import call, rpc_error
+from .rpc import call, rpc_error
 
 FIELDS = [
     [0, 0, {"name": "x_name", "ttype": "char", "field_description": "Name", "required": True}],
@@ -20,19 +18,6 @@ FIELDS = [
             "on_delete": "set null"}],
     [0, 0, {"name": "x_processed_at", "ttype": "datetime", "field_description": "Processed At"}],
 ]
-
-
-@pytest.fixture()
-def sb():
-    with OdooSandbox(clock=Clock(frozen="2026-12-01 17:55:00")) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture()
-def odoo(sb):
-    o = odoorpc.ODOO("127.0.0.1", port=int(sb.url.rsplit(":", 1)[1]))
-    o.login("procuros", "admin", "admin")
-    return o
 
 
 @pytest.fixture()

@@ -13,7 +13,7 @@ import pytest
 from procuros_dagster.sandbox.odoo import OdooSandbox
 from procuros_dagster.sandbox.odoo.clock import Clock
 
-from .test_sandbox import call, rpc_error
+from .rpc import call, rpc_error
 
 DAYS = ["2026-12-01", "2026-11-30", "2026-12-31", "2028-02-29"]
 READ = ["name", "state", "date", "invoice_date", "invoice_date_due"]

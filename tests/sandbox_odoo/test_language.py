@@ -3,33 +3,12 @@ context.lang of each call, once the language is installed."""
 from __future__ import annotations
 
 import httpx
-import odoorpc
-import pytest
 
-from procuros_dagster.sandbox.odoo import OdooSandbox
-from procuros_dagster.sandbox.odoo.clock import Clock
 
-from .test_sandbox import call, rpc_error
+from .rpc import connect, call, rpc_error
 
 EN = {"lang": "en_US", "tz": "Europe/Berlin"}
 DE = {"lang": "de_DE", "tz": "Europe/Berlin"}
-
-
-@pytest.fixture()
-def sb():
-    with OdooSandbox(clock=Clock(frozen="2026-12-01 17:55:00")) as sandbox:
-        yield sandbox
-
-
-def connect(sb, login, password):
-    o = odoorpc.ODOO("127.0.0.1", port=int(sb.url.rsplit(":", 1)[1]))
-    o.login("procuros", login, password)
-    return o
-
-
-@pytest.fixture()
-def admin(sb):
-    return connect(sb, "admin", "admin")
 
 
 def install_german(o):

@@ -2,28 +2,12 @@
 UserError and the multi_company record rules, by value."""
 from __future__ import annotations
 
-import odoorpc
 import pytest
 
-from procuros_dagster.sandbox.odoo import OdooSandbox
-from procuros_dagster.sandbox.odoo.clock import Clock
 
-from .test_sandbox import call, rpc_error
+from .rpc import call, rpc_error
 
 C1 = {"allowed_company_ids": [1]}
-
-
-@pytest.fixture()
-def sb():
-    with OdooSandbox(clock=Clock(frozen="2026-12-01 17:55:00")) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture()
-def odoo(sb):
-    o = odoorpc.ODOO("127.0.0.1", port=int(sb.url.rsplit(":", 1)[1]))
-    o.login("procuros", "admin", "admin")
-    return o
 
 
 @pytest.fixture()

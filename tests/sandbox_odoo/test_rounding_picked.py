@@ -2,24 +2,13 @@
 driven through odoorpc."""
 from __future__ import annotations
 
-import odoorpc
 import pytest
 
-from procuros_dagster.sandbox.odoo import OdooSandbox
-from procuros_dagster.sandbox.odoo.clock import Clock
 from procuros_dagster.sandbox.odoo.floats import float_round
 
-from .test_sandbox import call, rpc_error
+from .rpc import call, rpc_error
 
 STOCK = 8
-
-
-@pytest.fixture()
-def odoo():
-    with OdooSandbox(clock=Clock(frozen="2026-12-01 17:55:00")) as sb:
-        o = odoorpc.ODOO("127.0.0.1", port=int(sb.url.rsplit(":", 1)[1]))
-        o.login("procuros", "admin", "admin")
-        yield o
 
 
 @pytest.fixture()

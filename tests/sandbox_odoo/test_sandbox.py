@@ -5,34 +5,7 @@ import httpx
 import odoorpc
 import pytest
 
-from procuros_dagster.sandbox.odoo import OdooSandbox
-
-
-@pytest.fixture()
-def sb():
-    with OdooSandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture()
-def odoo(sb):
-    o = odoorpc.ODOO("127.0.0.1", port=int(sb.url.rsplit(":", 1)[1]))
-    o.login("procuros", "admin", "admin")
-    return o
-
-
-def call(o, model, method, *args, **kwargs):
-    return o.execute_kw(model, method, list(args), kwargs)
-
-
-def error_name(exc: odoorpc.error.RPCError) -> str:
-    return exc.info["data"]["name"]
-
-
-def rpc_error(o, model, method, *args, **kwargs) -> tuple[str, str]:
-    with pytest.raises(odoorpc.error.RPCError) as ei:
-        call(o, model, method, *args, **kwargs)
-    return error_name(ei.value), ei.value.info["data"]["message"]
+from .rpc import call, rpc_error
 
 
 def seed(o):

@@ -2,29 +2,13 @@
 from __future__ import annotations
 
 import httpx
-import odoorpc
 import pytest
 
-from procuros_dagster.sandbox.odoo import OdooSandbox
-from procuros_dagster.sandbox.odoo.clock import Clock
 
-from .test_sandbox import call, rpc_error
+from .rpc import call, rpc_error
 
 DE, FR, CH = 57, 75, 43
 TAX19, TAX7, ZERO_EU_D, ZERO_EX = 14, 15, 6, 7
-
-
-@pytest.fixture()
-def sb():
-    with OdooSandbox(clock=Clock(frozen="2026-12-01 17:55:00")) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture()
-def odoo(sb):
-    o = odoorpc.ODOO("127.0.0.1", port=int(sb.url.rsplit(":", 1)[1]))
-    o.login("procuros", "admin", "admin")
-    return o
 
 
 def _products(o):

@@ -6,24 +6,13 @@ line's unit, pricelist rules with min_quantity in the product's unit, and the pu
 """
 from __future__ import annotations
 
-import odoorpc
 import pytest
 
-from procuros_dagster.sandbox.odoo import OdooSandbox
-from procuros_dagster.sandbox.odoo.clock import Clock
 
-from .test_sandbox import call
+from .rpc import call
 
 UNITS, DOZENS, KG, G = 1, 2, 12, 13
 STOCK = 8
-
-
-@pytest.fixture()
-def odoo():
-    with OdooSandbox(clock=Clock(frozen="2026-12-01 17:55:00")) as sb:
-        o = odoorpc.ODOO("127.0.0.1", port=int(sb.url.rsplit(":", 1)[1]))
-        o.login("procuros", "admin", "admin")
-        yield o
 
 
 @pytest.fixture()
