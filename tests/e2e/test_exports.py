@@ -140,11 +140,14 @@ def test_refused_document_is_reported_once_stays_eligible_and_fails_the_check(st
         if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == "shipping_notices_delivered"
     ]
     assert check.passed is False
-    assert len(stack.procuros.reported_errors) == 1
+    # the 422 (with its errorUrl) is Procuros' own record of it: no second report on POST /v2/errors
+    assert stack.procuros.reported_errors == []
     assert not stack.gateway.search_read("ir.model.data", [("name", "=", f"shipping_notice_{picking}")], ["id"])
 
     stack.run("export_shipping_notices")
-    assert len(stack.procuros.reported_errors) == 1  # reported once, not on every run
+    notes = stack.gateway.search_read("mail.message", [("model", "=", "stock.picking"), ("res_id", "=", picking),
+                                                       ("body", "ilike", "Not sent to Procuros")], ["body"])
+    assert len(notes) == 1  # told once on the delivery, not on every run
 
     stack.procuros.partners = None  # the partner is connected now: the next run sends it,
     # whatever day that run is for (the daily schedule runs the previous day's partition)
@@ -218,3 +221,27 @@ def test_procuros_failing_mid_batch_keeps_what_was_sent_bound(stack, tmp_path, m
     assert stack.run("export_shipping_notices").success
     sent = _sent(stack, "SHIPPING_NOTICE")
     assert sorted(_content(s)["header"]["orderIdentifier"] for s in sent) == ["PO-MID-1", "PO-MID-2"]  # nothing twice
+
+
+def test_a_document_procuros_refuses_does_not_stop_the_others_but_a_refused_token_stops_the_run(stack):
+    orders = _import(stack, *(dd.order_content(f"PO-400-{i}", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}])
+                              for i in range(3)))
+    for order in orders:
+        _deliver(stack, order["id"])
+    stack.procuros.inject_faults(status=400, count=1, endpoint="POST /v2/transactions")
+    result = stack.run("export_shipping_notices")
+    assert result.success, "one refused document must not fail the run"
+    assert len(_sent(stack, "SHIPPING_NOTICE")) == 2
+    [check] = [e.event_specific_data for e in result.all_events
+               if e.event_type_value == "ASSET_CHECK_EVALUATION"
+               and e.event_specific_data.check_name == "shipping_notices_delivered"]
+    assert check.passed is False  # the refused one is listed, and stays eligible
+    assert stack.run("export_shipping_notices").success
+    assert len(_sent(stack, "SHIPPING_NOTICE")) == 3
+
+    [extra] = _import(stack, dd.order_content("PO-401", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))[-1:]
+    _deliver(stack, extra["id"])
+    stack.procuros.inject_faults(status=401, count=1, endpoint="POST /v2/transactions")
+    assert not stack.run("export_shipping_notices").success  # systemic: the run stops and says so
+    assert len(_sent(stack, "SHIPPING_NOTICE")) == 3
+    assert stack.run("export_shipping_notices").success and len(_sent(stack, "SHIPPING_NOTICE")) == 4

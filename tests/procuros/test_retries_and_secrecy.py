@@ -21,10 +21,18 @@ def test_429_retry_after_seconds_is_honoured(client, sandbox, sleeps):
     assert client.stats["GET /v2/ping"]["attempts"] == 2 and client.stats["GET /v2/ping"]["retries"] == 1
 
 
-def test_retry_after_is_capped(make_client, sandbox, sleeps):
+def test_a_long_retry_after_is_honoured_within_the_budget(make_client, sandbox, sleeps):
+    sandbox.inject_faults(status=503, count=1, retry_after=45)
+    make_client(max_delay=2.0, total_budget=60.0).ping()  # longer than the backoff cap: waited in full
+    assert sleeps == [45.0]
+
+
+def test_a_retry_after_beyond_the_budget_gives_up_instead_of_asking_too_early(make_client, sandbox, sleeps):
     sandbox.inject_faults(status=503, count=1, retry_after=120)
-    make_client(max_delay=2.0).ping()
-    assert sleeps == [2.0]
+    with pytest.raises(ProcurosServerError) as info:
+        make_client(total_budget=30.0).ping()
+    assert sleeps == [] and info.value.attempts == 1
+    assert sandbox.call_counts["GET /v2/ping"] == 1
 
 
 def test_parse_retry_after_http_date():

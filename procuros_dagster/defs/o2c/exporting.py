@@ -23,6 +23,7 @@ import pandas as pd
 
 from procuros_dagster.defs.o2c.order_lookups import m2o_id
 from procuros_dagster.mapping.outbound import BuildFailure, ExportContext, OutboundBatch, OutboundDocument
+from procuros_dagster.procuros.errors import ProcurosNotFound, ProcurosValidationError
 from procuros_dagster.procuros.models import SendStatus
 from procuros_dagster.procuros.openapi import validate_document
 from procuros_dagster.settings import Settings
@@ -149,9 +150,20 @@ def run_export(
 
     stamp = now().strftime("%Y-%m-%d %H:%M UTC")
     unbound: list[tuple[OutboundDocument, str | None, SendStatus]] = []
+    refused: list[BuildFailure] = []  # Procuros has these already (the send's errorUrl): chatter only
     try:
         for doc in documents:
-            outcome = client.send(doc.transaction_type, doc.content)
+            try:
+                outcome = client.send(doc.transaction_type, doc.content)
+            except (ProcurosValidationError, ProcurosNotFound) as exc:
+                # this document's fault (a 400 that is not "already received", a 404): report it and
+                # go on; a refused token (401/403) or Procuros down stops the run (raised)
+                reason = f"Procuros refused {spec.label} {doc.record_name} (HTTP {exc.status}): {exc.message}"
+                report.rows.append(
+                    {"record_id": doc.record_id, "document": doc.record_name, "status": "INVALID", "transaction_id": None, "error": reason, "error_url": exc.error_url}
+                )
+                refused.append(BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason))
+                continue
             if outcome.status in SENT:
                 unbound.append((doc, outcome.transaction_id, outcome.status))
                 report.rows.append(
@@ -165,13 +177,14 @@ def run_export(
                 report.rows.append(
                     {"record_id": doc.record_id, "document": doc.record_name, "status": "INVALID", "transaction_id": None, "error": reason, "error_url": outcome.error_url}
                 )
-                to_report.append(BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason))
+                refused.append(BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason))
     finally:
         # Whatever was sent is bound, even when a later send fails (Procuros down, a crash of the
         # client): the next run must not send those documents a second time.
         _bind(spec, gateway, unbound, stamp)
 
-    _report_failures_once(spec, gateway, client, to_report, report)
+    _report_failures_once(spec, gateway, client, to_report, report, tell_procuros=True)
+    _report_failures_once(spec, gateway, client, refused, report, tell_procuros=False)
     return report
 
 
@@ -199,8 +212,11 @@ def _bind(spec: ExportSpec, gateway, unbound: list, stamp: str) -> None:
     unbound.clear()
 
 
-def _report_failures_once(spec: ExportSpec, gateway, client, failures: list[BuildFailure], report: ExportReport) -> None:
-    """Report each (record, reason) to Procuros and on the record's chatter once, not on every run.
+def _report_failures_once(spec: ExportSpec, gateway, client, failures: list[BuildFailure], report: ExportReport,
+                          *, tell_procuros: bool) -> None:
+    """Report each (record, reason) on the record's chatter once, not on every run — and to
+    Procuros (POST /v2/errors, as our own, INTERNAL failure) when it never saw the document: one it
+    refused on sending is already listed there, with the errorUrl of that answer.
 
     The marker is an ir.model.data entry next to the bindings, so "already reported" survives
     a lost Dagster instance just like "already sent" does.
@@ -215,13 +231,13 @@ def _report_failures_once(spec: ExportSpec, gateway, client, failures: list[Buil
     urls = {
         f.record_id: client.report_error(
             f.reason[:1000],
-            "DATA",
+            "INTERNAL",
             transaction_identifier=f.record_name,
             transaction_type=f.transaction_type,
             error_context={"odooModel": f.model, "odooId": str(f.record_id)},
         )
         for f in fresh.values()
-    }
+    } if tell_procuros else {}
     for row in report.rows:
         if row["record_id"] in urls and not row["error_url"]:
             row["error_url"] = urls[row["record_id"]]
