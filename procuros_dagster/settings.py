@@ -24,6 +24,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
+from procuros_dagster.mapping.orders_in_normalise import ImportLimits
+
 __all__ = [
     "ConfigError",
     "SettingsError",
@@ -271,6 +273,7 @@ class Settings:
     partitions: Partitions = field(default_factory=Partitions)
     odoo: OdooOptions = field(default_factory=OdooOptions)
     procuros: ProcurosOptions = field(default_factory=ProcurosOptions)
+    import_limits: ImportLimits = field(default_factory=ImportLimits)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain, YAML/JSON-friendly dict (e.g. for run metadata)."""
@@ -452,6 +455,12 @@ _SECTION_CHECKS: dict[type, dict[str, Callable]] = {
     },
     Partitions: {"start_date": _date},
     OdooOptions: {"chunk_size": _int(1), "claim_timeout_seconds": _int(1)},
+    ImportLimits: {
+        "max_quantity": _number(0, exclusive=True),
+        "max_unit_price": _number(0, exclusive=True),
+        "max_identifier_length": _int(1),
+        "max_lines": _int(1),
+    },
     ProcurosOptions: {
         "page_size": _int(1, 100),  # the API's per_page maximum
         "timeout_seconds": _number(0, exclusive=True),
@@ -537,6 +546,7 @@ def parse_settings(data: Any, source: str = "<settings>") -> Settings:
         "partitions": Partitions,
         "odoo": OdooOptions,
         "procuros": ProcurosOptions,
+        "import_limits": ImportLimits,
     }
     col.unknown_keys(data, sections, "")
     values: dict[str, Any] = {}

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .orders_in_normalise import Normalised, normalise_orders, parse_procuros_datetime
+from .orders_in_normalise import ImportLimits, Normalised, normalise_orders, parse_procuros_datetime
 from .orders_in_resolve import OrderLookups, Resolved, SalesDefaults, resolve_orders
 from .schemas_in import SUMMARY, frame
 
 __all__ = [
     "Normalised", "OrderLookups", "OrderWrite", "Resolved", "SalesDefaults", "build_sale_order_vals",
-    "normalise_orders", "parse_procuros_datetime", "resolve_orders", "summarise", "odoo_datetime",
+    "ImportLimits", "normalise_orders", "parse_procuros_datetime", "resolve_orders", "summarise", "odoo_datetime",
 ]
 
 

@@ -98,6 +98,17 @@ def _date(problems: list[str], order: str | None, field: str, value: object, lin
         return None
 
 
+@dataclass(frozen=True)
+class ImportLimits:
+    """What an order may ask for before it is refused as implausible (settings ``import_limits``):
+    a typing error in the buyer's system (1e12 pieces) must not become a quotation."""
+
+    max_quantity: float = 1_000_000
+    max_unit_price: float = 1_000_000
+    max_identifier_length: int = 255  # order number, GLNs, GTINs, article numbers
+    max_lines: int = 20_000
+
+
 def _line_numbers(items: list) -> list[int]:
     """Given lineNumbers, with missing ones generated (OrderItem has no required fields).
 
@@ -116,7 +127,8 @@ def _line_numbers(items: list) -> list[int]:
     return out
 
 
-def _normalise_lines(tid: str, order: str | None, items: list, problems: list[str]) -> list[dict]:
+def _normalise_lines(tid: str, order: str | None, items: list, problems: list[str],
+                     limits: ImportLimits) -> list[dict]:
     rows = []
     numbers = _line_numbers(items)
     seen: set[int] = set()
@@ -130,6 +142,10 @@ def _normalise_lines(tid: str, order: str | None, items: list, problems: list[st
         gtin, buyer_id, supplier_id = (_identifier(item, d) for d in ("GS1", "BUYER", "SUPPLIER"))
         if not (gtin or buyer_id or supplier_id):
             problems.append(reasons.no_item_identifier(order, number))
+        for what, value in (("GTIN", gtin), ("buyer's article number", buyer_id),
+                            ("supplier's article number", supplier_id)):
+            if value and len(value) > limits.max_identifier_length:
+                problems.append(reasons.too_long(order, what, len(value), limits.max_identifier_length, number))
         raw_qty = item.get("quantity")
         quantity = 1.0  # spec default
         if raw_qty is not None:
@@ -145,11 +161,15 @@ def _normalise_lines(tid: str, order: str | None, items: list, problems: list[st
             else:
                 if quantity <= 0:
                     problems.append(reasons.quantity_not_positive(order, number, quantity))
+                elif quantity > limits.max_quantity or math.isinf(quantity):
+                    problems.append(reasons.quantity_too_large(order, number, quantity, limits.max_quantity))
         unit = _text(item.get("unitOfMeasure")) or "EA"
         if unit not in PROCUROS_UNIT_CODES:
             problems.append(reasons.unknown_unit_code(order, number, unit))
         price = item.get("unitPrice")
         price = float(price) if isinstance(price, (int, float)) and not isinstance(price, bool) else None
+        if price is not None and not 0 <= price <= limits.max_unit_price:
+            problems.append(reasons.price_implausible(order, number, price, limits.max_unit_price))
         rows.append({
             "transaction_id": tid,
             "line_number": number,
@@ -167,7 +187,12 @@ def _normalise_lines(tid: str, order: str | None, items: list, problems: list[st
     return rows
 
 
-def _normalise_one(tx: dict) -> tuple[dict, list[dict]]:
+def _supplier_gln(header: dict) -> str | None:
+    supplier = header.get("supplier") if isinstance(header.get("supplier"), dict) else {}
+    return _identifier(supplier, "GS1")
+
+
+def _normalise_one(tx: dict, own_gln: str | None, limits: ImportLimits) -> tuple[dict, list[dict]]:
     if tx.get("type") != "ORDER":
         raise _Rejected([reasons.not_an_order(tx.get("type"))], reasons.INTERNAL)
     tid = str(tx["procurosTransactionId"])
@@ -185,6 +210,12 @@ def _normalise_one(tx: dict) -> tuple[dict, list[dict]]:
         raise _Rejected([reasons.superseded(order, _text(tx.get("replacedByProcurosTransactionId")))])
     if not order:
         problems.append(reasons.missing_order_identifier(buyer_name, buyer_gln))
+    elif len(order) > limits.max_identifier_length:
+        problems.append(reasons.too_long(order[:40] + "…", "order number", len(order), limits.max_identifier_length))
+    supplier = _supplier_gln(header)
+    if own_gln and supplier and supplier != own_gln:
+        # addressed to another supplier: never book another company's order (routing: settings)
+        raise _Rejected([reasons.not_our_order(order, supplier, own_gln)])
     if not buyer_gln:
         problems.append(reasons.missing_buyer_gln(order, buyer_name))
     order_date = None
@@ -197,7 +228,10 @@ def _normalise_one(tx: dict) -> tuple[dict, list[dict]]:
     if not isinstance(items, list) or not items:
         problems.append(reasons.no_items(order))
         items = []
-    lines = _normalise_lines(tid, order, items, problems)
+    if len(items) > limits.max_lines:
+        problems.append(reasons.too_many_lines(order, len(items), limits.max_lines))
+        items = []
+    lines = _normalise_lines(tid, order, items, problems, limits)
     if problems:
         raise _Rejected(problems)
 
@@ -246,10 +280,12 @@ def _reject_row(tx: object, error_type: str, reason: str) -> dict:
     }
 
 
-def normalise_orders(transactions: list[dict]) -> Normalised:
+def normalise_orders(transactions: list[dict], *, own_gln: str | None = None,
+                     limits: ImportLimits = ImportLimits()) -> Normalised:
     """Raw ReceivedTransaction dicts → Normalised(headers, lines, rejects), each schema-validated.
 
-    Input order is kept; a transaction id seen twice in one batch is only mapped once.
+    Input order is kept; a transaction id seen twice in one batch is only mapped once. With
+    ``own_gln``, an order whose supplier is someone else is rejected.
     """
     headers, lines, rejects = [], [], []
     seen: set[str] = set()
@@ -261,7 +297,7 @@ def normalise_orders(transactions: list[dict]) -> Normalised:
         try:
             if not isinstance(tx, dict) or not tx.get("procurosTransactionId"):
                 raise _Rejected([reasons.malformed_document("no procurosTransactionId")], reasons.INTERNAL)
-            header, doc_lines = _normalise_one(tx)
+            header, doc_lines = _normalise_one(tx, own_gln, limits)
         except _Rejected as rej:
             rejects.append(_reject_row(tx, rej.error_type, reasons.join(rej.problems)))
             continue

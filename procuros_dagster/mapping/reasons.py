@@ -88,6 +88,29 @@ def quantity_not_positive(order: str | None, line: int, value: float) -> str:
     return f"{_line(order, line)}: quantity {value:g} must be greater than zero"
 
 
+def quantity_too_large(order: str | None, line: int, value: float, limit: float) -> str:
+    return (f"{_line(order, line)}: quantity {value:g} is more than the {limit:g} we accept on one line; "
+            "please check the quantity and send the order again")
+
+
+def price_implausible(order: str | None, line: int, value: float, limit: float) -> str:
+    return f"{_line(order, line)}: unit price {value:g} is outside 0-{limit:g}; please check the price"
+
+
+def too_long(order: str | None, what: str, length: int, limit: int, line: int | None = None) -> str:
+    where = _line(order, line) if line is not None else _order(order)
+    return f"{where}: the {what} is {length} characters long; at most {limit} are accepted"
+
+
+def too_many_lines(order: str | None, count: int, limit: int) -> str:
+    return f"{_order(order)}: {count} lines; at most {limit} are accepted in one order, please split it"
+
+
+def not_our_order(order: str | None, supplier_gln: str, own_gln: str) -> str:
+    return (f"{_order(order)} is addressed to supplier GLN {supplier_gln}, but this connection is "
+            f"GLN {own_gln}; send it to the right supplier")
+
+
 def unknown_unit_code(order: str | None, line: int, code: object) -> str:
     return f"{_line(order, line)}: unit '{code}' is not a Procuros unit of measure"
 

@@ -270,3 +270,19 @@ def test_a_queue_item_whose_content_is_not_an_object_is_rejected_alone(stack):
                for t in landed), "the raw payload is kept"
     assert stack.procuros.pending() == []
 
+
+
+def test_an_implausible_quantity_and_another_supplier_s_order_are_rejected_the_rest_imported(stack):
+    huge = stack.enqueue_order(dd.order_content("PO-HUGE", [{"gtin": dd.ESPRESSO, "quantity": 1e12, "unit": "CT"}]))
+    foreign = dd.order_content("PO-FOREIGN", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}])
+    foreign["header"]["supplier"]["identifiers"] = [{"identifier": "4000000000017", "domain": "GS1"}]
+    other = stack.enqueue_order(foreign)
+    good = stack.enqueue_order(dd.order_content("PO-FINE", [{"gtin": dd.ESPRESSO, "quantity": 2, "unit": "CT"}]))
+    assert stack.run("import_sales_orders").success
+    assert [o["x_procuros_transaction_id"] for o in stack.orders()] == [good]
+    acks = stack.procuros.acknowledgements
+    assert (acks[huge]["success"], acks[huge]["errorType"]) == (False, "DATA")
+    assert "quantity 1e+12 is more than" in acks[huge]["errorReason"]
+    assert (acks[other]["success"], acks[other]["errorType"]) == (False, "DATA")
+    assert "addressed to supplier GLN 4000000000017" in acks[other]["errorReason"]
+    assert acks[good]["success"] is True

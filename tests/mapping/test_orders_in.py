@@ -9,11 +9,12 @@ import pytest
 from procuros_dagster.mapping import schemas_in
 from procuros_dagster.mapping.identifiers import gs1_check_digit, gtin_key, is_valid_gln, is_valid_gtin
 from procuros_dagster.mapping.orders_in import (
-    OrderWrite, build_sale_order_vals, normalise_orders, parse_procuros_datetime, resolve_orders, summarise,
+    ImportLimits, OrderWrite, build_sale_order_vals, normalise_orders, parse_procuros_datetime, resolve_orders,
+    summarise,
 )
 
 from .fixtures_in import (
-    ALL_GS1, BILL_GLN, BUYER_GLN, GTIN_DEPOSIT, GTIN_ESPRESSO, GTIN_FLOUR, GTIN_SCHORLE, GTIN_TWIN,
+    SUPPLIER_GLN, ALL_GS1, BILL_GLN, BUYER_GLN, GTIN_DEPOSIT, GTIN_ESPRESSO, GTIN_FLOUR, GTIN_SCHORLE, GTIN_TWIN,
     OTHER_BUYER_GLN, OTHER_SHIP_GLN, PARTNERS, SHIP_GLN, TID, existing_order, item, lookups, order_tx, party,
 )
 
@@ -223,6 +224,33 @@ def test_normalise_rejects_with_actionable_reason(tx, error_type, reason):
     [rej] = norm.rejects.to_dict("records")
     assert (rej["transaction_id"], rej["error_type"], rej["reason"]) == (TID, error_type, reason)
     assert rej["order_identifier"] == tx["content"]["header"].get("orderIdentifier") or pd.isna(rej["order_identifier"])
+
+
+@pytest.mark.parametrize("tx, reason", [
+    (order_tx(items=[item(1, quantity=1e12)]),
+     f"Order {PO} line 1: quantity 1e+12 is more than the 1e+06 we accept on one line; "
+     "please check the quantity and send the order again"),
+    (order_tx(items=[item(1, unitPrice=-3.5)]), f"Order {PO} line 1: unit price -3.5 is outside 0-1e+06; please check the price"),
+    (order_tx(order="P" * 2000), f"Order {'P' * 40}…: the order number is 2000 characters long; at most 255 are accepted"),
+    (order_tx(items=[item(1, identifiers=[{"identifier": "4" * 300, "domain": "GS1"}])]),
+     f"Order {PO} line 1: the GTIN is 300 characters long; at most 255 are accepted"),
+    (order_tx(supplier={"name": "Someone else", "identifiers": [{"identifier": "4000000000017", "domain": "GS1"}]}),
+     f"Order {PO} is addressed to supplier GLN 4000000000017, but this connection is GLN {SUPPLIER_GLN}; "
+     "send it to the right supplier"),
+])
+def test_implausible_or_misrouted_orders_are_rejected(tx, reason):
+    norm = normalise_orders([tx], own_gln=SUPPLIER_GLN)
+    assert norm.headers.empty
+    [rej] = norm.rejects.to_dict("records")
+    assert (rej["error_type"], rej["reason"]) == ("DATA", reason)
+
+
+def test_limits_are_settings_and_the_document_s_own_supplier_passes():
+    assert not normalise_orders([order_tx()], own_gln=SUPPLIER_GLN).headers.empty
+    big = order_tx(items=[item(n, quantity=5000) for n in range(1, 4)])
+    assert normalise_orders([big], limits=ImportLimits(max_quantity=10_000)).rejects.empty
+    norm = normalise_orders([big], limits=ImportLimits(max_quantity=1000, max_lines=2))
+    assert norm.rejects["reason"].iloc[0] == f"Order {PO}: 3 lines; at most 2 are accepted in one order, please split it"
 
 
 def test_several_problems_of_one_document_are_listed_together():

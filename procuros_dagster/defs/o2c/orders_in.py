@@ -172,7 +172,8 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
                 txn.to_dict() for txn in client.iter_pending(type=ORDER, per_page=settings.procuros.page_size)
             )
             for chunk in batched(pages, CHUNK):
-                pending_ids.update(t["procurosTransactionId"] for t in chunk)
+                pending_ids.update(t["procurosTransactionId"] for t in chunk
+                                   if isinstance(t.get("procurosTransactionId"), str))
                 keep(chunk, pending=True)
             if day < _today(timezone):
                 own_gln = procuros.own_gln()
@@ -220,17 +221,19 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
     def order_frames(
         context: dg.AssetExecutionContext,
         procuros_orders_raw: RawOrders,
+        procuros: ProcurosResource,
         connector_settings: ConnectorSettingsResource,
     ) -> dg.Output[Chunks]:
         settings = connector_settings.load()
+        own_gln = procuros.own_gln()
         test_ids = procuros_orders_raw.test_flow_ids
         writer = _writer(context, "order_frames")
         orders = lines = rejected = skipped = 0
         shown: list[pd.DataFrame] = []
         for chunk in procuros_orders_raw.chunks:
-            live = [t for t in chunk.transactions if t["procurosTransactionId"] not in test_ids]
-            test = [t for t in chunk.transactions if t["procurosTransactionId"] in test_ids]
-            norm = orders_in.normalise_orders(live)
+            live = [t for t in chunk.transactions if t.get("procurosTransactionId") not in test_ids]
+            test = [t for t in chunk.transactions if t.get("procurosTransactionId") in test_ids]
+            norm = orders_in.normalise_orders(live, own_gln=own_gln, limits=settings.import_limits)
             if test and settings.test_flow == "reject":
                 norm = orders_in.Normalised(
                     headers=norm.headers,
