@@ -67,7 +67,7 @@ def seed_odoo(gateway, *, extra_products: int = 0, stock: float = 10_000.0) -> D
     gateway.write(
         "res.partner",
         [company["partner_id"][0]],
-        {"name": "Nordwind Getränke GmbH", "street": "Am Speicher 3", "zip": "28195", "city": "Bremen", "country_id": germany, "vat": "DE298765432", "ref": OWN_GLN},
+        {"name": "Nordwind Getränke GmbH", "street": "Am Speicher 3", "zip": "28195", "city": "Bremen", "country_id": germany, "vat": "DE298765435", "ref": OWN_GLN},
     )
     buyer_vals = {
         "name": "Kaufhaus Rheinland AG",

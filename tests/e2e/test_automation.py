@@ -168,6 +168,7 @@ def test_odoo_sensor_ignores_a_customer_whose_switches_are_off(stack):
     assert jobs == sorted(EXPORT_JOBS)
 
 
+@pytest.mark.sandbox_only("freezes the Odoo sandbox's clock")
 def test_odoo_sensor_does_not_lose_a_delivery_validated_in_the_same_second_as_its_cursor(stack, monkeypatch):
     """Odoo's write_date has one-second resolution: a record changed in the second the cursor
     points at must still be seen by the next tick (and get its own run)."""
@@ -273,6 +274,7 @@ def test_schedule_around_the_summer_time_switch(instance, tmp_path, monkeypatch)
     assert (before.partition_key, after.partition_key) == ("2026-03-28", "2026-03-30")
 
 
+@pytest.mark.sandbox_only("freezes the Odoo sandbox's clock")
 def test_odoo_sensor_request_sends_the_delivery_in_a_non_berlin_timezone(stack, tmp_path, monkeypatch):
     """The partition the sensor requests must be the one whose run sends the document.
 

@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from procuros_dagster.sandbox import demo_data as dd
 
 ACK = "POST /v2/transactions/bulk/mark-processed"
@@ -36,6 +38,7 @@ def _kill(proc: subprocess.Popen) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
+@pytest.mark.sandbox_only("holds a create in the Odoo sandbox (hold)")
 def test_killed_during_a_create_that_odoo_commits_later_books_every_order_once(stack, tmp_path):
     tids = [stack.enqueue_order(dd.order_content(f"PO-LATE-{i}", [{"gtin": dd.ESPRESSO, "quantity": i + 1,
                                                                    "unit": "CT"}])) for i in range(4)]
@@ -64,6 +67,7 @@ def test_killed_during_a_create_that_odoo_commits_later_books_every_order_once(s
     assert stack.procuros.pending() == []
 
 
+@pytest.mark.sandbox_only("turns the Odoo sandbox's clock back an hour")
 def test_orders_claimed_by_a_run_that_died_before_creating_them_are_taken_over(stack):
     from datetime import datetime, timedelta, timezone
 
@@ -82,6 +86,7 @@ def test_orders_claimed_by_a_run_that_died_before_creating_them_are_taken_over(s
     assert all(stack.procuros.acknowledgements[t]["success"] for t in tids)
 
 
+@pytest.mark.sandbox_only("holds a create in the Odoo sandbox (hold)")
 def test_a_writer_that_looks_before_it_creates_would_book_a_killed_run_s_order_twice(stack):
     """Why the claims: the window a killed run's late commit leaves, reproduced in the sandbox."""
     import threading

@@ -14,7 +14,6 @@ from procuros_dagster.odoo.errors import OdooAccessError
 from procuros_dagster.odoo.setup import GROUP_XMLID, provision
 from procuros_dagster.procuros.openapi import validate_document
 from procuros_dagster.sandbox import demo_data as dd
-from procuros_dagster.sandbox.stack import ODOO_DB
 
 WIDGET_GTIN = "4012345100013"
 
@@ -158,7 +157,7 @@ def _integration_user(stack, monkeypatch, *, with_group: bool) -> OdooGateway:
         assert any(CONNECTOR_LOGIN in line for line in report.access)
     monkeypatch.setenv("ODOO_USERNAME", CONNECTOR_LOGIN)
     monkeypatch.setenv("ODOO_PASSWORD", CONNECTOR_PASSWORD)
-    return OdooGateway.connect(stack.odoo.url, ODOO_DB, CONNECTOR_LOGIN, CONNECTOR_PASSWORD)
+    return OdooGateway.connect(stack.odoo.url, stack.odoo.db_name, CONNECTOR_LOGIN, CONNECTOR_PASSWORD)
 
 
 def test_every_flow_runs_as_a_least_privilege_integration_user(stack, monkeypatch):

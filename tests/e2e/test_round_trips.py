@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from procuros_dagster.sandbox import demo_data as dd
 
 
@@ -14,6 +16,7 @@ def _import_calls(stack, orders: int) -> tuple[int, int, int]:
     return stack.odoo.rpc_count, stack.odoo.call_counts["common.login"], sum(stack.procuros.call_counts.values()) - procuros_before
 
 
+@pytest.mark.sandbox_only("counts the Odoo sandbox's calls")
 def test_one_order_and_a_hundred_cost_the_same_round_trips(stack):
     odoo_one, logins, procuros_one = _import_calls(stack, 1)
     odoo_many, _, procuros_many = _import_calls(stack, 100)

@@ -8,13 +8,14 @@ import pytest
 from procuros_dagster.defs.build import build_definitions
 from procuros_dagster.odoo import OdooGateway
 from procuros_dagster.sandbox import demo_data as dd
-from procuros_dagster.sandbox.stack import sandbox_stack
 from procuros_dagster.settings import load_settings
+
+from .conftest import e2e_stack
 
 
 @pytest.fixture
 def fresh(tmp_path, monkeypatch):
-    with sandbox_stack(token="setup-token", password="setup-pw") as sandboxes:  # not provisioned
+    with e2e_stack(token="setup-token", password="setup-pw") as sandboxes:  # not provisioned
         for key, value in {**sandboxes.env, "PROCUROS_DAGSTER_LANDING_DIR": str(tmp_path / "landing")}.items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("PROCUROS_DAGSTER_SETTINGS", raising=False)
@@ -37,7 +38,7 @@ def test_flows_refuse_an_unprovisioned_odoo_then_setup_job_provisions_it_idempot
 
     setup = defs.resolve_job_def("setup_odoo")
     assert setup.execute_in_process(instance=instance).success
-    gateway = OdooGateway.connect(odoo.url, "procuros", "admin", "setup-pw")
+    gateway = OdooGateway.connect(odoo.url, odoo.db_name, "admin", "setup-pw")
     fields = gateway.search_read("ir.model.fields", [("name", "=like", "x_procuros_%")], ["model", "name"])
     assert {(f["model"], f["name"]) for f in fields} >= {
         ("res.partner", "x_procuros_send_invoice"),
