@@ -24,6 +24,15 @@ from .errors import (
     scrub,
 )
 
+# The models whose rights the 'Procuros connector' group grants (itself or through the groups it
+# implies): only for these is "give it the group" the remedy of an access error.
+CONNECTOR_MODELS = frozenset({
+    "ir.model.data", "ir.model.fields", "res.partner", "product.product", "uom.uom", "res.company", "sale.order",
+    "sale.order.line", "stock.picking", "stock.move", "stock.move.line", "stock.lot", "stock.quant.package",
+    "account.move", "account.move.line", "account.tax", "account.payment.term", "account.payment.term.line",
+    "mail.message", "stock.warehouse", "stock.location", "delivery.carrier", "res.users",
+})
+
 # Methods that change nothing in Odoo. Only these are retried after a transient failure: a
 # create/write/business action whose answer was lost may already have been committed, and
 # sending it again would create a second order, post a second invoice, etc. (not idempotent).
@@ -131,7 +140,7 @@ class RpcCore:
         message = data.get("message") or str(exc) or info.get("message", "")
         cls = rpc_error_class(name)
         message = self._scrub(str(message))
-        if name == "odoo.exceptions.AccessError" and "not allowed" in message:
+        if name == "odoo.exceptions.AccessError" and "not allowed" in message and model in CONNECTOR_MODELS:
             # name the user and the remedy: the integration user lacks a right the flows need
             message = (f"the Odoo user {self.username!r} lacks a right: {message.split(chr(10))[0]} "
                        f"An administrator gives it the '{CONNECTOR_GROUP}' group with "

@@ -57,6 +57,9 @@ def _catalogue(extra_products: int) -> list[dict[str, Any]]:
     return base
 
 
+DOMESTIC_POSITION = "account.1_fiscal_position_domestic_skr03"
+
+
 def seed_odoo(gateway, *, extra_products: int = 0, stock: float = 10_000.0) -> DemoMasterData:
     """Customers with addresses and switches, units with Procuros codes, products with stock."""
     # A German company's users work in Berlin time; Odoo dates invoices in the user's time zone.
@@ -83,6 +86,11 @@ def seed_odoo(gateway, *, extra_products: int = 0, stock: float = 10_000.0) -> D
         "x_procuros_send_credit_note_reason": True,
         "x_procuros_send_shipping_notice": True,
     }
+    # Odoo 17.0 gives a German customer with a VAT id the chart's "EU (with VAT ID)" position
+    # (0 %): fiscal positions needing a VAT id are searched first. German users set the domestic one.
+    domestic = gateway.xmlids([DOMESTIC_POSITION]).get(DOMESTIC_POSITION)
+    if domestic:
+        buyer_vals["property_account_position_id"] = domestic[1]
     [buyer_id, quiet_id] = gateway.create(
         "res.partner",
         [

@@ -1880,6 +1880,10 @@ from .invoicing import create_invoices  # noqa: E402  (consolidated invoicing li
 
 METHODS["sale.advance.payment.inv"]["create_invoices"] = create_invoices
 
-from . import companies, studio  # noqa: E402  (they replace or wrap some of the hooks registered above)
+from . import companies, studio, vat  # noqa: E402  (they replace or wrap some of the hooks registered above)
 studio.install()
 companies.install()
+vat.install()
+
+# res.company.vat is related to its partner's (the address and tax id live on the partner)
+COMPUTE["res.company"]["vat"] = lambda db, r: (rec(db, "res.partner", r.get("partner_id")) or {}).get("vat") or False
