@@ -6,6 +6,7 @@ problems; the rest of the batch goes on.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from datetime import datetime
 import pandas as pd
 
 from . import reasons
+from .orders_in_types import clean, text_problems, type_problems
 from .schemas_in import NORMALISED_HEADERS, NORMALISED_LINES, PROCUROS_UNIT_CODES, REJECTS, frame
 
 BERLIN = "Europe/Berlin"
+INVALID_JSON = "invalidJson"  # a queue item that was not valid JSON: its text as received
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -193,10 +196,18 @@ def _supplier_gln(header: dict) -> str | None:
 
 
 def _normalise_one(tx: dict, own_gln: str | None, limits: ImportLimits) -> tuple[dict, list[dict]]:
+    if isinstance(tx.get(INVALID_JSON), str):
+        try:
+            json.loads(tx[INVALID_JSON])
+        except ValueError as exc:
+            raise _Rejected([reasons.invalid_json(str(exc))])
     if tx.get("type") != "ORDER":
         raise _Rejected([reasons.not_an_order(tx.get("type"))], reasons.INTERNAL)
     tid = str(tx["procurosTransactionId"])
     content = tx.get("content")
+    unreadable = text_problems(content) or type_problems(content)
+    if unreadable:
+        raise _Rejected(unreadable)
     header = content.get("header") if isinstance(content, dict) else None
     if not isinstance(header, dict):
         raise _Rejected([reasons.malformed_document("no header")])
@@ -271,12 +282,13 @@ def _reject_row(tx: object, error_type: str, reason: str) -> dict:
     tx = tx if isinstance(tx, dict) else {}
     content = tx.get("content") if isinstance(tx.get("content"), dict) else {}
     header = content.get("header") if isinstance(content.get("header"), dict) else {}
+    order = header.get("orderIdentifier")
     return {
         "transaction_id": str(tx.get("procurosTransactionId") or "unknown"),
-        "order_identifier": _text(header.get("orderIdentifier")),
-        "buyer_gln": _identifier(header.get("buyer"), "GS1"),
+        "order_identifier": clean(_text(order)) if isinstance(order, str) else None,
+        "buyer_gln": clean(_identifier(header.get("buyer"), "GS1")),
         "error_type": error_type,
-        "reason": reason,
+        "reason": clean(reason),
     }
 
 
@@ -288,6 +300,11 @@ def normalise_orders(transactions: list[dict], *, own_gln: str | None = None,
     ``own_gln``, an order whose supplier is someone else is rejected.
     """
     headers, lines, rejects = [], [], []
+    copies: dict[str, set[str]] = {}
+    for tx in transactions:  # a queue may list one transaction twice: fine only if identical
+        if isinstance(tx, dict) and isinstance(tx.get("procurosTransactionId"), str):
+            copies.setdefault(tx["procurosTransactionId"], set()).add(
+                json.dumps(tx, sort_keys=True, default=str))
     seen: set[str] = set()
     for tx in transactions:
         tid = str(tx.get("procurosTransactionId")) if isinstance(tx, dict) else None
@@ -297,6 +314,8 @@ def normalise_orders(transactions: list[dict], *, own_gln: str | None = None,
         try:
             if not isinstance(tx, dict) or not tx.get("procurosTransactionId"):
                 raise _Rejected([reasons.malformed_document("no procurosTransactionId")], reasons.INTERNAL)
+            if len(copies.get(tid, ())) > 1:
+                raise _Rejected([reasons.listed_twice(tid)], reasons.INTERNAL)
             header, doc_lines = _normalise_one(tx, own_gln, limits)
         except _Rejected as rej:
             rejects.append(_reject_row(tx, rej.error_type, reasons.join(rej.problems)))
