@@ -6,6 +6,7 @@ problems; the rest of the batch goes on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -119,6 +120,7 @@ def _line_numbers(items: list) -> list[int]:
     everything used so far, so generated numbers never collide with given ones.
     """
     given = [it.get("lineNumber") if isinstance(it, dict) else None for it in items]
+    given = [int(n) if isinstance(n, float) and n.is_integer() else n for n in given]  # 3.0 is line 3
     given = [n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None for n in given]
     used = {n for n in given if n is not None}
     out = []
@@ -300,11 +302,11 @@ def normalise_orders(transactions: list[dict], *, own_gln: str | None = None,
     ``own_gln``, an order whose supplier is someone else is rejected.
     """
     headers, lines, rejects = [], [], []
-    copies: dict[str, set[str]] = {}
+    copies: dict[str, set[bytes]] = {}
     for tx in transactions:  # a queue may list one transaction twice: fine only if identical
         if isinstance(tx, dict) and isinstance(tx.get("procurosTransactionId"), str):
             copies.setdefault(tx["procurosTransactionId"], set()).add(
-                json.dumps(tx, sort_keys=True, default=str))
+                hashlib.sha256(json.dumps(tx, sort_keys=True, default=str).encode("utf-8", "surrogatepass")).digest())
     seen: set[str] = set()
     for tx in transactions:
         tid = str(tx.get("procurosTransactionId")) if isinstance(tx, dict) else None

@@ -148,6 +148,7 @@ class SandboxState:
             self.sent: list[dict[str, Any]] = []
             self.reported_errors: list[dict[str, Any]] = []
             self.hashes: set[str] = set()
+            self.copies: dict[str, list[str]] = {}  # record keys of an id enqueued raw more than once
             self.call_counts: Counter[str] = Counter()
             self._seq = 0
 
@@ -198,6 +199,7 @@ class SandboxState:
         with self.lock:
             self._seq += 1
             key = tid if tid not in self.records else f"{tid}#{self._seq}"
+            self.copies.setdefault(tid, [tid] if tid in self.records else []).append(key)
             rec = Record(id=tid, seq=self._seq, type=str(parsed.get("type") or "ORDER"),
                          content=parsed.get("content"), receiver_gln=self.own_gln, sender_gln=None,
                          flow=flow, created_at=created_at or datetime.now(BERLIN),
@@ -268,10 +270,10 @@ class SandboxState:
             if not self.markable(transaction_id):
                 return None
             queue = self.queues.get(self.own_gln, [])
-            queue[:] = [key for key in queue if self.records[key].id != transaction_id]
-            for rec in self.records.values():
-                if rec.id == transaction_id:  # every copy a duplicated queue listed
-                    rec.status = "SUCCESS" if ack["success"] else "FAILED"
+            for key in self.copies.get(transaction_id, [transaction_id]):  # every copy listed
+                if key in queue:
+                    queue.remove(key)
+                self.records[key].status = "SUCCESS" if ack["success"] else "FAILED"
             self.acknowledgements[transaction_id] = {
                 "success": ack["success"], "errorType": ack.get("errorType"),
                 "errorReason": ack.get("errorReason"), "errorContext": ack.get("errorContext"),
