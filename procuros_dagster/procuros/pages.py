@@ -26,10 +26,13 @@ def decode_page(body: bytes) -> dict[str, Any]:
         text = body.decode("utf-8", "surrogateescape")
     try:
         return json.loads(text)
+    except ValueError as exc:
+        error = exc
+    try:
+        start, elements, end = _split_items(text)
+        envelope = json.loads(text[:start] + "[]" + text[end:])
     except ValueError:
-        pass
-    start, elements, end = _split_items(text)
-    envelope = json.loads(text[:start] + "[]" + text[end:])
+        raise error from None  # not a page with a broken item: the body itself is no JSON
     items = []
     for element in elements:
         try:
