@@ -20,6 +20,7 @@ from .orders_in_types import clean, text_problems, type_problems
 from .schemas_in import NORMALISED_HEADERS, NORMALISED_LINES, PROCUROS_UNIT_CODES, REJECTS, frame
 
 BERLIN = "Europe/Berlin"
+QUANTITY_DIGITS = 2  # Odoo's default precision "Product Unit of Measure": 0.001 would be a 0 line
 INVALID_JSON = "invalidJson"  # a queue item that was not valid JSON: its text as received
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -166,6 +167,8 @@ def _normalise_lines(tid: str, order: str | None, items: list, problems: list[st
             else:
                 if quantity <= 0:
                     problems.append(reasons.quantity_not_positive(order, number, quantity))
+                elif round(quantity, QUANTITY_DIGITS) == 0:
+                    problems.append(reasons.quantity_rounds_to_zero(order, number, quantity, QUANTITY_DIGITS))
                 elif quantity > limits.max_quantity or math.isinf(quantity):
                     problems.append(reasons.quantity_too_large(order, number, quantity, limits.max_quantity))
         unit = _text(item.get("unitOfMeasure")) or "EA"

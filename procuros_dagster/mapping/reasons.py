@@ -88,6 +88,11 @@ def quantity_not_positive(order: str | None, line: int, value: float) -> str:
     return f"{_line(order, line)}: quantity {value:g} must be greater than zero"
 
 
+def quantity_rounds_to_zero(order: str | None, line: int, value: float, digits: int) -> str:
+    return (f"{_line(order, line)}: quantity {value:g} is less than the smallest quantity Odoo keeps "
+            f"({digits} decimals) and would become 0; please order in a larger unit")
+
+
 def quantity_too_large(order: str | None, line: int, value: float, limit: float) -> str:
     return (f"{_line(order, line)}: quantity {value:g} is more than the {limit:g} we accept on one line; "
             "please check the quantity and send the order again")
