@@ -18,6 +18,15 @@ def landing_root(storage_directory: str) -> Path:
     return Path(os.environ.get("PROCUROS_DAGSTER_LANDING_DIR") or Path(storage_directory) / "procuros_landing")
 
 
+def _line(item: object) -> str:
+    line = json.dumps(item, ensure_ascii=False, sort_keys=True)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (bytes that were not UTF-8): kept as escapes
+        line = json.dumps(item, ensure_ascii=True, sort_keys=True)
+    return line
+
+
 def land(root: Path, document_type: str, partition: str, run_id: str, raw: Iterable[dict]) -> tuple[Path, int]:
     folder = root / document_type.lower() / partition
     folder.mkdir(parents=True, exist_ok=True)
@@ -25,7 +34,7 @@ def land(root: Path, document_type: str, partition: str, run_id: str, raw: Itera
     count = 0
     with open(path, "a", encoding="utf-8") as fh:
         for item in raw:
-            fh.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+            fh.write(_line(item) + "\n")
             count += 1
         fh.flush()
         os.fsync(fh.fileno())

@@ -52,3 +52,14 @@ def gtin_key(code: object) -> str | None:
     if text.isdigit() and len(text) in GTIN_LENGTHS:
         return text.zfill(14)
     return text
+
+
+def gtin_variants(code: object) -> list[str]:
+    """Every barcode text ``gtin_key`` maps to the same key as ``code`` (for an Odoo search):
+    "4098765000102" → also "04098765000102", and back, so no spelling of a GTIN is missed."""
+    key = gtin_key(code)
+    if key is None:
+        return []
+    if not (key.isdigit() and len(key) == 14):
+        return [key]
+    return [key[-n:] for n in GTIN_LENGTHS if key[:-n].strip("0") == ""]

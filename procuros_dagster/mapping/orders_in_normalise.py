@@ -6,6 +6,8 @@ problems; the rest of the batch goes on.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -14,9 +16,12 @@ from datetime import datetime
 import pandas as pd
 
 from . import reasons
+from .orders_in_types import clean, text_problems, type_problems
 from .schemas_in import NORMALISED_HEADERS, NORMALISED_LINES, PROCUROS_UNIT_CODES, REJECTS, frame
 
 BERLIN = "Europe/Berlin"
+QUANTITY_DIGITS = 2  # Odoo's default precision "Product Unit of Measure": 0.001 would be a 0 line
+INVALID_JSON = "invalidJson"  # a queue item that was not valid JSON: its text as received
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -116,6 +121,7 @@ def _line_numbers(items: list) -> list[int]:
     everything used so far, so generated numbers never collide with given ones.
     """
     given = [it.get("lineNumber") if isinstance(it, dict) else None for it in items]
+    given = [int(n) if isinstance(n, float) and n.is_integer() else n for n in given]  # 3.0 is line 3
     given = [n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None for n in given]
     used = {n for n in given if n is not None}
     out = []
@@ -161,6 +167,8 @@ def _normalise_lines(tid: str, order: str | None, items: list, problems: list[st
             else:
                 if quantity <= 0:
                     problems.append(reasons.quantity_not_positive(order, number, quantity))
+                elif round(quantity, QUANTITY_DIGITS) == 0:
+                    problems.append(reasons.quantity_rounds_to_zero(order, number, quantity, QUANTITY_DIGITS))
                 elif quantity > limits.max_quantity or math.isinf(quantity):
                     problems.append(reasons.quantity_too_large(order, number, quantity, limits.max_quantity))
         unit = _text(item.get("unitOfMeasure")) or "EA"
@@ -193,10 +201,18 @@ def _supplier_gln(header: dict) -> str | None:
 
 
 def _normalise_one(tx: dict, own_gln: str | None, limits: ImportLimits) -> tuple[dict, list[dict]]:
+    if isinstance(tx.get(INVALID_JSON), str):
+        try:
+            json.loads(tx[INVALID_JSON])
+        except ValueError as exc:
+            raise _Rejected([reasons.invalid_json(str(exc))])
     if tx.get("type") != "ORDER":
         raise _Rejected([reasons.not_an_order(tx.get("type"))], reasons.INTERNAL)
     tid = str(tx["procurosTransactionId"])
     content = tx.get("content")
+    unreadable = text_problems(content) or type_problems(content)
+    if unreadable:
+        raise _Rejected(unreadable)
     header = content.get("header") if isinstance(content, dict) else None
     if not isinstance(header, dict):
         raise _Rejected([reasons.malformed_document("no header")])
@@ -271,12 +287,13 @@ def _reject_row(tx: object, error_type: str, reason: str) -> dict:
     tx = tx if isinstance(tx, dict) else {}
     content = tx.get("content") if isinstance(tx.get("content"), dict) else {}
     header = content.get("header") if isinstance(content.get("header"), dict) else {}
+    order = header.get("orderIdentifier")
     return {
         "transaction_id": str(tx.get("procurosTransactionId") or "unknown"),
-        "order_identifier": _text(header.get("orderIdentifier")),
-        "buyer_gln": _identifier(header.get("buyer"), "GS1"),
+        "order_identifier": clean(_text(order)) if isinstance(order, str) else None,
+        "buyer_gln": clean(_identifier(header.get("buyer"), "GS1")),
         "error_type": error_type,
-        "reason": reason,
+        "reason": clean(reason),
     }
 
 
@@ -288,6 +305,11 @@ def normalise_orders(transactions: list[dict], *, own_gln: str | None = None,
     ``own_gln``, an order whose supplier is someone else is rejected.
     """
     headers, lines, rejects = [], [], []
+    copies: dict[str, set[bytes]] = {}
+    for tx in transactions:  # a queue may list one transaction twice: fine only if identical
+        if isinstance(tx, dict) and isinstance(tx.get("procurosTransactionId"), str):
+            copies.setdefault(tx["procurosTransactionId"], set()).add(
+                hashlib.sha256(json.dumps(tx, sort_keys=True, default=str).encode("utf-8", "surrogatepass")).digest())
     seen: set[str] = set()
     for tx in transactions:
         tid = str(tx.get("procurosTransactionId")) if isinstance(tx, dict) else None
@@ -297,6 +319,8 @@ def normalise_orders(transactions: list[dict], *, own_gln: str | None = None,
         try:
             if not isinstance(tx, dict) or not tx.get("procurosTransactionId"):
                 raise _Rejected([reasons.malformed_document("no procurosTransactionId")], reasons.INTERNAL)
+            if len(copies.get(tid, ())) > 1:
+                raise _Rejected([reasons.listed_twice(tid)], reasons.INTERNAL)
             header, doc_lines = _normalise_one(tx, own_gln, limits)
         except _Rejected as rej:
             rejects.append(_reject_row(tx, rej.error_type, reasons.join(rej.problems)))

@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import reasons
-from .identifiers import gtin_key
+from .identifiers import gtin_key, is_valid_gtin
 from .orders_in_normalise import Normalised
 from .schemas_in import (
     EXISTING_ORDERS, PARTNERS, PRODUCTS, REJECTS, RESOLVED_HEADERS, RESOLVED_LINES, UOMS, frame,
@@ -178,7 +178,8 @@ def _product(ix: _Index, order: str, ln: dict, problems: list[str]) -> dict | No
     if ln["gtin"]:
         found = ix.by_barcode.get(gtin_key(ln["gtin"]), [])
         if not found:
-            problems.append(reasons.gtin_unknown(order, n, ln["gtin"]))
+            problems.append(reasons.gtin_unknown(order, n, ln["gtin"]) if is_valid_gtin(ln["gtin"])
+                            else reasons.gtin_check_digit(order, n, ln["gtin"]))
         elif len(found) > 1:
             problems.append(reasons.gtin_ambiguous(order, n, ln["gtin"], sorted(_product_label(p) for p in found)))
         return found[0] if len(found) == 1 else None

@@ -88,6 +88,11 @@ def quantity_not_positive(order: str | None, line: int, value: float) -> str:
     return f"{_line(order, line)}: quantity {value:g} must be greater than zero"
 
 
+def quantity_rounds_to_zero(order: str | None, line: int, value: float, digits: int) -> str:
+    return (f"{_line(order, line)}: quantity {value:g} is less than the smallest quantity Odoo keeps "
+            f"({digits} decimals) and would become 0; please order in a larger unit")
+
+
 def quantity_too_large(order: str | None, line: int, value: float, limit: float) -> str:
     return (f"{_line(order, line)}: quantity {value:g} is more than the {limit:g} we accept on one line; "
             "please check the quantity and send the order again")
@@ -117,6 +122,41 @@ def unknown_unit_code(order: str | None, line: int, code: object) -> str:
 
 def duplicate_line_number(order: str | None, line: int) -> str:
     return f"{_order(order)}: line number {line} is used more than once"
+
+
+def _preview(value: object) -> str:
+    text = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def wrong_type(order: str | None, path: str, wanted: str, got: str, value: object) -> str:
+    shown = f" ({_preview(value)})" if got not in ("an object", "a list") else ""
+    where = f"{_order(order)}: " if order else ""
+    return f"{where}{path} must be {wanted}, not {got}{shown}; nothing of this order was imported"
+
+
+def line_number_out_of_range(order: str | None, path: str, value: object, limit: int) -> str:
+    return f"{_order(order)}: {path} {value} must be between 1 and {limit}"
+
+
+def unstorable_text(order: str | None, path: str, what: str) -> str:
+    where = f"{_order(order)}: " if order else ""
+    return f"{where}{path} contains {what}; send the text as UTF-8 without control characters"
+
+
+def invalid_json(error: str) -> str:
+    return (f"The order document is not valid JSON ({error}); nothing was imported, "
+            "please send it again as valid JSON")
+
+
+def listed_twice(transaction_id: str) -> str:
+    return (f"Transaction {transaction_id} was listed twice in one queue page with different contents; "
+            "neither copy was imported")
+
+
+def gtin_check_digit(order: str | None, line: int, gtin: str) -> str:
+    return (f"{_line(order, line)}: GTIN {gtin} matches no product and is not a valid GTIN "
+            "(wrong length or check digit)")
 
 
 def internal_error(exc: BaseException) -> str:

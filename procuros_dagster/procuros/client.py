@@ -21,6 +21,7 @@ from .errors import (ProcurosError, ProcurosTransportError, ProcurosValidationEr
                      error_for_status)
 from .models import (AckResult, Acknowledgement, Page, ReceivedTransaction, SendOutcome,
                      SendStatus, Transaction, UnreadableTransaction)
+from .pages import decode_page
 from .retry import RetryPolicy, parse_retry_after
 
 log = logging.getLogger("procuros_dagster.procuros")
@@ -168,7 +169,7 @@ class ProcurosClient:
         cursor: str | None = None
         while True:
             params = dict(base, **({"cursor": cursor} if cursor else {}))
-            data = self._request("GET", path, params=params).json()
+            data = decode_page(self._request("GET", path, params=params).content)
             page = Page.model_validate(data)
             page.items = [_item(model, item) for item in data.get("items", [])]
             yield page

@@ -591,6 +591,12 @@ class ReceivedTransaction(_Model):
     replaces_procuros_transaction_id: Opt[str] = None
     replaced_by_procuros_transaction_id: Opt[str] = None
 
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if self.content is not None:  # as received: the JSON round trip would turn NaN into null
+            out["content"] = self.content
+        return out
+
     def document(self) -> Document:
         return parse_document(self.type, self.content)
 

@@ -210,7 +210,7 @@ def test_line_requested_date_used_when_header_has_none():
      "DATA", f"Order {PO} line 3: no GTIN (GS1) or buyer article number given"),
     (order_tx(items=[item(1, quantity=0)]), "DATA", f"Order {PO} line 1: quantity 0 must be greater than zero"),
     (order_tx(items=[item(1, quantity=-2.5)]), "DATA", f"Order {PO} line 1: quantity -2.5 must be greater than zero"),
-    (order_tx(items=[item(1, quantity="viele")]), "DATA", f"Order {PO} line 1: quantity 'viele' is not a number"),
+    (order_tx(items=[item(1, quantity="viele")]), "DATA", f"Order {PO}: items[0].quantity must be a number, not text ('viele'); nothing of this order was imported"),
     (order_tx(items=[item(1, unitOfMeasure="BOX")]), "DATA",
      f"Order {PO} line 1: unit 'BOX' is not a Procuros unit of measure"),
     (order_tx(orderDate="10.03.2025"), "DATA",
@@ -279,7 +279,7 @@ def test_batch_with_good_and_bad_documents_goes_on():
     assert s.loc["t-1", "status"] == "create" and s.loc["t-1", "lines"] == 3
     assert s.loc["t-1", "buyer"] == f"Kaufhaus Rheinland AG ({BUYER_GLN})"
     assert s.loc["t-3", "status"] == "rejected"
-    assert s.loc["t-3", "reason"] == "Order PO-3 line 1: GTIN 4300348765432 matches no product"
+    assert s.loc["t-3", "reason"] == "Order PO-3 line 1: GTIN 4300348765432 matches no product and is not a valid GTIN (wrong length or check digit)"
     assert [w.transaction_id for w in build_sale_order_vals(res)] == ["t-1", "t-4"]
 
 
@@ -335,7 +335,8 @@ def test_shipto_gln_equal_to_buyer_gln_is_the_buyer():
 def test_unknown_and_ambiguous_gtin():
     items = [item(1, "4300348765432"), item(2, GTIN_TWIN)]
     assert only_reason(run([order_tx(items=items)])) == (
-        f"Order {PO} line 1: GTIN 4300348765432 matches no product; "
+        f"Order {PO} line 1: GTIN 4300348765432 matches no product and is not a valid GTIN "
+        "(wrong length or check digit); "
         f"Order {PO} line 2: GTIN {GTIN_TWIN} matches 2 products: [NW-LIMO-A] Zitronenlimo A, [NW-LIMO-B] Zitronenlimo B")
 
 
@@ -359,7 +360,7 @@ def test_article_number_fallback_when_no_gtin():
 def test_gtin_given_but_unknown_does_not_fall_back_to_article_number():
     items = [item(1, None, identifiers=[{"identifier": "4300348765432", "domain": "GS1"},
                                         {"identifier": "NW-APS-12-05", "domain": "SUPPLIER"}])]
-    assert only_reason(run([order_tx(items=items)])) == f"Order {PO} line 1: GTIN 4300348765432 matches no product"
+    assert only_reason(run([order_tx(items=items)])) == f"Order {PO} line 1: GTIN 4300348765432 matches no product and is not a valid GTIN (wrong length or check digit)"
 
 
 def test_product_not_sellable():

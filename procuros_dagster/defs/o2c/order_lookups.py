@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from procuros_dagster.mapping import orders_in
+from procuros_dagster.mapping.identifiers import gtin_variants
 from procuros_dagster.settings import Settings
 
 
@@ -153,7 +154,8 @@ def fetch_order_lookups(
     glns = _unique(
         list(headers.get("buyer_gln", [])) + list(headers.get("ship_to_gln", [])) + list(headers.get("bill_to_gln", []))
     )
-    gtins = _unique(lines.get("gtin", []))
+    # every spelling of each GTIN (GTIN-13 / -14 with a leading zero): the mapping matches them as one
+    gtins = _unique([v for g in lines.get("gtin", []) for v in gtin_variants(g)])
     codes = _unique(list(lines.get("buyer_item_id", [])) + list(lines.get("supplier_item_id", [])))
     tids = _unique(list(headers.get("transaction_id", [])) + list(headers.get("replaces_transaction_id", [])))
     order_refs = _unique(headers.get("order_identifier", []))

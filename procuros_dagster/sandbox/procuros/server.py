@@ -1,6 +1,6 @@
 """HTTP front of the Procuros sandbox: a real server on 127.0.0.1 speaking the v2 API.
 
-Test hooks: ``enqueue``, ``sent``, ``acknowledgements``, ``reported_errors``, ``pending``,
+Test hooks: ``enqueue``, ``enqueue_raw`` (an item listed byte for byte: broken JSON, duplicated ids), ``sent``, ``acknowledgements``, ``reported_errors``, ``pending``,
 ``call_counts``, ``latency``, ``inject_faults``, ``hold``, ``reset``, ``known_parties``,
 ``partners``, ``inactive`` — and JSON control endpoints under ``/_sandbox/`` (no bearer token)
 for use from another process.
@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from procuros_dagster.procuros import openapi
 
 from . import contract
-from .state import SandboxState, decode_cursor, encode_cursor
+from .state import SandboxState, decode_cursor, encode_cursor, encode_json
 
 log = logging.getLogger("procuros_dagster.sandbox.procuros")
 
@@ -200,6 +200,9 @@ class ProcurosSandbox:
 
     def enqueue(self, type: str, content: dict[str, Any], **kw: Any) -> str:
         return self.state.enqueue(type, content, **kw)
+
+    def enqueue_raw(self, item: Any, **kw: Any) -> str:
+        return self.state.enqueue_raw(item, **kw)
 
     def pending(self, gln: str | None = None) -> list[dict[str, Any]]:
         return self.state.pending(gln)
@@ -380,7 +383,7 @@ class _Handler(BaseHTTPRequestHandler):
         return body
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        data = b"" if payload is None else encode_json(payload)
         try:
             self.send_response(status)
             for k, v in (headers or {}).items():

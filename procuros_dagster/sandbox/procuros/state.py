@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import threading
 import uuid
 from collections import Counter
@@ -36,6 +37,7 @@ ROUTING = {
     "INVENTORY_REPORT": ("warehouse", "goodsOwner"),
     "SALES_REPORT": ("buyer", "supplier"),
 }
+_TID = re.compile(rb'"procurosTransactionId"\s*:\s*"([^"\\]+)"')
 UNRESOLVED = "Could not resolve party using provided identifiers"  # the spec's 422 example
 PORTAL = "https://portal.procuros-sandbox.invalid"
 
@@ -64,6 +66,26 @@ def decode_cursor(cursor: str) -> int:
     return int(seq)
 
 
+@dataclass(frozen=True)
+class RawItem:
+    """A queue item served byte for byte as it was enqueued (broken JSON, bad encodings)."""
+    data: bytes
+
+
+def encode_json(payload: Any) -> bytes:
+    """JSON bytes of a response, with any RawItem in a page's ``items`` spliced in verbatim."""
+    items = payload.get("items") if isinstance(payload, dict) else None
+    raws = {f"\x00raw{i}\x00": it.data for i, it in enumerate(items or []) if isinstance(it, RawItem)}
+    if not raws:
+        return json.dumps(payload, ensure_ascii=False).encode()
+    marks = iter(raws)
+    payload = dict(payload, items=[next(marks) if isinstance(it, RawItem) else it for it in items])
+    data = json.dumps(payload, ensure_ascii=False).encode()
+    for mark, raw in raws.items():
+        data = data.replace(json.dumps(mark).encode(), raw, 1)
+    return data
+
+
 @dataclass
 class Record:
     id: str
@@ -77,8 +99,11 @@ class Record:
     status: str = "PENDING"
     replaces: str | None = None
     replaced_by: str | None = None
+    raw: bytes | None = None  # served verbatim instead of the fields above (enqueue_raw)
 
-    def received(self) -> dict[str, Any]:
+    def received(self) -> dict[str, Any] | RawItem:
+        if self.raw is not None:
+            return RawItem(self.raw)
         return {
             "procurosTransactionId": self.id,
             "type": self.type,
@@ -89,6 +114,11 @@ class Record:
         }
 
     def transaction(self) -> dict[str, Any]:
+        if self.raw is not None:  # the history shows what it could read of it
+            return {"procurosTransactionId": self.id, "type": self.type, "content": self.content,
+                    "isLatestVersion": True, "replacesProcurosTransactionId": None,
+                    "replacedByProcurosTransactionId": None, "status": self.status, "flow": self.flow,
+                    "createdAt": self.created_at.isoformat(timespec="seconds")}
         return dict(self.received(), status=self.status, flow=self.flow,
                     createdAt=self.created_at.isoformat(timespec="seconds"))
 
@@ -118,6 +148,7 @@ class SandboxState:
             self.sent: list[dict[str, Any]] = []
             self.reported_errors: list[dict[str, Any]] = []
             self.hashes: set[str] = set()
+            self.copies: dict[str, list[str]] = {}  # record keys of an id enqueued raw more than once
             self.call_counts: Counter[str] = Counter()
             self._seq = 0
 
@@ -150,9 +181,46 @@ class SandboxState:
             self.queues.setdefault(receiver, []).append(rec.id)
             return rec.id
 
-    def pending(self, gln: str | None = None) -> list[dict[str, Any]]:
+    def enqueue_raw(self, item: Any, *, flow: str = "LIVE", created_at: datetime | None = None) -> str:
+        """Queue an item exactly as given: a dict (the transaction as listed, its own
+        ``procurosTransactionId`` kept), or str/bytes served verbatim, broken JSON included.
+        The same id enqueued twice is listed twice, as a queue with duplicates would list it."""
+        data = item if isinstance(item, bytes) else item.encode() if isinstance(item, str) else None
+        parsed = item if data is None else None
+        if data is not None:
+            try:
+                parsed = json.loads(data)
+            except ValueError:
+                parsed = None
+        found = _TID.search(data if data is not None else json.dumps(item).encode())
+        tid = parsed.get("procurosTransactionId") if isinstance(parsed, dict) else None
+        tid = tid if isinstance(tid, str) else found.group(1).decode() if found else str(uuid.uuid4())
+        parsed = parsed if isinstance(parsed, dict) else {}
         with self.lock:
-            return [self.records[i].received() for i in self.queues.get(gln or self.own_gln, [])]
+            self._seq += 1
+            key = tid if tid not in self.records else f"{tid}#{self._seq}"
+            self.copies.setdefault(tid, [tid] if tid in self.records else []).append(key)
+            rec = Record(id=tid, seq=self._seq, type=str(parsed.get("type") or "ORDER"),
+                         content=parsed.get("content"), receiver_gln=self.own_gln, sender_gln=None,
+                         flow=flow, created_at=created_at or datetime.now(BERLIN),
+                         raw=data if data is not None else json.dumps(item, ensure_ascii=False).encode())
+            self.records[key] = rec
+            self.queues.setdefault(self.own_gln, []).append(key)
+            return tid
+
+    def pending(self, gln: str | None = None) -> list[dict[str, Any]]:
+        """What the queue lists (items enqueued raw as their parsed JSON, or their bytes)."""
+        with self.lock:
+            return [self._readable(self.records[i]) for i in self.queues.get(gln or self.own_gln, [])]
+
+    @staticmethod
+    def _readable(rec: Record) -> Any:
+        if rec.raw is None:
+            return rec.received()
+        try:
+            return json.loads(rec.raw)
+        except ValueError:
+            return rec.raw.decode("utf-8", "replace")
 
     # --- API behaviour ----------------------------------------------------------------
 
@@ -201,15 +269,15 @@ class SandboxState:
         with self.lock:
             if not self.markable(transaction_id):
                 return None
-            rec = self.records[transaction_id]
             queue = self.queues.get(self.own_gln, [])
-            if transaction_id in queue:
-                queue.remove(transaction_id)
+            for key in self.copies.get(transaction_id, [transaction_id]):  # every copy listed
+                if key in queue:
+                    queue.remove(key)
+                self.records[key].status = "SUCCESS" if ack["success"] else "FAILED"
             self.acknowledgements[transaction_id] = {
                 "success": ack["success"], "errorType": ack.get("errorType"),
                 "errorReason": ack.get("errorReason"), "errorContext": ack.get("errorContext"),
             }
-            rec.status = "SUCCESS" if ack["success"] else "FAILED"
             result: dict[str, Any] = {"message": "OK."}
             if not ack["success"]:
                 result["errorUrl"] = f"{PORTAL}/transactions/{transaction_id}/errors"
