@@ -39,7 +39,7 @@ def seeded():
         glns = {k: _gs1("40", 13) for k in ("customer", "dc", "off")}
         [customer, off] = gw.create("res.partner", [
             {"name": "Kaufhaus GmbH", "is_company": True, "ref": glns["customer"], "street": "Hohe Str. 1",
-             "zip": "50667", "city": "Köln", "country_id": 57, "vat": "DE812345678",
+             "zip": "50667", "city": "Köln", "country_id": 57, "vat": "DE812345673",
              "x_procuros_send_shipping_notice": True, "x_procuros_send_invoice": True,
              "x_procuros_send_credit_note_reason": True},
             {"name": "Not on EDI AG", "is_company": True, "ref": glns["off"], "street": "Weg 2", "zip": "20095",
