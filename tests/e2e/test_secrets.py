@@ -126,7 +126,7 @@ def test_no_secret_reaches_logs_events_runs_metadata_files_procuros_or_odoo(secr
     runs = stack.instance.get_runs()
     assert len(runs) == len(results) + 1 and len(rows["runs"]) == len(runs)
     assert any("Injected fault" in r for r in rows["event_logs"])  # exception texts are in there
-    assert any("ProcurosAuthError" in r for r in rows["event_logs"])  # and the refused token's
+    assert any("ProcurosAuthError" in r for r in rows["event_logs"])  # the refused token, as a failure
 
     # The same through Dagster's API: runs (config, tags), every event, materialization metadata.
     for run in runs:
