@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
 
     replay = commands.add_parser("replay", help="process Procuros ORDER transactions again, by id (the replay_orders "
                                                 "job, recorded in the Dagster instance like any run)")
-    replay.add_argument("transaction_ids", nargs="+", metavar="TRANSACTION_ID")
+    replay.add_argument("transaction_ids", nargs="+", metavar="TRANSACTION_ID",
+                        help="a Procuros transaction id of an ORDER, as Procuros shows it")
 
     args = parser.parse_args(argv)
     if args.command == "demo":

@@ -3,7 +3,7 @@
 For an order rejected earlier (say, for a product Odoo did not have yet) once the data is fixed.
 The transactions go through the daily import's own stages (see orders_in.py); what differs is
 where they come from and what is acknowledged: only a transaction that is still pending at
-Procuros. The others were acknowledged when they first arrived, and that history is kept.
+Procuros (its status PENDING, as the transaction reads back). The others were acknowledged when they first arrived, and that history is kept.
 Orders imported before are found by their transaction id and left alone, so a replay runs
 any number of times without creating anything twice.
 """
@@ -96,8 +96,10 @@ def replayed_orders_raw(
     # Durable first, as in the daily import: landed before anything can be acknowledged.
     path, _ = land(landing_root(context.instance.storage_directory()), ORDER, FOLDER, context.run_id, transactions)
     writer = _writer(context, "procuros_orders_raw", FOLDER)
-    for chunk in batched(transactions, CHUNK):
-        writer.write(RawChunk(chunk, pending=False), len(chunk))
+    for still_pending in (True, False):
+        group = [t for t in transactions if (t["procurosTransactionId"] in pending) is still_pending]
+        for chunk in batched(group, CHUNK):
+            writer.write(RawChunk(chunk, pending=still_pending), len(chunk))
     raw = RawOrders(writer.close(), pending, test_flow, str(path))
     return dg.Output(
         raw,
