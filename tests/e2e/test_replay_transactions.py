@@ -142,5 +142,8 @@ def test_the_command_line_runs_the_job_in_the_dagster_instance(stack, tmp_path, 
         assert run.status == dg.DagsterRunStatus.SUCCESS and f"run {run.run_id}: succeeded" in out
         assert run.run_config == run_config([rejected])
 
-    assert cli.main(["replay", str(uuid.UUID(int=7))]) == 1  # unknown: the run fails, the exit code says so
+    unknown = str(uuid.UUID(int=7))
+    assert cli.main(["replay", unknown]) == 1  # unknown: the run fails, the exit code says so
+    err = capfd.readouterr().err
+    assert f"replayed_orders_raw: Nothing was replayed: Procuros knows no transaction {unknown}." in err
     assert len(stack.orders()) == 1
