@@ -217,13 +217,16 @@ def summary(move: dict, items: list[dict]) -> dict[str, Any]:
 
 
 def last_delivery(orders: list[dict], data: MoveData, on_or_before: str | None, ctx: ExportContext) -> dict | None:
-    """The orders' last done outgoing picking validated on or before the given (local) date."""
+    """The orders' last done outgoing picking validated on or before the given (local) date — or,
+    when every delivery came later (invoiced on order, or dated in another time zone than ours),
+    the first one after it: an invoice must name a delivery whenever one exists."""
     order_ids = {int(o["id"]) for o in orders}
-    candidates = [p for p in data.pickings.values()
-                  if m2o_id(p.get("sale_id")) in order_ids and p.get("state") == "done"
-                  and p.get("picking_type_code", "outgoing") == "outgoing" and text(p.get("date_done"))
-                  and (on_or_before is None or local_date(p["date_done"], ctx.timezone) <= on_or_before)]
-    return max(candidates, key=lambda p: (str(p["date_done"]), int(p["id"])), default=None)
+    done = [p for p in data.pickings.values()
+            if m2o_id(p.get("sale_id")) in order_ids and p.get("state") == "done"
+            and p.get("picking_type_code", "outgoing") == "outgoing" and text(p.get("date_done"))]
+    key = lambda p: (str(p["date_done"]), int(p["id"]))  # noqa: E731
+    before = [p for p in done if on_or_before is None or local_date(p["date_done"], ctx.timezone) <= on_or_before]
+    return max(before, key=key) if before else min(done, key=key, default=None)
 
 
 def _is_done_delivery(picking: dict | None) -> bool:
@@ -244,7 +247,8 @@ def line_deliveries(sale_line: dict, data: MoveData, on_or_before: str | None,
                     shipped[pid] += ctx.convert(float(m["quantity"]), m2o_id(m.get("product_uom")) or unit, unit)
     found = [(data.pickings[pid], q) for pid, q in shipped.items()]
     if len(found) > 1 and on_or_before is not None:
-        found = [(p, q) for p, q in found if local_date(p["date_done"], ctx.timezone) <= on_or_before]
+        # several: those validated by the invoice date (if every one came later, all of them)
+        found = [(p, q) for p, q in found if local_date(p["date_done"], ctx.timezone) <= on_or_before] or found
     return sorted(found, key=lambda pq: (str(pq[0]["date_done"]), int(pq[0]["id"])))
 
 

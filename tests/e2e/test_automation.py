@@ -48,10 +48,10 @@ def _berlin_day(odoo_datetime: str) -> str:
     return utc.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
 
 
-def _import(stack, *refs, **kwargs) -> dict[str, int]:
+def _import(stack, *refs, partition: str | None = None, **kwargs) -> dict[str, int]:
     for ref in refs:
         stack.enqueue_order(_order(ref, **kwargs))
-    assert stack.run("import_sales_orders").success
+    assert stack.run("import_sales_orders", partition).success
     return {o["client_order_ref"]: o["id"] for o in stack.orders(fields=["id", "client_order_ref"])}
 
 
@@ -282,7 +282,8 @@ def test_odoo_sensor_request_sends_the_delivery_in_a_non_berlin_timezone(stack, 
     settings.write_text("schedules:\n  timezone: America/New_York\n")
     monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
     stack.defs = build_definitions(load_settings())
-    ids = _import(stack, "PO-NY-1")
+    # today's partition is today in New York (in Berlin it may already be tomorrow)
+    ids = _import(stack, "PO-NY-1", partition=datetime.now(ZoneInfo("America/New_York")).date().isoformat())
     with monkeypatch.context() as clock:
         clock.setattr(stack.odoo, "clock", Clock(frozen="2026-11-27 03:00:00"))
         _deliver(stack, ids["PO-NY-1"])

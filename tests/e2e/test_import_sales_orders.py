@@ -244,9 +244,12 @@ def test_test_flow_orders_can_be_skipped_by_setting(stack, tmp_path, monkeypatch
     result = stack.run("import_sales_orders")
     assert result.success
     assert [o["client_order_ref"] for o in stack.orders()] == ["PO-LIVE"]
-    # skipped: acknowledged as processed (the test partner sees it arrived) but not imported
+    # skipped: taken off the queue, and the acknowledgement says it was not imported
     assert stack.procuros.acknowledgements[live]["success"] is True
-    assert stack.procuros.acknowledgements[test]["success"] is True
+    assert not stack.procuros.acknowledgements[live]["errorContext"]
+    skipped = stack.procuros.acknowledgements[test]
+    assert skipped["success"] is True and skipped["errorContext"]["outcome"] == "not imported"
+    assert "does not import test orders" in skipped["errorContext"]["reason"]
     assert stack.procuros.pending() == []
 
 
@@ -286,3 +289,19 @@ def test_an_implausible_quantity_and_another_supplier_s_order_are_rejected_the_r
     assert (acks[other]["success"], acks[other]["errorType"]) == (False, "DATA")
     assert "addressed to supplier GLN 4000000000017" in acks[other]["errorReason"]
     assert acks[good]["success"] is True
+
+
+def test_an_acknowledgement_procuros_does_not_confirm_is_not_counted(stack, monkeypatch):
+    """The bulk reply has one entry per item it took: one missing is reported, not assumed done."""
+    from procuros_dagster.procuros.client import ProcurosClient
+
+    tids = [stack.enqueue_order(dd.order_content(f"PO-ACK-{i}", [{"gtin": dd.ESPRESSO, "quantity": 1,
+                                                                  "unit": "CT"}])) for i in range(3)]
+    real = ProcurosClient.bulk_mark_processed
+    monkeypatch.setattr(ProcurosClient, "bulk_mark_processed",
+                        lambda self, acks: [r for r in real(self, acks) if r.procuros_transaction_id != tids[1]])
+    result = stack.run("import_sales_orders")
+    [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "orders_acknowledged"]
+    assert not check.passed
+    assert check.metadata["unacknowledged"].value == 1
+    assert tids[1] in str(check.metadata["transactions"].value)

@@ -34,6 +34,8 @@ CHUNK = 1000  # transactions per stage chunk: one batched Odoo look-up per kind 
 MAX_REPORTED = 500  # rows kept for the UI's metadata tables
 TEST_FLOW_WINDOW_DAYS = 90  # how far back the history is searched for TEST-flow orders
 TEST_FLOW_REASON = "Test transactions are not accepted by this Odoo; send the order in the live flow"
+TEST_FLOW_SKIPPED = {"outcome": "not imported",
+                     "reason": "TEST-flow order received and set aside: this connection does not import test orders"}
 
 PENDING_KEYS = (
     "procurosTransactionId",
@@ -249,6 +251,8 @@ def acknowledge_stage(raw: RawOrders, resolved: Chunks, quotations: Chunks, proc
         for batch in batched(acks, 1000):  # the bulk endpoint's limit: one call per 1000
             results = {r.procuros_transaction_id: r.error_url for r in client.bulk_mark_processed(batch)}
             for ack in batch:
+                if ack.procuros_transaction_id not in results:
+                    continue  # Procuros did not confirm it: still pending, the next run acknowledges it
                 acked.add(ack.procuros_transaction_id)
                 succeeded += ack.success
                 failed += not ack.success
@@ -507,5 +511,7 @@ def acknowledgements_for(raw: RawOrders, resolved: Chunks, outcomes: Chunks, tes
             else:
                 yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=True)
     if test_flow == "skip":
+        # taken off the queue on purpose, not imported: the context says so, so that nobody reads
+        # the success as "the order is in Odoo"
         for tid in sorted((raw.test_flow_ids & pending) - done):
-            yield Acknowledgement(procuros_transaction_id=tid, success=True)
+            yield Acknowledgement(procuros_transaction_id=tid, success=True, error_context=TEST_FLOW_SKIPPED)
