@@ -140,12 +140,13 @@ def test_no_secret_reaches_logs_events_runs_metadata_files_procuros_or_odoo(secr
             _search(secrets, f"materialization of {key.to_user_string()}", serialize_value(record), found)
 
     # Every file the runs left: landing files, compute logs, step outputs, chunks (as bytes).
-    files = [p for p in Path(stack.env["DAGSTER_HOME"]).parent.rglob("*") if p.is_file()]
+    base = Path(stack.env["DAGSTER_HOME"]).parent
+    files = [p for p in base.rglob("*") if p.is_file()]
     landing = [p for p in files if "landing" in p.parts]
     compute_logs = [p for p in files if p.suffix in (".out", ".err", ".complete") or "compute_logs" in p.parts]
     assert landing and compute_logs and len(files) > len(landing) + len(compute_logs)
     for path in files:
-        _search(secrets, f"file {path.relative_to(path.parents[len(path.parts) - 2])}", path.read_bytes(), found)
+        _search(secrets, f"file {path.relative_to(base)}", path.read_bytes(), found)
 
     # What reached Procuros (documents, acknowledgements, reported errors) and every Odoo record.
     procuros = stack.procuros
