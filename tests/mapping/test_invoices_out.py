@@ -64,10 +64,20 @@ def test_invoice_without_done_delivery_is_a_failure():
                         "Procuros requires a shipping notice reference")
 
 
-def test_delivery_after_the_invoice_date_is_not_referenced():
+def test_a_delivery_validated_after_the_invoice_date_is_still_named():
+    """Invoiced on order (or dated in the Odoo user's time zone, a day behind ours): Procuros needs a
+    shipping notice reference, and refusing would leave the posted invoice unsendable for good."""
     bundle = fx.invoice_bundle()
     bundle["stock.picking"][0]["date_done"] = "2026-11-29 08:00:00"
-    assert build_invoices(bundle, fx.ctx()).documents == []
+    [doc] = build_invoices(bundle, fx.ctx()).documents
+    assert doc.content["header"]["shippingNoticeIdentifier"] == bundle["stock.picking"][0]["name"]
+
+
+def test_an_invoice_without_any_validated_delivery_is_not_sent():
+    bundle = fx.invoice_bundle()
+    bundle["stock.picking"][0]["state"] = "assigned"
+    [failure] = build_invoices(bundle, fx.ctx()).failures
+    assert "has no validated delivery" in failure.reason
 
 
 def test_missing_buyer_gln_and_incomplete_address_are_failures():
