@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     setup.add_argument("--connector-user", metavar="LOGIN",
                        help="the Odoo user the flows run as: gets the 'Procuros connector' group")
 
+    replay = commands.add_parser("replay", help="process Procuros ORDER transactions again, by id (the replay_orders "
+                                                "job, recorded in the Dagster instance like any run)")
+    replay.add_argument("transaction_ids", nargs="+", metavar="TRANSACTION_ID",
+                        help="a Procuros transaction id of an ORDER, as Procuros shows it")
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         from procuros_dagster.demo import main as demo_main
@@ -29,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         from procuros_dagster.odoo.setup import main as setup_main
 
         return setup_main(["--connector-user", args.connector_user] if args.connector_user else []) or 0
+    if args.command == "replay":
+        from procuros_dagster.replay_cli import main as replay_main
+
+        return replay_main(args.transaction_ids)
     return 2
 
 

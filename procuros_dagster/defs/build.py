@@ -7,6 +7,7 @@ import dagster as dg
 from procuros_dagster.defs.o2c.automation import build_schedules, build_sensors
 from procuros_dagster.defs.o2c.exports import EXPORTS, build_export_asset, send_to_procuros
 from procuros_dagster.defs.o2c.orders_in import build_order_import_assets
+from procuros_dagster.defs.o2c.replay import replay_orders
 from procuros_dagster.defs.resources import default_resources
 from procuros_dagster.defs.setup_job import setup_odoo
 from procuros_dagster.settings import Settings, load_settings
@@ -54,7 +55,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     }
     return dg.Definitions(
         assets=assets,
-        jobs=[*jobs.values(), send_to_procuros, setup_odoo],
+        jobs=[*jobs.values(), send_to_procuros, replay_orders, setup_odoo],
         schedules=build_schedules(jobs, settings),
         sensors=build_sensors(jobs, settings),
         resources=default_resources(),

@@ -112,8 +112,9 @@ def as_pending(txn) -> dict:
     return {key: raw[key] for key in PENDING_KEYS if key in raw}
 
 
-def _writer(context: dg.AssetExecutionContext, asset: str) -> ChunkWriter:
-    return ChunkWriter(chunk_folder(context.instance.storage_directory(), context.run_id, asset, context.partition_key))
+def _writer(context: dg.OpExecutionContext, asset: str, partition: str | None = None) -> ChunkWriter:
+    partition = partition or context.partition_key
+    return ChunkWriter(chunk_folder(context.instance.storage_directory(), context.run_id, asset, partition))
 
 
 def _test_rejects(transactions: list[dict]) -> pd.DataFrame:
@@ -136,6 +137,144 @@ def _head(frames: list[pd.DataFrame], frame: pd.DataFrame) -> None:
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def normalise_stage(raw: RawOrders, writer: ChunkWriter, own_gln: str, settings) -> tuple[Chunks, dict]:
+    """order_frames' work, shared with the replay job: raw chunks → normalised frames."""
+    test_ids = raw.test_flow_ids
+    orders = lines = rejected = skipped = 0
+    shown: list[pd.DataFrame] = []
+    for chunk in raw.chunks:
+        live = [t for t in chunk.transactions if t.get("procurosTransactionId") not in test_ids]
+        test = [t for t in chunk.transactions if t.get("procurosTransactionId") in test_ids]
+        norm = orders_in.normalise_orders(live, own_gln=own_gln, limits=settings.import_limits)
+        if test and settings.test_flow == "reject":
+            norm = orders_in.Normalised(
+                headers=norm.headers,
+                lines=norm.lines,
+                rejects=pd.concat([norm.rejects, _test_rejects(test)], ignore_index=True),
+            )
+        skipped += len(test) if settings.test_flow == "skip" else 0
+        orders, lines, rejected = orders + len(norm.headers), lines + len(norm.lines), rejected + len(norm.rejects)
+        _head(shown, norm.headers[[c for c in ("transaction_id", "order_identifier", "buyer_gln", "ship_to_gln", "line_count") if c in norm.headers.columns]])
+        writer.write(norm, len(chunk.transactions))
+    return writer.close(), {
+        "orders": orders,
+        "lines": lines,
+        "rejected": rejected,
+        "test_flow_skipped": skipped,
+        "headers": md.table(_concat(shown)),
+    }
+
+
+@dataclass
+class ResolveStage:
+    output: Chunks
+    metadata: dict
+    rejected: int
+    rejects_table: dg.TableMetadataValue
+    problems: list[dict]
+    systemic: bool  # the values to write are malformed beyond single orders: nothing may be written
+
+
+def resolve_stage(frames: Chunks, writer: ChunkWriter, gateway, settings) -> ResolveStage:
+    """resolved_orders' work, shared with the replay job: frames resolved against Odoo, writes built."""
+    calls_before = gateway.rpc_count
+    per_run = run_lookups(gateway, settings)
+    counts = {"create": 0, "update": 0, "already_imported": 0}
+    rejected = 0
+    problems: list[dict] = []
+    systemic = False
+    summaries: list[pd.DataFrame] = []
+    rejects: list[pd.DataFrame] = []
+    for norm in frames:
+        lookups = fetch_order_lookups(gateway, norm, settings, per_run=per_run)
+        resolved = orders_in.resolve_orders(norm, lookups)
+        writes = orders_in.build_sale_order_vals(resolved)
+        chunk_problems = sale_order_write_problems(writes)
+        writes, malformed, chunk_systemic = split_malformed(writes, chunk_problems)
+        if malformed:
+            resolved = _reject_internal(resolved, malformed)
+        problems += chunk_problems
+        systemic = systemic or chunk_systemic
+        for w in writes:
+            counts[w.status] += 1
+        rejected += len(resolved.rejects)
+        _head(summaries, orders_in.summarise(resolved))
+        _head(rejects, resolved.rejects)
+        writer.write(ResolvedChunk(resolved, writes), len(resolved.headers) + len(resolved.rejects))
+    metadata = {
+        "to_create": counts["create"],
+        "to_update": counts["update"],
+        "already_imported": counts["already_imported"],
+        "rejected": rejected,
+        "odoo_round_trips": gateway.rpc_count - calls_before,
+        "orders": md.table(_concat(summaries)),
+    }
+    return ResolveStage(writer.close(), metadata, rejected, md.table(_concat(rejects)), problems, systemic)
+
+
+def write_stage(resolved: Chunks, writer: ChunkWriter, gateway, settings) -> tuple[Chunks, dict]:
+    """sale_quotations' work, shared with the replay job: one create call per chunk, bound and logged."""
+    calls_before = gateway.rpc_count
+    counts = {"created": 0, "updated": 0, "already_imported": 0, "in_flight": 0, "failed": 0}
+    shown: list[pd.DataFrame] = []
+    claim_timeout = timedelta(seconds=settings.odoo.claim_timeout_seconds)
+    for chunk in resolved:
+        outcomes = write_sale_orders(gateway, chunk.writes, chunk_size=settings.odoo.chunk_size,
+                                     claim_timeout=claim_timeout)
+        for o in outcomes:
+            counts[o.status] += 1
+        _head(shown, pd.DataFrame([o.as_row() for o in outcomes], columns=OrderWriteOutcome.columns()))
+        writer.write(outcomes, len(outcomes))
+    return writer.close(), {**counts, "odoo_round_trips": gateway.rpc_count - calls_before,
+                            "quotations": md.table(_concat(shown))}
+
+
+@dataclass
+class AcknowledgeStage:
+    frame: pd.DataFrame
+    metadata: dict
+    missing: list[str]  # pending but not acknowledged
+    waiting: list[str]  # left pending on purpose: an interrupted earlier run may still be creating them
+
+
+def acknowledge_stage(raw: RawOrders, resolved: Chunks, quotations: Chunks, procuros: ProcurosResource,
+                      settings) -> AcknowledgeStage:
+    """order_acknowledgements' work, shared with the replay job: pending transactions only, in bulk."""
+    acks = acknowledgements_for(raw, resolved, quotations, settings.test_flow)
+    acked: set[str] = set()
+    succeeded = failed = 0
+    shown: list[dict] = []
+    columns = ["transaction_id", "success", "error_type", "reason", "error_url"]
+    with procuros.open(settings) as client:
+        for batch in batched(acks, 1000):  # the bulk endpoint's limit: one call per 1000
+            results = {r.procuros_transaction_id: r.error_url for r in client.bulk_mark_processed(batch)}
+            for ack in batch:
+                if ack.procuros_transaction_id not in results:
+                    continue  # Procuros did not confirm it: still pending, the next run acknowledges it
+                acked.add(ack.procuros_transaction_id)
+                succeeded += ack.success
+                failed += not ack.success
+                if len(shown) < MAX_REPORTED:
+                    shown.append(
+                        {
+                            "transaction_id": ack.procuros_transaction_id,
+                            "success": ack.success,
+                            "error_type": ack.error_type,
+                            "reason": ack.error_reason,
+                            "error_url": results.get(ack.procuros_transaction_id),
+                        }
+                    )
+    waiting = sorted({o.transaction_id for chunk in quotations for o in chunk if o.status == "in_flight"} - acked)
+    missing = sorted(raw.pending_ids - acked - set(waiting))
+    metadata = {
+        "acknowledged": len(acked),
+        "succeeded": succeeded,
+        "failed": failed,
+        "acknowledgements": md.records_table(shown, columns),
+    }
+    return AcknowledgeStage(pd.DataFrame(shown, columns=columns), metadata, missing, waiting)
 
 
 def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, timezone: str) -> list:
@@ -226,36 +365,9 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         procuros: ProcurosResource,
         connector_settings: ConnectorSettingsResource,
     ) -> dg.Output[Chunks]:
-        settings = connector_settings.load()
-        own_gln = procuros.own_gln()
-        test_ids = procuros_orders_raw.test_flow_ids
-        writer = _writer(context, "order_frames")
-        orders = lines = rejected = skipped = 0
-        shown: list[pd.DataFrame] = []
-        for chunk in procuros_orders_raw.chunks:
-            live = [t for t in chunk.transactions if t.get("procurosTransactionId") not in test_ids]
-            test = [t for t in chunk.transactions if t.get("procurosTransactionId") in test_ids]
-            norm = orders_in.normalise_orders(live, own_gln=own_gln, limits=settings.import_limits)
-            if test and settings.test_flow == "reject":
-                norm = orders_in.Normalised(
-                    headers=norm.headers,
-                    lines=norm.lines,
-                    rejects=pd.concat([norm.rejects, _test_rejects(test)], ignore_index=True),
-                )
-            skipped += len(test) if settings.test_flow == "skip" else 0
-            orders, lines, rejected = orders + len(norm.headers), lines + len(norm.lines), rejected + len(norm.rejects)
-            _head(shown, norm.headers[[c for c in ("transaction_id", "order_identifier", "buyer_gln", "ship_to_gln", "line_count") if c in norm.headers.columns]])
-            writer.write(norm, len(chunk.transactions))
-        return dg.Output(
-            writer.close(),
-            metadata={
-                "orders": orders,
-                "lines": lines,
-                "rejected": rejected,
-                "test_flow_skipped": skipped,
-                "headers": md.table(_concat(shown)),
-            },
-        )
+        chunks, metadata = normalise_stage(procuros_orders_raw, _writer(context, "order_frames"),
+                                           procuros.own_gln(), connector_settings.load())
+        return dg.Output(chunks, metadata=metadata)
 
     @dg.asset(
         group_name=GROUP,
@@ -289,57 +401,21 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         odoo: OdooResource,
         connector_settings: ConnectorSettingsResource,
     ):
-        settings = connector_settings.load()
-        gateway = odoo.connect()
-        calls_before = gateway.rpc_count
-        per_run = run_lookups(gateway, settings)
-        writer = _writer(context, "resolved_orders")
-        counts = {"create": 0, "update": 0, "already_imported": 0}
-        rejected = 0
-        problems: list[dict] = []
-        systemic = False
-        summaries: list[pd.DataFrame] = []
-        rejects: list[pd.DataFrame] = []
-        for norm in order_frames:
-            lookups = fetch_order_lookups(gateway, norm, settings, per_run=per_run)
-            resolved = orders_in.resolve_orders(norm, lookups)
-            writes = orders_in.build_sale_order_vals(resolved)
-            chunk_problems = sale_order_write_problems(writes)
-            writes, malformed, chunk_systemic = split_malformed(writes, chunk_problems)
-            if malformed:
-                resolved = _reject_internal(resolved, malformed)
-            problems += chunk_problems
-            systemic = systemic or chunk_systemic
-            for w in writes:
-                counts[w.status] += 1
-            rejected += len(resolved.rejects)
-            _head(summaries, orders_in.summarise(resolved))
-            _head(rejects, resolved.rejects)
-            writer.write(ResolvedChunk(resolved, writes), len(resolved.headers) + len(resolved.rejects))
-        yield dg.Output(
-            writer.close(),
-            metadata={
-                "to_create": counts["create"],
-                "to_update": counts["update"],
-                "already_imported": counts["already_imported"],
-                "rejected": rejected,
-                "odoo_round_trips": gateway.rpc_count - calls_before,
-                "orders": md.table(_concat(summaries)),
-            },
-        )
+        stage = resolve_stage(order_frames, _writer(context, "resolved_orders"), odoo.connect(), connector_settings.load())
+        yield dg.Output(stage.output, metadata=stage.metadata)
         yield dg.AssetCheckResult(
             check_name="orders_resolve_cleanly",
-            passed=rejected == 0,
+            passed=stage.rejected == 0,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"rejected": rejected, "rejects": md.table(_concat(rejects))},
+            metadata={"rejected": stage.rejected, "rejects": stage.rejects_table},
         )
         yield dg.AssetCheckResult(
             check_name="order_writes_well_formed",
-            passed=not systemic,
+            passed=not stage.systemic,
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={
-                "malformed_orders_rejected": len({p["transaction_id"] for p in problems}),
-                "problems": md.records_table(problems[:MAX_REPORTED], ["transaction_id", "problem"]),
+                "malformed_orders_rejected": len({p["transaction_id"] for p in stage.problems}),
+                "problems": md.records_table(stage.problems[:MAX_REPORTED], ["transaction_id", "problem"]),
             },
         )
 
@@ -359,24 +435,9 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         odoo: OdooResource,
         connector_settings: ConnectorSettingsResource,
     ) -> dg.Output[Chunks]:
-        settings = connector_settings.load()
-        gateway = odoo.connect()
-        calls_before = gateway.rpc_count
-        writer = _writer(context, "sale_quotations")
-        counts = {"created": 0, "updated": 0, "already_imported": 0, "in_flight": 0, "failed": 0}
-        shown: list[pd.DataFrame] = []
-        claim_timeout = timedelta(seconds=settings.odoo.claim_timeout_seconds)
-        for chunk in resolved_orders:
-            outcomes = write_sale_orders(gateway, chunk.writes, chunk_size=settings.odoo.chunk_size,
-                                         claim_timeout=claim_timeout)
-            for o in outcomes:
-                counts[o.status] += 1
-            _head(shown, pd.DataFrame([o.as_row() for o in outcomes], columns=OrderWriteOutcome.columns()))
-            writer.write(outcomes, len(outcomes))
-        return dg.Output(
-            writer.close(),
-            metadata={**counts, "odoo_round_trips": gateway.rpc_count - calls_before, "quotations": md.table(_concat(shown))},
-        )
+        chunks, metadata = write_stage(resolved_orders, _writer(context, "sale_quotations"), odoo.connect(),
+                                       connector_settings.load())
+        return dg.Output(chunks, metadata=metadata)
 
     @dg.asset(
         group_name=GROUP,
@@ -402,51 +463,17 @@ def build_order_import_assets(partitions_def: dg.DailyPartitionsDefinition, time
         procuros: ProcurosResource,
         connector_settings: ConnectorSettingsResource,
     ):
-        settings = connector_settings.load()
-        acks = acknowledgements_for(procuros_orders_raw, resolved_orders, sale_quotations, settings.test_flow)
-        acked: set[str] = set()
-        succeeded = failed = 0
-        shown: list[dict] = []
-        with procuros.open(settings) as client:
-            for batch in batched(acks, 1000):  # the bulk endpoint's limit: one call per 1000
-                results = {r.procuros_transaction_id: r.error_url for r in client.bulk_mark_processed(batch)}
-                for ack in batch:
-                    if ack.procuros_transaction_id not in results:
-                        continue  # Procuros did not confirm it: still pending, the next run acknowledges it
-                    acked.add(ack.procuros_transaction_id)
-                    succeeded += ack.success
-                    failed += not ack.success
-                    if len(shown) < MAX_REPORTED:
-                        shown.append(
-                            {
-                                "transaction_id": ack.procuros_transaction_id,
-                                "success": ack.success,
-                                "error_type": ack.error_type,
-                                "reason": ack.error_reason,
-                                "error_url": results.get(ack.procuros_transaction_id),
-                            }
-                        )
-        columns = ["transaction_id", "success", "error_type", "reason", "error_url"]
-        # left pending on purpose: an interrupted earlier run may still be creating them in Odoo
-        waiting = sorted({o.transaction_id for chunk in sale_quotations for o in chunk if o.status == "in_flight"}
-                         - acked)
-        missing = sorted(procuros_orders_raw.pending_ids - acked - set(waiting))
-        yield dg.Output(
-            pd.DataFrame(shown, columns=columns),
-            metadata={
-                "acknowledged": len(acked),
-                "succeeded": succeeded,
-                "failed": failed,
-                "acknowledgements": md.records_table(shown, columns),
-            },
-        )
+        stage = acknowledge_stage(procuros_orders_raw, resolved_orders, sale_quotations, procuros,
+                                  connector_settings.load())
+        yield dg.Output(stage.frame, metadata=stage.metadata)
         yield dg.AssetCheckResult(
             check_name="orders_acknowledged",
-            passed=not missing,
+            passed=not stage.missing,
             metadata={
-                "unacknowledged": len(missing),
-                "waiting_for_an_interrupted_run": len(waiting),
-                "transactions": md.records_table([{"transaction_id": t} for t in missing[:MAX_REPORTED]], ["transaction_id"]),
+                "unacknowledged": len(stage.missing),
+                "waiting_for_an_interrupted_run": len(stage.waiting),
+                "transactions": md.records_table([{"transaction_id": t} for t in stage.missing[:MAX_REPORTED]],
+                                                 ["transaction_id"]),
             },
         )
 
@@ -486,5 +513,5 @@ def acknowledgements_for(raw: RawOrders, resolved: Chunks, outcomes: Chunks, tes
     if test_flow == "skip":
         # taken off the queue on purpose, not imported: the context says so, so that nobody reads
         # the success as "the order is in Odoo"
-        for tid in sorted(raw.test_flow_ids - done):
+        for tid in sorted((raw.test_flow_ids & pending) - done):
             yield Acknowledgement(procuros_transaction_id=tid, success=True, error_context=TEST_FLOW_SKIPPED)

@@ -1,0 +1,213 @@
+"""Replay: named Procuros ORDER transactions processed again, read back from the history.
+
+For an order rejected earlier (say, for a product Odoo did not have yet) once the data is fixed.
+The transactions go through the daily import's own stages (see orders_in.py); what differs is
+where they come from and what is acknowledged: only a transaction that is still pending at
+Procuros (its status PENDING, as the transaction reads back). The others were acknowledged when they first arrived, and that history is kept.
+Orders imported before are found by their transaction id and left alone, so a replay runs
+any number of times without creating anything twice.
+"""
+
+import uuid
+
+import dagster as dg
+from pydantic import Field
+
+from procuros_dagster.defs import metadata as md
+from procuros_dagster.defs.chunks import Chunks, batched
+from procuros_dagster.defs.landing import land, landing_root
+from procuros_dagster.defs.o2c.orders_in import (CHUNK, ORDER, RawChunk, RawOrders, _writer, acknowledge_stage,
+                                                 as_pending, normalise_stage, resolve_stage, write_stage)
+from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
+from procuros_dagster.procuros.errors import ProcurosNotFound
+
+JOB = "replay_orders"
+FOLDER = "replay"  # the landing and chunk folders' partition: a replay belongs to no day
+EXAMPLE = '["0b3c8c53-6f2e-4bb4-9f0e-4a1d3c2b1a00"]'
+
+
+class ReplayConfig(dg.Config):
+    transaction_ids: list[str] = Field(
+        description=(
+            "Procuros transaction ids of the ORDERs to process again (the id Procuros shows on the "
+            f"transaction and in the rejection), e.g. {EXAMPLE}"
+        )
+    )
+
+
+def requested_ids(config: ReplayConfig) -> list[str]:
+    """The ids asked for, in order, once each; a clear refusal for an empty list or a malformed id."""
+    ids = list(dict.fromkeys(t.strip() for t in config.transaction_ids if t.strip()))
+    if not ids:
+        raise dg.Failure(
+            "No transaction to replay: give the Procuros transaction ids of the orders to process again, "
+            f"e.g. transaction_ids: {EXAMPLE}",
+            allow_retries=False,
+        )
+    malformed = [t for t in ids if not _is_uuid(t)]
+    if malformed:
+        raise dg.Failure(
+            f"Not a Procuros transaction id: {', '.join(malformed)}. Transaction ids look like "
+            f"{EXAMPLE[2:-2]}; nothing was replayed.",
+            allow_retries=False,
+        )
+    return ids
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dg.op(description="Read the named ORDER transactions back from Procuros and land them raw.")
+def replayed_orders_raw(
+    context: dg.OpExecutionContext,
+    config: ReplayConfig,
+    procuros: ProcurosResource,
+    connector_settings: ConnectorSettingsResource,
+) -> dg.Output[RawOrders]:
+    settings = connector_settings.load()
+    ids = requested_ids(config)
+    found, unknown = [], []
+    with procuros.open(settings) as client:
+        for tid in ids:
+            try:
+                found.append(client.get_transaction(tid))
+            except ProcurosNotFound:
+                unknown.append(tid)
+    # Every id is checked before anything is processed: a typo refuses the whole replay.
+    problems = [f"Procuros knows no transaction {tid}" for tid in unknown]
+    problems += [f"{t.procuros_transaction_id} is a {t.type}, not an ORDER" for t in found if t.type != ORDER]
+    problems += [
+        f"{t.procuros_transaction_id} was replaced by {t.replaced_by_procuros_transaction_id or 'a newer version'}; "
+        "replay the latest version"
+        for t in found
+        if t.type == ORDER and not t.is_latest_version
+    ]
+    if problems:
+        raise dg.Failure("Nothing was replayed: " + "; ".join(problems) + ".", allow_retries=False)
+
+    transactions = [as_pending(t) for t in found]
+    pending = {t.procuros_transaction_id for t in found if t.status == "PENDING"}
+    test_flow = {t.procuros_transaction_id for t in found if t.flow == "TEST"} if settings.test_flow != "import" else set()
+    # Durable first, as in the daily import: landed before anything can be acknowledged.
+    path, _ = land(landing_root(context.instance.storage_directory()), ORDER, FOLDER, context.run_id, transactions)
+    writer = _writer(context, "procuros_orders_raw", FOLDER)
+    for still_pending in (True, False):
+        group = [t for t in transactions if (t["procurosTransactionId"] in pending) is still_pending]
+        for chunk in batched(group, CHUNK):
+            writer.write(RawChunk(chunk, pending=still_pending), len(chunk))
+    raw = RawOrders(writer.close(), pending, test_flow, str(path))
+    return dg.Output(
+        raw,
+        metadata={
+            "replayed": len(transactions),
+            "still_pending": len(pending),
+            "test_flow": len(test_flow),
+            "landing_file": dg.MetadataValue.path(str(path)),
+        },
+    )
+
+
+@dg.op(description="Normalise the replayed orders, as the daily import does (order_frames).")
+def replayed_order_frames(
+    context: dg.OpExecutionContext,
+    raw: RawOrders,
+    procuros: ProcurosResource,
+    connector_settings: ConnectorSettingsResource,
+) -> dg.Output[Chunks]:
+    chunks, metadata = normalise_stage(raw, _writer(context, "order_frames", FOLDER), procuros.own_gln(),
+                                       connector_settings.load())
+    return dg.Output(chunks, metadata=metadata)
+
+
+@dg.op(description="Resolve the replayed orders against Odoo, as the daily import does (resolved_orders).")
+def replayed_resolved_orders(
+    context: dg.OpExecutionContext,
+    frames: Chunks,
+    odoo: OdooResource,
+    connector_settings: ConnectorSettingsResource,
+) -> dg.Output[Chunks]:
+    stage = resolve_stage(frames, _writer(context, "resolved_orders", FOLDER), odoo.connect(),
+                          connector_settings.load())
+    if stage.systemic:  # what order_writes_well_formed blocks in the daily import
+        raise dg.Failure(
+            "The connector built malformed values for these orders; nothing was written to Odoo",
+            metadata={"problems": md.records_table(stage.problems[:500], ["transaction_id", "problem"])},
+            allow_retries=False,
+        )
+    return dg.Output(stage.output, metadata={**stage.metadata, "rejects": stage.rejects_table})
+
+
+@dg.op(description="Write the replayed orders to Odoo, as the daily import does (sale_quotations).",
+       pool="odoo_writes")
+def replayed_sale_quotations(
+    context: dg.OpExecutionContext,
+    resolved: Chunks,
+    odoo: OdooResource,
+    connector_settings: ConnectorSettingsResource,
+) -> dg.Output[Chunks]:
+    chunks, metadata = write_stage(resolved, _writer(context, "sale_quotations", FOLDER), odoo.connect(),
+                                   connector_settings.load())
+    return dg.Output(chunks, metadata=metadata)
+
+
+def outcomes(resolved: Chunks, quotations: Chunks) -> list[dict]:
+    """One row per replayed transaction: what became of it."""
+    rows: dict[str, dict] = {}
+    for chunk in resolved:
+        for r in chunk.resolved.rejects.itertuples(index=False):
+            rows.setdefault(r.transaction_id, {"transaction_id": r.transaction_id, "order": r.order_identifier,
+                                               "outcome": "rejected", "detail": r.reason})
+    for chunk in quotations:
+        for o in chunk:
+            odoo = o.order_name or (f"Odoo sale order id {o.order_id}" if o.order_id else None)
+            rows.setdefault(o.transaction_id, {"transaction_id": o.transaction_id, "order": o.order_identifier,
+                                               "outcome": o.status, "detail": o.error or odoo})
+    return list(rows.values())
+
+
+@dg.op(description="Acknowledge the replayed orders that are still pending at Procuros, and only those.")
+def replayed_acknowledgements(
+    context: dg.OpExecutionContext,
+    raw: RawOrders,
+    resolved: Chunks,
+    quotations: Chunks,
+    procuros: ProcurosResource,
+    connector_settings: ConnectorSettingsResource,
+) -> dg.Output[None]:
+    stage = acknowledge_stage(raw, resolved, quotations, procuros, connector_settings.load())
+    rows = outcomes(resolved, quotations)
+    for row in rows:
+        context.log.info(f"{row['transaction_id']} ({row['order'] or 'no order number'}): {row['outcome']}"
+                         + (f" — {row['detail']}" if row["detail"] else ""))
+    not_done = [r for r in rows if r["outcome"] in ("rejected", "failed")]
+    metadata = {**stage.metadata, "outcomes": md.records_table(rows, ["transaction_id", "order", "outcome", "detail"])}
+    if not_done:
+        # acknowledged above already: the failure only tells the operator the replay did not fix them
+        raise dg.Failure(f"{len(not_done)} of {len(rows)} replayed order(s) still not imported: "
+                         + "; ".join(f"{r['transaction_id']}: {r['detail']}" for r in not_done[:20]),
+                         metadata=metadata, allow_retries=False)
+    return dg.Output(None, metadata=metadata)
+
+
+@dg.job(
+    name=JOB,
+    executor_def=dg.in_process_executor,
+    description=(
+        "Process named Procuros ORDER transactions again (read back from the history), e.g. an order "
+        "rejected for a missing product once the product exists. Idempotent; acknowledges only "
+        "transactions that are still pending."
+    ),
+)
+def replay_orders():
+    raw = replayed_orders_raw()
+    resolved = replayed_resolved_orders(replayed_order_frames(raw))
+    replayed_acknowledgements(raw, resolved, replayed_sale_quotations(resolved))
+
+
+def run_config(transaction_ids: list[str]) -> dict:
+    return {"ops": {"replayed_orders_raw": {"config": {"transaction_ids": list(transaction_ids)}}}}
