@@ -1,4 +1,4 @@
-"""`procuros-dagster`: the demo, Odoo setup and the sandboxes from the command line."""
+"""`procuros-dagster`: the demo, Odoo setup, the doctor and the sandboxes from the command line."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     setup.add_argument("--connector-user", metavar="LOGIN",
                        help="the Odoo user the flows run as: gets the 'Procuros connector' group")
 
+    commands.add_parser("doctor", help="check the settings, Procuros, Odoo and its master data; say what to fix "
+                                       "(exit 1 when something is wrong)")
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         from procuros_dagster.demo import main as demo_main
@@ -29,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from procuros_dagster.odoo.setup import main as setup_main
 
         return setup_main(["--connector-user", args.connector_user] if args.connector_user else []) or 0
+    if args.command == "doctor":
+        from procuros_dagster.doctor import main as doctor_main
+
+        return doctor_main()
     return 2
 
 
