@@ -45,6 +45,7 @@ FLOW_ACCESS: tuple[tuple[str, str], ...] = (
 ADMIN_GROUPS = ("base.group_system", "base.group_erp_manager")
 SHOWN = 10  # names listed per finding; the rest is counted
 PAGE = 2000
+MIN_SCRUBBED = 4  # see render()
 
 
 @dataclass(frozen=True)
@@ -224,9 +225,12 @@ def check_connector_setup(gw: OdooGateway) -> list[Finding]:
     except SetupMissingError as exc:
         return [Finding(PROBLEM, "setup", f"{exc} The unit and partner checks need them and were skipped.",
                         "an administrator runs procuros-dagster setup-odoo (or the setup_odoo job)")]
+    except OdooAccessError:
+        return [Finding(PROBLEM, "setup", f"cannot check the connector's fields: {gw.username!r} may not read "
+                        "ir.model.fields", "give the user the connector's rights (see the rights check)")]
     except OdooError as exc:
         return [Finding(PROBLEM, "setup", f"cannot check the connector's fields: {exc}",
-                        "give the user the connector's rights (see the rights check)")]
+                        "check the Odoo server's log; then run doctor again")]
     return [_ok("setup", "the connector's fields are in Odoo")]
 
 
@@ -407,7 +411,8 @@ def render(findings: list[Finding], secrets: Iterable[str] = ()) -> str:
     labels = {OK: "ok", WARNING: "warning", PROBLEM: "PROBLEM"}
     lines = ["procuros-dagster doctor"]
     for f in findings:
-        lines.append(f"  {labels[f.level]:<8} {f.check}: {f.what}")
+        what = " ".join(f.what.split())  # server messages span lines; one finding is one line
+        lines.append(f"  {labels[f.level]:<8} {f.check}: {what}")
         if f.fix and f.level != OK:
             lines.append(f"  {'':<8} fix: {f.fix}")
     problems = sum(f.level == PROBLEM for f in findings)
@@ -417,8 +422,10 @@ def render(findings: list[Finding], secrets: Iterable[str] = ()) -> str:
     else:
         lines.append(f"no problems, {warnings} warning(s): the connector is ready to run.")
     text = "\n".join(lines)
-    for secret in secrets:
-        if secret:
+    # Our own texts never hold a secret; this catches one a server or a library echoed. A secret
+    # of a few characters is no secret worth the name, and blanking it would garble the report.
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= MIN_SCRUBBED:
             text = text.replace(secret, "********")
     return text
 

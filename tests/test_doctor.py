@@ -99,6 +99,8 @@ def test_a_user_without_the_connector_group_is_told_how_to_get_it(seeded, doctor
     assert code == 1
     [rights] = [line for line in _lines(out, "PROBLEM") if "rights:" in line]
     assert "may not: read ir.model.data, create ir.model.data, read ir.model.fields" in rights
+    assert any(f"setup: cannot check the connector's fields: '{CONNECTOR_LOGIN}' may not read ir.model.fields" in p
+               for p in _lines(out, "PROBLEM"))
     # a bare internal user also lacks what the group implies (Sales / User and the others)
     assert "create sale.order, write sale.order, read stock.picking, read account.move" in rights
     assert "read res.partner" not in rights  # every internal user may
@@ -272,3 +274,13 @@ def test_odoo_is_read_in_batches_whatever_the_catalogue_size(seeded, doctor):
     assert code == 0, out
     assert "303 sellable product(s)" in out and "203 Procuros partner(s)" in out
     assert seeded.odoo.rpc_count - before == small
+
+
+def test_a_secret_a_server_echoed_is_blanked_in_the_report():
+    from procuros_dagster.doctor import PROBLEM, Finding, render
+
+    text = render([Finding(PROBLEM, "Odoo", "login failed for\npassword s3cret-pass-91", "check s3cret-pass-91")],
+                  ["s3cret-pass-91", ""])
+    assert "s3cret-pass-91" not in text
+    assert "PROBLEM  Odoo: login failed for password ********" in text  # and one line per finding
+    assert "fix: check ********" in text
