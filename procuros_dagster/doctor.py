@@ -234,6 +234,33 @@ def check_connector_setup(gw: OdooGateway) -> list[Finding]:
     return [_ok("setup", "the connector's fields are in Odoo")]
 
 
+SETTINGS_REFS = (  # settings key, Odoo model, what users call it
+    ("company", "res.company", "company"),
+    ("sales_defaults.warehouse", "stock.warehouse", "warehouse"),
+    ("sales_defaults.location", "stock.location", "location"),
+    ("sales_defaults.shipping_method", "delivery.carrier", "shipping method"),
+    ("sales_defaults.payment_terms", "account.payment.term", "payment terms"),
+)
+
+
+def check_settings_in_odoo(gw: OdooGateway, settings: Settings) -> list[Finding]:
+    """The Odoo records the settings name exist, once each (the flows resolve them every run)."""
+    values = settings.as_dict()
+    findings = []
+    for key, model, label in SETTINGS_REFS:
+        section, _, name = key.rpartition(".")
+        ref = (values[section] if section else values)[name]
+        if not ref:
+            continue
+        try:
+            gw.resolve(model, [ref])
+        except OdooLookupError as exc:
+            how = "matches several" if exc.ambiguous else "matches no"
+            findings.append(Finding(PROBLEM, "settings", f"{key}: {ref!r} {how} {label} in Odoo ({model})",
+                                    f"use the {label}'s name exactly as Odoo shows it, or its external id"))
+    return findings
+
+
 # --------------------------------------------------------------------------- master data
 
 
@@ -392,6 +419,7 @@ def run(environ: Mapping[str, str] | None = None) -> list[Finding]:
     except OdooError as exc:
         return findings + [Finding(PROBLEM, "products", f"cannot read the products: {exc}",
                                    "give the user the connector's rights (see the rights check)")]
+    findings += _guarded("settings", check_settings_in_odoo, gw, settings)
     if setup[0].level == OK:
         findings += _guarded("units", check_units, gw, settings, products)
         findings += _guarded("partners", check_partners, gw)

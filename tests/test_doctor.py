@@ -284,3 +284,19 @@ def test_a_secret_a_server_echoed_is_blanked_in_the_report():
     assert "s3cret-pass-91" not in text
     assert "PROBLEM  Odoo: login failed for password ********" in text  # and one line per finding
     assert "fix: check ********" in text
+
+
+def test_settings_naming_odoo_records_that_do_not_exist_are_reported(seeded, doctor, tmp_path):
+    path = tmp_path / "settings.yaml"
+    path.write_text("sales_defaults:\n  warehouse: Hauptlager\n  payment_terms: stock.warehouse0\n")
+    code, out = doctor(seeded, PROCUROS_DAGSTER_SETTINGS=str(path))
+    assert code == 1
+    problems = _lines(out, "PROBLEM")
+    assert "settings: sales_defaults.warehouse: 'Hauptlager' matches no warehouse in Odoo (stock.warehouse)" in problems[0]
+    assert "sales_defaults.payment_terms: 'stock.warehouse0' matches no payment terms" in problems[1]
+    assert "name exactly as Odoo shows it" in _fix_after(out, "Hauptlager")
+
+    [warehouse] = seeded.admin.search_read("stock.warehouse", [], ["name"], limit=1)
+    path.write_text(f"sales_defaults:\n  warehouse: {warehouse['name']}\n  payment_terms: 30 Days\n")
+    code, out = doctor(seeded, PROCUROS_DAGSTER_SETTINGS=str(path))
+    assert code == 0, out
