@@ -191,13 +191,17 @@ def check_rights(gw: OdooGateway) -> list[Finding]:
                 lacking.append(f"{op} {model}")
         except OdooAccessError:
             lacking.append(f"{op} {model}")
-    remedy = (f"an administrator gives the user the '{CONNECTOR_GROUP}' group: "
-              f"ODOO_USERNAME=<admin> procuros-dagster setup-odoo --connector-user {gw.username}")
+    groups = _user_groups(gw) or {}
+    if groups.get(GROUP_XMLID):  # in the group, yet without its rights: the group was changed
+        remedy = (f"the '{CONNECTOR_GROUP}' group lost some of its rights: an administrator runs "
+                  "procuros-dagster setup-odoo again, which restores them")
+    else:
+        remedy = (f"an administrator gives the user the '{CONNECTOR_GROUP}' group: "
+                  f"ODOO_USERNAME=<admin> procuros-dagster setup-odoo --connector-user {gw.username}")
     findings = []
     if lacking:
         findings.append(Finding(PROBLEM, "rights", f"the Odoo user {gw.username!r} may not: {', '.join(lacking)}", remedy))
-    groups = _user_groups(gw)
-    if groups is not None:
+    if groups:
         if any(groups.get(x) for x in ADMIN_GROUPS):
             findings.append(Finding(WARNING, "rights", f"the connector runs as an administrator ({gw.username!r})",
                                     "use a least-privilege user: create an internal user, then "

@@ -300,3 +300,18 @@ def test_settings_naming_odoo_records_that_do_not_exist_are_reported(seeded, doc
     path.write_text(f"sales_defaults:\n  warehouse: {warehouse['name']}\n  payment_terms: 30 Days\n")
     code, out = doctor(seeded, PROCUROS_DAGSTER_SETTINGS=str(path))
     assert code == 0, out
+
+
+def test_a_connector_group_that_lost_a_right_is_repaired_by_the_setup(seeded, doctor):
+    _integration_user(seeded, with_group=True)
+    [(_, row)] = seeded.admin.xmlids(["procuros.access_connector_ir_model_data"]).values()
+    seeded.admin.write("ir.model.access", [row], {"perm_create": False})
+    code, out = doctor(seeded, ODOO_USERNAME=CONNECTOR_LOGIN, ODOO_PASSWORD=CONNECTOR_PASSWORD)
+    assert code == 1
+    [problem] = _lines(out, "PROBLEM")
+    assert f"the Odoo user '{CONNECTOR_LOGIN}' may not: create ir.model.data" in problem
+    assert "lost some of its rights" in _fix_after(out, "may not:") and "setup-odoo again" in _fix_after(out, "may not:")
+
+    provision(seeded.admin)
+    code, out = doctor(seeded, ODOO_USERNAME=CONNECTOR_LOGIN, ODOO_PASSWORD=CONNECTOR_PASSWORD)
+    assert code == 0, out
