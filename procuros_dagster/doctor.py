@@ -1,8 +1,8 @@
 """`procuros-dagster doctor`: everything a run needs, checked at once, with what to fix.
 
 Each check is a small function returning findings (ok / warning / problem, what, how to fix).
-Odoo is read in a fixed number of batched calls (one per kind, paged for large catalogues),
-whatever the number of partners and products; Procuros is asked one ping. It reads the same
+Odoo is read in batches (one read per kind, products in pages of PAGE), never one call per
+partner or product; Procuros is asked one ping. It reads the same
 environment and settings file as the flows and never prints a secret: every line of the report
 is scrubbed of the token and the password, whatever a server or a library put into a message.
 """
