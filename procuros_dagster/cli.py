@@ -1,4 +1,4 @@
-"""`procuros-dagster`: the demo, Odoo setup and the sandboxes from the command line."""
+"""`procuros-dagster`: the demo, Odoo setup, the doctor and the sandboxes from the command line."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
                                                 "job, recorded in the Dagster instance like any run)")
     replay.add_argument("transaction_ids", nargs="+", metavar="TRANSACTION_ID",
                         help="a Procuros transaction id of an ORDER, as Procuros shows it")
+    commands.add_parser("doctor", help="check the settings, Procuros, Odoo and its master data; say what to fix "
+                                       "(exit 1 when something is wrong)")
 
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -38,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         from procuros_dagster.replay_cli import main as replay_main
 
         return replay_main(args.transaction_ids)
+    if args.command == "doctor":
+        from procuros_dagster.doctor import main as doctor_main
+
+        return doctor_main()
     return 2
 
 

@@ -79,6 +79,8 @@ class RpcCore:
         self.db = db
         self.username = username
         self.uid: int = odoo.env.uid
+        #: the server's version as it announced it ("17.0", "saas~17.2")
+        self.server_version: str = str(getattr(odoo, "version", "") or "")
         ctx = dict(odoo.env.context or {})
         ctx.setdefault("uid", self.uid)
         #: context sent with every call (lang, tz, uid as odoorpc's context_get returned them)

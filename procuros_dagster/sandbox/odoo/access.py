@@ -143,6 +143,8 @@ RULES: dict[str, list[tuple[str | None, str]]] = {
     "account.account": [(_INV, "r"), (_ACC_M, "rwcu")],
     "account.fiscal.position": [(_U, "r"), (_ACC_M, "rwcu")],
     "account.fiscal.position.tax": [(_U, "r"), (_ACC_M, "rwcu")],
+    # last, so the rows above keep their recorded ids
+    "ir.module.module": [(_U, "r"), (_SYS, "rwcu")],
 }
 MODES = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
@@ -152,7 +154,8 @@ METHOD_MODE = {"read": "read", "search": "read", "search_read": "read", "search_
                "read_group": "read", "name_search": "read", "default_get": "read", "exists": "read",
                "context_get": "read", "name_get": "read", "create": "create", "write": "write",
                "unlink": "unlink"}
-NO_CHECK = {"fields_get", "check_object_reference"}  # the latter checks its target (below)
+# check_object_reference checks its target (below); check_access_rights is the check itself
+NO_CHECK = {"fields_get", "check_object_reference", "check_access_rights"}
 # Models a call reads before touching its own: ir.model.fields.create resolves model_id first,
 # so its error is about ir.model.
 READS_FIRST = {("ir.model.fields", "create"): ["ir.model"], ("ir.model.fields", "write"): ["ir.model"]}
@@ -390,6 +393,17 @@ def check_object_reference(db, model, module, xml_id, raise_on_access_error=Fals
     return target
 
 
+def check_access_rights(db, model, operation, raise_exception=True):
+    """BaseModel.check_access_rights: may the calling user ``operation`` records of ``model``?"""
+    if operation not in MODES.values():
+        raise ValueError(f"Invalid access mode {operation!r}")
+    if allowed(db, db.uid, model, operation):
+        return True
+    if raise_exception:
+        raise access_error(db, model, operation)
+    return False
+
+
 _orig_mail_defaults = DEFAULTS.get("mail.message")
 
 
@@ -403,6 +417,7 @@ def _mail_defaults(db, raw, x2m):
 METHODS["res.users"]["create"] = create_users
 METHODS["res.users"]["write"] = write_users
 METHODS["res.users"]["context_get"] = context_get
+METHODS["*"]["check_access_rights"] = check_access_rights
 METHODS["ir.model.data"]["check_object_reference"] = check_object_reference
 DEFAULTS["res.users"] = _user_defaults
 DEFAULTS["mail.message"] = _mail_defaults

@@ -35,7 +35,7 @@ TERM_NOTES = {"2/7 Net 30": "<p>Payment terms: 30 Days, 2% Early Payment Discoun
 # The second recording run's database (09-15) started these sequences elsewhere than the first.
 NEXT_IDS_BY_DB = {"procuros_rec": {"account.move.reversal": 1}}
 # ir.model ids the recordings show; the other models are numbered from 1 around them.
-MODEL_IDS = {"sale.order": 563}
+MODEL_IDS = {"sale.order": 563, "ir.module.module": 500}  # the latter: added later, clear of the others
 
 EXTRA_RECORDS = {
     "product.template": [{"id": 1, "name": "Standard delivery", "default_code": "Delivery_007",
@@ -72,6 +72,18 @@ EXTRA_RECORDS = {
          "arch_db": '<form string="Units of Measure"><sheet><group><field name="name"/>'
                     '<field name="category_id"/><field name="uom_type"/></group></sheet></form>'},
     ],
+    # The apps of the recorded database (its models and groups show them), all installed. Not a
+    # recording of its module list: a real one also lists hundreds of uninstalled modules.
+    "ir.module.module": [
+        {"id": i, "name": name, "shortdesc": desc, "application": app, "sequence": seq, "state": "installed"}
+        for i, (name, desc, app, seq) in enumerate([
+            ("base", "Base", False, 100), ("mail", "Discuss", True, 25), ("product", "Products & Pricelists", False, 100),
+            ("uom", "Units of measure", False, 100), ("sales_team", "Sales Teams", False, 100),
+            ("sale", "Sales", False, 100), ("sale_management", "Sales", True, 5), ("stock", "Inventory", True, 25),
+            ("sale_stock", "Sales and Warehouse Management", False, 100), ("account", "Invoicing", True, 10),
+            ("purchase", "Purchase", True, 35), ("purchase_stock", "Purchase Stock", False, 100),
+            ("delivery", "Delivery Costs", False, 100), ("stock_sms", "Stock - SMS", False, 100),
+            ("l10n_de", "Germany - Accounting", False, 100)], start=1)],
     "ir.model.data": [],
     "decimal.precision": [{"id": i, "name": name, "digits": digits} for i, name, digits in PRECISIONS],
 }

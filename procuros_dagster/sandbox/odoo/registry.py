@@ -91,6 +91,14 @@ EXTRA_MODELS: dict[str, dict] = {
                                 "company_id": F("many2one", "Company", "res.company", required=True),
                                 "country_id": F("many2one", "Country", "res.country"),
                                 "vat_required": F("boolean", "VAT required")},
+    # Odoo's module list: the connector's doctor asks which apps are installed (base.group_user reads it).
+    "ir.module.module": {
+        "name": F("char", "Technical Name", required=True, readonly=True),
+        "shortdesc": F("char", "Module Name", readonly=True),
+        "application": F("boolean", "Application", readonly=True), "sequence": F("integer", "Sequence"),
+        "state": F("selection", "Status", readonly=True, selection=[
+            ["uninstallable", "Uninstallable"], ["uninstalled", "Not Installed"], ["installed", "Installed"],
+            ["to upgrade", "To be upgraded"], ["to remove", "To be removed"], ["to install", "To be installed"]])},
     "account.fiscal.position.account": {
         "position_id": F("many2one", "Fiscal Position", "account.fiscal.position", required=True),
         "company_id": F("many2one", "Company", "res.company", readonly=True),
@@ -159,6 +167,7 @@ ORDERS: dict[str, str] = {
     "product.pricelist": "sequence asc, id asc",
     "product.pricelist.item": "applied_on asc, min_quantity desc, categ_id desc, id desc",
     "decimal.precision": "name asc",
+    "ir.module.module": "application desc, sequence asc, name asc",
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -172,7 +181,8 @@ DESCRIPTIONS: dict[str, str] = {
     "res.country": "Country", "uom.uom": "Product Unit of Measure", "mail.message": "Message",
     "sale.advance.payment.inv": "Sales Advance Payment Invoice", "stock.lot": "Lot/Serial",
     "stock.backorder.confirmation": "Backorder Confirmation", "product.pricelist": "Pricelist",
-    "product.pricelist.item": "Pricelist Rule", "decimal.precision": "Decimal Precision", "confirm.stock.sms": "Confirm Stock SMS",
+    "product.pricelist.item": "Pricelist Rule", "decimal.precision": "Decimal Precision",
+    "ir.module.module": "Module", "confirm.stock.sms": "Confirm Stock SMS",
 }
 
 # Heavy/binary/computed-not-serialisable fields left out of a read without a field list.
