@@ -93,7 +93,7 @@ def sleeps() -> list[float]:
 def make_client(sandbox, contract, sleeps):
     clients = []
 
-    def make(token: str = TOKEN, *, url: str | None = None, timeout: float = 0.5, **policy: Any) -> ProcurosClient:
+    def make(token: str = TOKEN, *, url: str | None = None, timeout: float = 10.0, **policy: Any) -> ProcurosClient:
         opts = dict(max_attempts=4, base_delay=0.01, max_delay=10.0, total_budget=30.0, sleep=sleeps.append)
         opts.update(policy)
         c = ProcurosClient(url or sandbox.url, token, timeout=timeout, retry=RetryPolicy(**opts),
