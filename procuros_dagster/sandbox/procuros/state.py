@@ -115,6 +115,7 @@ class SandboxState:
             self.records: dict[str, Record] = {}
             self.queues: dict[str, list[str]] = {}
             self.acknowledgements: dict[str, dict[str, Any]] = {}
+            self.ack_counts: Counter[str] = Counter()  # transaction id -> times it was marked processed
             self.sent: list[dict[str, Any]] = []
             self.reported_errors: list[dict[str, Any]] = []
             self.hashes: set[str] = set()
@@ -205,6 +206,7 @@ class SandboxState:
             queue = self.queues.get(self.own_gln, [])
             if transaction_id in queue:
                 queue.remove(transaction_id)
+            self.ack_counts[transaction_id] += 1
             self.acknowledgements[transaction_id] = {
                 "success": ack["success"], "errorType": ack.get("errorType"),
                 "errorReason": ack.get("errorReason"), "errorContext": ack.get("errorContext"),
