@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,14 +97,18 @@ class Figures:
     runs: Counter = field(default_factory=Counter)
     failed_runs: Counter = field(default_factory=Counter)
     kills: list = field(default_factory=list)
+    seconds: Counter = field(default_factory=Counter)  # "in process" / "killed" -> wall time (printed only)
 
 
 def _plan_kills(rng: random.Random, count: int) -> list[Kill]:
-    kills = []
+    kills, used = [], Counter()
     for i in range(count):
         job = JOBS[0] if i % 2 == 0 else rng.choice(JOBS[1:])
         kind = "import" if job == JOBS[0] else "export"
-        sandbox, target, top, _, label = rng.choice([p for p in KILL_POINTS if p[3] in (kind, "any")])
+        points = [p for p in KILL_POINTS if p[3] in (kind, "any")]
+        least = min(used[p[4]] for p in points)  # every kind of point before any of them twice
+        sandbox, target, top, _, label = rng.choice([p for p in points if used[p[4]] == least])
+        used[label] += 1
         kills.append(Kill(job, sandbox, target, rng.randint(0, top), label, rng.random() < 0.5))
     return kills
 
@@ -163,8 +168,10 @@ class Chaos:
 
     def run_in_process(self, job: str) -> dg.ExecuteInProcessResult:
         self.figures.runs[job] += 1
+        start = time.monotonic()
         result = self.defs.resolve_job_def(job).execute_in_process(
             partition_key=self.partition, instance=self.instance, raise_on_error=False, run_config=QUIET)
+        self.figures.seconds["in process"] += time.monotonic() - start
         if not result.success:
             self.figures.failed_runs[job] += 1
         return result
@@ -172,6 +179,7 @@ class Chaos:
     def run_killed(self, kill: Kill) -> None:
         """`dagster job execute` as the schedule's run worker; SIGKILL when the hold is reached."""
         self.figures.runs[kill.job] += 1
+        start = time.monotonic()
         sb = self.stack.procuros if kill.sandbox == "procuros" else self.stack.odoo
         held = sb.hold(kill.target, kill.skip) if kill.sandbox == "procuros" else sb.hold(*kill.target, kill.skip)
         log = open(self.logs / f"{kill.job}-{self.figures.runs[kill.job]}.log", "wb")
@@ -205,6 +213,7 @@ class Chaos:
                 sb.unhold(held)
             else:
                 held.release()
+        self.figures.seconds["as processes"] += time.monotonic() - start
         if proc.returncode != 0:
             self.figures.failed_runs[kill.job] += 1
 
@@ -335,7 +344,8 @@ def test_chaos(chaos_size, dagster_instance, tmp_path, monkeypatch, capsys):
         f"kills (SIGKILL): {len(chaos.figures.kills)} — " + ", ".join(
             f"{k.job} while {k.label} ({'processed' if k.process_after or k.sandbox == 'odoo' else 'lost'})"
             for k in chaos.figures.kills),
-        f"runs: {runs} ({runs - len(finals)} reruns; {sum(chaos.figures.failed_runs.values())} failed or killed)",
+        f"runs: {runs} ({runs - len(finals)} reruns; {sum(chaos.figures.failed_runs.values())} failed or killed; "
+        + ", ".join(f"{v:.0f} s {k}" for k, v in chaos.figures.seconds.items()) + ")",
         f"answered 'Payload already received': {already}; duplicates: {duplicates}; lost: {len(lost)}",
     ]
     with capsys.disabled():
