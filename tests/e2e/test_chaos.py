@@ -213,10 +213,20 @@ class Chaos:
                 sb.unhold(held)
             else:
                 held.release()
+        if kill.fired:
+            self._reap_killed_runs()
         self.figures.seconds["as processes"] += time.monotonic() - start
         if proc.returncode != 0:
             self.figures.failed_runs[kill.job] += 1
         return proc.returncode != 0  # failed or killed: the kill stays armed until it fires
+
+    def _reap_killed_runs(self) -> None:
+        """What the daemon's run monitoring does once it sees a run worker died: the run is marked
+        failed and its pool slots (`odoo_writes`) are freed; until then every later run's Odoo
+        step waits for the slot (see dagster.yaml, run_monitoring)."""
+        for run in self.instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+            self.instance.report_run_failed(run)
+            self.instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
 
     def until_done(self, job: str, kills: list[Kill], done) -> dg.ExecuteInProcessResult:
         for _ in range(MAX_ATTEMPTS):
