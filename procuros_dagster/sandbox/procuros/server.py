@@ -1,7 +1,8 @@
 """HTTP front of the Procuros sandbox: a real server on 127.0.0.1 speaking the v2 API.
 
-Test hooks: ``enqueue``, ``sent``, ``acknowledgements``, ``reported_errors``, ``pending``,
-``call_counts``, ``latency``, ``inject_faults``, ``hold``, ``reset``, ``known_parties``,
+Test hooks: ``enqueue``, ``sent``, ``acknowledgements``, ``ack_counts``, ``reported_errors``,
+``pending``, ``call_counts``, ``latency``, ``inject_faults`` (seeded rates; ``faults_injected``,
+``clear_faults``), ``hold``, ``reset``, ``known_parties``,
 ``partners``, ``inactive`` — and JSON control endpoints under ``/_sandbox/`` (no bearer token)
 for use from another process.
 
