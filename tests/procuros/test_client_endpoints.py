@@ -220,3 +220,35 @@ def test_hold_blocks_ack_until_released(client, sandbox):
     hold.release()
     worker.join(5)
     assert sandbox.acknowledgements[tid]["success"] is True
+
+
+def test_a_hold_lets_earlier_requests_through_and_says_when_the_held_one_was_processed(client, sandbox):
+    tids = [sandbox.enqueue("ORDER", content("order")) for _ in range(3)]
+    hold = sandbox.hold("PUT /v2/transactions/{procurosTransactionId}", skip=2)
+    client.mark_processed(tids[0], True)
+    client.mark_processed(tids[1], True)
+    assert not hold.reached.is_set()
+    worker = threading.Thread(target=client.mark_processed, args=(tids[2], True))
+    worker.start()
+    assert hold.reached.wait(5)
+    assert not hold.done.is_set() and tids[2] not in sandbox.acknowledgements
+    hold.release()
+    assert hold.done.wait(5)
+    worker.join(5)
+    assert dict(sandbox.ack_counts) == {t: 1 for t in tids}
+
+
+def test_seeded_rate_faults_hit_the_same_requests_and_are_counted(make_client, sandbox):
+    def hits(seed):
+        sandbox.clear_faults()
+        sandbox.faults_injected.clear()
+        sandbox.inject_faults(status=503, rate=0.4, seed=seed, endpoint="GET /v2/ping")
+        bare = httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {TOKEN}"})
+        got = [bare.get("/v2/ping").status_code for _ in range(30)]
+        sandbox.clear_faults()
+        return got, dict(sandbox.faults_injected)
+
+    first, counted = hits(3)
+    assert hits(3) == (first, counted) and hits(4)[0] != first
+    assert counted == {"503": first.count(503)} and 0 < first.count(503) < 30
+    assert set(first) == {204, 503}

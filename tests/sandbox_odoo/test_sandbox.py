@@ -1,6 +1,8 @@
 """Focused tests of the Odoo sandbox, driven through odoorpc like the connector does."""
 from __future__ import annotations
 
+from collections import Counter
+
 import httpx
 import odoorpc
 import pytest
@@ -249,3 +251,48 @@ def test_bulk_orders_stay_fast(odoo):
     rows = call(odoo, "sale.order", "search_read", [["client_order_ref", "in", [f"R{i}" for i in range(300)]]],
                 fields=["order_line", "amount_total"])
     assert len(rows) == 300 and all(len(r["order_line"]) == 10 for r in rows)
+
+
+def test_rate_based_faults_are_transient_seeded_and_counted(sb, odoo):
+    def outcomes(seed):
+        sb.inject_faults(0.5, seed=seed, kinds=("drop", "http500", "slow"), slow=0.0)
+        sb.faults_injected.clear()
+        got = []
+        for i in range(40):
+            try:
+                call(odoo, "res.partner", "create", {"name": f"chaos-{seed}-{i}"})
+                got.append("ok")
+            except Exception:  # noqa: BLE001 - a dropped connection or an HTTP 500
+                got.append("failed")
+        sb.inject_faults(0)
+        return got, dict(sb.faults_injected)
+
+    first, injected = outcomes(7)
+    assert outcomes(7) == (first, injected)  # the same seed, the same faults
+    assert outcomes(8)[0] != first
+    assert set(injected) == {"drop", "http500", "slow"} and 5 < sum(injected.values()) < 35
+    assert first.count("failed") == injected["drop"] + injected["http500"]  # slow answers still succeed
+    # a failed call wrote nothing: only the answered creates exist (seed 7 ran twice: each twice)
+    names = [r["name"] for r in call(odoo, "res.partner", "search_read", [["name", "=like", "chaos-7-%"]], ["name"])]
+    assert Counter(names) == {f"chaos-7-{i}": 2 for i, o in enumerate(first) if o == "ok"}
+    with pytest.raises(ValueError):
+        sb.inject_faults(0.2, kinds=("error",))  # data errors are no transient fault
+
+
+def test_a_hold_can_let_earlier_calls_through(sb, odoo):
+    import threading
+
+    held = sb.hold("res.partner", "create", skip=2)
+    call(odoo, "res.partner", "create", {"name": "first"})
+    call(odoo, "res.partner", "create", {"name": "second"})
+    assert not held.reached.is_set()
+    t = threading.Thread(target=call, args=(odoo, "res.partner", "create", {"name": "third"}), daemon=True)
+    t.start()
+    assert held.reached.wait(timeout=30)
+    held.release()
+    t.join(timeout=30)
+    assert held.done.is_set()
+    later = sb.hold("res.partner", "create")
+    sb.unhold(later)
+    call(odoo, "res.partner", "create", {"name": "fourth"})
+    assert not later.reached.is_set()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
 import threading
@@ -46,6 +47,7 @@ class HeldCall:
 
     def __init__(self, model: str, method: str):
         self.model, self.method = model, method
+        self.skip = 0  # matching calls to let through before this one
         self.reached = threading.Event()  # the call arrived and waits
         self.done = threading.Event()  # the call ran (and committed, unless it raised)
         self._released = threading.Event()
@@ -78,6 +80,8 @@ class OdooSandbox:
         self.sessions: dict[str, int | None] = {}
         self._faults: list[dict] = []
         self._holds: list[HeldCall] = []
+        self._chaos: dict | None = None  # rate-based faults (see inject_faults)
+        self.faults_injected: Counter = Counter()  # kind -> how many calls it hit
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -121,18 +125,29 @@ class OdooSandbox:
             self.call_counts.clear()
             self.rpc_count = 0
 
-    def hold(self, model: str, method: str) -> "HeldCall":
-        """Hold the next ``model.method`` call before it runs, as a slow request in Odoo: it runs
-        and commits when released, whether or not its client is still waiting (a killed client
-        does not stop Odoo's transaction), and what it writes is invisible to others until then."""
+    def hold(self, model: str, method: str, skip: int = 0) -> "HeldCall":
+        """Hold the next ``model.method`` call (after ``skip`` others) before it runs, as a slow
+        request in Odoo: it runs and commits when released, whether or not its client is still
+        waiting (a killed client does not stop Odoo's transaction), and what it writes is invisible
+        to others until then."""
         held = HeldCall(model, method)
+        held.skip = skip
         with self.lock:
             self._holds.append(held)
         return held
 
+    def unhold(self, held: "HeldCall") -> None:
+        """Withdraw a hold no call has reached yet."""
+        with self.lock:
+            if held in self._holds:
+                self._holds.remove(held)
+
     def _take_hold(self, model: str, method: str) -> "HeldCall | None":
         with self.lock:
             held = next((h for h in self._holds if (h.model, h.method) == (model, method)), None)
+            if held is not None and held.skip > 0:
+                held.skip -= 1
+                return None
             if held is not None:
                 self._holds.remove(held)
         return held
@@ -145,6 +160,27 @@ class OdooSandbox:
             raise ValueError(kind)
         with self.lock:
             self._faults.append({"model": model, "method": method, "count": count, "kind": kind})
+
+    def inject_faults(self, rate: float, *, seed: int = 0, kinds: tuple[str, ...] = ("drop", "http500", "slow"),
+                      slow: float = 0.05) -> None:
+        """Fail a share ``rate`` of all calls, transiently, each with one of ``kinds`` drawn from
+        ``random.Random(seed)`` (the same calls get the same faults on every run): ``drop`` and
+        ``http500`` before the call runs (nothing written), ``slow`` answers after ``slow``
+        seconds. Never data errors: a chaos run must be able to succeed by running again.
+        ``rate=0`` switches it off; ``faults_injected`` counts what was injected."""
+        unknown = set(kinds) - {"drop", "http500", "slow"}
+        if unknown or not kinds or not 0 <= rate <= 1:
+            raise ValueError(f"rate must be 0..1 and kinds drop/http500/slow, got {rate!r}, {kinds!r}")
+        with self.lock:
+            self._chaos = {"rate": rate, "kinds": tuple(kinds), "slow": slow, "rng": random.Random(seed)} if rate else None
+
+    def _take_chaos(self) -> str | None:
+        chaos = self._chaos
+        if chaos is None or chaos["rng"].random() >= chaos["rate"]:
+            return None
+        kind = chaos["rng"].choice(chaos["kinds"])
+        self.faults_injected[kind] += 1
+        return kind
 
     def _take_fault(self, model: str | None, method: str | None) -> str | None:
         for f in self._faults:
@@ -159,7 +195,9 @@ class OdooSandbox:
     def _count(self, key: str, model: str | None = None, method: str | None = None):
         self.call_counts[key] += 1
         self.rpc_count += 1
-        kind = self._take_fault(model, method)
+        kind = self._take_fault(model, method) or self._take_chaos()
+        if kind == "slow":  # under the lock, as a busy Odoo worker: the connector calls one at a time
+            time.sleep(self._chaos["slow"] if self._chaos else 0)
         if kind == "error":
             raise UserError(f"Injected fault on {key}")
         if kind == "drop":

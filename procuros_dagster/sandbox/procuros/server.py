@@ -1,7 +1,8 @@
 """HTTP front of the Procuros sandbox: a real server on 127.0.0.1 speaking the v2 API.
 
-Test hooks: ``enqueue``, ``enqueue_raw`` (an item listed byte for byte: broken JSON, duplicated ids), ``sent``, ``acknowledgements``, ``reported_errors``, ``pending``,
-``call_counts``, ``latency``, ``inject_faults``, ``hold``, ``reset``, ``known_parties``,
+Test hooks: ``enqueue``, ``enqueue_raw`` (an item listed byte for byte: broken JSON, duplicated ids), ``sent``,
+``acknowledgements``, ``ack_counts``, ``reported_errors``, ``pending``, ``call_counts``, ``latency``,
+``inject_faults`` (seeded rates; ``faults_injected``, ``clear_faults``), ``hold``, ``reset``, ``known_parties``,
 ``partners``, ``inactive`` — and JSON control endpoints under ``/_sandbox/`` (no bearer token)
 for use from another process.
 
@@ -25,6 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections import Counter
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -74,7 +76,9 @@ class Fault:
 @dataclass
 class Hold:
     endpoint: str
+    skip: int = 0  # matching requests to let through before the held one
     reached: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)  # the held request was processed or dropped
     _released: threading.Event = field(default_factory=threading.Event)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     dropped: bool = False
@@ -129,6 +133,7 @@ class ProcurosSandbox:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._rng = random.Random(0)
+        self.faults_injected: Counter[str] = Counter()  # "429", "500", "timeout", "drop", ... -> requests hit
 
     def __repr__(self) -> str:
         return f"ProcurosSandbox(url={self.url if self._server else None!r}, own_gln={self.own_gln!r})"
@@ -171,6 +176,7 @@ class ProcurosSandbox:
     own_gln = property(lambda self: self.state.own_gln)
     sent = property(lambda self: self.state.sent)
     acknowledgements = property(lambda self: self.state.acknowledgements)
+    ack_counts = property(lambda self: self.state.ack_counts)
     reported_errors = property(lambda self: self.state.reported_errors)
     call_counts = property(lambda self: self.state.call_counts)
 
@@ -209,18 +215,28 @@ class ProcurosSandbox:
 
     def inject_faults(self, status: int | None = None, rate: float = 1.0, count: int | None = None,
                       endpoint: str | None = None, kind: str = "status",
-                      retry_after: str | float | None = None, delay: float = 30.0) -> Fault:
+                      retry_after: str | float | None = None, delay: float = 30.0,
+                      seed: int | None = None) -> Fault:
+        """``rate``: the share of matching requests hit, drawn from the sandbox's random.Random
+        (re-seeded with ``seed`` when given, so the same requests get the same faults)."""
         if kind not in ("status", "timeout", "drop"):
             raise ValueError(kind)
         if kind == "status" and status is None:
             status = 500
         fault = Fault(status, rate, count, endpoint, kind, retry_after, delay)
         with self.state.lock:
+            if seed is not None:
+                self._rng.seed(seed)
             self._faults.append(fault)
         return fault
 
-    def hold(self, endpoint: str) -> Hold:
-        h = Hold(endpoint)
+    def clear_faults(self) -> None:
+        with self.state.lock:
+            self._faults.clear()
+
+    def hold(self, endpoint: str, skip: int = 0) -> Hold:
+        """Hold the next request to ``endpoint`` (after ``skip`` others) until released or dropped."""
+        h = Hold(endpoint, skip)
         with self.state.lock:
             self._holds.append(h)
         return h
@@ -243,17 +259,30 @@ class ProcurosSandbox:
                 if fault.matches(key) and (fault.count is None or fault.count > 0) and self._rng.random() < fault.rate:
                     if fault.count is not None:
                         fault.count -= 1
+                    self.faults_injected[str(fault.status) if fault.kind == "status" else fault.kind] += 1
                     return fault
         return None
 
-    def _wait_holds(self, key: str) -> bool:
-        """Block on matching holds; False when one of them was dropped (do not process)."""
+    def _wait_holds(self, key: str) -> list[Hold] | None:
+        """Block on matching holds; None when one of them was dropped (do not process), else the
+        holds, whose ``done`` the caller sets once it processed the request."""
         with self.state.lock:
-            holds = [h for h in self._holds if not h.released and h.endpoint in (key, key.split(" ", 1)[1])]
+            holds = []
+            for h in self._holds:
+                if h.released or h.endpoint not in (key, key.split(" ", 1)[1]):
+                    continue
+                if h.skip > 0:
+                    h.skip -= 1
+                    continue
+                holds.append(h)
         for h in holds:
             h.reached.set()
             h._released.wait(timeout=600)
-        return not any(h.dropped for h in holds)
+        if any(h.dropped for h in holds):
+            for h in holds:
+                h.done.set()
+            return None
+        return holds
 
     def _check_token(self, header: str | None) -> bool:
         expected = f"Bearer {self._token}"
@@ -360,9 +389,14 @@ class _Handler(BaseHTTPRequestHandler):
             if not sb._check_token(self.headers.get("Authorization")):
                 raise _Reply(401, self._error_body(template, "Unauthenticated."))
             body = self._parse_body(raw, template)
-            if not sb._wait_holds(key):
+            held = sb._wait_holds(key)
+            if held is None:
                 return self._drop()
-            status, payload = self._api(as_method, template, route[1], query, body)
+            try:
+                status, payload = self._api(as_method, template, route[1], query, body)
+            finally:
+                for h in held:
+                    h.done.set()
         except _Reply as reply:
             status, payload = reply.status, reply.body
             extra = reply.headers

@@ -145,6 +145,7 @@ class SandboxState:
             self.records: dict[str, Record] = {}
             self.queues: dict[str, list[str]] = {}
             self.acknowledgements: dict[str, dict[str, Any]] = {}
+            self.ack_counts: Counter[str] = Counter()  # transaction id -> times it was marked processed
             self.sent: list[dict[str, Any]] = []
             self.reported_errors: list[dict[str, Any]] = []
             self.hashes: set[str] = set()
@@ -274,6 +275,7 @@ class SandboxState:
                 if key in queue:
                     queue.remove(key)
                 self.records[key].status = "SUCCESS" if ack["success"] else "FAILED"
+            self.ack_counts[transaction_id] += 1
             self.acknowledgements[transaction_id] = {
                 "success": ack["success"], "errorType": ack.get("errorType"),
                 "errorReason": ack.get("errorReason"), "errorContext": ack.get("errorContext"),
