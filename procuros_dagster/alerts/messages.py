@@ -35,15 +35,41 @@ def _day(partition: str | None) -> str:
     return f" for {partition}" if partition else ""
 
 
+# what to look at first, by the error's class
+ERROR_HINTS = {
+    "ProcurosAuthError": "Procuros refused the API token: check PROCUROS_API_TOKEN (and PROCUROS_API_URL: staging or production).",
+    "ProcurosTransportError": "Procuros could not be reached: check the network; the next run retries.",
+    "ProcurosServerError": "Procuros answered with a server error: the next run retries; if it persists, ask Procuros support.",
+    "ProcurosRateLimited": "Procuros limited the request rate: the next run retries.",
+    "OdooAuthError": "Odoo refused the login: check ODOO_USERNAME and ODOO_PASSWORD (password or API key).",
+    "OdooConnectionError": "Odoo could not be reached: check ODOO_URL and the network; the next run retries.",
+    "OdooDatabaseError": "Odoo does not know the database: check ODOO_DB.",
+    "OdooAccessError": "The connector's Odoo user lacks a right: see the reason for the remedy.",
+    "SetupMissingError": "Run the setup: the setup_odoo job or procuros-dagster setup-odoo.",
+    "ConfigError": "The connector's configuration is incomplete or invalid: see the reason.",
+    "SettingsError": "The settings file is invalid: see the reason.",
+}
+
+
+def error_text(cls_name: str, message: str) -> str:
+    """'ProcurosAuthError: GET … 401' from a message that may repeat the class's module path."""
+    first, sep, rest = message.partition(": ")
+    if sep and first.rpartition(".")[2] == cls_name:
+        message = rest
+    return f"{cls_name}: {message.strip()}"
+
+
 def run_failure_alert(
     *, key: str, job: str, run_id: str, partition: str | None, step: str | None, error: str, ui_url: str | None
 ) -> Alert:
     where = f" in step {step}" if step else ""
     reason = error if len(error) <= MAX_REASON else error[:MAX_REASON] + " …"
+    hint = ERROR_HINTS.get(error.partition(":")[0])
     text = (
         f"The run of {job}{_day(partition)} failed{where}.\n\n"
         f"Reason: {reason}\n\n"
-        f"Run: {run_link(run_id, ui_url)}\n\n"
+        + (f"{hint}\n\n" if hint else "")
+        + f"Run: {run_link(run_id, ui_url)}\n\n"
         f"You are told once per problem: later failures of {job} with the same error are not "
         f"reported again until a run of {job} succeeds."
     )

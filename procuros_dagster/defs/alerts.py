@@ -24,7 +24,7 @@ from typing import Any, Iterable
 import dagster as dg
 
 from procuros_dagster.alerts import Alert, AlertChannel, DeliveryError, channels_from_settings
-from procuros_dagster.alerts.messages import Problem, check_alert, problem_key, run_failure_alert
+from procuros_dagster.alerts.messages import Problem, check_alert, error_text, problem_key, run_failure_alert
 from procuros_dagster.settings import AlertSettings
 
 ALERT_KEY_TAG = "procuros/alert_key"
@@ -87,7 +87,7 @@ def build_run_failure_sensor(jobs: list, alerts: AlertSettings, *, channels: lis
             return dg.SkipReason(f"Same problem as run {earlier}: not alerted again")
         alert = run_failure_alert(
             key=key, job=run.job_name, run_id=run.run_id, partition=run.tags.get("dagster/partition"),
-            step=step, error=f"{cls_name}: {message}", ui_url=alerts.dagster_ui_url,
+            step=step, error=error_text(cls_name, message), ui_url=alerts.dagster_ui_url,
         )
         sent, failed = [], []
         for channel in _channels(alerts, channels):
