@@ -17,6 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Callable, Mapping, Protocol
@@ -26,6 +27,9 @@ from procuros_dagster.settings import AlertSettings, ConfigError, EmailAlerts, W
 ATTEMPTS = 3
 BACKOFF_SECONDS = (2.0, 10.0)  # before the 2nd and the 3rd attempt
 MAX_RETRY_AFTER = 60.0  # a webhook's Retry-After is honoured up to this
+# headers unfolded up to RFC 5322's hard limit: Python folds a long subject right after
+# "Subject:", which some readers show with a leading blank
+_POLICY = email_policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ class EmailChannel:
         self._sleep = sleep
 
     def _message(self, alert: Alert) -> EmailMessage:
-        msg = EmailMessage()
+        msg = EmailMessage(policy=_POLICY)
         msg["From"] = self._options.sender
         msg["To"] = ", ".join(self._options.to)
         msg["Subject"] = alert.subject

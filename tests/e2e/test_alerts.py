@@ -39,11 +39,20 @@ def alerting(stack, smtp, webhook, monkeypatch, caplog):
     return stack
 
 
-def _no_secret_anywhere(smtp, webhook, caplog, *extra: str):
-    seen = [*(m.decode(errors="replace") for m in smtp.raw), *(c["raw"].decode() for c in webhook.calls),
-            caplog.text, *extra]
-    for secret in (TOKEN, WRONG_TOKEN, ODOO_PASSWORD, SMTP_PASSWORD, WEBHOOK_SECRET):
-        assert not any(secret in s for s in seen), f"a secret leaked: {secret[:6]}…"
+@pytest.fixture
+def no_secret(smtp, webhook, caplog, capfd):
+    """Asserts that nothing sent and nothing logged (Python logging, the Dagster log on
+    stdout/stderr) holds a secret; extra texts (a cursor, a tick's message) are checked too."""
+
+    def check(*extra: str) -> None:
+        out, err = capfd.readouterr()
+        seen = [*(m.decode(errors="replace") for m in smtp.raw), *(c["raw"].decode() for c in webhook.calls),
+                caplog.text, out, err, *extra]
+        assert smtp.raw or webhook.calls  # something was sent to look at
+        for secret in (TOKEN, WRONG_TOKEN, ODOO_PASSWORD, SMTP_PASSWORD, WEBHOOK_SECRET):
+            assert not any(secret in s for s in seen), f"a secret leaked: {secret[:6]}…"
+
+    return check
 
 
 def _sensor(stack, name: str):
@@ -60,7 +69,7 @@ def _run_failure_tick(stack, result) -> object:
     return sensor(context)
 
 
-def test_a_failed_run_alerts_once_per_problem_by_mail_and_webhook(alerting, smtp, webhook, caplog, monkeypatch):
+def test_a_failed_run_alerts_once_per_problem_by_mail_and_webhook(alerting, smtp, webhook, monkeypatch, no_secret):
     stack = alerting
     monkeypatch.setenv("PROCUROS_API_TOKEN", WRONG_TOKEN)
     first = stack.run("import_sales_orders")
@@ -96,7 +105,7 @@ def test_a_failed_run_alerts_once_per_problem_by_mail_and_webhook(alerting, smtp
     _run_failure_tick(stack, third)
     assert len(smtp.messages) == 2 and len(webhook.calls) == 2
     assert third.run_id in smtp.messages[1].get_content()
-    _no_secret_anywhere(smtp, webhook, caplog)
+    no_secret()
 
 
 def _check_tick(sensor, stack, cursor):
@@ -105,7 +114,7 @@ def _check_tick(sensor, stack, cursor):
     return result, context.cursor
 
 
-def test_a_rejected_order_alerts_once_naming_the_order_and_the_reason(alerting, smtp, webhook, caplog):
+def test_a_rejected_order_alerts_once_naming_the_order_and_the_reason(alerting, smtp, webhook, no_secret):
     stack = alerting
     sensor = _sensor(stack, "procuros_check_alerts")
     # The sensor starts at the runs finishing from now on.
@@ -144,4 +153,86 @@ def test_a_rejected_order_alerts_once_naming_the_order_and_the_reason(alerting, 
     assert len(smtp.messages) == 2
     second = smtp.messages[1].get_content()
     assert "PO-BAD-2" in second and "PO-BAD-1" not in second
-    _no_secret_anywhere(smtp, webhook, caplog, cursor)
+    no_secret(cursor)
+
+
+def test_a_document_procuros_refuses_alerts_once_although_every_run_retries_it(alerting, smtp, webhook, no_secret):
+    stack = alerting
+    sensor = _sensor(stack, "procuros_check_alerts")
+    _, cursor = _check_tick(sensor, stack, None)
+    stack.enqueue_order(dd.order_content("PO-REFUSED", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    assert stack.run("import_sales_orders").success
+    [order] = stack.orders()
+    picking, _ = dd.deliver(stack.gateway, order["id"])
+    [delivery] = stack.gateway.read("stock.picking", [picking], ["name"])
+    stack.procuros.partners = {"4000000000001"}  # our buyer is not a connected partner: 422
+
+    assert stack.run("export_shipping_notices").success
+    _, cursor = _check_tick(sensor, stack, cursor)
+    [mail] = smtp.messages
+    assert mail["Subject"] == f"Procuros connector: 1 document(s) not sent for {stack.today}: {delivery['name']}"
+    body = mail.get_content()
+    assert f"- {delivery['name']}: " in body and "Could not resolve party" in body
+    assert "fix them in Odoo and the next run sends them" in body
+
+    assert stack.run("export_shipping_notices").success  # still refused: the check fails again
+    result, cursor = _check_tick(sensor, stack, cursor)
+    assert result.skip_message == "No new problems"
+    assert len(smtp.messages) == 1 and len(webhook.calls) == 1
+    no_secret(cursor)
+
+
+def test_a_channel_that_fails_neither_blocks_nor_duplicates_the_other(alerting, smtp, webhook, no_secret):
+    stack = alerting
+    slept: list[float] = []
+    alerts = _alert_settings(smtp).alerts
+    channels = channels_from_settings(alerts, stack_env := {
+        "PROCUROS_ALERT_SMTP_PASSWORD": SMTP_PASSWORD, "PROCUROS_ALERT_WEBHOOK_URL": webhook.url}, sleep=slept.append)
+    assert stack_env  # the secrets come from this environment only
+    sensor = build_check_alert_sensor(["import_sales_orders"], [dg.AssetCheckKey(dg.AssetKey("resolved_orders"), "orders_resolve_cleanly")],
+                                      alerts, channels=channels)
+    _, cursor = _check_tick(sensor, stack, None)
+    stack.enqueue_order(dd.order_content("PO-BAD-1", [{"gtin": "4300348765432", "quantity": 3}]))
+    assert stack.run("import_sales_orders").success
+
+    webhook.answers += [(503, {})] * 3  # down for the whole tick
+    result, cursor = _check_tick(sensor, stack, cursor)
+    assert result.skip_message.startswith("Not delivered, tried again next tick: webhook: the webhook at 127.0.0.1 answered HTTP 503")
+    assert len(smtp.messages) == 1 and slept == [2.0, 10.0]
+
+    result, cursor = _check_tick(sensor, stack, cursor)  # the webhook is back
+    assert result.skip_message == "Sent 1 alert(s) by webhook"
+    assert len(smtp.messages) == 1
+    assert "PO-BAD-1" in webhook.texts()[0] and len(webhook.texts()) == 1
+    result, cursor = _check_tick(sensor, stack, cursor)
+    assert result.skip_message == "No new problems"
+    no_secret(cursor)
+
+
+def test_an_alert_that_cannot_be_delivered_fails_the_tick_and_is_not_remembered(alerting, smtp, webhook, monkeypatch, no_secret):
+    stack = alerting
+    monkeypatch.setenv("PROCUROS_API_TOKEN", WRONG_TOKEN)
+    webhook.answers.append((404, {}))  # e.g. the chat's webhook was deleted
+    first = stack.run("import_sales_orders")
+    with pytest.raises(Exception, match=r"the webhook at 127.0.0.1 refused the alert \(HTTP 404\)"):
+        _run_failure_tick(stack, first)
+    tags = stack.instance.get_run_by_id(first.run_id).tags
+    assert tags[ALERT_TAG] == "sent by email" and ALERT_KEY_TAG not in tags
+    # not remembered: the same failure again is alerted again
+    second = stack.run("import_sales_orders")
+    _run_failure_tick(stack, second)
+    assert len(smtp.messages) == 2 and len(webhook.texts()) == 1
+    no_secret()
+
+
+def test_a_missing_secret_variable_fails_the_tick_naming_it(alerting, monkeypatch):
+    monkeypatch.delenv("PROCUROS_ALERT_WEBHOOK_URL")
+    sensor = _sensor(alerting, "procuros_check_alerts")
+    with pytest.raises(Exception, match="PROCUROS_ALERT_WEBHOOK_URL is not set"):
+        _check_tick(sensor, alerting, None)
+
+
+def test_alert_sensors_exist_only_when_alerts_are_configured(smtp):
+    names = lambda defs: {s.name for s in defs.sensors}  # noqa: E731
+    assert not names(build_definitions(parse_settings(None))) & {"procuros_run_failure_alerts", "procuros_check_alerts"}
+    assert {"procuros_run_failure_alerts", "procuros_check_alerts"} <= names(build_definitions(_alert_settings(smtp)))
