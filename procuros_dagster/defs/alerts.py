@@ -216,11 +216,12 @@ def build_check_alert_sensor(
         instance = context.instance
         targets = _channels(alerts, channels)  # a variable not set fails the tick, saying which
         state = json.loads(context.cursor) if context.cursor else {}
-        if "channels" not in state:
-            start = {t.value: _latest_storage_id(instance, t) for t in FINISHED}
-            state = {"start": start, "channels": {}}
-        for channel in targets:  # a channel added later starts where the sensor started
-            state["channels"].setdefault(channel.name, {"after": dict(state["start"]), "sent": []})
+        positions = state.setdefault("channels", {})
+        latest = None
+        for channel in targets:  # a new channel (or a new cursor) starts at the runs finishing from now on
+            if channel.name not in positions:
+                latest = latest or {t.value: _latest_storage_id(instance, t) for t in FINISHED}
+                positions[channel.name] = {"after": dict(latest), "sent": []}
 
         notes: list[str] = []
         errors: list[str] = []

@@ -239,3 +239,27 @@ def test_alert_sensors_exist_only_when_alerts_are_configured(smtp):
     names = lambda defs: {s.name for s in defs.sensors}  # noqa: E731
     assert not names(build_definitions(parse_settings(None))) & {"procuros_run_failure_alerts", "procuros_check_alerts"}
     assert {"procuros_run_failure_alerts", "procuros_check_alerts"} <= names(build_definitions(_alert_settings(smtp)))
+
+
+def test_a_channel_added_later_starts_from_then_on(alerting, smtp, webhook, no_secret):
+    stack = alerting
+    alerts = _alert_settings(smtp).alerts
+    env = {"PROCUROS_ALERT_SMTP_PASSWORD": SMTP_PASSWORD, "PROCUROS_ALERT_WEBHOOK_URL": webhook.url}
+    email, hook = channels_from_settings(alerts, env)
+    checks = [dg.AssetCheckKey(dg.AssetKey("resolved_orders"), "orders_resolve_cleanly")]
+    mail_only = build_check_alert_sensor(["import_sales_orders"], checks, alerts, channels=[email])
+    _, cursor = _check_tick(mail_only, stack, None)
+    stack.enqueue_order(dd.order_content("PO-BAD-1", [{"gtin": "4300348765432", "quantity": 3}]))
+    assert stack.run("import_sales_orders").success
+    _, cursor = _check_tick(mail_only, stack, cursor)
+    assert len(smtp.messages) == 1
+
+    both = build_check_alert_sensor(["import_sales_orders"], checks, alerts, channels=[email, hook])
+    result, cursor = _check_tick(both, stack, cursor)
+    assert result.skip_message == "No new problems" and webhook.calls == []
+    stack.enqueue_order(dd.order_content("PO-BAD-2", [{"gtin": "4300348765449", "quantity": 1}]))
+    assert stack.run("import_sales_orders").success
+    _check_tick(both, stack, cursor)
+    assert len(smtp.messages) == 2 and len(webhook.texts()) == 1
+    assert "PO-BAD-2" in webhook.texts()[0] and "PO-BAD-1" not in webhook.texts()[0]
+    no_secret(cursor)
