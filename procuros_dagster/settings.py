@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import hmac
 import os
+import re
 import types
 import urllib.parse
 import zoneinfo
@@ -39,6 +40,9 @@ __all__ = [
     "Partitions",
     "OdooOptions",
     "ProcurosOptions",
+    "AlertSettings",
+    "EmailAlerts",
+    "WebhookAlerts",
     "UNIT_CODES",
     "TEST_FLOW_CHOICES",
     "ENV_VARS",
@@ -258,6 +262,41 @@ class ProcurosOptions:
 
 
 @dataclass(frozen=True)
+class EmailAlerts:
+    """Alerts by e-mail over SMTP; the password comes from the variable named in password_env."""
+
+    to: tuple[str, ...]
+    sender: str  # the settings key is `from`
+    smtp_host: str
+    smtp_port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    password_env: str | None = None
+    timeout_seconds: float = 30
+
+
+@dataclass(frozen=True)
+class WebhookAlerts:
+    """Alerts posted to a URL (a chat's incoming webhook); the URL, which holds its token, comes
+    from the variable named in url_env."""
+
+    url_env: str
+    timeout_seconds: float = 10
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    email: EmailAlerts | None = None
+    webhook: WebhookAlerts | None = None
+    dagster_ui_url: str | None = None  # for links to the run in alert texts
+    interval_seconds: int = 60
+
+    @property
+    def enabled(self) -> bool:
+        return self.email is not None or self.webhook is not None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Behaviour of the connector; ``Settings()`` is the all-defaults configuration."""
 
@@ -274,6 +313,7 @@ class Settings:
     odoo: OdooOptions = field(default_factory=OdooOptions)
     procuros: ProcurosOptions = field(default_factory=ProcurosOptions)
     import_limits: ImportLimits = field(default_factory=ImportLimits)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain, YAML/JSON-friendly dict (e.g. for run metadata)."""
@@ -285,6 +325,8 @@ class Settings:
                 return {k: conv(v) for k, v in obj.items()}
             if isinstance(obj, date):
                 return obj.isoformat()
+            if isinstance(obj, tuple):
+                return list(obj)
             return obj
 
         return conv(self)
@@ -527,6 +569,105 @@ class _Collector:
         return types.MappingProxyType(out)
 
 
+# ---- alerts: nested sections, and secrets only by the name of their environment variable
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
+
+
+def _env_name(value: Any, bad: Problem):
+    if isinstance(value, str) and _ENV_NAME.match(value.strip()):
+        return value.strip()
+    bad(f"{_fmt(value)} is not an environment variable name (letters, digits and _, e.g. PROCUROS_ALERT_WEBHOOK_URL)")
+
+
+def _address(value: Any, bad: Problem):
+    if isinstance(value, str) and _EMAIL.match(value.strip()):
+        return value.strip()
+    bad(f"{_fmt(value)} is not an e-mail address (name@example.com)")
+
+
+def _addresses(value: Any, bad: Problem):
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        return bad(f"{_fmt(value)} is not allowed; use a list of e-mail addresses, e.g. [ops@example.com]")
+    out = []
+    for i, item in enumerate(value):
+        out.append(_address(item, lambda msg, i=i: bad(f"item {i + 1}: {msg}")))
+    return tuple(out)
+
+
+def _ui_url(value: Any, bad: Problem):
+    if value is None:
+        return None
+    problem = _url_problem("url", value) if isinstance(value, str) else "not text"
+    if problem:
+        return bad(f"{_fmt(value) if '@' not in str(value) else 'the value'} is not a valid URL; use e.g. http://127.0.0.1:3000")
+    return value.strip().rstrip("/")
+
+
+# Keys that would put a secret into the file: refused with the way to do it instead (the value is
+# never echoed).
+_SECRET_KEYS = {
+    "email": {"password": "password_env: NAME (the environment variable holding the SMTP password)"},
+    "webhook": {"url": "url_env: NAME (the environment variable holding the webhook URL)"},
+}
+_ALERT_SECTIONS: dict[str, tuple[type, dict[str, Callable], tuple[str, ...]]] = {
+    "email": (
+        EmailAlerts,
+        {
+            "to": _addresses,
+            "from": _address,
+            "smtp_host": _req_str,
+            "smtp_port": _int(1, 65535),
+            "starttls": _bool,
+            "username": _opt_str,
+            "password_env": _env_name,
+            "timeout_seconds": _number(0, exclusive=True),
+        },
+        ("to", "from", "smtp_host"),
+    ),
+    "webhook": (WebhookAlerts, {"url_env": _env_name, "timeout_seconds": _number(0, exclusive=True)}, ("url_env",)),
+}
+
+
+def _alerts(col: "_Collector", data: Any) -> AlertSettings:
+    if data is None:
+        return AlertSettings()
+    if not isinstance(data, Mapping):
+        col.at("alerts")(f"{_fmt(data)} is not allowed; expected a mapping with keys email, webhook, dagster_ui_url, interval_seconds")
+        return AlertSettings()
+    col.unknown_keys(data, ("email", "webhook", "dagster_ui_url", "interval_seconds"), "alerts.")
+    values: dict[str, Any] = {}
+    if "dagster_ui_url" in data:
+        values["dagster_ui_url"] = _ui_url(data["dagster_ui_url"], col.at("alerts.dagster_ui_url"))
+    if "interval_seconds" in data:
+        values["interval_seconds"] = _int(1)(data["interval_seconds"], col.at("alerts.interval_seconds"))
+    for name, (cls, checks, required) in _ALERT_SECTIONS.items():
+        section = data.get(name)
+        if section is None:
+            continue
+        where = f"alerts.{name}"
+        if not isinstance(section, Mapping):
+            col.at(where)(f"{_fmt(section)} is not allowed; expected a mapping with keys {', '.join(checks)}")
+            continue
+        secrets = _SECRET_KEYS[name]
+        for key in secrets:
+            if key in section:
+                col.at(f"{where}.{key}")(f"secrets do not belong in the settings file; use {secrets[key]}")
+        col.unknown_keys({k: v for k, v in section.items() if k not in secrets}, checks, where + ".")
+        for key in required:
+            if key not in section:
+                col.at(f"{where}.{key}")("missing; it is required")
+        got = {k: check(section[k], col.at(f"{where}.{k}")) for k, check in checks.items() if k in section}
+        if name == "email" and got.get("password_env") and not got.get("username"):
+            col.at(f"{where}.username")("missing; a password_env needs the user name it belongs to")
+        if all(k in got for k in required):
+            values[name] = cls(**{("sender" if k == "from" else k): v for k, v in got.items()})
+    return AlertSettings(**values)
+
+
 def parse_settings(data: Any, source: str = "<settings>") -> Settings:
     """Validate already-parsed YAML data (None = defaults); raise SettingsError listing all problems."""
     col = _Collector(source)
@@ -558,6 +699,8 @@ def parse_settings(data: Any, source: str = "<settings>") -> Settings:
             values[key] = col.section(cls, data[key], key)
     if "uom_codes" in data:
         values["uom_codes"] = col.uom_codes(data["uom_codes"])
+    if "alerts" in data:
+        values["alerts"] = _alerts(col, data["alerts"])
     if col.problems:
         n = len(col.problems)
         raise SettingsError(col.problems, f"{n} problem{'s' if n > 1 else ''} in settings file {source}")

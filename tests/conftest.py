@@ -19,3 +19,21 @@ def postgres():
         yield params
     finally:
         cm.__exit__(None, None, None)
+
+
+# --- Alerts (local SMTP server and webhook receiver on 127.0.0.1) ---------------------------
+from procuros_dagster.testing.alert_receivers import smtp_receiver, webhook_receiver  # noqa: E402
+
+SMTP_USER, SMTP_PASSWORD = "alerts@example.com", "smtp-secret-pw-5d1e"
+
+
+@pytest.fixture
+def smtp():
+    with smtp_receiver(users={SMTP_USER: SMTP_PASSWORD}) as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def webhook():
+    with webhook_receiver() as receiver:
+        yield receiver

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from procuros_dagster.defs.alerts import build_alert_sensors
 from procuros_dagster.defs.o2c.automation import build_schedules, build_sensors
 from procuros_dagster.defs.o2c.exports import EXPORTS, build_export_asset, send_to_procuros
 from procuros_dagster.defs.o2c.orders_in import build_order_import_assets
@@ -53,10 +54,14 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             for spec in EXPORTS
         },
     }
+    sensors = build_sensors(jobs, settings)
+    if settings.alerts.enabled:
+        check_keys = [key for a in assets for key in a.check_keys]
+        sensors += build_alert_sensors([*jobs.values(), send_to_procuros, setup_odoo], check_keys, settings.alerts)
     return dg.Definitions(
         assets=assets,
         jobs=[*jobs.values(), send_to_procuros, replay_orders, setup_odoo],
         schedules=build_schedules(jobs, settings),
-        sensors=build_sensors(jobs, settings),
+        sensors=sensors,
         resources=default_resources(),
     )
