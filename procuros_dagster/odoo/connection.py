@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import socket
+import time
 import urllib.error
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -111,8 +112,21 @@ def _transport_error(endpoint: Endpoint, exc: BaseException) -> OdooConnectionEr
     return OdooConnectionError(f"Cannot reach Odoo at {endpoint.url}: {reason}")
 
 
-def open_session(url: str, db: str, username: str, password: str, *, timeout: float = 60):
-    """Return a logged-in ``odoorpc.ODOO``; raise a typed error otherwise."""
+def open_session(url: str, db: str, username: str, password: str, *, timeout: float = 60, attempts: int = 3,
+                 backoff: float = 0.5, sleep=time.sleep):
+    """Return a logged-in ``odoorpc.ODOO``; raise a typed error otherwise. Logging in writes
+    nothing, so a dropped connection or a 5xx on the way is tried again (a wrong password is not)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _open_session(url, db, username, password, timeout=timeout)
+        except OdooConnectionError:
+            if attempt == attempts:
+                raise
+            sleep(backoff * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+def _open_session(url: str, db: str, username: str, password: str, *, timeout: float):
     endpoint = parse_url(url)
     try:
         # odoorpc asks /web/webclient/version_info here (one round trip, no credentials sent yet)

@@ -134,3 +134,16 @@ def test_transient_faults_over_real_http(gw, odoo_sandbox):
         gw.create("res.partner", [{"name": "Once", "ref": ref}])
     assert odoo_sandbox.call_counts["res.partner.create"] - before == 1
     assert gw.search_count("res.partner", [("ref", "=", ref)]) == 0
+
+
+def test_a_login_hit_by_a_transient_fault_is_tried_again_a_wrong_password_is_not(fresh_sandbox):
+    from procuros_dagster.odoo.connection import open_session
+    from procuros_dagster.odoo.errors import OdooAuthError
+
+    fresh_sandbox.inject_fault(count=1, kind="http500")  # the next call: the login itself
+    sleeps: list[float] = []
+    open_session(fresh_sandbox.url, "procuros", "admin", "admin", sleep=sleeps.append)
+    assert sleeps == [0.5] and fresh_sandbox.call_counts["common.login"] == 2
+    with pytest.raises(OdooAuthError):
+        open_session(fresh_sandbox.url, "procuros", "admin", "wrong", sleep=sleeps.append)
+    assert sleeps == [0.5]
