@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -24,14 +25,18 @@ from .errors import (
     scrub,
 )
 
-# The models whose rights the 'Procuros connector' group grants (itself or through the groups it
-# implies): only for these is "give it the group" the remedy of an access error.
-CONNECTOR_MODELS = frozenset({
-    "ir.model.data", "ir.model.fields", "res.partner", "product.product", "uom.uom", "res.company", "sale.order",
-    "sale.order.line", "stock.picking", "stock.move", "stock.move.line", "stock.lot", "stock.quant.package",
-    "account.move", "account.move.line", "account.tax", "account.payment.term", "account.payment.term.line",
-    "mail.message", "stock.warehouse", "stock.location", "delivery.carrier", "res.users",
-})
+# What the 'Procuros connector' group grants (itself or through the groups it implies), as Odoo's
+# AccessError words it: only for these is "give it the group" the remedy of an access error.
+_READ_ONLY = ("res.partner", "product.product", "uom.uom", "res.company", "stock.picking", "stock.move",
+              "stock.move.line", "stock.lot", "stock.quant.package", "account.move", "account.move.line",
+              "account.tax", "account.payment.term", "account.payment.term.line", "stock.warehouse",
+              "stock.location", "delivery.carrier", "res.users", "ir.model.fields")
+CONNECTOR_RIGHTS = frozenset(
+    {(m, "access") for m in _READ_ONLY}
+    | {(m, op) for m in ("sale.order", "sale.order.line") for op in ("access", "create", "modify")}
+    | {("ir.model.data", "access"), ("ir.model.data", "create"), ("mail.message", "access"), ("mail.message", "create")}
+)
+_ACCESS_VERB = re.compile(r"not allowed to (access|create|modify|delete) .*?\(([\w.]+)\) records")
 
 # Methods that change nothing in Odoo. Only these are retried after a transient failure: a
 # create/write/business action whose answer was lost may already have been committed, and
@@ -142,7 +147,8 @@ class RpcCore:
         message = data.get("message") or str(exc) or info.get("message", "")
         cls = rpc_error_class(name)
         message = self._scrub(str(message))
-        if name == "odoo.exceptions.AccessError" and "not allowed" in message and model in CONNECTOR_MODELS:
+        verb = _ACCESS_VERB.search(message) if name == "odoo.exceptions.AccessError" else None
+        if verb and (verb.group(2), verb.group(1)) in CONNECTOR_RIGHTS:
             # name the user and the remedy: the integration user lacks a right the flows need
             message = (f"the Odoo user {self.username!r} lacks a right: {message.split(chr(10))[0]} "
                        f"An administrator gives it the '{CONNECTOR_GROUP}' group with "

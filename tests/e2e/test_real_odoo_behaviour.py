@@ -167,8 +167,9 @@ def test_every_flow_runs_as_a_least_privilege_integration_user(stack, monkeypatc
     groups = user.read("res.users", [user.uid], ["groups_id"])[0]["groups_id"]
     admin_groups = {gid for _, gid in stack.gateway.xmlids(["base.group_system", "base.group_erp_manager"]).values()}
     assert len(admin_groups) == 2 and not admin_groups & set(groups), "the integration user is no administrator"
-    with pytest.raises(OdooAccessError):  # it may not create contacts, for instance
+    with pytest.raises(OdooAccessError) as refused:  # it may not create contacts, for instance
         user.create("res.partner", [{"name": "Not allowed"}])
+    assert "Procuros connector" not in str(refused.value)  # the group is no remedy for a right it never grants
 
     ids = _import(stack, dd.order_content("PO-LP-1", [{"gtin": dd.ESPRESSO, "quantity": 2, "unit": "CT", "price": 89.4}]))
     [order] = stack.gateway.read("sale.order", [ids["PO-LP-1"]], ["user_id", "x_procuros_transaction_id"])
