@@ -112,7 +112,7 @@ def replayed_orders_raw(
     )
 
 
-@dg.op(description="Normalise the replayed orders, as the daily import does (order_frames).")
+@dg.op(description="Check the replayed orders field by field, as the daily import does; unreadable ones are rejected with a reason.")
 def replayed_order_frames(
     context: dg.OpExecutionContext,
     raw: RawOrders,
@@ -124,7 +124,7 @@ def replayed_order_frames(
     return dg.Output(chunks, metadata=metadata)
 
 
-@dg.op(description="Resolve the replayed orders against Odoo, as the daily import does (resolved_orders).")
+@dg.op(description="Find each replayed order's customer, addresses, products and units in Odoo, as the daily import does.")
 def replayed_resolved_orders(
     context: dg.OpExecutionContext,
     frames: Chunks,
@@ -142,7 +142,7 @@ def replayed_resolved_orders(
     return dg.Output(stage.output, metadata={**stage.metadata, "rejects": stage.rejects_table})
 
 
-@dg.op(description="Write the replayed orders to Odoo, as the daily import does (sale_quotations).",
+@dg.op(description="Create the replayed orders as quotations in Odoo (an order already there is left alone).",
        pool="odoo_writes")
 def replayed_sale_quotations(
     context: dg.OpExecutionContext,
