@@ -245,3 +245,15 @@ def test_a_document_procuros_refuses_does_not_stop_the_others_but_a_refused_toke
     assert not stack.run("export_shipping_notices").success  # systemic: the run stops and says so
     assert len(_sent(stack, "SHIPPING_NOTICE")) == 3
     assert stack.run("export_shipping_notices").success and len(_sent(stack, "SHIPPING_NOTICE")) == 4
+
+
+def test_a_document_that_cannot_be_built_is_reported_once_as_our_own_error(stack):
+    [order] = _import(stack, dd.order_content("PO-NOGTIN", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    _deliver(stack, order["id"])
+    stack.gateway.write("product.product", [stack.data.products[dd.ESPRESSO]], {"barcode": False})
+    assert stack.run("export_shipping_notices").success
+    assert stack.run("export_shipping_notices").success
+    [report] = stack.procuros.reported_errors  # once, not on every run
+    assert report["errorType"] == "INTERNAL"  # the missing barcode is ours to fix, not the buyer's
+    assert "has no barcode" in report["errorReason"]
+    assert _sent(stack, "SHIPPING_NOTICE") == []
