@@ -333,6 +333,19 @@ class Integration:
     test_flow: str = "import"  # TEST-flow handling while active; one of TEST_FLOW_CHOICES
     implicit: bool = False
 
+    def __post_init__(self) -> None:
+        # the settings file is validated with every problem listed (parse_settings); this only
+        # guards integrations built in code
+        object.__setattr__(self, "movements", tuple(self.movements))
+        wrong = [
+            f"{name}={value!r} (use one of {', '.join(choices)})"
+            for name, value, choices in (("status", self.status, INTEGRATION_STATUSES),
+                                         ("test_flow", self.test_flow, TEST_FLOW_CHOICES))
+            if value not in choices
+        ] + [f"movement {m!r} (use {', '.join(MOVEMENT_NAMES)})" for m in self.movements if m not in MOVEMENT_NAMES]
+        if wrong:
+            raise ValueError(f"integration {self.key!r}: unknown " + "; ".join(wrong))
+
     @property
     def prefix(self) -> str:
         """Dagster asset key and job name prefix: "" for the implicit integration, else the key."""
@@ -982,7 +995,8 @@ def parse_settings(data: Any, source: str = "<settings>") -> Settings:
         values["alerts"] = _alerts(col, data["alerts"])
     if "integrations" in data:
         defaults = Settings()
-        top = {k: values.get(k, getattr(defaults, k)) for k in ("integration_name", "company", "test_flow")}
+        # an invalid top-level value is already a problem (and None): fall back to the default
+        top = {k: values.get(k) or getattr(defaults, k) for k in ("integration_name", "company", "test_flow")}
         declared = _integrations(col, data["integrations"], top)
         if declared:
             values["integrations"] = declared
