@@ -585,3 +585,11 @@ def test_integrations_built_in_code_are_checked():
     acme = Integration("acme", "Procuros")
     assert Settings(integrations=[acme]).integrations == (acme,)
     assert Settings(integrations=()).integrations[0].implicit
+
+
+def test_readme_example_of_several_integrations_loads(tmp_path):
+    readme = (REPO / "README.md").read_text()
+    example = readme.split("#### Several integrations", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    de, at = load_settings(write(tmp_path, example)).integrations
+    assert (de.company, de.gln, de.test_flow) == ("ACME GmbH", "4012345000009", "reject")
+    assert (at.company, at.gln_env, at.status) == ("ACME Austria GmbH", "PROCUROS_GLN_AT", "test")
