@@ -8,6 +8,8 @@ operator fixes a broken deployment in one round trip instead of one error per re
 
     conn = ConnectionSettings.from_env().require("PROCUROS_API_TOKEN", "ODOO_URL")
     settings = load_settings()          # PROCUROS_DAGSTER_SETTINGS, or defaults
+    for integration in settings.integrations:   # the declared ones, or one implicit integration
+        token, gln = integration.token(), integration.own_gln()
 """
 
 from __future__ import annotations
