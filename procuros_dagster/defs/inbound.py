@@ -5,7 +5,6 @@
 (the sales orders' names; every inbound movement gets the same five, named in its registry entry).
 """
 
-from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo

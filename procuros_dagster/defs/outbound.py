@@ -1,7 +1,6 @@
 """An outbound movement of one integration as one asset, partitioned by document date, and the
 send-now job (the "Send … to Procuros" buttons); flows/outbound.py does the work."""
 
-from __future__ import annotations
 
 from datetime import date
 

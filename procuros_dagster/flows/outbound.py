@@ -13,6 +13,8 @@ record eligible for the next run, and show up in the asset check.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import html
 import json
 from dataclasses import dataclass, field
@@ -28,7 +30,9 @@ from procuros_dagster.odoo.exchange_log import ExchangeLog, LogEntry
 from procuros_dagster.procuros.errors import ProcurosNotFound, ProcurosValidationError
 from procuros_dagster.procuros.models import SendStatus
 from procuros_dagster.procuros.openapi import validate_document
-from procuros_dagster.settings import Settings
+
+if TYPE_CHECKING:  # the settings import the movement registry, which imports this
+    from procuros_dagster.settings import Settings
 
 RESULT_COLUMNS = ["record_id", "document", "status", "transaction_id", "error", "error_url"]
 SENT = {SendStatus.TRANSMITTED, SendStatus.NO_ACTION, SendStatus.ALREADY_RECEIVED}

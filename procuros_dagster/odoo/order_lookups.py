@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import pandas as pd
 
 from procuros_dagster.mapping import orders_in
 from procuros_dagster.mapping.identifiers import gtin_variants
-from procuros_dagster.settings import Settings
+
+if TYPE_CHECKING:  # the settings import the movement registry, which imports this
+    from procuros_dagster.settings import Settings
 
 
 def m2o_id(value) -> int | None:
