@@ -355,47 +355,53 @@ def acknowledgements_for(raw: RawBatch, resolved: Chunks, outcomes: Chunks, test
             yield Acknowledgement(procuros_transaction_id=tid, success=True, error_context=TEST_FLOW_SKIPPED)
 
 
-def _payloads(raw: RawBatch, wanted: set[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for chunk in raw.chunks:
-        for t in chunk.transactions:
-            tid = t.get("procurosTransactionId")
-            if tid in wanted and tid not in out:
-                out[tid] = json.dumps(t, ensure_ascii=False, sort_keys=True, default=str)
-    return out
-
-
 def log_outcomes(flow: Flow, gateway, raw: RawBatch, resolved: Chunks, written: Chunks) -> int:
-    """Write each document's Logs entry: imported, rejected, set aside — in bulk, once per state.
+    """Write each document's Logs entry — imported, rejected, set aside — in bulk, chunk by chunk
+    (the stages' chunks line up: one resolved and one written chunk per raw chunk).
 
     Documents still in flight get none yet. A rerun after a crash writes what is missing and
     nothing twice (ExchangeLog.write skips an entry equal to the document's latest)."""
-    entries: dict[str, LogEntry] = {}
-    for chunk in resolved:
-        for row in chunk.resolved.rejects.itertuples(index=False):
-            tid = row.transaction_id
-            if isinstance(tid, str) and tid not in entries:
-                entries[tid] = flow.log_entry("rejected", tid, record_name=getattr(row, flow.spec.identifier, None),
-                                              reason=row.reason)
-    for chunk in written:
-        for o in chunk:
-            if o.transaction_id in entries or o.status == "in_flight":
-                continue
-            if o.status == "failed":
-                entries[o.transaction_id] = flow.log_entry(
-                    "rejected", o.transaction_id, record_name=getattr(o, flow.spec.identifier, None),
-                    res_model=flow.movement.odoo_model if o.order_id else None, res_id=o.order_id,
-                    reason=o.error)
-            else:
-                entries[o.transaction_id] = flow.log_entry(
-                    "imported", o.transaction_id, res_model=flow.movement.odoo_model, res_id=o.order_id,
-                    record_name=o.order_name or getattr(o, flow.spec.identifier, None),
-                    reason=None if o.status != "updated" else "updated to the buyer's new version")
+    log = ExchangeLog(gateway)
+    logged = 0
+    for raw_chunk, res_chunk, out_chunk in zip(raw.chunks, resolved, written):
+        entries = _chunk_entries(flow, raw_chunk, res_chunk, out_chunk, raw.test_flow_ids)
+        logged += len(log.write(entries))
+    return logged
+
+
+def _chunk_entries(flow: Flow, raw_chunk: RawChunk, res_chunk: ResolvedChunk, outcomes: list,
+                   test_ids: set[str]) -> list[LogEntry]:
+    headers = res_chunk.resolved.headers
+    partners = dict(zip(headers["transaction_id"], headers["partner_id"])) if len(headers) else {}
+    companies = dict(zip(headers["transaction_id"], headers["company_id"])) if len(headers) else {}
+    payloads = {t.get("procurosTransactionId"): t for t in raw_chunk.transactions}
+    entries: dict[str, dict] = {}
+    for row in res_chunk.resolved.rejects.itertuples(index=False):
+        if isinstance(row.transaction_id, str) and row.transaction_id not in entries:
+            entries[row.transaction_id] = dict(state="rejected", record_name=getattr(row, flow.spec.identifier, None),
+                                               reason=row.reason)
+    model = flow.movement.odoo_model
+    for o in outcomes:
+        if o.transaction_id in entries or o.status == "in_flight":
+            continue
+        record = dict(res_model=model, res_id=o.order_id) if o.order_id else {}
+        if o.status == "failed":
+            entries[o.transaction_id] = dict(state="rejected", reason=o.error,
+                                             record_name=getattr(o, flow.spec.identifier, None), **record)
+        else:
+            entries[o.transaction_id] = dict(
+                state="imported", record_name=o.order_name or getattr(o, flow.spec.identifier, None),
+                reason="updated to the buyer's new version" if o.status == "updated" else None, **record)
     if flow.test_flow == "skip":
-        for tid in sorted(raw.test_flow_ids - set(entries)):
-            entries[tid] = flow.log_entry("skipped", tid, reason=reasons.TEST_FLOW_SET_ASIDE)
-    if not entries:
-        return 0
-    payloads = _payloads(raw, set(entries))
-    final = [LogEntry(**{**e.__dict__, "payload": payloads.get(tid)}) for tid, e in entries.items()]
-    return len(ExchangeLog(gateway).write(final))
+        for tid in sorted((test_ids & set(payloads)) - set(entries)):
+            entries[tid] = dict(state="skipped", reason=reasons.TEST_FLOW_SET_ASIDE)
+    return [
+        flow.log_entry(key=tid, partner_id=_id(partners.get(tid)), company_id=_id(companies.get(tid)),
+                       payload=json.dumps(payloads[tid], ensure_ascii=False, sort_keys=True, default=str)
+                       if tid in payloads else None, **values)
+        for tid, values in entries.items()
+    ]
+
+
+def _id(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
