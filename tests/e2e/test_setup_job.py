@@ -47,9 +47,9 @@ def test_flows_refuse_an_unprovisioned_odoo_then_setup_job_provisions_it_idempot
         ("sale.order", "x_procuros_transaction_id"),
     }
     views = gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])
-    assert len(views) == 2
+    assert len(views) == 5  # partner and unit forms, the Logs' list, form and search views
     before = gateway.search_count("ir.model.fields", [])
 
     assert setup.execute_in_process(instance=instance).success  # twice changes nothing
     assert gateway.search_count("ir.model.fields", []) == before
-    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 2
+    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 5
