@@ -22,6 +22,7 @@ import argparse
 import ast
 import re
 import sys
+import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -367,8 +368,20 @@ def _field_changes(spec: FieldSpec, row: dict) -> dict[str, Any]:
     return changes
 
 
-def _norm_arch(arch: Any) -> str:
-    return re.sub(r">\s+<", "><", str(arch or "")).strip()
+def _norm_arch(arch: Any) -> Any:
+    """The arch as a comparable tree. Odoo stores the arch re-serialised (a real Odoo 17 reads
+    back a tag written over several lines on one line), so text comparison would see a change
+    on every run."""
+    text = str(arch or "")
+    try:
+        return _canon(ET.fromstring(text))
+    except ET.ParseError:
+        return re.sub(r">\s+<", "><", text).strip()
+
+
+def _canon(node) -> tuple:
+    return (node.tag, sorted(node.attrib.items()), (node.text or "").strip(), (node.tail or "").strip(),
+            [_canon(c) for c in node])
 
 
 def provision(gw, integration_name: str = "Procuros Connector", connector_user: str | None = None) -> SetupReport:

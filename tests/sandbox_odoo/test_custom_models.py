@@ -212,9 +212,32 @@ def test_views_of_a_custom_model_are_checked_against_its_fields(odoo, model_id):
                                                         "arch": '<form><group><field name="x_nope"/></group></form>'})
     assert name == "odoo.exceptions.ValidationError"
     assert 'Field "x_nope" does not exist in model "x_rec_exchange"' in msg
+    # as a real Odoo 17 words it (bringup.sh): the five lines around the node, the root marked
     assert rpc_error(odoo, "ir.ui.view", "create", {"name": "bad", "model": "x_rec_exchange",
-                                                   "arch": "<search><filter name='f' domain=\"[('x_nope', '=', 1)]\"/>"
-                                                           "</search>"})[0] == "odoo.exceptions.ValidationError"
+                                                   "arch": "<search><filter name='g' domain=\"[('x_nope', '=', 1)]\"/>"
+                                                           "</search>"}) == (
+        "odoo.exceptions.ValidationError",
+        "Error while validating view near:\n\n<search __validate__=\"1\"><filter name=\"g\" "
+        "domain=\"[('x_nope', '=', 1)]\"/></search>\n"
+        "Unknown field \"x_rec_exchange.x_nope\" in domain of <filter name=\"g\"> ([('x_nope', '=', 1)]))")
+    name, msg = rpc_error(odoo, "ir.ui.view", "create", {"name": "bad", "model": "x_rec_exchange", "arch": (
+        '<form string="x">\n  <sheet>\n    <group>\n      <field name="x_name"/>\n      <field name="x_gone"/>\n'
+        '      <field name="x_status"/>\n    </group>\n  </sheet>\n</form>')})
+    assert msg == ('Error while validating view near:\n\n    <group>\n      <field name="x_name"/>\n'
+                   '      <field name="x_gone"/>\n      <field name="x_status"/>\n    </group>\n\n'
+                   'Field "x_gone" does not exist in model "x_rec_exchange"')
+    # the line is counted in the arch as given, the lines shown are the stored (re-serialised) ones
+    assert rpc_error(odoo, "ir.ui.view", "create", {"name": "bad", "model": "x_rec_exchange", "arch": (
+        '<tree string="a"\n   create="false" >\n  <field name=\'x_name\'  />\n  <field name="x_bad"/>\n</tree>')})[1] == (
+        'Error while validating view near:\n\n  <field name="x_name"/>\n  <field name="x_bad"/>\n</tree>\n'
+        'Field "x_bad" does not exist in model "x_rec_exchange"')
+    # stored the way lxml writes it back: one line per tag, double quotes, entities
+    ok = call(odoo, "ir.ui.view", "create", {"name": "ok", "model": "x_rec_exchange", "arch": (
+        '<tree string="a"\n   create="false" >\n  <field name=\'x_name\'  />\n'
+        ' <field name="x_status" string=\'say "hi" &amp; &lt;go&gt;\'/>\n</tree>')})
+    assert call(odoo, "ir.ui.view", "read", [ok], fields=["arch"])[0]["arch"] == (
+        '<tree string="a" create="false">\n  <field name="x_name"/>\n'
+        ' <field name="x_status" string="say &quot;hi&quot; &amp; &lt;go&gt;"/>\n</tree>')
     assert rpc_error(odoo, "ir.ui.view", "create", {"name": "bad", "model": "x_nothing",
                                                    "arch": "<tree><field name='x_name'/></tree>"})[0] == \
         "odoo.exceptions.ValidationError"
