@@ -632,14 +632,24 @@ def _provision_log_ui(gw, report: SetupReport, connector_gid: int) -> None:
         "menu Procuros/Logs")
     [model_id] = gw.search("ir.model", [("model", "=", LOG_MODEL)])
     gids = {g: refs[g][1] for g in groups if g in refs} | {GROUP_XMLID: connector_gid}
+    created = []
     for group, perms in LOG_ACCESS.items():
         if group not in gids:
             report.warnings.append(f"group {group} not found: no access row for it on the Logs")
             continue
-        _ensure(gw, report, refs, _log_access_xmlid(group), "ir.model.access", {
+        before = len(report.records_created)
+        rid = _ensure(gw, report, refs, _log_access_xmlid(group), "ir.model.access", {
             "name": f"procuros log {group}", "model_id": model_id, "group_id": gids[group], "active": True,
             **dict(zip(("perm_read", "perm_write", "perm_create", "perm_unlink"), perms))},
             f"access to the Logs for {group} ({_perms(perms)})")
+        if len(report.records_created) > before:
+            created.append(rid)
+    if created:
+        # Odoo 17 clears its access cache *before* an ir.model.access create, and the create's own
+        # check then caches the caller's "create" rights without the new row: the administrator
+        # running setup could not add log entries until the next clearing (seen on a real Odoo
+        # 17). A write clears it again once the rows exist.
+        gw.write("ir.model.access", created, {"active": True})
 
 
 def main(argv: list[str] | None = None) -> int:
