@@ -253,8 +253,10 @@ def test_views_of_a_custom_model_are_checked_against_its_fields(odoo, model_id):
                                                             "view_id": tree})
     assert call(odoo, "ir.actions.act_window", "read", [action], fields=["view_id"])[0]["view_id"][0] == tree
     assert rpc_error(odoo, "ir.actions.act_window", "create", {"name": "Rec", "res_model": "x_rec_exchange",
-                                                              "view_id": 999999})[0] == \
-        "odoo.exceptions.ValidationError"
+                                                              "view_id": 999999}) == (  # as a real Odoo 17 says
+        "odoo.exceptions.ValidationError",
+        "The operation cannot be completed: another model requires the record being deleted. If possible, archive "
+        "it instead.\n\nModel: Action Window (ir.actions.act_window)\nConstraint: ir_act_window_view_id_fkey\n")
 
 
 def test_access_rows_of_a_custom_model_apply_to_other_users(sb, odoo, model_id):
