@@ -593,8 +593,8 @@ def _log_access_xmlid(group_xmlid: str) -> str:
 
 
 def _ensure(gw, report: SetupReport, refs: dict, xmlid: str, model: str, vals: dict[str, Any], label: str) -> int:
-    """The record bound as ``xmlid``, created or corrected to ``vals``. Three round trips at most
-    when it exists (read, write), four when it is created (create, binding look-up and create)."""
+    """The record bound as ``xmlid``, created or corrected to ``vals``: a read (and a write when it
+    differs) if it exists, else a create and its binding (look-up and create)."""
     bound = refs.get(xmlid)
     rows = gw.read(model, [bound[1]], list(vals)) if bound else []
     if rows:

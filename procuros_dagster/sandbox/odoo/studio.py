@@ -141,8 +141,8 @@ def field_created(db: Database, rid, raw, x2m) -> None:
             "The operation cannot be completed: Custom fields must have a name that starts with 'x_'!")
     if r.get("ttype") in ("many2one", "one2many", "many2many") and r.get("relation") \
             and r["relation"] not in db.model_fields:
-        # ir.model.fields._check_relation (Odoo 17 source; not in transcript 15, which only shows
-        # that an empty relation is accepted)
+        # ir.model.fields._check_relation: not in transcript 15 (it only shows that an empty
+        # relation is accepted); the message was checked against a real Odoo 17 (bringup.sh)
         raise ValidationError(f"Unknown model name '{r['relation']}' in Related Model")
     model = r["model"]
     if r["name"] in db.model_fields[model]:
