@@ -223,12 +223,25 @@ def run_export(
 
 def _bind(flow: Flow, binder: Binder, log: ExchangeLog, gateway, unbound: list, stamp: str,
           partners: dict, retried: set[int] | None) -> None:
-    """Bind sent documents, log them on their records' chatter and in the Logs; empties ``unbound``.
+    """Log sent documents in the Logs, bind them, note them on their chatter; empties ``unbound``.
 
-    The fetch kept only records without a binding, so none is looked up again (a binding written
-    since by a concurrent run sends create_bindings down its checked path)."""
+    Logs first: a document bound is never fetched again, so a crash before its entry was written
+    must happen while it is still unbound — the next run sends it again, Procuros answers
+    "already received", and the entry is found there and not written twice. A document sent for
+    the first time (not on the retry list, not answered "already received") has no entry to look
+    up; and the fetch kept only records without a binding, so none is looked up either (a binding
+    written since by a concurrent run sends create_bindings down its checked path)."""
     if not unbound:
         return
+    log.write([
+        flow.log_entry("sent", doc.model, doc.record_id, doc.record_name, transaction_id=tid,
+                       partner_id=partners.get(doc.record_id),
+                       # "already received" is the same crossing as the earlier send: the same entry
+                       reason="accepted by Procuros, not forwarded" if status is SendStatus.NO_ACTION else None,
+                       payload=json.dumps(doc.content, ensure_ascii=False, sort_keys=True))
+        for doc, tid, status in unbound
+    ], fresh=[f"{doc.model},{doc.record_id}" for doc, _, status in unbound
+              if retried is not None and doc.record_id not in retried and status is not SendStatus.ALREADY_RECEIVED])
     binder.bind([(doc.record_id, doc.model, doc.record_id) for doc, _, _ in unbound], known={})
     gateway.post_messages(
         flow.movement.odoo_model,
@@ -246,15 +259,6 @@ def _bind(flow: Flow, binder: Binder, log: ExchangeLog, gateway, unbound: list, 
             for doc, tid, status in unbound
         ],
     )
-    log.write([
-        flow.log_entry("sent", doc.model, doc.record_id, doc.record_name, transaction_id=tid,
-                       partner_id=partners.get(doc.record_id),
-                       reason=None if tid else ("already received by Procuros earlier" if status is SendStatus.ALREADY_RECEIVED
-                                                else "accepted by Procuros, not forwarded"),
-                       payload=json.dumps(doc.content, ensure_ascii=False, sort_keys=True))
-        for doc, tid, status in unbound
-    ], fresh=[f"{doc.model},{doc.record_id}" for doc, _, _ in unbound
-              if retried is not None and doc.record_id not in retried])
     unbound.clear()
 
 

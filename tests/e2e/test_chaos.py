@@ -330,6 +330,15 @@ def test_chaos(chaos_size, dagster_instance, tmp_path, monkeypatch, capsys):
             assert sent(kind) == Counter(names), kind
             assert set(sent(kind, "ALREADY_RECEIVED")) <= names
             assert not [e for e in stack.procuros.sent if e["type"] == kind and e.get("outcome") == "INVALID"]
+        # the Logs agree: one entry per inbound transaction with its outcome, one 'sent' per document out
+        logs = gateway.search_read("x_procuros_log", [], ["x_direction", "x_document_type", "x_transaction_id",
+                                                          "x_state", "x_record_name"])
+        assert Counter((e["x_transaction_id"], e["x_state"]) for e in logs if e["x_direction"] == "in") == Counter(
+            [(t, "imported") for t in good] + [(t, "rejected") for t in bad])
+        for kind, names in expected_out.items():
+            assert Counter((e["x_record_name"], e["x_state"]) for e in logs
+                           if e["x_direction"] == "out" and e["x_document_type"] == kind) == Counter(
+                [(n, "sent") for n in names]), kind
         # every raw payload kept
         landed = set()
         for path in (tmp_path / "landing").rglob("*.jsonl"):

@@ -115,3 +115,30 @@ def test_the_logs_are_under_procuros_in_the_menu(stack):
     action_id = int(menu["action"].split(",")[1])
     [action] = stack.gateway.read("ir.actions.act_window", [action_id], ["res_model"])
     assert action["res_model"] == "x_procuros_log"
+
+
+def test_a_crash_between_logging_and_binding_a_sent_document_logs_it_once(stack, monkeypatch):
+    from procuros_dagster.odoo.binder import Binder
+
+    stack.enqueue_order(_espresso("PO-LOG-BIND"))
+    assert stack.run("import_sales_orders").success
+    [order] = stack.orders([("client_order_ref", "=", "PO-LOG-BIND")])
+    picking, _ = dd.deliver(stack.gateway, order["id"])
+    real_bind = Binder.bind
+
+    def crash(self, *args, **kwargs):
+        if self.prefix == "shipping_notice":
+            raise ConnectionError("the connector died after sending and logging")
+        return real_bind(self, *args, **kwargs)
+
+    monkeypatch.setattr(Binder, "bind", crash)
+    assert not stack.run("export_shipping_notices").success
+    monkeypatch.setattr(Binder, "bind", real_bind)
+    assert stack.run("export_shipping_notices").success  # sent again: Procuros says already received
+
+    outcomes = [s.get("outcome") for s in stack.procuros.sent if s["type"] == "SHIPPING_NOTICE"]
+    assert outcomes == ["TRANSMITTED", "ALREADY_RECEIVED"]
+    [sent] = _log(stack, ("x_movement", "=", "shipping_notices"))
+    assert (sent["x_state"], sent["x_res_id"], sent["x_attempt"]) == ("sent", picking, 1)
+    assert sent["x_transaction_id"]  # the entry of the send that reached Procuros
+    assert stack.gateway.search_read("ir.model.data", [("name", "=", f"shipping_notice_{picking}")], ["id"])

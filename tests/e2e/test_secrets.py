@@ -154,6 +154,7 @@ def test_no_secret_reaches_logs_events_runs_metadata_files_procuros_or_odoo(secr
     _search(secrets, "acknowledgements", repr(procuros.acknowledgements), found)
     _search(secrets, "errors reported to Procuros", repr(procuros.reported_errors), found)
     assert any("Sent to Procuros" in str(m.get("body")) for m in stack.odoo.db.tables["mail.message"].values())
+    assert stack.odoo.db.tables["x_procuros_log"], "the Logs in Odoo are searched too"
     for model, records in stack.odoo.db.tables.items():
         for rid, values in records.items():
             _search(secrets, f"Odoo {model} {rid}", repr(values), found)
