@@ -43,8 +43,9 @@ class Movement:
     odoo_model: str
     label: str  # what a person calls one document: "order", "delivery", "invoice"
     binding_prefix: str  # its bindings' names in Odoo: "<prefix>_<key>" (see odoo/binder.py)
-    job: str  # the job's name, also its schedule's key in the settings
+    job: str  # the job's name, also its schedule's key in the settings unless ``schedule`` names another
     description: str  # the job's description, in the operator's words
+    schedule: str = ""  # the settings' schedules key when it is not the job's name
     partner_switch: str | None = None  # the partner's Procuros field that turns it on
     days_back: int = 0  # the partition the daily schedule runs: today's (0) or yesterday's (1)
     inbound: InboundSpec | None = None

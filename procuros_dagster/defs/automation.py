@@ -64,7 +64,7 @@ def build_schedules(jobs: dict, movements: list, integration, settings: Settings
     schedules = []
     for movement in movements:
         name = job_name(movement, integration)
-        cron = getattr(settings.schedules, movement.job)
+        cron = getattr(settings.schedules, movement.schedule or movement.job)
 
         def _fn(context: dg.ScheduleEvaluationContext, _days_back=movement.days_back, _job=name):
             when = context.scheduled_execution_time.astimezone(ZoneInfo(tz))

@@ -17,6 +17,7 @@ its records in Odoo, how to write it) comes from the spec; what every inbound do
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
@@ -59,7 +60,9 @@ class InboundSpec:
     build_writes: Callable[[Any], list]  # resolved -> writes (transaction_id, status, vals)
     write_problems: Callable[[list], list[dict]]  # writes -> malformed values found
     reject_malformed: Callable[[Any, dict[str, str]], Any]  # (resolved, {tid: reason}) -> resolved
-    write: Callable[..., list]  # (gateway, writes, settings=, binder=) -> outcomes
+    # (gateway, writes, settings=, binder=) -> outcomes, each with transaction_id, status (created,
+    # updated, already_imported, in_flight, failed), record_id, record_name, error, error_type, as_row()
+    write: Callable[..., list]
     summarise: Callable[[Any], pd.DataFrame]  # resolved -> one row per document for the UI
     outcome_columns: tuple[str, ...]
     header_columns: tuple[str, ...]  # of the normalised headers, shown in the UI
@@ -225,7 +228,7 @@ def resolve_stage(flow: Flow, frames: Chunks, writer: ChunkWriter, gateway) -> R
     spec = flow.spec
     calls_before = gateway.rpc_count
     per_run = spec.per_run(gateway, flow.settings, flow.integration)
-    counts = {"create": 0, "update": 0, "already_imported": 0}
+    counts = Counter({"create": 0, "update": 0, "already_imported": 0})
     rejected = 0
     problems: list[dict] = []
     systemic = False
@@ -248,9 +251,10 @@ def resolve_stage(flow: Flow, frames: Chunks, writer: ChunkWriter, gateway) -> R
         _head(rejects, resolved.rejects)
         writer.write(ResolvedChunk(resolved, writes), len(resolved.headers) + len(resolved.rejects))
     metadata = {
-        "to_create": counts["create"],
-        "to_update": counts["update"],
-        "already_imported": counts["already_imported"],
+        "to_create": counts.pop("create"),
+        "to_update": counts.pop("update"),
+        "already_imported": counts.pop("already_imported"),
+        **{f"to_{status}": n for status, n in sorted(counts.items())},  # a movement's own statuses
         "rejected": rejected,
         "odoo_round_trips": gateway.rpc_count - calls_before,
         "orders": _concat(summaries),
@@ -263,7 +267,7 @@ def resolve_stage(flow: Flow, frames: Chunks, writer: ChunkWriter, gateway) -> R
 def write_stage(flow: Flow, resolved: Chunks, writer: ChunkWriter, gateway) -> tuple[Chunks, dict]:
     """One create call per chunk (after the claims), bound and logged on each record's chatter."""
     calls_before = gateway.rpc_count
-    counts = {"created": 0, "updated": 0, "already_imported": 0, "in_flight": 0, "failed": 0}
+    counts = Counter({"created": 0, "updated": 0, "already_imported": 0, "in_flight": 0, "failed": 0})
     shown: list[pd.DataFrame] = []
     binder = flow.binder(gateway)
     for chunk in resolved:
@@ -272,7 +276,7 @@ def write_stage(flow: Flow, resolved: Chunks, writer: ChunkWriter, gateway) -> t
             counts[o.status] += 1
         _head(shown, pd.DataFrame([o.as_row() for o in outcomes], columns=list(flow.spec.outcome_columns)))
         writer.write(outcomes, len(outcomes))
-    return writer.close(), {**counts, "odoo_round_trips": gateway.rpc_count - calls_before,
+    return writer.close(), {**dict(counts), "odoo_round_trips": gateway.rpc_count - calls_before,
                             "quotations": _concat(shown)}
 
 
@@ -372,8 +376,8 @@ def log_outcomes(flow: Flow, gateway, raw: RawBatch, resolved: Chunks, written: 
 def _chunk_entries(flow: Flow, raw_chunk: RawChunk, res_chunk: ResolvedChunk, outcomes: list,
                    test_ids: set[str]) -> list[LogEntry]:
     headers = res_chunk.resolved.headers
-    partners = dict(zip(headers["transaction_id"], headers["partner_id"])) if len(headers) else {}
-    companies = dict(zip(headers["transaction_id"], headers["company_id"])) if len(headers) else {}
+    partners = dict(zip(headers["transaction_id"], headers["partner_id"])) if "partner_id" in headers else {}
+    companies = dict(zip(headers["transaction_id"], headers["company_id"])) if "company_id" in headers else {}
     payloads = {t.get("procurosTransactionId"): t for t in raw_chunk.transactions}
     entries: dict[str, dict] = {}
     for row in res_chunk.resolved.rejects.itertuples(index=False):
@@ -384,13 +388,13 @@ def _chunk_entries(flow: Flow, raw_chunk: RawChunk, res_chunk: ResolvedChunk, ou
     for o in outcomes:
         if o.transaction_id in entries or o.status == "in_flight":
             continue
-        record = dict(res_model=model, res_id=o.order_id) if o.order_id else {}
+        record = dict(res_model=model, res_id=o.record_id) if o.record_id else {}
         if o.status == "failed":
             entries[o.transaction_id] = dict(state="rejected", reason=o.error,
                                              record_name=getattr(o, flow.spec.identifier, None), **record)
         else:
             entries[o.transaction_id] = dict(
-                state="imported", record_name=o.order_name or getattr(o, flow.spec.identifier, None),
+                state="imported", record_name=o.record_name or getattr(o, flow.spec.identifier, None),
                 reason="updated to the buyer's new version" if o.status == "updated" else None, **record)
     if flow.test_flow == "skip":
         for tid in sorted((test_ids & set(payloads)) - set(entries)):

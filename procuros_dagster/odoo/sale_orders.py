@@ -45,6 +45,10 @@ class OrderWriteOutcome:
     error: str | None = None
     error_type: str = "INTERNAL"  # of a failure: DATA when the buyer can act on it
 
+    # the names every inbound flow reads (flows/inbound.py)
+    record_id = property(lambda self: self.order_id)
+    record_name = property(lambda self: self.order_name)
+
     @staticmethod
     def columns() -> list[str]:
         return ["transaction_id", "order_identifier", "status", "order_id", "order_name", "error", "error_type"]
