@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from procuros_dagster.mapping.identifiers import gs1_check_digit, gtin_key, is_valid_gtin
+from procuros_dagster.mapping.identifiers import gln_problem, gtin_key, is_valid_gtin
 from procuros_dagster.odoo import OdooError, OdooGateway, OdooLookupError, SetupMissingError
 from procuros_dagster.odoo.errors import CONNECTOR_GROUP, OdooAccessError
 from procuros_dagster.odoo.lookups import PARTNER_SWITCHES
@@ -317,19 +317,6 @@ def check_units(gw: OdooGateway, settings: Settings, products: list[dict]) -> li
     return findings
 
 
-def _gln_problem(ref: str) -> str | None:
-    if ref != ref.strip():
-        return f"'{ref}' has spaces around it"
-    if not (ref.isascii() and ref.isdigit()):
-        return f"'{ref}' is not a GLN: a GLN has 13 digits only"
-    if len(ref) != 13:
-        return f"'{ref}' is not a GLN: it has {len(ref)} digits, a GLN has 13"
-    expected = gs1_check_digit(ref[:12])
-    if int(ref[12]) != expected:
-        return f"'{ref}' has a wrong check digit ({ref[12]}; the GS1 check digit is {expected})"
-    return None
-
-
 def check_partners(gw: OdooGateway) -> list[Finding]:
     """Partners with a Procuros switch, and their addresses: a valid GLN each, used once."""
     switched = [(f"commercial_partner_id.{s}", "!=", False) for s in PARTNER_SWITCHES]
@@ -346,7 +333,7 @@ def check_partners(gw: OdooGateway) -> list[Finding]:
                 findings.append(Finding(PROBLEM, "partners", f"{p['name']!r} has Procuros switches on but no GLN "
                                         "in its Reference", fix.format(name=p["name"])))
             continue
-        problem = _gln_problem(ref)
+        problem = gln_problem(ref)
         if problem:
             findings.append(Finding(PROBLEM, "partners", f"{p['name']!r}: Reference {problem}", fix.format(name=p["name"])))
         else:

@@ -1,7 +1,6 @@
 """Connection settings from the environment and the validated YAML settings file."""
 
 import dataclasses
-import json
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -10,7 +9,6 @@ import pytest
 import yaml
 
 from procuros_dagster.settings import (
-    UNIT_CODES,
     ConfigError,
     ConnectionSettings,
     Secret,
@@ -302,12 +300,6 @@ def test_validate_cron():
     for ok in ("0 6 * * *", "*/5 * * * *", "0 0 1,15 * 0", "0 0 * * 7", "5-10/2 * * DEC sun", "@hourly"):
         assert validate_cron(ok) is None, ok
     assert validate_cron("0 6 * * * *").startswith("expected 5 fields")
-
-
-def test_unit_codes_match_procuros_enum():
-    # the vendored OpenAPI spec is the source of truth for the UnitOfMeasure enum
-    spec = json.loads((REPO / "procuros_dagster/procuros/openapi-v2.json").read_text())
-    assert UNIT_CODES == tuple(spec["components"]["schemas"]["UnitOfMeasure"]["enum"])
 
 
 # --------------------------------------------------------------------- example file
