@@ -102,14 +102,6 @@ class BuildError(Exception):
 
 # --- Odoo value helpers ---------------------------------------------------------------------
 
-def m2o_id(value: Any) -> int | None:
-    return int(value[0]) if isinstance(value, (list, tuple)) and value else None
-
-
-def m2o_name(value: Any) -> str | None:
-    return str(value[1]) if isinstance(value, (list, tuple)) and len(value) > 1 else None
-
-
 def text(value: Any) -> str | None:
     """Odoo char value -> stripped str, or None for False/empty."""
     if value is None or value is False:
