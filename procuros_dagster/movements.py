@@ -1,19 +1,158 @@
 """The document movements the connector knows, declared once.
 
-Each movement is one kind of document crossing between Procuros and Odoo in one direction. Its
-name keys the settings (which movements an integration has on), the Dagster job and asset names,
-the schedule and the Logs. The flows and the Dagster wiring are generated from this table.
+Each movement is one kind of document crossing between Procuros and Odoo in one direction: its
+Procuros type, its Odoo model, its mapping (in ``mapping/``), its Odoo reader or writer (in
+``odoo/``), the partner switch that turns it on, its job, schedule and checks. The flows
+(``flows/``) run a movement from its entry; the Dagster wiring (``defs/``) generates its assets,
+jobs, schedules, sensors and send-now fields from this table — nothing else lists movements.
+Adding one is a mapping module, an entry here and at most one Odoo reader or writer.
 """
 
 from __future__ import annotations
 
-#: movement name -> (direction, Procuros transaction type); the full registry builds on these names
+from dataclasses import dataclass
+from datetime import timedelta
+
+from procuros_dagster.flows.inbound import InboundSpec
+from procuros_dagster.flows.outbound import OutboundSpec
+from procuros_dagster.mapping import credit_notes_out, invoices_out, orders_in, shipping_notices_out
+from procuros_dagster.mapping.write_checks import sale_order_write_problems
+from procuros_dagster.odoo import exports as odoo_exports
+from procuros_dagster.odoo import order_lookups, sale_orders
+
+
+@dataclass(frozen=True)
+class InboundAssets:
+    """Asset and check names of an inbound movement (the order import's are relied on by users)."""
+
+    raw: str
+    frames: str
+    resolved: str
+    written: str
+    acknowledged: str
+    resolve_check: str
+    writes_check: str
+    acknowledged_check: str
+
+
+@dataclass(frozen=True)
+class Movement:
+    name: str  # settings key, Logs value, asset/job stem: "sales_orders", "invoices"
+    direction: str  # "in" (Procuros → Odoo) or "out"
+    procuros_type: str  # the Procuros transaction type
+    odoo_model: str
+    label: str  # what a person calls one document: "order", "delivery", "invoice"
+    binding_prefix: str  # its bindings' names in Odoo: "<prefix>_<key>" (see odoo/binder.py)
+    job: str  # the job's name, also its schedule's key in the settings
+    description: str  # the job's description, in the operator's words
+    partner_switch: str | None = None  # the partner's Procuros field that turns it on
+    days_back: int = 0  # the partition the daily schedule runs: today's (0) or yesterday's (1)
+    inbound: InboundSpec | None = None
+    outbound: OutboundSpec | None = None
+    inbound_assets: InboundAssets | None = None
+    send_now_help: str = ""  # the send-now field's description, with an example
+
+    @property
+    def asset(self) -> str:
+        """The outbound movement's asset: "invoices_sent"."""
+        return f"{self.name}_sent"
+
+
+def _write_sale_orders(gateway, writes, *, settings, binder):
+    return sale_orders.write_sale_orders(
+        gateway, writes, chunk_size=settings.odoo.chunk_size,
+        claim_timeout=timedelta(seconds=settings.odoo.claim_timeout_seconds), binder=binder)
+
+
+SALES_ORDERS = Movement(
+    name="sales_orders",
+    direction="in",
+    procuros_type="ORDER",
+    odoo_model="sale.order",
+    label="order",
+    binding_prefix="order",
+    job="import_sales_orders",
+    description="Procuros ORDERs → Odoo quotations, acknowledged at Procuros.",
+    inbound=InboundSpec(
+        addressed_to=orders_in.supplier_gln,
+        normalise=orders_in.normalise_orders,
+        with_test_rejects=orders_in.with_test_rejects,
+        per_run=order_lookups.run_lookups,
+        lookups=order_lookups.fetch_order_lookups,
+        resolve=orders_in.resolve_orders,
+        build_writes=orders_in.build_sale_order_vals,
+        write_problems=sale_order_write_problems,
+        reject_malformed=orders_in.reject_malformed,
+        write=_write_sale_orders,
+        summarise=orders_in.summarise,
+        outcome_columns=tuple(sale_orders.OrderWriteOutcome.columns()),
+        header_columns=("transaction_id", "order_identifier", "buyer_gln", "ship_to_gln", "line_count"),
+    ),
+    inbound_assets=InboundAssets(
+        raw="procuros_orders_raw", frames="order_frames", resolved="resolved_orders", written="sale_quotations",
+        acknowledged="order_acknowledgements", resolve_check="orders_resolve_cleanly",
+        writes_check="order_writes_well_formed", acknowledged_check="orders_acknowledged",
+    ),
+)
+SHIPPING_NOTICES = Movement(
+    name="shipping_notices",
+    direction="out",
+    procuros_type="SHIPPING_NOTICE",
+    odoo_model="stock.picking",
+    label="delivery",
+    binding_prefix="shipping_notice",
+    job="export_shipping_notices",
+    description="Odoo → Procuros SHIPPING_NOTICE for one day's validated deliveries.",
+    partner_switch="x_procuros_send_shipping_notice",
+    days_back=1,
+    # date_done is a UTC datetime: the partition's day is cut in the settings' time zone
+    outbound=OutboundSpec(fetch=odoo_exports.fetch_shipping_notice_bundle,
+                          build=shipping_notices_out.build_shipping_notices,
+                          eligible=odoo_exports.ELIGIBLE_PICKINGS, day_field="date_done",
+                          partner_field="partner_id.commercial_partner_id"),
+    send_now_help='Deliveries, by name or id, e.g. ["WH/OUT/00004"] or ["17"]',
+)
+INVOICES = Movement(
+    name="invoices",
+    direction="out",
+    procuros_type="INVOICE",
+    odoo_model="account.move",
+    label="invoice",
+    binding_prefix="invoice",
+    job="export_invoices",
+    description="Odoo → Procuros INVOICE for one day's posted customer invoices.",
+    partner_switch="x_procuros_send_invoice",
+    days_back=1,
+    outbound=OutboundSpec(fetch=odoo_exports.fetch_invoice_bundle, build=invoices_out.build_invoices,
+                          eligible=odoo_exports.eligible_moves("out_invoice"), day_field="invoice_date",
+                          partner_field="commercial_partner_id", with_totals=True),
+    send_now_help='Customer invoices, by number or id, e.g. ["INV/2026/00012"]',
+)
+CREDIT_NOTES = Movement(
+    name="credit_notes",
+    direction="out",
+    procuros_type="CREDIT_NOTE",
+    odoo_model="account.move",
+    label="credit note",
+    binding_prefix="credit_note",
+    job="export_credit_notes",
+    description="Odoo → Procuros CREDIT_NOTE for one day's posted customer credit notes.",
+    partner_switch="x_procuros_send_invoice",
+    days_back=1,
+    outbound=OutboundSpec(fetch=odoo_exports.fetch_credit_note_bundle, build=credit_notes_out.build_credit_notes,
+                          eligible=odoo_exports.eligible_moves("out_refund"), day_field="invoice_date",
+                          partner_field="commercial_partner_id", with_totals=True),
+    send_now_help='Customer credit notes, by number or id, e.g. ["RINV/2026/00003"]',
+)
+
+#: every movement that is built, in the order the UI lists them
+MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES)
+BY_NAME = {m.name: m for m in MOVEMENTS}
+
+#: movement name -> (direction, Procuros transaction type): what the settings may switch on,
+#: including purchase-to-pay's, which are declared before they are built
 MOVEMENT_NAMES: dict[str, tuple[str, str]] = {
-    "sales_orders": ("in", "ORDER"),
-    "shipping_notices": ("out", "SHIPPING_NOTICE"),
-    "invoices": ("out", "INVOICE"),
-    "credit_notes": ("out", "CREDIT_NOTE"),
-    # purchase-to-pay
+    **{m.name: (m.direction, m.procuros_type) for m in MOVEMENTS},
     "purchase_orders": ("out", "ORDER"),
     "order_responses": ("in", "ORDER_RESPONSE"),
     "receipts": ("in", "SHIPPING_NOTICE"),

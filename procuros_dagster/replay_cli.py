@@ -11,7 +11,7 @@ import sys
 import dagster as dg
 from dagster._cli.utils import get_possibly_temporary_instance_for_cli
 
-from procuros_dagster.defs.o2c.replay import JOB, run_config
+from procuros_dagster.defs.replay import JOB, run_config
 
 
 def replay_job() -> dg.JobDefinition:

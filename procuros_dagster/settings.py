@@ -8,6 +8,8 @@ operator fixes a broken deployment in one round trip instead of one error per re
 
     conn = ConnectionSettings.from_env().require("PROCUROS_API_TOKEN", "ODOO_URL")
     settings = load_settings()          # PROCUROS_DAGSTER_SETTINGS, or defaults
+    for integration in settings.integrations:   # the declared ones, or one implicit integration
+        token, gln = integration.token(), integration.own_gln()
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import yaml
 from procuros_dagster.mapping.identifiers import is_valid_gln
 from procuros_dagster.mapping.orders_in_normalise import ImportLimits
 from procuros_dagster.mapping.units import UNIT_CODES  # the Procuros UnitOfMeasure enum
+from procuros_dagster.movements import MOVEMENT_NAMES
 
 __all__ = [
     "ConfigError",
@@ -45,6 +48,11 @@ __all__ = [
     "AlertSettings",
     "EmailAlerts",
     "WebhookAlerts",
+    "Integration",
+    "UnknownIntegration",
+    "INTEGRATION_STATUSES",
+    "TRANSACTION_FLOWS",
+    "DEFAULT_INTEGRATION_KEY",
     "UNIT_CODES",
     "TEST_FLOW_CHOICES",
     "ENV_VARS",
@@ -60,6 +68,9 @@ DEFAULT_PROCUROS_API_URL = "https://api.procuros.io"
 STAGING_PROCUROS_API_URL = "https://api.procuros-staging.io"
 
 TEST_FLOW_CHOICES: tuple[str, ...] = ("import", "skip", "reject")
+INTEGRATION_STATUSES: tuple[str, ...] = ("inactive", "test", "active")
+TRANSACTION_FLOWS: tuple[str, ...] = ("LIVE", "TEST")  # Procuros TransactionFlow
+DEFAULT_INTEGRATION_KEY = "default"  # the key of the implicit integration of a file without `integrations:`
 
 
 class ConfigError(ValueError):
@@ -284,6 +295,113 @@ class AlertSettings:
         return self.email is not None or self.webhook is not None
 
 
+class UnknownIntegration(KeyError):
+    """``Settings.integration(key)`` for a key the settings do not declare."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Integration:
+    """One Procuros account the deployment trades through, and the Odoo company it books into.
+
+    Partners whose "Procuros Connector" field holds ``connector`` trade through it. Secrets are
+    never held here: ``token_env`` (and ``gln_env`` when ``gln`` is not given) name the environment
+    variables to read them from. A settings file without ``integrations:`` has exactly one,
+    ``implicit`` integration (key "default", prefix "") built from today's top-level settings.
+    """
+
+    key: str
+    connector: str
+    company: str | None = None
+    gln: str | None = None  # our own GLN on this integration; None = read it from gln_env
+    token_env: str = "PROCUROS_API_TOKEN"
+    gln_env: str = "PROCUROS_GLN"
+    status: str = "active"  # one of INTEGRATION_STATUSES
+    movements: tuple[str, ...] = tuple(MOVEMENT_NAMES)
+    test_flow: str = "import"  # TEST-flow handling while active; one of TEST_FLOW_CHOICES
+    implicit: bool = False
+
+    def __post_init__(self) -> None:
+        # the settings file is validated with every problem listed (parse_settings); this only
+        # guards integrations built in code
+        object.__setattr__(self, "movements", tuple(self.movements))
+        wrong = [
+            f"{name}={value!r} (use one of {', '.join(choices)})"
+            for name, value, choices in (("status", self.status, INTEGRATION_STATUSES),
+                                         ("test_flow", self.test_flow, TEST_FLOW_CHOICES))
+            if value not in choices
+        ] + [f"movement {m!r} (use {', '.join(MOVEMENT_NAMES)})" for m in self.movements if m not in MOVEMENT_NAMES]
+        if wrong:
+            raise ValueError(f"integration {self.key!r}: unknown " + "; ".join(wrong))
+
+    @property
+    def prefix(self) -> str:
+        """Dagster asset key and job name prefix: "" for the implicit integration, else the key."""
+        return "" if self.implicit else self.key
+
+    def is_on(self, movement: str) -> bool:
+        """The movement (a MOVEMENT_NAMES name) runs on this integration."""
+        if movement not in MOVEMENT_NAMES:
+            raise ValueError(f"unknown movement {movement!r}; use one of {', '.join(MOVEMENT_NAMES)}")
+        return self.status != "inactive" and movement in self.movements
+
+    def accepts_flow(self, flow: str) -> bool:
+        """Whether a transaction of this Procuros flow (LIVE or TEST) is taken in.
+
+        inactive: none; test: TEST only; active: LIVE, and TEST while test_flow is "import"
+        ("skip" and "reject" keep TEST documents out of the books).
+        """
+        if flow not in TRANSACTION_FLOWS:
+            raise ValueError(f"unknown transaction flow {flow!r}; use one of {', '.join(TRANSACTION_FLOWS)}")
+        if self.status == "test":
+            return flow == "TEST"
+        if self.status == "active":
+            return flow == "LIVE" or self.test_flow == "import"
+        return False
+
+    def _of(self) -> str:
+        return "" if self.implicit else f" of integration {self.key!r}"
+
+    def token(self, environ: Mapping[str, str] = os.environ) -> Secret:
+        """The Procuros API token from the variable token_env; ConfigError naming it (never a value)."""
+        raw = (environ.get(self.token_env) or "").strip()
+        if not raw:
+            raise ConfigError(
+                [f"{self.token_env} is not set (the Procuros API token{self._of()})"], "missing environment variables"
+            )
+        return Secret(raw)
+
+    def own_gln(self, environ: Mapping[str, str] = os.environ) -> str:
+        """Our own GLN on this integration: the gln setting, else the variable gln_env (validated)."""
+        if self.gln is not None:
+            return self.gln
+        raw = (environ.get(self.gln_env) or "").strip()
+        if not raw:
+            alt = "" if self.implicit else f"; or set integrations.{self.key}.gln in the settings file"
+            raise ConfigError(
+                [f"{self.gln_env} is not set (our own GLN{self._of()}{alt})"], "missing environment variables"
+            )
+        if not is_valid_gln(raw):
+            raise ConfigError(
+                [f"{self.gln_env}: {raw!r} is not a valid GLN (13 digits with a GS1 check digit)"],
+                "invalid environment variables",
+            )
+        return raw
+
+
+def _implicit_integration(settings: "Settings") -> Integration:
+    """The single integration of a settings file without ``integrations:`` (today's behaviour)."""
+    return Integration(
+        key=DEFAULT_INTEGRATION_KEY,
+        connector=settings.integration_name,
+        company=settings.company,
+        test_flow=settings.test_flow,
+        implicit=True,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Behaviour of the connector; ``Settings()`` is the all-defaults configuration."""
@@ -302,6 +420,26 @@ class Settings:
     procuros: ProcurosOptions = field(default_factory=ProcurosOptions)
     import_limits: ImportLimits = field(default_factory=ImportLimits)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    # The declared integrations; without any (no `integrations:` in the file, or ``Settings()``),
+    # the one implicit integration built from integration_name, company and test_flow above.
+    integrations: tuple[Integration, ...] = ()
+
+    def __post_init__(self) -> None:
+        declared = tuple(self.integrations)
+        if not declared or all(i.implicit for i in declared):
+            # also after dataclasses.replace(): the implicit integration follows the top-level values
+            declared = (_implicit_integration(self),)
+        object.__setattr__(self, "integrations", declared)
+
+    def integration(self, key: str) -> Integration:
+        """The integration with this key; UnknownIntegration (a KeyError) naming the known keys."""
+        for integration in self.integrations:
+            if integration.key == key:
+                return integration
+        known = [i.key for i in self.integrations]
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UnknownIntegration(f"no integration {key!r} in the settings; {hint}known: {', '.join(known)}")
 
     def as_dict(self) -> dict[str, Any]:
         """Plain, YAML/JSON-friendly dict (e.g. for run metadata)."""
@@ -314,7 +452,7 @@ class Settings:
             if isinstance(obj, date):
                 return obj.isoformat()
             if isinstance(obj, tuple):
-                return list(obj)
+                return [conv(v) for v in obj]
             return obj
 
         return conv(self)
@@ -656,6 +794,162 @@ def _alerts(col: "_Collector", data: Any) -> AlertSettings:
     return AlertSettings(**values)
 
 
+# ---- integrations: several Procuros accounts in one deployment
+
+_INTEGRATION_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_INTEGRATION_KEY_MAX = 30  # keys prefix Dagster asset keys and job names
+_INTEGRATION_SECRET_KEYS = {
+    k: "token_env: NAME (the environment variable holding its Procuros API token)"
+    for k in ("token", "api_token", "procuros_api_token")
+}
+
+
+def _token_env(value: Any, bad: Problem):
+    if isinstance(value, str) and _ENV_NAME.match(value.strip()):
+        return value.strip()
+    # not echoed: a token pasted here by mistake must not end up in logs
+    bad("the value is not an environment variable name (letters, digits and _, e.g. PROCUROS_TOKEN_DE); "
+        "it is not shown in case it is the token itself")
+
+
+def _gln(value: Any, bad: Problem):
+    if isinstance(value, str) and is_valid_gln(value.strip()):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return bad(f"{value!r} is a number; quote the GLN (gln: \"4012345000009\") so YAML keeps it as written")
+    bad(f"{_fmt(value)} is not a valid GLN (13 digits with a GS1 check digit)")
+
+
+def _movements(value: Any, bad: Problem):
+    known = list(MOVEMENT_NAMES)
+    if not isinstance(value, list) or not value:
+        return bad(f"{_fmt(value)} is not allowed; use a list of movements ({', '.join(known)}), "
+                   "or status: inactive to switch the integration off")
+    seen: set[str] = set()
+    ok = True
+    for item in value:
+        if not isinstance(item, str) or item not in MOVEMENT_NAMES:
+            ok = False
+            close = difflib.get_close_matches(str(item).strip().lower(), known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+            bad(f"{_fmt(item)} is not a movement; {hint}")
+        elif item in seen:
+            ok = False
+            bad(f"{item!r} is listed twice")
+        else:
+            seen.add(item)
+    return tuple(m for m in known if m in seen) if ok else None
+
+
+_INTEGRATION_CHECKS: dict[str, Callable] = {
+    "connector": _req_str,
+    "company": _opt_str,
+    "gln": _gln,
+    "gln_env": _env_name,
+    "token_env": _token_env,
+    "status": _choice(INTEGRATION_STATUSES),
+    "movements": _movements,
+    "test_flow": _choice(TEST_FLOW_CHOICES),
+}
+
+
+def _key_suggestion(key: str) -> str | None:
+    fixed = re.sub(r"[^a-z0-9_]+", "_", key.strip().lower()).strip("_")
+    if fixed and not fixed[0].isalpha():
+        fixed = "i_" + fixed
+    fixed = fixed[:_INTEGRATION_KEY_MAX].rstrip("_")
+    return fixed if fixed and fixed != key and _INTEGRATION_KEY.match(fixed) else None
+
+
+def _integrations(col: "_Collector", data: Any, top: Mapping[str, Any]) -> tuple[Integration, ...] | None:
+    """The declared integrations, or None for the implicit one (no `integrations:` or an empty one).
+
+    ``top`` holds the effective top-level integration_name, company and test_flow: the defaults of
+    integrations that omit them (integration_name only for a single integration).
+    """
+    if data is None:  # `integrations:` with nothing under it, like the example file
+        return None
+    if not isinstance(data, Mapping):
+        col.at("integrations")(f"{_fmt(data)} is not allowed; expected a mapping of integration key -> its "
+                               "settings (connector, company, gln, token_env, status, movements, test_flow)")
+        return None
+    if not data:
+        col.at("integrations")("no integration given; declare at least one, or remove the key to trade "
+                               "through the single integration of PROCUROS_API_TOKEN and PROCUROS_GLN")
+        return None
+    single = len(data) == 1
+    out: list[Integration] = []
+    connectors: dict[str, str] = {}  # normalised connector -> integration key
+    glns: dict[tuple[str, str], str] = {}  # ("gln", value) or ("env", name) -> integration key
+    tokens: dict[str, str] = {}  # token_env -> integration key
+    for key, section in data.items():
+        where = f"integrations.{key}"
+        if not isinstance(key, str):
+            col.at(where)(f"key {key!r} is not text; use a lowercase identifier such as acme_de")
+            continue
+        key_ok = bool(_INTEGRATION_KEY.match(key)) and len(key) <= _INTEGRATION_KEY_MAX
+        if not key_ok:
+            suggestion = _key_suggestion(key)
+            hint = f", e.g. {suggestion!r}" if suggestion else ""
+            col.at(where)(f"{key!r} is not a valid integration key; use lowercase letters, digits and _, starting "
+                          f"with a letter, at most {_INTEGRATION_KEY_MAX} characters (it prefixes asset keys and "
+                          f"job names){hint}")
+        if section is None:
+            section = {}
+        if not isinstance(section, Mapping):
+            col.at(where)(f"{_fmt(section)} is not allowed; expected a mapping with keys {', '.join(_INTEGRATION_CHECKS)}")
+            continue
+        for secret, instead in _INTEGRATION_SECRET_KEYS.items():
+            if secret in section:
+                col.at(f"{where}.{secret}")(f"secrets do not belong in the settings file; use {instead}")
+        col.unknown_keys({k: v for k, v in section.items() if k not in _INTEGRATION_SECRET_KEYS},
+                         _INTEGRATION_CHECKS, where + ".")
+        n_before = len(col.problems)
+        got = {k: check(section[k], col.at(f"{where}.{k}")) for k, check in _INTEGRATION_CHECKS.items() if k in section}
+        if "gln" in section and "gln_env" in section:
+            col.at(f"{where}.gln_env")("give either gln or gln_env, not both")
+        if "connector" not in section:
+            if single:
+                got["connector"] = top.get("integration_name")
+            else:
+                col.at(f"{where}.connector")(
+                    "missing; with several integrations each needs its connector (the value of the partners' "
+                    "Procuros Connector field that routes them here); the top-level integration_name is the "
+                    "default only for a single integration")
+        if "company" not in section:
+            got["company"] = top.get("company")
+        if "test_flow" not in section:
+            got["test_flow"] = top.get("test_flow", "import")
+        if len(col.problems) > n_before or not key_ok or not got.get("connector"):
+            continue
+        integration = Integration(key=key, **got)
+        # uniqueness across integrations
+        norm = integration.connector.strip().casefold()
+        if norm in connectors:
+            col.at(f"{where}.connector")(
+                f"{integration.connector!r} is also the connector of integration {connectors[norm]!r} (compared "
+                "ignoring case); each partner's Procuros Connector must route to exactly one integration")
+        connectors.setdefault(norm, key)
+        source = ("gln", integration.gln) if integration.gln else ("env", integration.gln_env)
+        if source in glns:
+            if source[0] == "gln":
+                col.at(f"{where}.gln")(f"{integration.gln!r} is also the GLN of integration {glns[source]!r}; "
+                                       "each integration has its own GLN")
+            else:
+                col.at(f"{where}.gln_env")(
+                    f"{integration.gln_env!r} also holds the GLN of integration {glns[source]!r} (the default when "
+                    "neither gln nor gln_env is given); give each integration its own gln or gln_env")
+        glns.setdefault(source, key)
+        if integration.token_env in tokens:
+            col.at(f"{where}.token_env")(
+                f"{integration.token_env!r} is also the token of integration {tokens[integration.token_env]!r} "
+                "(PROCUROS_API_TOKEN is the default); each integration needs its own Procuros API token")
+        tokens.setdefault(integration.token_env, key)
+        out.append(integration)
+    return tuple(out)
+
+
+
 def parse_settings(data: Any, source: str = "<settings>") -> Settings:
     """Validate already-parsed YAML data (None = defaults); raise SettingsError listing all problems."""
     col = _Collector(source)
@@ -689,6 +983,13 @@ def parse_settings(data: Any, source: str = "<settings>") -> Settings:
         values["uom_codes"] = col.uom_codes(data["uom_codes"])
     if "alerts" in data:
         values["alerts"] = _alerts(col, data["alerts"])
+    if "integrations" in data:
+        defaults = Settings()
+        # an invalid top-level value is already a problem (and None): fall back to the default
+        top = {k: values.get(k) or getattr(defaults, k) for k in ("integration_name", "company", "test_flow")}
+        declared = _integrations(col, data["integrations"], top)
+        if declared:
+            values["integrations"] = declared
     if col.problems:
         n = len(col.problems)
         raise SettingsError(col.problems, f"{n} problem{'s' if n > 1 else ''} in settings file {source}")

@@ -1,19 +1,24 @@
-"""Assemble the Dagster definitions from the settings file."""
+"""Assemble the Dagster definitions from the settings file and the movement registry.
+
+Per integration and per movement it has on: the movement's assets, its job, its daily schedule,
+and the sensors that start it; plus the send-now, replay and setup jobs. An integration other
+than the implicit one of a single-integration settings file gets its key as prefix of every
+asset key, job, schedule and sensor name, so two integrations never share a run or a partition.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from procuros_dagster.defs.alerts import build_alert_sensors
-from procuros_dagster.defs.o2c.automation import build_schedules, build_sensors
-from procuros_dagster.defs.o2c.exports import EXPORTS, build_export_asset, send_to_procuros
-from procuros_dagster.defs.o2c.orders_in import build_order_import_assets
-from procuros_dagster.defs.o2c.replay import replay_orders
+from procuros_dagster.defs.automation import build_schedules, build_sensors, job_name
+from procuros_dagster.defs.inbound import build_inbound_assets
+from procuros_dagster.defs.outbound import build_outbound_asset, build_send_now_job
+from procuros_dagster.defs.replay import replay_orders
 from procuros_dagster.defs.resources import default_resources
 from procuros_dagster.defs.setup_job import setup_odoo
+from procuros_dagster.movements import MOVEMENTS
 from procuros_dagster.settings import Settings, load_settings
-
-IMPORT_ORDER_ASSETS = ["procuros_orders_raw", "order_frames", "resolved_orders", "sale_quotations", "order_acknowledgements"]
 
 
 def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
@@ -29,39 +34,47 @@ def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
 # start-up of a process per step (a 1-order sensor run: 13 s → 3 s, see benchmarks/).
 
 
+def _movement_assets(movement, integration, partitions, settings: Settings, group: str) -> list:
+    if movement.direction == "in":
+        return build_inbound_assets(movement, integration, partitions, settings.schedules.timezone, group)
+    return [build_outbound_asset(movement, integration, partitions, group)]
+
+
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     partitions = daily_partitions(settings)
-    assets = [*build_order_import_assets(partitions, settings.schedules.timezone)]
-    assets += [build_export_asset(spec, partitions) for spec in EXPORTS]
-
-    jobs = {
-        "import_sales_orders": dg.define_asset_job(
-            "import_sales_orders",
-            selection=dg.AssetSelection.assets(*IMPORT_ORDER_ASSETS),
-            partitions_def=partitions,
-            executor_def=dg.in_process_executor,
-            description="Procuros ORDERs → Odoo quotations, acknowledged at Procuros.",
-        ),
-        **{
-            f"export_{spec.name}": dg.define_asset_job(
-                f"export_{spec.name}",
-                selection=dg.AssetSelection.assets(f"{spec.name}_sent"),
+    assets, jobs, schedules, sensors, extra_jobs = [], {}, [], [], []
+    for integration in settings.integrations:
+        if integration.status == "inactive":
+            continue
+        movements = [m for m in MOVEMENTS if integration.is_on(m.name)]
+        group = f"{integration.prefix}_o2c" if integration.prefix else "o2c"
+        own_jobs = {}
+        for movement in movements:
+            built = _movement_assets(movement, integration, partitions, settings, group)
+            assets += built
+            name = job_name(movement, integration)
+            own_jobs[name] = dg.define_asset_job(
+                name,
+                selection=dg.AssetSelection.assets(*built),
                 partitions_def=partitions,
                 executor_def=dg.in_process_executor,
-                description=f"Odoo → Procuros {spec.transaction_type} for one day's documents.",
+                description=movement.description,
             )
-            for spec in EXPORTS
-        },
-    }
-    sensors = build_sensors(jobs, settings)
+        jobs.update(own_jobs)
+        schedules += build_schedules(own_jobs, movements, integration, settings)
+        sensors += build_sensors(own_jobs, movements, integration, settings)
+        if any(m.direction == "out" for m in movements):
+            extra_jobs.append(build_send_now_job(
+                integration, f"{integration.prefix}__send_to_procuros" if integration.prefix else "send_to_procuros"))
+    extra_jobs += [replay_orders, setup_odoo]
     if settings.alerts.enabled:
         check_keys = [key for a in assets for key in a.check_keys]
-        sensors += build_alert_sensors([*jobs.values(), send_to_procuros, setup_odoo], check_keys, settings.alerts)
+        sensors += build_alert_sensors([*jobs.values(), *extra_jobs], check_keys, settings.alerts)
     return dg.Definitions(
         assets=assets,
-        jobs=[*jobs.values(), send_to_procuros, replay_orders, setup_odoo],
-        schedules=build_schedules(jobs, settings),
+        jobs=[*jobs.values(), *extra_jobs],
+        schedules=schedules,
         sensors=sensors,
         resources=default_resources(),
     )

@@ -48,3 +48,8 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None) -> dg.TableMeta
 
 def records_table(rows: list[dict], columns: list[str]) -> dg.TableMetadataValue:
     return table(pd.DataFrame(rows, columns=columns))
+
+
+def convert(metadata: dict) -> dict:
+    """A flow stage's metadata for Dagster: its frames become tables, the rest stays as it is."""
+    return {k: table(v) if isinstance(v, pd.DataFrame) else v for k, v in metadata.items()}

@@ -41,22 +41,30 @@ class ProcurosResource(dg.ConfigurableResource):
     def _connection(self) -> ConnectionSettings:
         return ConnectionSettings.from_env(os.environ)
 
-    def own_gln(self) -> str:
+    def own_gln(self, integration=None) -> str:
+        """Our GLN on the integration (its settings, else its variable, PROCUROS_GLN by default)."""
         if self.gln:
             return self.gln
+        if integration is not None:
+            return integration.own_gln(os.environ)
         conn = self._connection()
         conn.require("PROCUROS_GLN")
         return conn.procuros_gln
 
     @contextlib.contextmanager
-    def open(self, settings: Settings | None = None) -> Iterator[ProcurosClient]:
-        """A client with the settings' timeout and retry budget (transient failures only)."""
+    def open(self, settings: Settings | None = None, integration=None) -> Iterator[ProcurosClient]:
+        """A client of the integration's account (its token variable, PROCUROS_API_TOKEN by default)
+        with the settings' timeout and retry budget (transient failures only)."""
         options = (settings or Settings()).procuros
         conn = self._connection()
-        conn.require("PROCUROS_API_TOKEN")
+        if integration is not None:
+            token = integration.token(os.environ)
+        else:
+            conn.require("PROCUROS_API_TOKEN")
+            token = conn.procuros_api_token
         with ProcurosClient(
             conn.procuros_api_url,
-            conn.procuros_api_token.get(),
+            token.get(),
             timeout=options.timeout_seconds,
             retry=RetryPolicy(total_budget=options.max_retry_seconds),
         ) as client:

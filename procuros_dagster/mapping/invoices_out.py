@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from .outbound import (
-    INVOICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, binding_name, date_as_datetime,
+    INVOICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, date_as_datetime,
     drop_none, failure_from, finish_batch, first_line, ids, index, kind, local_date, local_datetime, money,
     qty, text, order_identifier,
 )
@@ -96,8 +96,7 @@ def build_moves(bundle, ctx: ExportContext, transaction_type: str, move_type: st
         except BuildError as exc:
             batch.failures.append(failure_from(MODEL, move, transaction_type, f"{label}: {exc}"))
             continue
-        batch.documents.append(OutboundDocument(MODEL, int(move["id"]), str(move["name"]), transaction_type,
-                                                content, binding_name(transaction_type, move["id"])))
+        batch.documents.append(OutboundDocument(MODEL, int(move["id"]), str(move["name"]), transaction_type, content))
         line_rows += rows
         total_rows.append({
             "record_id": int(move["id"]), "document": str(move["name"]), "transaction_type": transaction_type,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import reasons
 from .orders_in_normalise import ImportLimits, Normalised, normalise_orders, parse_procuros_datetime
 from .orders_in_resolve import OrderLookups, Resolved, SalesDefaults, resolve_orders
 from .schemas_in import SUMMARY, frame
@@ -143,3 +144,53 @@ def summarise(resolved: Resolved) -> pd.DataFrame:
         })
     rows.sort(key=lambda r: r["transaction_id"])
     return frame(SUMMARY, rows)
+
+
+# --- rules of the inbound sequence that are the order's own (see flows/inbound.py) -----------------
+
+def supplier_gln(content: object) -> str | None:
+    """The GS1 identifier of the order's supplier: us, for orders addressed to us."""
+    header = content.get("header") if isinstance(content, dict) else None
+    supplier = header.get("supplier") if isinstance(header, dict) else None
+    for ident in (supplier.get("identifiers") if isinstance(supplier, dict) else None) or []:
+        if isinstance(ident, dict) and (ident.get("domain") or "GS1") == "GS1":
+            return ident.get("identifier")
+    return None
+
+
+def reject_test_flow(transactions: list[dict]) -> pd.DataFrame:
+    """Rejects (DATA) for TEST-flow orders this connection does not accept."""
+    return pd.DataFrame(
+        {
+            "transaction_id": [t["procurosTransactionId"] for t in transactions],
+            "order_identifier": [((t.get("content") or {}).get("header") or {}).get("orderIdentifier")
+                                 for t in transactions],
+            "error_type": "DATA",
+            "reason": reasons.TEST_FLOW_REJECTED,
+        }
+    )
+
+
+def with_test_rejects(norm: Normalised, transactions: list[dict]) -> Normalised:
+    return Normalised(headers=norm.headers, lines=norm.lines,
+                      rejects=pd.concat([norm.rejects, reject_test_flow(transactions)], ignore_index=True))
+
+
+def reject_malformed(resolved: Resolved, malformed: dict[str, str]) -> Resolved:
+    """Move orders whose write values are malformed into the rejects, as our own (INTERNAL) fault."""
+    headers = resolved.headers
+    first = {col: dict(zip(headers["transaction_id"], headers[col])) for col in ("client_order_ref", "buyer_gln")}
+    extra = pd.DataFrame(
+        {
+            "transaction_id": list(malformed),
+            "order_identifier": [first["client_order_ref"].get(tid) for tid in malformed],
+            "buyer_gln": [first["buyer_gln"].get(tid) for tid in malformed],
+            "error_type": "INTERNAL",
+            "reason": [reasons.malformed_values(reason) for reason in malformed.values()],
+        }
+    )
+    return Resolved(
+        headers=headers[~headers["transaction_id"].isin(list(malformed))],
+        lines=resolved.lines[~resolved.lines["transaction_id"].isin(list(malformed))],
+        rejects=pd.concat([resolved.rejects, extra], ignore_index=True),
+    )

@@ -15,13 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from .odoo_values import m2o_id, m2o_name  # noqa: F401  (re-exported: flows/outbound.py imports m2o_id from here)
+
 SHIPPING_NOTICE = "SHIPPING_NOTICE"
 INVOICE = "INVOICE"
 CREDIT_NOTE = "CREDIT_NOTE"
-
-# Binding names in ir.model.data (module "procuros"): "<kind>_<record id>"; odoo/exports.py mirrors this
-# because the mapping layer may not import the odoo layer and vice versa.
-_BINDING_PREFIX = {SHIPPING_NOTICE: "shipping_notice", INVOICE: "invoice", CREDIT_NOTE: "credit_note"}
 
 LINE_COLUMNS = [
     "record_id", "document", "transaction_type", "line_number", "gtin", "unit",
@@ -32,11 +30,6 @@ TOTALS_COLUMNS = [
     "record_id", "document", "transaction_type", "lines_net", "lines_tax",
     "amount_untaxed", "amount_tax", "amount_total",
 ]
-
-
-def binding_name(transaction_type: str, record_id: int) -> str:
-    """ir.model.data name binding an Odoo record to the document sent for it."""
-    return f"{_BINDING_PREFIX[transaction_type]}_{int(record_id)}"
 
 
 @dataclass(frozen=True)
@@ -75,7 +68,6 @@ class OutboundDocument:
     record_name: str
     transaction_type: str
     content: dict[str, Any]
-    binding_name: str
 
 
 @dataclass(frozen=True)

@@ -255,3 +255,13 @@ def duplicate_order_number(order: str | None, odoo_name: str) -> str:
 def duplicate_in_batch(order: str | None, other_transaction_id: str) -> str:
     return (f"Order number {order} was received twice from this buyer in one batch (also in transaction "
             f"{other_transaction_id}); send changes as a new version")
+
+
+# --- TEST flow --------------------------------------------------------------------------------
+
+TEST_FLOW_REJECTED = "Test transactions are not accepted by this Odoo; send the order in the live flow"
+TEST_FLOW_SET_ASIDE = "TEST-flow order received and set aside: this connection does not import test orders"
+
+
+def malformed_values(reason: str) -> str:
+    return f"The connector built invalid values for this order: {reason}"

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from .identifiers import has_valid_check_digit, is_valid_gtin
 from .outbound import (
-    SHIPPING_NOTICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, binding_name, drop_none,
+    SHIPPING_NOTICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, drop_none,
     failure_from, finish_batch, first_line, ids, index, local_date, local_datetime, qty, text, order_identifier,
 )
 from .odoo_values import m2o_id, m2o_name
@@ -41,9 +41,7 @@ def build_shipping_notices(bundle: dict[str, list[dict]], ctx: ExportContext) ->
         except BuildError as exc:
             batch.failures.append(failure_from(MODEL, picking, SHIPPING_NOTICE, f"Delivery {picking.get('name')}: {exc}"))
             continue
-        batch.documents.append(OutboundDocument(
-            MODEL, int(picking["id"]), str(picking["name"]), SHIPPING_NOTICE, content,
-            binding_name(SHIPPING_NOTICE, picking["id"])))
+        batch.documents.append(OutboundDocument(MODEL, int(picking["id"]), str(picking["name"]), SHIPPING_NOTICE, content))
         line_rows += rows
     return finish_batch(batch, line_rows, [])
 

@@ -1,7 +1,7 @@
 """Odoo 17 gateway over odoorpc (JSON-RPC). Knows nothing about Dagster."""
 
 from .actions import ValidationSummary
-from .bindings import binding_name
+from .binder import Binder
 from .errors import (
     OdooAccessError,
     OdooAuthError,
@@ -21,7 +21,7 @@ from .errors import (
 from .gateway import OdooGateway
 
 __all__ = [
-    "OdooGateway", "ValidationSummary", "binding_name",
+    "OdooGateway", "ValidationSummary", "Binder",
     "OdooError", "OdooConnectionError", "OdooAuthError", "OdooDatabaseError", "OdooVersionError",
     "OdooRpcError", "OdooUserError", "OdooValidationError", "OdooAccessError", "OdooMissingError",
     "OdooValueError", "OdooLookupError", "OdooBindingConflictError", "SetupMissingError",

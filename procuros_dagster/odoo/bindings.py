@@ -1,4 +1,6 @@
-"""Bindings (ir.model.data, module "procuros") and chatter messages, each in batched calls."""
+"""ir.model.data entries of module "procuros" and chatter messages, each in batched calls.
+
+The names are built by odoo/binder.py alone; this is the transport."""
 
 from __future__ import annotations
 
@@ -11,11 +13,6 @@ from .errors import OdooBindingConflictError, OdooRpcError, OdooValueError
 
 MODULE = "procuros"
 _NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
-
-
-def binding_name(prefix: str, key: object) -> str:
-    """``binding_name("order", "28e2eb58-b6a9-...")`` -> ``order_28e2eb58_b6a9_...`` (contract names)."""
-    return f"{prefix}_{str(key).replace('-', '_')}"
 
 
 #: how often a document may be taken over from runs that died while writing it

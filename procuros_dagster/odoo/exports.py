@@ -4,20 +4,24 @@ A bundle is ``{model: [record dicts as search_read returns them]}`` — exactly 
 builders in ``procuros_dagster.mapping`` take.  Every fetch makes a constant number of round trips
 whatever the batch size: the candidate records first, then one search_read/read per related model
 with the ids collected from the records already read.  The customer switches ("Send Shipping
-Notice", "Send Invoice & Credit Notes") are applied in the domain, and records that already carry
-a binding (ir.model.data, module "procuros") are dropped, so a document is never sent twice.
+Notice", "Send Invoice & Credit Notes") and the integration's scope (its partners, its company)
+are applied in the domain, and records the movement's binder says were sent are dropped, so a
+document is never sent twice.
+
+Every fetch has the signature the movement registry expects:
+``fetch(gw, *, day=None, record_ids=None, tz, retry_ids=(), bound=None, scope=())``.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 from zoneinfo import ZoneInfo
 
 from .errors import OdooRpcError
 
-BINDING_MODULE = "procuros"
-_BINDING_PREFIX = {"SHIPPING_NOTICE": "shipping_notice", "INVOICE": "invoice", "CREDIT_NOTE": "credit_note"}
+#: (model, record ids) -> the ids already sent (a Binder's bound_ids)
+Bound = Callable[[str, Sequence[int]], set[int]]
 
 PICKING_FIELDS = [
     "id", "name", "state", "origin", "partner_id", "picking_type_code", "date_done", "carrier_id",
@@ -72,14 +76,8 @@ class Gateway(Protocol):
     def read(self, model: str, ids: Iterable[int], fields: Sequence[str]) -> list[dict]: ...
 
 
-def binding_name(transaction_type: str, record_id: int) -> str:
-    """ir.model.data name binding a record to the document sent for it (mirrors mapping.outbound.binding_name;
-    the layers may not import each other, a test checks that both agree)."""
-    return f"{_BINDING_PREFIX[transaction_type]}_{int(record_id)}"
-
-
 # Which records each outbound document is built from: enabled customers only. The sensor that
-# watches Odoo for new ones uses the same domains (defs/o2c/automation.py).
+# watches Odoo for new ones uses the same domains (through the movement registry).
 ELIGIBLE_PICKINGS = [
     ("state", "=", "done"),
     ("picking_type_code", "=", "outgoing"),
@@ -138,14 +136,11 @@ def _scope(day: date | None, ids: Sequence[int] | None, by_day: list, retry_ids:
     return by_day
 
 
-def _drop_bound(gw: Gateway, records: list[dict], model: str, transaction_type: str) -> list[dict]:
-    """Records whose outbound binding already exists were sent before: leave them out."""
-    if not records:
+def _drop_bound(records: list[dict], model: str, bound: Bound | None) -> list[dict]:
+    """Records already sent (bound) are left out; one look-up for the batch."""
+    if not records or bound is None:
         return records
-    names = [binding_name(transaction_type, r["id"]) for r in records]
-    bound = gw.search_read("ir.model.data", [("module", "=", BINDING_MODULE), ("model", "=", model),
-                                             ("name", "in", names)], ["name", "res_id"])
-    done = {int(b["res_id"]) for b in bound}
+    done = bound(model, [int(r["id"]) for r in records])
     return [r for r in records if int(r["id"]) not in done]
 
 
@@ -170,18 +165,16 @@ def _lots(gw: Gateway, ids: Sequence[int]) -> list[dict]:
 
 # --- SHIPPING_NOTICE -----------------------------------------------------------------------
 
-def fetch_shipping_notice_bundle(gw: Gateway, *, day: date | None = None, picking_ids: Sequence[int] | None = None,
-                                 exclude_binding_names: bool = True, tz: str = "Europe/Berlin",
-                                 retry_ids: Sequence[int] = ()) -> dict[str, list[dict]]:
-    """Validated outgoing pickings of sale orders (of the local ``day``, or ``picking_ids``) + related records."""
+def fetch_shipping_notice_bundle(gw: Gateway, *, day: date | None = None, record_ids: Sequence[int] | None = None,
+                                 tz: str = "Europe/Berlin", retry_ids: Sequence[int] = (),
+                                 bound: Bound | None = None, scope: Sequence = ()) -> dict[str, list[dict]]:
+    """Validated outgoing pickings of sale orders (of the local ``day``, or ``record_ids``) + related records."""
     by_day = []
     if day is not None:
         start, end = utc_day_range(day, tz)
         by_day = [("date_done", ">=", start), ("date_done", "<", end)]
-    domain = [*ELIGIBLE_PICKINGS, *_scope(day, picking_ids, by_day, retry_ids)]
-    pickings = gw.search_read("stock.picking", domain, PICKING_FIELDS, order="id")
-    if exclude_binding_names:
-        pickings = _drop_bound(gw, pickings, "stock.picking", "SHIPPING_NOTICE")
+    domain = [*ELIGIBLE_PICKINGS, *scope, *_scope(day, record_ids, by_day, retry_ids)]
+    pickings = _drop_bound(gw.search_read("stock.picking", domain, PICKING_FIELDS, order="id"), "stock.picking", bound)
     bundle: dict[str, list[dict]] = {"stock.picking": pickings}
     if not pickings:
         return _empty_shipping(bundle)
@@ -217,26 +210,26 @@ def _empty_shipping(bundle: dict[str, list[dict]]) -> dict[str, list[dict]]:
 
 # --- INVOICE / CREDIT_NOTE -----------------------------------------------------------------
 
-def fetch_invoice_bundle(gw: Gateway, *, day: date | None = None, move_ids: Sequence[int] | None = None,
-                         exclude_binding_names: bool = True, retry_ids: Sequence[int] = ()) -> dict[str, list[dict]]:
-    """Posted customer invoices (invoice_date = ``day``, or ``move_ids``) of enabled customers + related."""
-    return _fetch_moves(gw, "out_invoice", "INVOICE", day, move_ids, exclude_binding_names, retry_ids)
+def fetch_invoice_bundle(gw: Gateway, *, day: date | None = None, record_ids: Sequence[int] | None = None,
+                         tz: str = "Europe/Berlin", retry_ids: Sequence[int] = (), bound: Bound | None = None,
+                         scope: Sequence = ()) -> dict[str, list[dict]]:
+    """Posted customer invoices (invoice_date = ``day``, or ``record_ids``) of enabled customers + related."""
+    return _fetch_moves(gw, "out_invoice", day, record_ids, bound, retry_ids, scope)
 
 
-def fetch_credit_note_bundle(gw: Gateway, *, day: date | None = None, move_ids: Sequence[int] | None = None,
-                             exclude_binding_names: bool = True, retry_ids: Sequence[int] = ()) -> dict[str, list[dict]]:
+def fetch_credit_note_bundle(gw: Gateway, *, day: date | None = None, record_ids: Sequence[int] | None = None,
+                             tz: str = "Europe/Berlin", retry_ids: Sequence[int] = (), bound: Bound | None = None,
+                             scope: Sequence = ()) -> dict[str, list[dict]]:
     """Posted customer credit notes + the invoices they reverse + related records."""
-    return _fetch_moves(gw, "out_refund", "CREDIT_NOTE", day, move_ids, exclude_binding_names, retry_ids)
+    return _fetch_moves(gw, "out_refund", day, record_ids, bound, retry_ids, scope)
 
 
-def _fetch_moves(gw: Gateway, move_type: str, transaction_type: str, day: date | None,
-                 move_ids: Sequence[int] | None, exclude_bound: bool,
-                 retry_ids: Sequence[int] = ()) -> dict[str, list[dict]]:
+def _fetch_moves(gw: Gateway, move_type: str, day: date | None, move_ids: Sequence[int] | None,
+                 bound: Bound | None, retry_ids: Sequence[int] = (), scope: Sequence = ()) -> dict[str, list[dict]]:
+    # invoice_date is a date: the partition's day as it is, no time zone
     by_day = [("invoice_date", "=", day.isoformat())] if day is not None else []
-    domain = [*eligible_moves(move_type), *_scope(day, move_ids, by_day, retry_ids)]
-    moves = gw.search_read("account.move", domain, MOVE_HEADER_FIELDS, order="id")
-    if exclude_bound:
-        moves = _drop_bound(gw, moves, "account.move", transaction_type)
+    domain = [*eligible_moves(move_type), *scope, *_scope(day, move_ids, by_day, retry_ids)]
+    moves = _drop_bound(gw.search_read("account.move", domain, MOVE_HEADER_FIELDS, order="id"), "account.move", bound)
     models = ("account.move.line", "account.tax", "sale.order.line", "sale.order", "stock.picking", "stock.move",
               "res.partner", "product.product", "account.payment.term", "account.payment.term.line")
     bundle: dict[str, list[dict]] = {"account.move": moves, **{m: [] for m in models}}

@@ -4,6 +4,7 @@ which fails on account.move in Odoo 17 (needed_terms cannot be serialised)."""
 
 from __future__ import annotations
 
+import copy
 import http.client
 import json
 import re
@@ -98,6 +99,13 @@ class RpcCore:
 
     def __repr__(self) -> str:  # never the password
         return f"{type(self).__name__}(url={self.url!r}, db={self.db!r}, username={self.username!r}, uid={self.uid})"
+
+    def in_company(self, company_id: int):
+        """The same session acting in one company (context ``allowed_company_ids``): what it creates
+        belongs to that company and Odoo's multi-company rules apply as for a user switched to it."""
+        clone = copy.copy(self)
+        clone.context = {**self.context, "allowed_company_ids": [int(company_id)]}
+        return clone
 
     def reset_counts(self) -> None:
         self.rpc_count = 0

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol, Sequence
 
+from procuros_dagster.odoo.binder import Binder
 from procuros_dagster.odoo.bindings import MAX_CLAIMS
 from procuros_dagster.odoo.errors import OdooRpcError
 
@@ -50,10 +51,6 @@ class OrderWriteOutcome:
 
     def as_row(self) -> dict:
         return {c: getattr(self, c) for c in self.columns()}
-
-
-def binding_name(transaction_id: str) -> str:
-    return "order_" + transaction_id.replace("-", "_")
 
 
 def _chunks(items: Sequence, size: int):
@@ -104,14 +101,14 @@ def _update(gateway, w: OrderWrite, state: str | None, name: str | None) -> Orde
     return OrderWriteOutcome(w.transaction_id, ref, "updated", w.target_order_id)
 
 
-def _claimed(gateway, to_create: list, outcomes: list[OrderWriteOutcome], timeout: timedelta) -> list:
+def _claimed(binder: Binder, to_create: list, outcomes: list[OrderWriteOutcome], timeout: timedelta) -> list:
     """The writes this run may create; the others become in_flight / failed outcomes."""
     if not to_create:
         return to_create
-    claims = gateway.claim(MODEL, [binding_name(w.transaction_id) for w in to_create], timeout=timeout)
+    claims = binder.claim(MODEL, [w.transaction_id for w in to_create], timeout=timeout)
     in_flight, exhausted = set(claims.in_flight), set(claims.exhausted)
     for w in to_create:
-        key, ref = binding_name(w.transaction_id), w.vals.get("client_order_ref")
+        key, ref = w.transaction_id, w.vals.get("client_order_ref")
         if key in in_flight:
             outcomes.append(OrderWriteOutcome(
                 w.transaction_id, ref, "in_flight",
@@ -122,11 +119,14 @@ def _claimed(gateway, to_create: list, outcomes: list[OrderWriteOutcome], timeou
                 error=f"Gave up importing the order after {MAX_CLAIMS} interrupted attempts; "
                       "check Odoo for the order, then replay the transaction"))
     claimed = set(claims.claimed)
-    return [w for w in to_create if binding_name(w.transaction_id) in claimed]
+    return [w for w in to_create if w.transaction_id in claimed]
 
 
 def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int = 200,
-                      claim_timeout: timedelta = timedelta(minutes=10)) -> list[OrderWriteOutcome]:
+                      claim_timeout: timedelta = timedelta(minutes=10),
+                      binder: Binder | None = None) -> list[OrderWriteOutcome]:
+    """``binder``: the sales orders' bindings of the integration (default: the default integration's)."""
+    binder = binder or Binder(gateway, "order")
     outcomes: list[OrderWriteOutcome] = []
     to_create = [w for w in writes if w.status == "create"]
     if to_create:
@@ -143,7 +143,7 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
                     )
                 )
         to_create = [w for w in to_create if w.transaction_id not in existing]
-        to_create = _claimed(gateway, to_create, outcomes, claim_timeout)
+        to_create = _claimed(binder, to_create, outcomes, claim_timeout)
     for chunk in _chunks(to_create, chunk_size):
         outcomes.extend(_create_chunk(gateway, chunk))
     updates = [w for w in writes if w.status == "update"]
@@ -168,7 +168,7 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
         }
         for o in written:
             o.order_name = names.get(o.order_id)
-        gateway.create_bindings([(binding_name(o.transaction_id), MODEL, o.order_id) for o in written])
+        binder.bind([(o.transaction_id, MODEL, o.order_id) for o in written])
         fresh = [o for o in written if o.status in ("created", "updated")]
         if fresh:
             gateway.post_messages(

@@ -5,7 +5,11 @@
 * the Procuros unit code of Odoo's standard units (only where still empty: users' edits win);
 * two inherited form views (partner: a "Procuros" group in the Sales & Purchase tab; unit of
   measure: the code after the category), bound as procuros.* external ids so a re-run finds and
-  updates them instead of adding copies.
+  updates them instead of adding copies;
+* the exchange log ("Procuros > Logs"): the custom model x_procuros_log created the way Studio
+  does (transcript 15: one ir.model create with its fields as commands), its list, form and
+  search views, a window action, the "Procuros" top menu with "Logs" under it, and its access
+  rows (internal users read, the connector group reads and adds, Settings may do everything).
 Running it twice changes nothing. ``check_setup(gw)`` costs one round trip.
 
 Command line: ``python -m procuros_dagster.odoo.setup [--check]`` (reads ODOO_URL, ODOO_DB,
@@ -22,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import exchange_log as xlog
 from .errors import CONNECTOR_GROUP, OdooError, SetupMissingError
 
 # Procuros UnitOfMeasure codes with their UN/CEFACT meaning as the label (declared in mapping/units.py)
@@ -37,11 +42,28 @@ class FieldSpec:
     help: str = ""
     index: bool = False
     selection: tuple[tuple[str, str], ...] | None = None
+    relation: str | None = None   # many2one comodel
+    required: bool = False
 
     def vals(self) -> dict[str, Any]:
-        v: dict[str, Any] = {"field_description": self.label, "help": self.help, "index": self.index}
+        """What provision keeps up to date on an existing field."""
+        v: dict[str, Any] = {"field_description": self.label, "help": self.help, "index": self.index,
+                             "required": self.required}
         if self.selection is not None:
             v["selection"] = repr([list(p) for p in self.selection])
+        return v
+
+    def create_vals(self) -> dict[str, Any]:
+        """The ir.model.fields values of a new field; selections as selection_ids rows, like
+        Studio (transcript 15: both ways end up as the same rows)."""
+        v = {"name": self.name, "ttype": self.ttype, "state": "manual", **self.vals()}
+        if self.selection is not None:
+            del v["selection"]
+            v["selection_ids"] = [[0, 0, {"value": k, "name": label, "sequence": i}]
+                                  for i, (k, label) in enumerate(self.selection)]
+        if self.relation:
+            v["relation"] = self.relation
+            v["on_delete"] = "set null"
         return v
 
 
@@ -70,6 +92,33 @@ FIELDS: tuple[FieldSpec, ...] = (
               "The buyer sent this line as a deposit item (isDepositItem)."),
 )
 MODELS = tuple(dict.fromkeys(f.model for f in FIELDS))
+
+# --- the exchange log ("Procuros > Logs") ---------------------------------------------------------
+LOG_MODEL = xlog.LOG_MODEL
+_L = LOG_MODEL
+LOG_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(_L, "x_name", "char", "Name", required=True),
+    FieldSpec(_L, "x_integration", "char", "Integration", "The connector integration that moved the document."),
+    FieldSpec(_L, "x_direction", "selection", "Direction", selection=xlog.DIRECTIONS),
+    FieldSpec(_L, "x_document_type", "selection", "Document Type", selection=xlog.DOCUMENT_TYPES),
+    FieldSpec(_L, "x_movement", "char", "Movement", "The connector's document movement, e.g. invoices."),
+    FieldSpec(_L, "x_state", "selection", "State", selection=xlog.STATES),
+    FieldSpec(_L, "x_key", "char", "Document Key",
+              "The Procuros transaction id (received documents) or model,id of the Odoo record (sent ones).",
+              index=True),
+    FieldSpec(_L, "x_transaction_id", "char", "Procuros Transaction", index=True),
+    FieldSpec(_L, "x_res_model", "char", "Odoo Model"),
+    FieldSpec(_L, "x_res_id", "integer", "Odoo Record ID"),
+    FieldSpec(_L, "x_record_name", "char", "Record"),
+    FieldSpec(_L, "x_partner_id", "many2one", "Partner", relation="res.partner"),
+    FieldSpec(_L, "x_company_id", "many2one", "Company", relation="res.company"),
+    FieldSpec(_L, "x_reason", "text", "Reason"),
+    FieldSpec(_L, "x_reason_digest", "char", "Reason Digest", "sha1 of the reason (first 12 hex digits)."),
+    FieldSpec(_L, "x_attempt", "integer", "Attempt", "Entries of this document so far, this one included."),
+    FieldSpec(_L, "x_error_url", "char", "Error Details", "Where Procuros shows the error, when it named one."),
+    FieldSpec(_L, "x_payload", "text", "Payload", "The document as JSON, as sent or received."),
+)
+ALL_FIELDS = FIELDS + LOG_FIELDS
 
 # Odoo's standard units by external id -> Procuros code (dozens have no Procuros code)
 STANDARD_UNITS: dict[str, str] = {
@@ -105,13 +154,98 @@ UOM_VIEW_ARCH = """<data>
 </data>"""
 
 
+_DONE, _FAILED = "('imported', 'sent')", "('rejected', 'send_failed')"
+LOG_TREE_ARCH = f"""<tree string="Procuros Logs" default_order="id desc" create="false"
+      decoration-danger="x_state in {_FAILED}" decoration-warning="x_state == 'reported'"
+      decoration-muted="x_state == 'skipped'">
+  <field name="create_date" string="Date"/>
+  <field name="x_integration"/>
+  <field name="x_direction"/>
+  <field name="x_document_type"/>
+  <field name="x_record_name"/>
+  <field name="x_partner_id"/>
+  <field name="x_state" widget="badge" decoration-success="x_state in {_DONE}"
+         decoration-danger="x_state in {_FAILED}" decoration-warning="x_state == 'reported'"
+         decoration-info="x_state == 'received'" decoration-muted="x_state == 'skipped'"/>
+  <field name="x_attempt"/>
+  <field name="x_reason"/>
+</tree>"""
+LOG_FORM_ARCH = """<form string="Procuros Log" create="false" edit="false">
+  <sheet>
+    <div class="oe_title"><h1><field name="x_name"/></h1></div>
+    <group>
+      <group name="exchange" string="Exchange">
+        <field name="x_integration"/>
+        <field name="x_direction"/>
+        <field name="x_document_type"/>
+        <field name="x_movement"/>
+        <field name="x_state"/>
+        <field name="x_attempt"/>
+        <field name="create_date" string="Date"/>
+      </group>
+      <group name="document" string="Document">
+        <field name="x_record_name"/>
+        <field name="x_res_model"/>
+        <field name="x_res_id"/>
+        <field name="x_partner_id"/>
+        <field name="x_company_id"/>
+        <field name="x_key"/>
+        <field name="x_transaction_id"/>
+      </group>
+    </group>
+    <notebook>
+      <page name="reason" string="Reason">
+        <group>
+          <field name="x_reason"/>
+          <field name="x_reason_digest"/>
+          <field name="x_error_url" widget="url"/>
+        </group>
+      </page>
+      <page name="payload" string="Payload">
+        <field name="x_payload"/>
+      </page>
+    </notebook>
+  </sheet>
+</form>"""
+LOG_SEARCH_ARCH = """<search string="Procuros Logs">
+  <field name="x_record_name"/>
+  <field name="x_key"/>
+  <field name="x_transaction_id"/>
+  <field name="x_partner_id"/>
+  <field name="x_integration"/>
+  <field name="x_reason"/>
+  <filter name="received" string="Received" domain="[('x_direction', '=', 'in')]"/>
+  <filter name="sent" string="Sent" domain="[('x_direction', '=', 'out')]"/>
+  <separator/>
+  <filter name="waiting" string="Waiting" domain="[('x_state', '=', 'received')]"/>
+  <filter name="done" string="Done" domain="[('x_state', 'in', ['imported', 'sent'])]"/>
+  <filter name="failed" string="Failed" domain="[('x_state', 'in', ['rejected', 'send_failed', 'reported'])]"/>
+  <filter name="set_aside" string="Set aside" domain="[('x_state', '=', 'skipped')]"/>
+  <group expand="0" string="Group By">
+    <filter name="group_document_type" string="Document Type" context="{'group_by': 'x_document_type'}"/>
+    <filter name="group_state" string="State" context="{'group_by': 'x_state'}"/>
+    <filter name="group_partner" string="Partner" context="{'group_by': 'x_partner_id'}"/>
+    <filter name="group_integration" string="Integration" context="{'group_by': 'x_integration'}"/>
+    <filter name="group_date" string="Date" context="{'group_by': 'create_date:day'}"/>
+  </group>
+</search>"""
+
+
 @dataclass(frozen=True)
 class ViewSpec:
-    xmlid: str         # procuros.<name>
-    inherit: str       # external id of the inherited view
+    xmlid: str           # procuros.<name>
+    inherit: str | None  # external id of the inherited view; None for a primary view
     model: str
     name: str
     arch: str
+    type: str = "form"
+
+    def vals(self, parent_id: int | None) -> dict[str, Any]:
+        v = {"name": self.name, "model": self.model, "arch": self.arch, "type": self.type, "active": True,
+             "mode": "extension" if self.inherit else "primary", "priority": 99 if self.inherit else 16}
+        if self.inherit:
+            v["inherit_id"] = parent_id
+        return v
 
 
 VIEWS = (
@@ -120,6 +254,13 @@ VIEWS = (
     ViewSpec("procuros.view_uom_form_procuros", "uom.product_uom_form_view", "uom.uom",
              "uom.uom.form.procuros", UOM_VIEW_ARCH),
 )
+LOG_VIEWS = (
+    ViewSpec("procuros.view_procuros_log_tree", None, LOG_MODEL, "x_procuros_log.tree", LOG_TREE_ARCH, "tree"),
+    ViewSpec("procuros.view_procuros_log_form", None, LOG_MODEL, "x_procuros_log.form", LOG_FORM_ARCH, "form"),
+    ViewSpec("procuros.view_procuros_log_search", None, LOG_MODEL, "x_procuros_log.search", LOG_SEARCH_ARCH,
+             "search"),
+)
+ALL_VIEWS = VIEWS + LOG_VIEWS
 
 
 @dataclass
@@ -131,18 +272,25 @@ class SetupReport:
     units_set: dict[str, str] = field(default_factory=dict)
     views_created: list[str] = field(default_factory=list)
     views_updated: list[str] = field(default_factory=list)
+    models_created: list[str] = field(default_factory=list)
+    records_created: list[str] = field(default_factory=list)   # actions, menus, access rows
+    records_updated: list[str] = field(default_factory=list)
     access: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.fields_created or self.fields_updated or self.units_set or self.views_created
-                    or self.views_updated or self.access)
+                    or self.views_updated or self.models_created or self.records_created
+                    or self.records_updated or self.access)
 
     def __str__(self) -> str:
         lines = [f"Procuros setup of Odoo at {self.url} ({self.integration_name})"]
-        for label, items in (("fields created", self.fields_created), ("fields updated", self.fields_updated),
-                             ("views created", self.views_created), ("views updated", self.views_updated)):
+        for label, items in (("models created", self.models_created),
+                             ("fields created", self.fields_created), ("fields updated", self.fields_updated),
+                             ("views created", self.views_created), ("views updated", self.views_updated),
+                             ("menus, actions, access created", self.records_created),
+                             ("menus, actions, access updated", self.records_updated)):
             lines.append(f"  {label}: {', '.join(items) if items else '-'}")
         units = ", ".join(f"{k}={v}" for k, v in self.units_set.items())
         lines.append(f"  unit codes set: {units or '-'}")
@@ -160,8 +308,9 @@ def _key(model: str, name: str) -> str:
 def _existing_fields(gw) -> dict[tuple[str, str], dict]:
     rows = gw.search_read(
         "ir.model.fields",
-        [("model", "in", list(MODELS)), ("name", "in", sorted({f.name for f in FIELDS}))],
-        ["id", "model", "name", "ttype", "field_description", "help", "index", "selection", "state"],
+        [("model", "in", [*MODELS, LOG_MODEL]), ("name", "in", sorted({f.name for f in ALL_FIELDS}))],
+        ["id", "model", "name", "ttype", "field_description", "help", "index", "selection", "state", "relation",
+         "required"],
     )
     found = {(r["model"], r["name"]): r for r in rows}
     gw.procuros_fields = set(found)
@@ -169,9 +318,14 @@ def _existing_fields(gw) -> dict[tuple[str, str], dict]:
 
 
 def check_setup(gw) -> None:
-    """Raise SetupMissingError when any contract field is missing (one round trip)."""
+    """Raise SetupMissingError when any contract field or the log model is missing (one round trip)."""
     found = _existing_fields(gw)
     missing = [_key(f.model, f.name) for f in FIELDS if (f.model, f.name) not in found]
+    log_missing = [_key(f.model, f.name) for f in LOG_FIELDS if (f.model, f.name) not in found]
+    if len(log_missing) == len(LOG_FIELDS):  # a manual model always has its fields: it is not there
+        missing.append(f"the log model {LOG_MODEL} ('{xlog.LOG_LABEL}')")
+    else:
+        missing += log_missing
     if missing:
         raise SetupMissingError(
             f"Odoo at {gw.url} lacks the Procuros fields ({', '.join(missing)}). "
@@ -214,7 +368,8 @@ def provision(gw, integration_name: str = "Procuros Connector", connector_user: 
     _provision_fields(gw, report)
     _provision_units(gw, report)
     _provision_views(gw, report)
-    _provision_connector_group(gw, report, connector_user)
+    gid = _provision_connector_group(gw, report, connector_user)
+    _provision_log_ui(gw, report, gid)
     return report
 
 
@@ -238,7 +393,7 @@ def _access_xmlid(model: str) -> str:
     return f"procuros.access_connector_{model.replace('.', '_')}"
 
 
-def _provision_connector_group(gw, report: SetupReport, connector_user: str | None) -> None:
+def _provision_connector_group(gw, report: SetupReport, connector_user: str | None) -> int:
     refs = gw.xmlids([GROUP_XMLID, *IMPLIED_GROUPS, *(_access_xmlid(m) for m in CONNECTOR_ACCESS)])
     implied = sorted(refs[x][1] for x in IMPLIED_GROUPS if x in refs)
     missing = [x for x in IMPLIED_GROUPS if x not in refs]
@@ -265,6 +420,7 @@ def _provision_connector_group(gw, report: SetupReport, connector_user: str | No
         elif gid not in (users[0].get("groups_id") or []):
             gw.write("res.users", [users[0]["id"]], {"groups_id": [[4, gid]]})
             report.access.append(f"user {connector_user!r} added to '{GROUP_NAME}'")
+    return gid
 
 
 def _provision_access_rows(gw, report: SetupReport, gid: int, refs: dict) -> None:
@@ -302,30 +458,43 @@ def _perms(perms: tuple[bool, bool, bool, bool]) -> str:
 
 def _provision_fields(gw, report: SetupReport) -> None:
     existing = _existing_fields(gw)
-    to_create = [f for f in FIELDS if (f.model, f.name) not in existing]
-    for spec in FIELDS:
+    for spec in ALL_FIELDS:
         row = existing.get((spec.model, spec.name))
         if row is None:
             continue
-        if row["ttype"] != spec.ttype:
-            raise OdooError(f"{_key(spec.model, spec.name)} exists as {row['ttype']}, expected {spec.ttype}; "
+        if row["ttype"] != spec.ttype or (spec.relation and row.get("relation") != spec.relation):
+            have = row["ttype"] + (f" to {row.get('relation')}" if spec.relation else "")
+            want = spec.ttype + (f" to {spec.relation}" if spec.relation else "")
+            raise OdooError(f"{_key(spec.model, spec.name)} exists as {have}, expected {want}; "
                             "remove or rename it in Odoo first")
         changes = _field_changes(spec, row)
         if changes:
             gw.write("ir.model.fields", [row["id"]], changes)
             report.fields_updated.append(_key(spec.model, spec.name))
-    if to_create:
-        models = {r["model"]: r["id"] for r in gw.search_read(
-            "ir.model", [("model", "in", sorted({f.model for f in to_create}))], ["id", "model"])}
-        absent = sorted({f.model for f in to_create} - set(models))
-        if absent:
-            raise OdooError(f"Odoo at {gw.url} has no model(s) {', '.join(absent)} (apps not installed?)")
-        gw.create("ir.model.fields", [
-            {"model_id": models[f.model], "name": f.name, "ttype": f.ttype, "state": "manual", **f.vals()}
-            for f in to_create
-        ])
-        report.fields_created = [_key(f.model, f.name) for f in to_create]
-        gw.procuros_fields |= {(f.model, f.name) for f in to_create}
+    to_create = [f for f in FIELDS if (f.model, f.name) not in existing]
+    log_missing = [f for f in LOG_FIELDS if (f.model, f.name) not in existing]
+    wanted_models = sorted({f.model for f in to_create} | ({LOG_MODEL} if log_missing else set()))
+    if not wanted_models:
+        return
+    models = {r["model"]: r["id"] for r in gw.search_read("ir.model", [("model", "in", wanted_models)],
+                                                          ["id", "model"])}
+    absent = sorted({f.model for f in to_create} - set(models))
+    if absent:
+        raise OdooError(f"Odoo at {gw.url} has no model(s) {', '.join(absent)} (apps not installed?)")
+    if log_missing and LOG_MODEL not in models:
+        # like Studio: the model and all its fields in one ir.model create (the registry reloads
+        # once, and a failure leaves nothing half-made behind)
+        gw.create("ir.model", [{"name": xlog.LOG_LABEL, "model": LOG_MODEL, "order": "id desc",
+                                "info": "Procuros exchange log: one record per document crossing attempt "
+                                        "(written by the procuros-dagster connector).",
+                                "field_id": [[0, 0, f.create_vals()] for f in LOG_FIELDS]}])
+        report.models_created.append(f"{LOG_MODEL} ({xlog.LOG_LABEL})")
+        log_missing = []
+    new = to_create + log_missing  # an older log model gets the fields added since
+    if new:
+        gw.create("ir.model.fields", [{"model_id": models[f.model], **f.create_vals()} for f in new])
+        report.fields_created = [_key(f.model, f.name) for f in new]
+    gw.procuros_fields |= {(f.model, f.name) for f in ALL_FIELDS}
 
 
 def _provision_units(gw, report: SetupReport) -> None:
@@ -345,27 +514,26 @@ def _provision_units(gw, report: SetupReport) -> None:
 
 
 def _provision_views(gw, report: SetupReport) -> None:
-    refs = gw.xmlids([v.xmlid for v in VIEWS] + [v.inherit for v in VIEWS])
-    bound = {v.xmlid: refs[v.xmlid][1] for v in VIEWS if v.xmlid in refs}
+    refs = gw.xmlids([v.xmlid for v in ALL_VIEWS] + [v.inherit for v in ALL_VIEWS if v.inherit])
+    bound = {v.xmlid: refs[v.xmlid][1] for v in ALL_VIEWS if v.xmlid in refs}
     current = {r["id"]: r for r in gw.read("ir.ui.view", list(bound.values()),
                                            ["name", "model", "inherit_id", "arch", "active"])}
-    to_create: list[ViewSpec] = []
-    for spec in VIEWS:
-        parent = refs.get(spec.inherit)
-        if parent is None:
+    to_create: list[tuple[ViewSpec, dict]] = []
+    for spec in ALL_VIEWS:
+        parent = refs.get(spec.inherit) if spec.inherit else None
+        if spec.inherit and parent is None:
             report.warnings.append(f"view {spec.inherit} not found: {spec.xmlid} not installed")
             continue
-        vals = {"name": spec.name, "model": spec.model, "inherit_id": parent[1], "arch": spec.arch,
-                "type": "form", "mode": "extension", "priority": 99, "active": True}
+        vals = spec.vals(parent[1] if parent else None)
         rec = current.get(bound.get(spec.xmlid))
         if rec is None:
-            to_create.append(spec)
+            to_create.append((spec, vals))
             continue
         changes = {}
         if _norm_arch(rec.get("arch")) != _norm_arch(spec.arch):
             changes["arch"] = spec.arch
         inherit = rec.get("inherit_id")
-        if (inherit[0] if isinstance(inherit, list) else inherit) != parent[1]:
+        if parent and (inherit[0] if isinstance(inherit, list) else inherit) != parent[1]:
             changes["inherit_id"] = parent[1]
         if not rec.get("active", True):
             changes["active"] = True
@@ -375,17 +543,81 @@ def _provision_views(gw, report: SetupReport) -> None:
             gw.write("ir.ui.view", [rec["id"]], changes)
             report.views_updated.append(spec.xmlid)
     if to_create:
-        new_ids = gw.create("ir.ui.view", [
-            {"name": s.name, "model": s.model, "inherit_id": refs[s.inherit][1], "arch": s.arch, "type": "form",
-             "mode": "extension", "priority": 99, "active": True} for s in to_create
-        ])
+        new_ids = gw.create("ir.ui.view", [vals for _, vals in to_create])
         # a binding left behind by a deleted view would block the create: drop stale ones first
-        stale = [s.xmlid.split(".", 1)[1] for s in to_create if s.xmlid in bound]
+        stale = [s.xmlid.split(".", 1)[1] for s, _ in to_create if s.xmlid in bound]
         if stale:
             old = gw.search("ir.model.data", [("module", "=", "procuros"), ("name", "in", stale)])
             gw.unlink("ir.model.data", old)
-        gw.create_bindings([(s.xmlid.split(".", 1)[1], "ir.ui.view", vid) for s, vid in zip(to_create, new_ids)])
-        report.views_created = [s.xmlid for s in to_create]
+        gw.create_bindings([(s.xmlid.split(".", 1)[1], "ir.ui.view", vid) for (s, _), vid in zip(to_create, new_ids)])
+        report.views_created = [s.xmlid for s, _ in to_create]
+
+
+# --- the Logs' action, menus and access rows ----------------------------------------------------------
+ACTION_XMLID = "procuros.action_procuros_log"
+MENU_ROOT_XMLID = "procuros.menu_procuros_root"   # later work adds its menus under this one
+MENU_LOGS_XMLID = "procuros.menu_procuros_logs"
+# group -> (read, write, create, unlink) on the log: users read it, the connector adds entries
+# (write for corrections it may make later), administrators may clean it up.
+LOG_ACCESS: dict[str, tuple[bool, bool, bool, bool]] = {
+    "base.group_user": (True, False, False, False),
+    GROUP_XMLID: (True, True, True, False),
+    "base.group_system": (True, True, True, True),
+}
+
+
+def _log_access_xmlid(group_xmlid: str) -> str:
+    return f"procuros.access_procuros_log_{group_xmlid.split('.', 1)[1]}"
+
+
+def _ensure(gw, report: SetupReport, refs: dict, xmlid: str, model: str, vals: dict[str, Any], label: str) -> int:
+    """The record bound as ``xmlid``, created or corrected to ``vals``. Three round trips at most
+    when it exists (read, write), four when it is created (create, binding look-up and create)."""
+    bound = refs.get(xmlid)
+    rows = gw.read(model, [bound[1]], list(vals)) if bound else []
+    if rows:
+        have = {k: (v[0] if isinstance(v, list) and v and isinstance(v[0], int) else v) for k, v in rows[0].items()}
+        changes = {k: v for k, v in vals.items() if have.get(k) != v}
+        if changes:
+            gw.write(model, [bound[1]], changes)
+            report.records_updated.append(label)
+        return bound[1]
+    [rid] = gw.create(model, [vals])
+    name = xmlid.split(".", 1)[1]
+    if bound:  # a binding left behind by a deleted record would block the new one
+        gw.unlink("ir.model.data", gw.search("ir.model.data", [("module", "=", "procuros"), ("name", "=", name)]))
+    gw.create_bindings([(name, model, rid)])
+    report.records_created.append(label)
+    return rid
+
+
+def _provision_log_ui(gw, report: SetupReport, connector_gid: int) -> None:
+    views = [v.xmlid for v in LOG_VIEWS]
+    groups = [g for g in LOG_ACCESS if g != GROUP_XMLID]
+    refs = gw.xmlids([*views, ACTION_XMLID, MENU_ROOT_XMLID, MENU_LOGS_XMLID, *groups,
+                      *(_log_access_xmlid(g) for g in LOG_ACCESS)])
+    if any(v not in refs for v in views):
+        report.warnings.append("the log views are missing: no menu for the Logs")
+        return
+    tree, _form, search = (refs[v][1] for v in views)
+    action = _ensure(gw, report, refs, ACTION_XMLID, "ir.actions.act_window", {
+        "name": "Logs", "res_model": LOG_MODEL, "view_mode": "tree,form", "target": "current",
+        "view_id": tree, "search_view_id": search, "context": "{}"}, "action Logs")
+    root = _ensure(gw, report, refs, MENU_ROOT_XMLID, "ir.ui.menu", {"name": "Procuros", "sequence": 90},
+                   "menu Procuros")
+    _ensure(gw, report, refs, MENU_LOGS_XMLID, "ir.ui.menu", {
+        "name": "Logs", "parent_id": root, "action": f"ir.actions.act_window,{action}", "sequence": 10},
+        "menu Procuros/Logs")
+    [model_id] = gw.search("ir.model", [("model", "=", LOG_MODEL)])
+    gids = {g: refs[g][1] for g in groups if g in refs} | {GROUP_XMLID: connector_gid}
+    for group, perms in LOG_ACCESS.items():
+        if group not in gids:
+            report.warnings.append(f"group {group} not found: no access row for it on the Logs")
+            continue
+        _ensure(gw, report, refs, _log_access_xmlid(group), "ir.model.access", {
+            "name": f"procuros log {group}", "model_id": model_id, "group_id": gids[group], "active": True,
+            **dict(zip(("perm_read", "perm_write", "perm_create", "perm_unlink"), perms))},
+            f"access to the Logs for {group} ({_perms(perms)})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -297,7 +297,7 @@ def test_odoo_sensor_request_sends_the_delivery_in_a_non_berlin_timezone(stack, 
 
 
 def test_queue_sensor_retries_a_pending_set_that_a_failed_run_left_behind(stack, monkeypatch):
-    from procuros_dagster.defs.o2c import automation
+    from procuros_dagster.defs import automation
 
     sensor = stack.defs.resolve_sensor_def("procuros_order_queue")
     stack.enqueue_order(dd.order_content("PO-RETRY", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))

@@ -187,7 +187,7 @@ def test_backfill_never_replays_test_flow_orders_the_settings_reject(stack, tmp_
 
 
 def test_history_replay_recognises_orders_addressed_to_us():
-    from procuros_dagster.defs.o2c.orders_in import supplier_gln
+    from procuros_dagster.mapping.orders_in import supplier_gln
 
     ours = dd.order_content("PO-1", [{"gtin": dd.ESPRESSO, "quantity": 1}])
     assert supplier_gln(ours) == dd.OWN_GLN

@@ -71,14 +71,14 @@ def test_killed_during_a_create_that_odoo_commits_later_books_every_order_once(s
 def test_orders_claimed_by_a_run_that_died_before_creating_them_are_taken_over(stack):
     from datetime import datetime, timedelta, timezone
 
-    from procuros_dagster.odoo.sale_orders import binding_name
+    from procuros_dagster.odoo.binder import Binder
     from procuros_dagster.sandbox.odoo.clock import Clock
 
     tids = [stack.enqueue_order(dd.order_content(f"PO-GONE-{i}", [{"gtin": dd.ESPRESSO, "quantity": 1,
                                                                    "unit": "CT"}])) for i in range(2)]
     # a run claimed both an hour ago and died before its create reached Odoo
     stack.odoo.clock = Clock(start=datetime.now(timezone.utc) - timedelta(hours=1))
-    claims = stack.gateway.claim("sale.order", [binding_name(t) for t in tids], timeout=timedelta(minutes=10))
+    claims = Binder(stack.gateway, "order").claim("sale.order", tids, timeout=timedelta(minutes=10))
     assert len(claims.claimed) == 2
     stack.odoo.clock = Clock()
     assert stack.run("import_sales_orders").success

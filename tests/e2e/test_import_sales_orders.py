@@ -180,9 +180,9 @@ def test_secrets_never_reach_the_event_log_run_config_or_output(stack, capfd):
 
 
 def test_a_day_larger_than_one_chunk_is_processed_chunk_by_chunk(stack, monkeypatch):
-    from procuros_dagster.defs.o2c import orders_in as assets
+    from procuros_dagster.flows import inbound
 
-    monkeypatch.setattr(assets, "CHUNK", 2)  # 7 transactions → 4 chunks through every stage
+    monkeypatch.setattr(inbound, "CHUNK", 2)  # 7 transactions → 4 chunks through every stage
     good = [stack.enqueue_order(c) for c in _good_orders(6)]
     bad = stack.enqueue_order(dd.order_content("PO-CHUNK-BAD", [{"gtin": "4300348765432", "quantity": 1}]))
     result = stack.run("import_sales_orders")
@@ -196,9 +196,9 @@ def test_a_day_larger_than_one_chunk_is_processed_chunk_by_chunk(stack, monkeypa
 
 def _corrupt(monkeypatch, which):
     """Make the mapping emit a malformed value (a partner that is not an id) for some orders."""
-    from procuros_dagster.defs.o2c import orders_in as assets
+    from procuros_dagster.movements import SALES_ORDERS
 
-    real = assets.orders_in.build_sale_order_vals
+    real = SALES_ORDERS.inbound.build_writes
 
     def broken(resolved):
         writes = real(resolved)
@@ -207,7 +207,7 @@ def _corrupt(monkeypatch, which):
                 w.vals["partner_id"] = [w.vals["partner_id"], "Kaufhaus"]  # the many2one trap
         return writes
 
-    monkeypatch.setattr(assets.orders_in, "build_sale_order_vals", broken)
+    monkeypatch.setattr(SALES_ORDERS.inbound, "build_writes", broken)
 
 
 def test_one_malformed_order_is_rejected_alone_and_the_rest_go_on(stack, monkeypatch):

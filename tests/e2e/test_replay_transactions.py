@@ -7,7 +7,7 @@ import uuid
 import dagster as dg
 
 from procuros_dagster import cli
-from procuros_dagster.defs.o2c.replay import run_config
+from procuros_dagster.defs.replay import run_config
 from procuros_dagster.sandbox import demo_data as dd
 
 UNKNOWN_GTIN = "4300348765432"

@@ -47,9 +47,12 @@ def test_flows_refuse_an_unprovisioned_odoo_then_setup_job_provisions_it_idempot
         ("sale.order", "x_procuros_transaction_id"),
     }
     views = gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])
-    assert len(views) == 2
+    # the two inherited forms, and the Logs' list, form and search views
+    assert sorted(v["name"] for v in views) == ["view_partner_form_procuros", "view_procuros_log_form",
+                                                 "view_procuros_log_search", "view_procuros_log_tree",
+                                                 "view_uom_form_procuros"]
     before = gateway.search_count("ir.model.fields", [])
 
     assert setup.execute_in_process(instance=instance).success  # twice changes nothing
     assert gateway.search_count("ir.model.fields", []) == before
-    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 2
+    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 5

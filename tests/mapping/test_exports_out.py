@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from procuros_dagster.mapping.outbound import binding_name as mapping_binding_name
 from procuros_dagster.mapping.shipping_notices_out import build_shipping_notices
 from procuros_dagster.mapping.invoices_out import build_invoices
 from procuros_dagster.odoo import exports
@@ -43,15 +42,16 @@ def _sn_bundle():
     return a
 
 
-def test_binding_names_agree_between_layers():
-    for tt in ("SHIPPING_NOTICE", "INVOICE", "CREDIT_NOTE"):
-        assert exports.binding_name(tt, 42) == mapping_binding_name(tt, 42)
-    assert exports.binding_name("SHIPPING_NOTICE", 3) == "shipping_notice_3"
-
-
 def test_shipping_notice_read_domain_bindings_and_round_trips():
-    gw = FakeGateway(_sn_bundle(), bindings=[("shipping_notice_4", 4)])
-    bundle = exports.fetch_shipping_notice_bundle(gw, day=date(2026, 11, 28))
+    gw = FakeGateway(_sn_bundle())
+    asked = []
+
+    def bound(model, ids):  # the movement's binder: WH/OUT/00002 (id 4) was sent before
+        asked.append((model, sorted(ids)))
+        return {i for i in ids if i == 4}
+
+    bundle = exports.fetch_shipping_notice_bundle(gw, day=date(2026, 11, 28), bound=bound)
+    assert asked == [("stock.picking", [3, 4])]  # one look-up for the whole batch
     model, _, domain = gw.calls[0]
     assert model == "stock.picking"
     assert ("partner_id.commercial_partner_id.x_procuros_send_shipping_notice", "=", True) in domain
@@ -67,9 +67,9 @@ def test_shipping_notice_read_domain_bindings_and_round_trips():
 
 def test_round_trips_do_not_grow_with_the_batch():
     small = FakeGateway(fx.full_delivery_bundle())
-    exports.fetch_shipping_notice_bundle(small, picking_ids=[3])
+    exports.fetch_shipping_notice_bundle(small, record_ids=[3])
     big = FakeGateway(_sn_bundle())
-    exports.fetch_shipping_notice_bundle(big, picking_ids=[3, 4])
+    exports.fetch_shipping_notice_bundle(big, record_ids=[3, 4])
     assert len(small.calls) == len(big.calls)
 
 
@@ -86,7 +86,7 @@ def test_invoice_read_domain_and_bundle():
 
 def test_credit_note_read_adds_the_reversed_invoice():
     gw = FakeGateway(fx.credit_note_bundle())
-    bundle = exports.fetch_credit_note_bundle(gw, move_ids=[5])
+    bundle = exports.fetch_credit_note_bundle(gw, record_ids=[5])
     assert sorted(m["id"] for m in bundle["account.move"]) == [4, 5]
 
 

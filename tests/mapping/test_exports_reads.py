@@ -12,7 +12,7 @@ from procuros_dagster.mapping.credit_notes_out import build_credit_notes
 from procuros_dagster.mapping.identifiers import with_check_digit
 from procuros_dagster.mapping.invoices_out import build_invoices
 from procuros_dagster.mapping.shipping_notices_out import build_shipping_notices
-from procuros_dagster.odoo import OdooGateway
+from procuros_dagster.odoo import Binder, OdooGateway
 from procuros_dagster.odoo.exports import (
     fetch_credit_note_bundle, fetch_invoice_bundle, fetch_shipping_notice_bundle,
 )
@@ -114,14 +114,19 @@ def test_shipping_notice_bundle_builds_valid_documents(seeded):
     assert rounds <= 10  # constant: candidates, bindings, moves, move lines, orders, lines, partners, ...
 
     # once bound, the picking is not read again
-    gw.create_bindings([(doc.binding_name, "stock.picking", doc.record_id)])
-    assert fetch_shipping_notice_bundle(gw, picking_ids=seeded["pickings"])["stock.picking"] == []
+    binder = Binder(gw, "shipping_notice")
+    binder.bind([(doc.record_id, "stock.picking", doc.record_id)])
+    assert fetch_shipping_notice_bundle(gw, record_ids=seeded["pickings"], bound=binder.bound_ids)["stock.picking"] == []
+    # another integration's binder has not sent it
+    other = Binder(gw, "shipping_notice", "acme_de")
+    assert [p["id"] for p in fetch_shipping_notice_bundle(gw, record_ids=[doc.record_id],
+                                                          bound=other.bound_ids)["stock.picking"]] == [doc.record_id]
 
 
 def test_invoice_and_credit_note_bundles_build_valid_documents(seeded):
     gw = seeded["gw"]
     gw.reset_counts()
-    bundle = fetch_invoice_bundle(gw, move_ids=[seeded["invoice"]])
+    bundle = fetch_invoice_bundle(gw, record_ids=[seeded["invoice"]])
     assert gw.rpc_count <= 12
     batch = build_invoices(bundle, fx.ctx())
     assert batch.failures == []
@@ -129,7 +134,7 @@ def test_invoice_and_credit_note_bundles_build_valid_documents(seeded):
     assert validate_document("INVOICE", doc.content) == []
     assert doc.content["header"]["shippingNoticeIdentifier"]
 
-    cn_bundle = fetch_credit_note_bundle(gw, move_ids=seeded["credit_notes"])
+    cn_bundle = fetch_credit_note_bundle(gw, record_ids=seeded["credit_notes"])
     cn_batch = build_credit_notes(cn_bundle, fx.ctx())
     assert cn_batch.failures == []
     (cn,) = cn_batch.documents

@@ -21,7 +21,7 @@ def _one(bundle, **ctx_overrides):
 
 def test_invoice_two_tax_rates_header_and_summary():
     batch, doc = _one(fx.invoice_bundle())
-    assert (doc.model, doc.record_id, doc.binding_name) == ("account.move", 4, "invoice_4")
+    assert (doc.model, doc.record_id) == ("account.move", 4)
     h = doc.content["header"]
     assert h["invoiceIdentifier"] == "INV/2026/00001"
     assert h["invoiceDate"] == "2026-11-28T00:00:00+01:00"

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from procuros_dagster.mapping.outbound import binding_name
 from procuros_dagster.mapping.shipping_notices_out import build_shipping_notices
 from procuros_dagster.procuros.openapi import validate_document
 
@@ -29,7 +28,6 @@ def _items(content):
 def test_full_delivery_header_parties_and_items():
     batch, doc = _one(fx.full_delivery_bundle())
     assert (doc.model, doc.record_id, doc.record_name) == ("stock.picking", 3, "WH/OUT/00001")
-    assert doc.binding_name == "shipping_notice_3" == binding_name("SHIPPING_NOTICE", 3)
     h = doc.content["header"]
     assert h["shippingNoticeIdentifier"] == "WH/OUT/00001"
     # date_done 17:54:47 UTC -> Berlin winter time

@@ -5,12 +5,30 @@ import uuid
 import pytest
 from conftest import MasterData
 
-from procuros_dagster.odoo import OdooBindingConflictError, OdooValueError, binding_name
+from procuros_dagster.odoo import Binder, OdooBindingConflictError, OdooValueError
+
+
+def binding_name(prefix, key):
+    return Binder(None, prefix).name(key)
 
 
 def test_binding_name_contract():
     assert binding_name("order", "28e2eb58-b6a9-4d17-a130-9997327a6846") == "order_28e2eb58_b6a9_4d17_a130_9997327a6846"
     assert binding_name("invoice", 42) == "invoice_42"
+    # another integration's bindings carry its key: two integrations never share invoice_42
+    assert Binder(None, "invoice", "acme_de").name(42) == "acme_de__invoice_42"
+
+
+def test_binders_of_two_integrations_keep_apart(gw, md):
+    [so] = gw.create("sale.order", [md.order_vals()])
+    ours, theirs = Binder(gw, "order"), Binder(gw, "order", "acme_de")
+    ours.bind([("t-1", "sale.order", so)])
+    assert ours.find(["t-1"]) == {"t-1": ("sale.order", so)}
+    assert theirs.find(["t-1"]) == {}
+    assert ours.bound_ids("sale.order", [so]) == set()  # keyed by transaction, not by record id
+    gw.reset_counts()
+    claims = theirs.claim("sale.order", ["t-1", "t-2"], timeout=__import__("datetime").timedelta(minutes=10))
+    assert sorted(claims.claimed) == ["t-1", "t-2"] and gw.rpc_count == 2
 
 
 def test_bindings_idempotent(gw, md):

@@ -1,6 +1,11 @@
 """The chunked sale-order writer: isolation of bad orders, version updates, bindings, chatter."""
 
-from procuros_dagster.odoo.sale_orders import binding_name, write_sale_orders
+from procuros_dagster.odoo.binder import Binder
+from procuros_dagster.odoo.sale_orders import write_sale_orders
+
+
+def binding_name(transaction_id):
+    return Binder(None, "order").name(transaction_id)
 from procuros_dagster.odoo.setup import provision
 from procuros_dagster.mapping.orders_in import OrderWrite
 

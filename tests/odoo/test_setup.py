@@ -35,7 +35,10 @@ def test_provision_then_nothing_to_do(fresh_sandbox):
 
     first = provision(gw)
     assert len(first.fields_created) == len(FIELDS)
-    assert set(first.views_created) == {"procuros.view_partner_form_procuros", "procuros.view_uom_form_procuros"}
+    assert set(first.views_created) == {"procuros.view_partner_form_procuros", "procuros.view_uom_form_procuros",
+                                        "procuros.view_procuros_log_tree", "procuros.view_procuros_log_form",
+                                        "procuros.view_procuros_log_search"}
+    assert first.models_created == ["x_procuros_log (Procuros Log)"]
     assert first.units_set["Units"] == "EA" and first.units_set["kg"] == "KGM" and "Dozens" not in first.units_set
     assert first.changed
 

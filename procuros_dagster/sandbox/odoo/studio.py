@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import xml.etree.ElementTree as ET
 
 from . import registry
 from .errors import RpcValueError, ValidationError
@@ -138,6 +139,11 @@ def field_created(db: Database, rid, raw, x2m) -> None:
         # the CHECK constraint name_manual_field, reported by the SQL layer
         raise ValidationError(
             "The operation cannot be completed: Custom fields must have a name that starts with 'x_'!")
+    if r.get("ttype") in ("many2one", "one2many", "many2many") and r.get("relation") \
+            and r["relation"] not in db.model_fields:
+        # ir.model.fields._check_relation (Odoo 17 source; not in transcript 15, which only shows
+        # that an empty relation is accepted)
+        raise ValidationError(f"Unknown model name '{r['relation']}' in Related Model")
     model = r["model"]
     if r["name"] in db.model_fields[model]:
         raise ValidationError(f"Field names must be unique per model.\nField {r['name']} already exists on {model}")
@@ -237,6 +243,70 @@ def install_field(db: Database, r: dict) -> None:
     db.on_rollback(undo)
 
 
+# ---------------------------------------------------------------------------- views
+# Odoo 17 validates a view's arch when it is created or written (ir.ui.view._check_xml). No
+# transcript records a view creation: the checks below follow Odoo 17's source, reduced to what
+# can be checked without the web client's full view machinery: the arch must parse, its model must
+# exist, every <field name> must be a field of that model (the fields of an x2many's inline sub-view
+# belong to the comodel and are skipped), and a <filter>'s domain leaves and context group_by must
+# name fields. The messages are shaped like Odoo's ("Field "x" does not exist in model "m"") but
+# are not recorded.
+def _view_error(detail: str) -> ValidationError:
+    return ValidationError(f"Error while validating view:\n\n{detail}")
+
+
+def _leaf_fields(domain) -> list[str]:
+    return [str(t[0]).split(".")[0] for t in domain if isinstance(t, (list, tuple)) and len(t) == 3]
+
+
+def _check_view_node(db: Database, model: str, node) -> None:
+    fields = db.model_fields[model]
+    for child in node:
+        tag = child.tag
+        if tag == "field":
+            name = child.get("name")
+            if name not in fields:
+                raise _view_error(f'Field "{name}" does not exist in model "{model}"')
+            continue  # an inline sub-view (x2many) is validated against the comodel: not modelled
+        if tag == "filter":
+            for attr in ("domain", "context"):
+                text = child.get(attr)
+                if not text:
+                    continue
+                try:
+                    value = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    continue  # expressions (context_today(), uid, ...) are evaluated by the web client
+                names = _leaf_fields(value) if attr == "domain" and isinstance(value, list) else []
+                if attr == "context" and isinstance(value, dict) and value.get("group_by"):
+                    gb = value["group_by"]
+                    names = [str(g).split(":")[0] for g in (gb if isinstance(gb, list) else [gb])]
+                for name in names:
+                    if name not in fields:
+                        raise _view_error(f'Unknown field "{name}" in {attr} of filter "{child.get("name")}" '
+                                          f'(model "{model}")')
+        _check_view_node(db, model, child)
+
+
+def check_view(db: Database, rid: int) -> None:
+    r = db.tables["ir.ui.view"][rid]
+    arch, model = r.get("arch") or r.get("arch_db"), r.get("model")
+    if not arch or r.get("type") == "qweb" or not model:
+        return
+    if model not in db.model_fields:
+        raise _view_error(f'Model not found: {model}')
+    try:
+        root = ET.fromstring(arch)
+    except ET.ParseError as exc:
+        raise _view_error(f"Invalid XML: {exc}") from None
+    if root.tag in ("form", "tree", "list", "search", "kanban") and root.get("default_order"):
+        for part in root.get("default_order").split(","):
+            name = part.strip().split(" ")[0]
+            if name and name not in db.model_fields[model]:
+                raise _view_error(f'Field "{name}" does not exist in model "{model}" (default_order)')
+    _check_view_node(db, model, [root] if root.tag == "field" else root)
+
+
 # ---------------------------------------------------------------------------- actions, menus, groups
 def _act_window_defaults(db: Database, raw, x2m) -> None:
     raw.setdefault("type", "ir.actions.act_window")
@@ -279,6 +349,9 @@ def install() -> None:
     AFTER_WRITE["ir.model.fields.selection"] = lambda db, ids, raw, x2m: [selection_changed(db, i) for i in ids]
     DISPLAY["ir.model.fields"] = lambda db, r: (
         f"{r.get('field_description')} ({db.display_name('ir.model', r.get('model_id'))})")
+    AFTER_CREATE["ir.ui.view"] = lambda db, rid, raw, x2m: check_view(db, rid)
+    AFTER_WRITE["ir.ui.view"] = lambda db, ids, raw, x2m: [check_view(db, i) for i in ids
+                                                           if {"arch", "arch_db", "model"} & set(raw)]
     DEFAULTS["ir.actions.act_window"] = _act_window_defaults
     COMPUTE["ir.actions.act_window"]["xml_id"] = lambda db, r: _xml_id(db, "ir.actions.act_window", r["id"])
     COMPUTE["ir.ui.menu"]["complete_name"] = _menu_name

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from collections import Counter
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from procuros_dagster.procuros import openapi
@@ -110,7 +110,61 @@ class _Server(ThreadingHTTPServer):
         log.debug("sandbox connection error from %s", client_address, exc_info=True)
 
 
-class ProcurosSandbox:
+class _AccountHooks:
+    """Test hooks on one Procuros account's state (its queue, what it sent, acknowledged, reported)."""
+
+    state: SandboxState
+
+    own_gln = property(lambda self: self.state.own_gln)
+    sent = property(lambda self: self.state.sent)
+    acknowledgements = property(lambda self: self.state.acknowledgements)
+    ack_counts = property(lambda self: self.state.ack_counts)
+    reported_errors = property(lambda self: self.state.reported_errors)
+    call_counts = property(lambda self: self.state.call_counts)
+
+    @property
+    def known_parties(self) -> set[str]:
+        return self.state.known
+
+    @known_parties.setter
+    def known_parties(self, value: Iterable[str]) -> None:
+        self.state.known = set(value)
+
+    @property
+    def partners(self) -> set[str] | None:
+        return self.state.partners
+
+    @partners.setter
+    def partners(self, value: set[str] | None) -> None:
+        self.state.partners = set(value) if value is not None else None
+
+    @property
+    def inactive(self) -> set[str]:
+        return self.state.inactive
+
+    @inactive.setter
+    def inactive(self, value: set[str]) -> None:
+        self.state.inactive = set(value)
+
+    def enqueue(self, type: str, content: dict[str, Any], **kw: Any) -> str:
+        return self.state.enqueue(type, content, **kw)
+
+    def enqueue_raw(self, item: Any, **kw: Any) -> str:
+        return self.state.enqueue_raw(item, **kw)
+
+    def pending(self, gln: str | None = None) -> list[dict[str, Any]]:
+        return self.state.pending(gln)
+
+
+class ProcurosAccount(_AccountHooks):
+    """Another account on the same sandbox: its own token, own GLN, queue and history, as a second
+    company's integration has at Procuros (see ProcurosSandbox.add_account)."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+
+class ProcurosSandbox(_AccountHooks):
     def __init__(self, token: str = "sandbox-token", own_gln: str = "4098765000010", *,
                  host: str = "127.0.0.1", port: int = 0, known_parties: Iterable[str] = (),
                  partners: set[str] | None = None, inactive: set[str] | None = None,
@@ -120,6 +174,7 @@ class ProcurosSandbox:
         ``partners``: those of them with an active connection (None: all of them);
         ``inactive``: receivers whose relationship is not live yet (202)."""
         self._token = token
+        self._accounts: list[tuple[str, SandboxState]] = []  # more accounts: add_account
         self.host, self.port = host, port
         self.state = SandboxState(own_gln=own_gln, known=set(known_parties), partners=partners,
                                   inactive=set(inactive or ()))
@@ -173,45 +228,6 @@ class ProcurosSandbox:
 
     # --- test hooks -------------------------------------------------------------------
 
-    own_gln = property(lambda self: self.state.own_gln)
-    sent = property(lambda self: self.state.sent)
-    acknowledgements = property(lambda self: self.state.acknowledgements)
-    ack_counts = property(lambda self: self.state.ack_counts)
-    reported_errors = property(lambda self: self.state.reported_errors)
-    call_counts = property(lambda self: self.state.call_counts)
-
-    @property
-    def known_parties(self) -> set[str]:
-        return self.state.known
-
-    @known_parties.setter
-    def known_parties(self, value: Iterable[str]) -> None:
-        self.state.known = set(value)
-
-    @property
-    def partners(self) -> set[str] | None:
-        return self.state.partners
-
-    @partners.setter
-    def partners(self, value: set[str] | None) -> None:
-        self.state.partners = set(value) if value is not None else None
-
-    @property
-    def inactive(self) -> set[str]:
-        return self.state.inactive
-
-    @inactive.setter
-    def inactive(self, value: set[str]) -> None:
-        self.state.inactive = set(value)
-
-    def enqueue(self, type: str, content: dict[str, Any], **kw: Any) -> str:
-        return self.state.enqueue(type, content, **kw)
-
-    def enqueue_raw(self, item: Any, **kw: Any) -> str:
-        return self.state.enqueue_raw(item, **kw)
-
-    def pending(self, gln: str | None = None) -> list[dict[str, Any]]:
-        return self.state.pending(gln)
 
     def inject_faults(self, status: int | None = None, rate: float = 1.0, count: int | None = None,
                       endpoint: str | None = None, kind: str = "status",
@@ -284,9 +300,24 @@ class ProcurosSandbox:
             return None
         return holds
 
+    def add_account(self, token: str, own_gln: str) -> ProcurosAccount:
+        """A second account (another token and own GLN) on this server; the network's parties are shared."""
+        state = SandboxState(own_gln=own_gln, known=self.state.known, partners=self.state.partners,
+                             inactive=self.state.inactive)
+        self._accounts.append((token, state))
+        return ProcurosAccount(state)
+
+    def _state_for(self, header: str | None) -> SandboxState | None:
+        """The account the bearer token belongs to; None for an unknown or missing token."""
+        found = None
+        for token, state in [(self._token, self.state), *self._accounts]:
+            expected = f"Bearer {token}"
+            if header is not None and hmac.compare_digest(header.encode(), expected.encode()):
+                found = state  # every token is compared: the time taken does not say which matched
+        return found
+
     def _check_token(self, header: str | None) -> bool:
-        expected = f"Bearer {self._token}"
-        return header is not None and hmac.compare_digest(header.encode(), expected.encode())
+        return self._state_for(header) is not None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -386,14 +417,15 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Reply(405, {"message": f"The {method} method is not supported for route "
                                               f"{path.lstrip('/')}. Supported methods: {', '.join(allowed)}."},
                              {"Allow": ", ".join(allowed)})
-            if not sb._check_token(self.headers.get("Authorization")):
+            account = sb._state_for(self.headers.get("Authorization"))
+            if account is None:
                 raise _Reply(401, self._error_body(template, "Unauthenticated."))
             body = self._parse_body(raw, template)
             held = sb._wait_holds(key)
             if held is None:
                 return self._drop()
             try:
-                status, payload = self._api(as_method, template, route[1], query, body)
+                status, payload = self._api(as_method, template, route[1], query, body, account)
             finally:
                 for h in held:
                     h.done.set()
@@ -490,8 +522,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "nextCursor": cursor, "nextPageUrl": next_url}
 
     def _api(self, method: str, template: str, args: dict[str, str], query: dict[str, list[str]],
-             body: Any) -> tuple[int, Any]:
-        state = self.sandbox.state
+             body: Any, state: SandboxState) -> tuple[int, Any]:
         if template == "/v2/ping":
             return 204, None
         if method == "GET" and template == "/v2/transactions":

@@ -1,6 +1,8 @@
-"""Everything order resolution needs from Odoo, read in one batched call per kind."""
+"""The sales orders' Odoo reader: everything order resolution needs, one batched read per kind."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from dataclasses import dataclass
 
@@ -8,7 +10,9 @@ import pandas as pd
 
 from procuros_dagster.mapping import orders_in
 from procuros_dagster.mapping.identifiers import gtin_variants
-from procuros_dagster.settings import Settings
+
+if TYPE_CHECKING:  # the settings import the movement registry, which imports this
+    from procuros_dagster.settings import Settings
 
 
 def m2o_id(value) -> int | None:
@@ -102,14 +106,16 @@ def _unique(values) -> list:
     return sorted({v for v in values if isinstance(v, str) and v})
 
 
-def sales_defaults(gateway, settings: Settings) -> orders_in.SalesDefaults:
-    """Resolve the settings' sales defaults once per run; unset ones fall back to Odoo's own."""
+def sales_defaults(gateway, settings: Settings, company: str | None = None) -> orders_in.SalesDefaults:
+    """Resolve the settings' sales defaults once per run; unset ones fall back to Odoo's own.
+
+    ``company``: the integration's company (name or external id); default: the user's first."""
     d = settings.sales_defaults
 
     def one(model: str, ref: str | None) -> int | None:
         return gateway.resolve(model, [ref])[ref] if ref else None
 
-    domain = [("id", "=", one("res.company", settings.company))] if settings.company else []
+    domain = [("id", "=", one("res.company", company))] if company else []
     company = gateway.search_read("res.company", domain, ["id", "currency_id"], order="sequence, id", limit=1)[0]
     company_id = company["id"]
     currency = company["currency_id"][1] if company.get("currency_id") else None  # display name = ISO code
@@ -134,22 +140,23 @@ class RunLookups:
     defaults: orders_in.SalesDefaults
     uoms: pd.DataFrame
     uom_overrides: dict[str, int]
+    connector: str  # the integration's name in the partners' Procuros Connector field
 
 
-def run_lookups(gateway, settings: Settings) -> RunLookups:
+def run_lookups(gateway, settings: Settings, integration) -> RunLookups:
     uoms = _uoms_frame(gateway.uoms())
     overrides: dict[str, int] = {}
     if settings.uom_codes:
         resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
         overrides = {code: resolved[ref] for ref, code in settings.uom_codes.items()}
-    return RunLookups(sales_defaults(gateway, settings), uoms, overrides)
+    return RunLookups(sales_defaults(gateway, settings, integration.company), uoms, overrides,
+                      integration.connector)
 
 
-def fetch_order_lookups(
-    gateway, norm: orders_in.Normalised, settings: Settings, *, per_run: RunLookups | None = None
-) -> orders_in.OrderLookups:
+def fetch_order_lookups(gateway, norm: orders_in.Normalised, settings: Settings, integration,
+                        per_run: RunLookups | None = None) -> orders_in.OrderLookups:
     """One read per kind for this batch (partners, products, earlier imports)."""
-    per_run = per_run or run_lookups(gateway, settings)
+    per_run = per_run or run_lookups(gateway, settings, integration)
     headers, lines = norm.headers, norm.lines
     glns = _unique(
         list(headers.get("buyer_gln", [])) + list(headers.get("ship_to_gln", [])) + list(headers.get("bill_to_gln", []))
@@ -182,5 +189,5 @@ def fetch_order_lookups(
         uom_overrides=per_run.uom_overrides,
         existing_orders=_existing_frame(existing),
         defaults=per_run.defaults,
-        integration_name=settings.integration_name,
+        integration_name=per_run.connector,
     )

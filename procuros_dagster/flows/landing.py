@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
-def landing_root(storage_directory: str) -> Path:
-    return Path(os.environ.get("PROCUROS_DAGSTER_LANDING_DIR") or Path(storage_directory) / "procuros_landing")
+def landing_root(storage_directory: str, integration=None) -> Path:
+    """$PROCUROS_DAGSTER_LANDING_DIR, else next to the instance's storage; one folder per named integration."""
+    root = Path(os.environ.get("PROCUROS_DAGSTER_LANDING_DIR") or Path(storage_directory) / "procuros_landing")
+    return root / integration.prefix if integration is not None and integration.prefix else root
 
 
 def _line(item: object) -> str:

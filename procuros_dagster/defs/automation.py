@@ -1,6 +1,7 @@
-"""When order-to-cash runs: daily schedules (the seed's scheduled actions) and two sensors.
+"""When the movements run: daily schedules (the scheduled actions users know) and two sensors per
+integration, all generated from the movement registry.
 
-* The Procuros queue sensor starts an import within a minute of an order arriving.
+* The Procuros queue sensor starts an import within a minute of a document arriving.
 * The Odoo sensor starts the exports within minutes of a delivery being validated or an invoice
   or credit note being posted.
 Run keys make every tick idempotent: the same pending set or the same Odoo change never starts
@@ -16,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from procuros_dagster.defs.inbound import integration_gateway
 from procuros_dagster.defs.resources import OdooResource, ProcurosResource
-from procuros_dagster.odoo.exports import ELIGIBLE_PICKINGS, eligible_moves
+from procuros_dagster.flows.outbound import Flow, scope_domain
 from procuros_dagster.settings import ConfigError, Settings
 
 ACTIVE_RUN_STATUSES = [
@@ -31,14 +33,6 @@ RETRY_SECONDS = 600  # a pending set unchanged this long is imported again
 
 def _now() -> float:
     return time.time()
-
-
-# job name → the Odoo records whose change makes it worth running, and the day they belong to
-EXPORT_WATCH = {
-    "export_shipping_notices": ("stock.picking", ELIGIBLE_PICKINGS, "date_done"),
-    "export_invoices": ("account.move", eligible_moves("out_invoice"), "invoice_date"),
-    "export_credit_notes": ("account.move", eligible_moves("out_refund"), "invoice_date"),
-}
 
 
 def _local_day(odoo_value: str, tz: str) -> str:
@@ -59,64 +53,77 @@ def _watch_position(value) -> dict:
     return {"write_date": value["write_date"], "ids": list(value.get("ids") or [])}
 
 
-def build_schedules(jobs: dict, settings: Settings) -> list:
-    tz = settings.schedules.timezone
-    crons = {
-        "import_sales_orders": (settings.schedules.import_sales_orders, 0),
-        # Exports run over the previous day: everything with that document date, as a safety net
-        # behind the Odoo sensor.
-        "export_shipping_notices": (settings.schedules.export_shipping_notices, 1),
-        "export_invoices": (settings.schedules.export_invoices, 1),
-        "export_credit_notes": (settings.schedules.export_credit_notes, 1),
-    }
-    schedules = []
-    for job_name, (cron, days_back) in crons.items():
+def job_name(movement, integration) -> str:
+    return f"{integration.prefix}__{movement.job}" if integration.prefix else movement.job
 
-        def _fn(context: dg.ScheduleEvaluationContext, _days_back=days_back, _job=job_name):
+
+def build_schedules(jobs: dict, movements: list, integration, settings: Settings) -> list:
+    """One daily schedule per movement: imports take today's partition, exports the day before's
+    (everything with that document date, as a safety net behind the Odoo sensor)."""
+    tz = settings.schedules.timezone
+    schedules = []
+    for movement in movements:
+        name = job_name(movement, integration)
+        cron = getattr(settings.schedules, movement.job)
+
+        def _fn(context: dg.ScheduleEvaluationContext, _days_back=movement.days_back, _job=name):
             when = context.scheduled_execution_time.astimezone(ZoneInfo(tz))
             day = (when.date() - timedelta(days=_days_back)).isoformat()
             return dg.RunRequest(run_key=f"{_job}-{day}-{when.isoformat()}", partition_key=day)
 
         schedules.append(
             dg.ScheduleDefinition(
-                name=f"{job_name}_daily",
+                name=f"{name}_daily",
                 cron_schedule=cron,
                 execution_timezone=tz,
-                job=jobs[job_name],
+                job=jobs[name],
                 execution_fn=_fn,
                 default_status=dg.DefaultScheduleStatus.RUNNING,
-                description=f"Runs {job_name} every day ({cron}, {tz}); switch it off in the UI.",
+                description=f"Runs {name} every day ({cron}, {tz}); switch it off in the UI.",
             )
         )
     return schedules
 
 
-def build_sensors(jobs: dict, settings: Settings) -> list:
+def build_sensors(jobs: dict, movements: list, integration, settings: Settings) -> list:
     tz = settings.schedules.timezone
     status = dg.DefaultSensorStatus.RUNNING if settings.sensors.enabled else dg.DefaultSensorStatus.STOPPED
+    named = (lambda name: f"{integration.prefix}__{name}") if integration.prefix else (lambda name: name)
+    sensors = []
+    for movement in [m for m in movements if m.direction == "in"]:
+        sensors.append(_queue_sensor(movement, integration, jobs[job_name(movement, integration)], named, settings,
+                                     status, tz))
+    outbound = [m for m in movements if m.direction == "out"]
+    if outbound:
+        sensors.append(_odoo_sensor(outbound, integration, jobs, named, settings, status, tz))
+    return sensors
+
+
+def _queue_sensor(movement, integration, job, named, settings: Settings, status, tz: str):
+    kind, job_key = movement.procuros_type, job.name
 
     @dg.sensor(
-        name="procuros_order_queue",
-        job=jobs["import_sales_orders"],
+        name=named("procuros_order_queue" if movement.name == "sales_orders" else f"procuros_{movement.name}_queue"),
+        job=job,
         minimum_interval_seconds=settings.sensors.procuros_queue_interval_seconds,
         default_status=status,
-        description="Imports new orders within a minute of their arrival in the Procuros queue.",
+        description=f"Imports new {movement.label}s within a minute of their arrival in the Procuros queue.",
     )
-    def procuros_order_queue(context: dg.SensorEvaluationContext, procuros: ProcurosResource):
+    def queue_sensor(context: dg.SensorEvaluationContext, procuros: ProcurosResource):
         try:
-            with procuros.open(settings) as client:
-                page = next(iter(client.iter_pending_pages(type="ORDER", per_page=settings.procuros.page_size)), None)
+            with procuros.open(settings, integration) as client:
+                page = next(iter(client.iter_pending_pages(type=kind, per_page=settings.procuros.page_size)), None)
         except ConfigError as exc:  # e.g. the quick start without credentials: say so, don't error
             return dg.SkipReason(f"Procuros is not configured: {exc}")
         ids = sorted(item.procuros_transaction_id for item in (page.items if page else []))
         if not ids:
             context.update_cursor(None)
-            return dg.SkipReason("No pending orders at Procuros")
+            return dg.SkipReason(f"No pending {movement.label}s at Procuros")
         active = context.instance.get_run_records(
-            dg.RunsFilter(job_name="import_sales_orders", statuses=ACTIVE_RUN_STATUSES), limit=1
+            dg.RunsFilter(job_name=job_key, statuses=ACTIVE_RUN_STATUSES), limit=1
         )
         if active:
-            # That run takes every pending order; a second one would only race it for the same orders.
+            # That run takes every pending document; a second one would only race it for them.
             return dg.SkipReason(f"An import is already in progress (run {active[0].dagster_run.run_id[:8]})")
         digest = hashlib.sha1(",".join(ids).encode()).hexdigest()[:16]
         stamp = _now()
@@ -134,9 +141,15 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
             tags={"procuros/pending_orders": str(len(ids)) + ("+" if page.has_more else "")},
         )
 
+    return queue_sensor
+
+
+def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Settings, status, tz: str):
+    watched = {job_name(m, integration): m for m in outbound}
+
     @dg.sensor(
-        name="odoo_exports",
-        jobs=[jobs[name] for name in EXPORT_WATCH],
+        name=named("odoo_exports"),
+        jobs=[jobs[name] for name in watched],
         minimum_interval_seconds=settings.sensors.odoo_exports_interval_seconds,
         default_status=status,
         description=(
@@ -147,12 +160,16 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
     def odoo_exports(context: dg.SensorEvaluationContext, odoo: OdooResource):
         cursor = {job: _watch_position(value) for job, value in json.loads(context.cursor or "{}").items()}
         try:
-            gateway = odoo.connect()
+            flows = {name: Flow(m, integration, settings) for name, m in watched.items()}
+            gateway = integration_gateway(odoo, next(iter(flows.values())))
         except ConfigError as exc:  # e.g. the quick start without credentials: say so, don't error
             return dg.SkipReason(f"Odoo is not configured: {exc}")
+        company_id = gateway.context.get("allowed_company_ids", [None])[0]
         requests = []
-        for job_name, (model, domain, day_field) in EXPORT_WATCH.items():
-            since = cursor.get(job_name)
+        for job_key, flow in flows.items():
+            model, day_field = flow.movement.odoo_model, flow.spec.day_field
+            domain = [*flow.spec.eligible, *scope_domain(flow, company_id)]
+            since = cursor.get(job_key)
             # write_date has one-second resolution: read the cursor's own second again (>=) and
             # drop only the records already seen in it, so a change in that second is not lost.
             found = gateway.search_read(
@@ -172,7 +189,7 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
                 {r["id"] for r in found if r["write_date"] == last}
                 | (set(since["ids"]) if since and since["write_date"] == last else set())
             )
-            cursor[job_name] = {"write_date": last, "ids": seen_in_last}
+            cursor[job_key] = {"write_date": last, "ids": seen_in_last}
             by_day: dict[str, list[str]] = {}
             for r in changed:
                 if r.get(day_field):
@@ -183,8 +200,8 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
                 digest = hashlib.sha1(",".join(sorted(changes)).encode()).hexdigest()[:16]
                 requests.append(
                     dg.RunRequest(
-                        run_key=f"{job_name}-{day}-{last}-{digest}",
-                        job_name=job_name,
+                        run_key=f"{job_key}-{day}-{last}-{digest}",
+                        job_name=job_key,
                         partition_key=day,
                     )
                 )
@@ -193,4 +210,4 @@ def build_sensors(jobs: dict, settings: Settings) -> list:
             return dg.SkipReason("Nothing new to send")
         return requests
 
-    return [procuros_order_queue, odoo_exports]
+    return odoo_exports

@@ -14,16 +14,22 @@ import dagster as dg
 from pydantic import Field
 
 from procuros_dagster.defs import metadata as md
-from procuros_dagster.defs.chunks import Chunks, batched
-from procuros_dagster.defs.landing import land, landing_root
-from procuros_dagster.defs.o2c.orders_in import (CHUNK, ORDER, RawChunk, RawOrders, _writer, acknowledge_stage,
-                                                 as_pending, normalise_stage, resolve_stage, write_stage)
+from procuros_dagster.defs.inbound import chunk_writer as _writer
+from procuros_dagster.defs.inbound import integration_gateway
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
+from procuros_dagster.flows.chunks import Chunks, batched
+from procuros_dagster.flows.inbound import (CHUNK, Flow, RawBatch, RawChunk, acknowledge_stage, as_pending,
+                                            normalise_stage, resolve_stage, write_stage)
+from procuros_dagster.flows.landing import land, landing_root
+from procuros_dagster.movements import SALES_ORDERS
 from procuros_dagster.procuros.errors import ProcurosNotFound
 
 JOB = "replay_orders"
 FOLDER = "replay"  # the landing and chunk folders' partition: a replay belongs to no day
 EXAMPLE = '["0b3c8c53-6f2e-4bb4-9f0e-4a1d3c2b1a00"]'
+
+
+ORDER = SALES_ORDERS.procuros_type
 
 
 class ReplayConfig(dg.Config):
@@ -33,6 +39,30 @@ class ReplayConfig(dg.Config):
             f"transaction and in the rejection), e.g. {EXAMPLE}"
         )
     )
+    integration: str = Field(
+        default="",
+        description="The integration the orders came through, by its key in the settings file, e.g. "
+                    '"acme_de"; leave empty when there is only one.',
+    )
+
+
+def replay_flow(connector_settings: ConnectorSettingsResource, key: str = "") -> Flow:
+    settings = connector_settings.load()
+    if key:
+        integration = settings.integration(key)
+    else:
+        on = [i for i in settings.integrations if i.is_on(SALES_ORDERS.name)]
+        if len(on) != 1:
+            raise dg.Failure("Say which integration the orders came through: integration: "
+                             + " or ".join(repr(i.key) for i in on), allow_retries=False)
+        integration = on[0]
+    return Flow(SALES_ORDERS, integration, settings)
+
+
+def _flow(context, connector_settings: ConnectorSettingsResource) -> Flow:
+    """The replay's flow, for the ops after the first: the integration named in its config."""
+    config = context.run_config.get("ops", {}).get("replayed_orders_raw", {}).get("config", {})
+    return replay_flow(connector_settings, config.get("integration") or "")
 
 
 def requested_ids(config: ReplayConfig) -> list[str]:
@@ -68,11 +98,11 @@ def replayed_orders_raw(
     config: ReplayConfig,
     procuros: ProcurosResource,
     connector_settings: ConnectorSettingsResource,
-) -> dg.Output[RawOrders]:
-    settings = connector_settings.load()
+) -> dg.Output[RawBatch]:
+    flow = replay_flow(connector_settings, config.integration.strip())
     ids = requested_ids(config)
     found, unknown = [], []
-    with procuros.open(settings) as client:
+    with procuros.open(flow.settings, flow.integration) as client:
         for tid in ids:
             try:
                 found.append(client.get_transaction(tid))
@@ -92,15 +122,15 @@ def replayed_orders_raw(
 
     transactions = [as_pending(t) for t in found]
     pending = {t.procuros_transaction_id for t in found if t.status == "PENDING"}
-    test_flow = {t.procuros_transaction_id for t in found if t.flow == "TEST"} if settings.test_flow != "import" else set()
+    test_flow = {t.procuros_transaction_id for t in found if t.flow == "TEST"} if flow.test_flow != "import" else set()
     # Durable first, as in the daily import: landed before anything can be acknowledged.
-    path, _ = land(landing_root(context.instance.storage_directory()), ORDER, FOLDER, context.run_id, transactions)
+    path, _ = land(landing_root(context.instance.storage_directory(), flow.integration), ORDER, FOLDER, context.run_id, transactions)
     writer = _writer(context, "procuros_orders_raw", FOLDER)
     for still_pending in (True, False):
         group = [t for t in transactions if (t["procurosTransactionId"] in pending) is still_pending]
         for chunk in batched(group, CHUNK):
             writer.write(RawChunk(chunk, pending=still_pending), len(chunk))
-    raw = RawOrders(writer.close(), pending, test_flow, str(path))
+    raw = RawBatch(writer.close(), pending, test_flow, str(path))
     return dg.Output(
         raw,
         metadata={
@@ -115,13 +145,14 @@ def replayed_orders_raw(
 @dg.op(description="Check the replayed orders field by field, as the daily import does; unreadable ones are rejected with a reason.")
 def replayed_order_frames(
     context: dg.OpExecutionContext,
-    raw: RawOrders,
+    raw: RawBatch,
     procuros: ProcurosResource,
     connector_settings: ConnectorSettingsResource,
 ) -> dg.Output[Chunks]:
-    chunks, metadata = normalise_stage(raw, _writer(context, "order_frames", FOLDER), procuros.own_gln(),
-                                       connector_settings.load())
-    return dg.Output(chunks, metadata=metadata)
+    flow = _flow(context, connector_settings)
+    chunks, metadata = normalise_stage(flow, raw, _writer(context, "order_frames", FOLDER),
+                                       procuros.own_gln(flow.integration))
+    return dg.Output(chunks, metadata=md.convert(metadata))
 
 
 @dg.op(description="Find each replayed order's customer, addresses, products and units in Odoo, as the daily import does.")
@@ -131,15 +162,15 @@ def replayed_resolved_orders(
     odoo: OdooResource,
     connector_settings: ConnectorSettingsResource,
 ) -> dg.Output[Chunks]:
-    stage = resolve_stage(frames, _writer(context, "resolved_orders", FOLDER), odoo.connect(),
-                          connector_settings.load())
+    flow = _flow(context, connector_settings)
+    stage = resolve_stage(flow, frames, _writer(context, "resolved_orders", FOLDER), integration_gateway(odoo, flow))
     if stage.systemic:  # what order_writes_well_formed blocks in the daily import
         raise dg.Failure(
             "The connector built malformed values for these orders; nothing was written to Odoo",
             metadata={"problems": md.records_table(stage.problems[:500], ["transaction_id", "problem"])},
             allow_retries=False,
         )
-    return dg.Output(stage.output, metadata={**stage.metadata, "rejects": stage.rejects_table})
+    return dg.Output(stage.output, metadata=md.convert({**stage.metadata, "rejects": stage.rejects}))
 
 
 @dg.op(description="Create the replayed orders as quotations in Odoo (an order already there is left alone).",
@@ -150,9 +181,10 @@ def replayed_sale_quotations(
     odoo: OdooResource,
     connector_settings: ConnectorSettingsResource,
 ) -> dg.Output[Chunks]:
-    chunks, metadata = write_stage(resolved, _writer(context, "sale_quotations", FOLDER), odoo.connect(),
-                                   connector_settings.load())
-    return dg.Output(chunks, metadata=metadata)
+    flow = _flow(context, connector_settings)
+    chunks, metadata = write_stage(flow, resolved, _writer(context, "sale_quotations", FOLDER),
+                                   integration_gateway(odoo, flow))
+    return dg.Output(chunks, metadata=md.convert(metadata))
 
 
 def outcomes(resolved: Chunks, quotations: Chunks) -> list[dict]:
@@ -173,19 +205,23 @@ def outcomes(resolved: Chunks, quotations: Chunks) -> list[dict]:
 @dg.op(description="Acknowledge the replayed orders that are still pending at Procuros, and only those.")
 def replayed_acknowledgements(
     context: dg.OpExecutionContext,
-    raw: RawOrders,
+    raw: RawBatch,
     resolved: Chunks,
     quotations: Chunks,
     procuros: ProcurosResource,
+    odoo: OdooResource,
     connector_settings: ConnectorSettingsResource,
 ) -> dg.Output[None]:
-    stage = acknowledge_stage(raw, resolved, quotations, procuros, connector_settings.load())
+    flow = _flow(context, connector_settings)
+    with procuros.open(flow.settings, flow.integration) as client:
+        stage = acknowledge_stage(flow, raw, resolved, quotations, client, odoo.connect())
     rows = outcomes(resolved, quotations)
     for row in rows:
         context.log.info(f"{row['transaction_id']} ({row['order'] or 'no order number'}): {row['outcome']}"
                          + (f" — {row['detail']}" if row["detail"] else ""))
     not_done = [r for r in rows if r["outcome"] in ("rejected", "failed")]
-    metadata = {**stage.metadata, "outcomes": md.records_table(rows, ["transaction_id", "order", "outcome", "detail"])}
+    metadata = md.convert({**stage.metadata,
+                           "outcomes": md.records_table(rows, ["transaction_id", "order", "outcome", "detail"])})
     if not_done:
         # acknowledged above already: the failure only tells the operator the replay did not fix them
         raise dg.Failure(f"{len(not_done)} of {len(rows)} replayed order(s) still not imported: "

@@ -1,0 +1,407 @@
+"""The inbound sequence every received document takes, driven by its movement's InboundSpec:
+
+    pull → land raw → normalise → resolve → write → acknowledge (+ log in Odoo)
+
+The raw payloads are landed before anything is acknowledged; every Odoo write carries the
+Procuros transaction id in the same create call and is claimed first, so a crash anywhere
+re-runs safely: what was written is found again, bound, logged and acknowledged, never written
+twice. Every stage works through the day in chunks of CHUNK transactions (see chunks.py), so
+memory stays flat however many documents a partition holds, and Odoo sees a constant number of
+calls per chunk. The stages are Dagster-free; defs/ turns each into an asset or an op.
+
+What is the document's own (how to read it, which party it must be addressed to, how to find
+its records in Odoo, how to write it) comes from the spec; what every inbound document shares
+(TEST flow, internal rejects, acknowledgements, Logs entries) is here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from procuros_dagster.flows.chunks import ChunkWriter, Chunks, batched
+from procuros_dagster.flows.landing import land
+from procuros_dagster.mapping import reasons
+from procuros_dagster.mapping.write_checks import split_malformed
+from procuros_dagster.odoo.binder import Binder
+from procuros_dagster.odoo.exchange_log import ExchangeLog, LogEntry
+from procuros_dagster.procuros.models import Acknowledgement
+
+CHUNK = 1000  # transactions per stage chunk: one batched Odoo look-up per kind per chunk
+MAX_REPORTED = 500  # rows kept for the UI's metadata tables
+TEST_FLOW_WINDOW_DAYS = 90  # how far back the history is searched for TEST-flow documents
+TEST_FLOW_SKIPPED = {"outcome": "not imported", "reason": reasons.TEST_FLOW_SET_ASIDE}
+
+PENDING_KEYS = (
+    "procurosTransactionId",
+    "type",
+    "content",
+    "isLatestVersion",
+    "replacesProcurosTransactionId",
+    "replacedByProcurosTransactionId",
+)
+
+
+@dataclass  # not frozen: a test may swap one step for a faulty one
+class InboundSpec:
+    """How one kind of received document is read, resolved and written (see movements.py)."""
+
+    addressed_to: Callable[[Any], str | None]  # content -> the GLN it is addressed to (ours)
+    normalise: Callable[..., Any]  # (transactions, own_gln=, limits=) -> Normalised(headers, lines, rejects)
+    with_test_rejects: Callable[[Any, list[dict]], Any]  # (normalised, TEST-flow transactions) -> normalised
+    per_run: Callable[..., Any]  # (gateway, settings, integration) -> what every chunk's resolution shares
+    lookups: Callable[..., Any]  # (gateway, normalised, settings, integration, per_run) -> look-ups
+    resolve: Callable[[Any, Any], Any]  # (normalised, look-ups) -> Resolved(headers, lines, rejects)
+    build_writes: Callable[[Any], list]  # resolved -> writes (transaction_id, status, vals)
+    write_problems: Callable[[list], list[dict]]  # writes -> malformed values found
+    reject_malformed: Callable[[Any, dict[str, str]], Any]  # (resolved, {tid: reason}) -> resolved
+    write: Callable[..., list]  # (gateway, writes, settings=, binder=) -> outcomes
+    summarise: Callable[[Any], pd.DataFrame]  # resolved -> one row per document for the UI
+    outcome_columns: tuple[str, ...]
+    header_columns: tuple[str, ...]  # of the normalised headers, shown in the UI
+    identifier: str = "order_identifier"  # the document number column of rejects and outcomes
+
+
+@dataclass
+class RawChunk:
+    transactions: list[dict]
+    pending: bool  # False: replayed from the Procuros history, already acknowledged there
+
+
+@dataclass
+class RawBatch:
+    """Handle on the landed day: chunks of raw transactions plus what the acknowledgement needs."""
+
+    chunks: Chunks
+    pending_ids: set[str] = field(default_factory=set)
+    test_flow_ids: set[str] = field(default_factory=set)
+    landing_file: str | None = None
+
+
+@dataclass
+class ResolvedChunk:
+    resolved: Any
+    writes: list
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One movement of one integration, as the stages need it."""
+
+    movement: Any  # movements.Movement
+    integration: Any  # settings.Integration
+    settings: Any  # settings.Settings
+
+    @property
+    def spec(self) -> InboundSpec:
+        return self.movement.inbound
+
+    @property
+    def test_flow(self) -> str:
+        return self.integration.test_flow
+
+    def binder(self, gateway) -> Binder:
+        return Binder(gateway, self.movement.binding_prefix, self.integration.prefix)
+
+    def log_entry(self, state: str, key: str, **values) -> LogEntry:
+        return LogEntry(integration=self.integration.key, movement=self.movement.name, direction="in",
+                        document_type=self.movement.procuros_type, state=state, key=key, transaction_id=key,
+                        **values)
+
+
+def as_pending(txn) -> dict:
+    """A transaction read back from all-transactions, in the shape of a pending one."""
+    raw = txn.to_dict()
+    return {key: raw[key] for key in PENDING_KEYS if key in raw}
+
+
+def _head(frames: list[pd.DataFrame], frame: pd.DataFrame) -> None:
+    """Keep at most MAX_REPORTED rows across chunks for the metadata tables."""
+    room = MAX_REPORTED - sum(len(f) for f in frames)
+    if room > 0 and len(frame):
+        frames.append(frame.head(room))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# --- pull and land ----------------------------------------------------------------------------
+
+def pull_stage(flow: Flow, client, writer: ChunkWriter, landing: tuple, *, day: date, today: date,
+               own_gln: str) -> tuple[RawBatch, dict]:
+    """The pending documents, and for a past day also that day's from the history, landed raw.
+
+    ``landing``: (root, partition, run id) of the landing file."""
+    kind, page_size = flow.movement.procuros_type, flow.settings.procuros.page_size
+    pending_ids: set[str] = set()
+    test_ids: set[str] = set()
+    path = None
+    replayed = 0
+
+    root, partition, run_id = landing
+
+    def keep(transactions: list[dict], pending: bool) -> None:
+        nonlocal path
+        # Durable first: fsynced to the landing file before any acknowledgement can happen.
+        path, _ = land(root, kind, partition, run_id, transactions)
+        writer.write(RawChunk(transactions, pending), len(transactions))
+
+    pages = (txn.to_dict() for txn in client.iter_pending(type=kind, per_page=page_size))
+    for chunk in batched(pages, CHUNK):
+        pending_ids.update(t["procurosTransactionId"] for t in chunk if isinstance(t.get("procurosTransactionId"), str))
+        keep(chunk, pending=True)
+    if day < today:
+        # The history lists both directions: replay only documents addressed to us, only their
+        # latest version, and TEST-flow ones only when the integration imports them.
+        history = (
+            as_pending(txn)
+            for txn in client.iter_all_transactions(type=kind, created_between=(day, day), per_page=page_size)
+            if txn.procuros_transaction_id not in pending_ids
+            and txn.is_latest_version
+            and (flow.test_flow == "import" or txn.flow != "TEST")
+            and flow.spec.addressed_to(txn.content) == own_gln
+        )
+        for chunk in batched(history, CHUNK):
+            replayed += len(chunk)
+            keep(chunk, pending=False)
+    if flow.test_flow != "import" and pending_ids:
+        # The queue does not say which flow an item belongs to; the history does. Its status
+        # vocabulary is undocumented, so look at every TEST document of the window.
+        window = (today - timedelta(days=TEST_FLOW_WINDOW_DAYS), today)
+        test_ids = {
+            t.procuros_transaction_id
+            for t in client.iter_all_transactions(type=kind, flow="TEST", created_between=window, per_page=page_size)
+        }
+    batch = RawBatch(writer.close(), pending_ids, test_ids & pending_ids, str(path) if path else None)
+    metadata = {"pending": len(pending_ids), "replayed_from_history": replayed, "test_flow": len(batch.test_flow_ids)}
+    return batch, metadata
+
+
+# --- normalise --------------------------------------------------------------------------------
+
+def normalise_stage(flow: Flow, raw: RawBatch, writer: ChunkWriter, own_gln: str) -> tuple[Chunks, dict]:
+    """Raw chunks → normalised frames; unreadable documents and refused TEST ones become rejects."""
+    test_ids = raw.test_flow_ids
+    documents = lines = rejected = skipped = 0
+    shown: list[pd.DataFrame] = []
+    for chunk in raw.chunks:
+        live = [t for t in chunk.transactions if t.get("procurosTransactionId") not in test_ids]
+        test = [t for t in chunk.transactions if t.get("procurosTransactionId") in test_ids]
+        norm = flow.spec.normalise(live, own_gln=own_gln, limits=flow.settings.import_limits)
+        if test and flow.test_flow == "reject":
+            norm = flow.spec.with_test_rejects(norm, test)
+        skipped += len(test) if flow.test_flow == "skip" else 0
+        documents, lines, rejected = documents + len(norm.headers), lines + len(norm.lines), rejected + len(norm.rejects)
+        _head(shown, norm.headers[[c for c in flow.spec.header_columns if c in norm.headers.columns]])
+        writer.write(norm, len(chunk.transactions))
+    return writer.close(), {
+        "orders": documents,
+        "lines": lines,
+        "rejected": rejected,
+        "test_flow_skipped": skipped,
+        "headers": _concat(shown),
+    }
+
+
+# --- resolve ----------------------------------------------------------------------------------
+
+@dataclass
+class ResolveResult:
+    output: Chunks
+    metadata: dict
+    rejected: int
+    rejects: pd.DataFrame
+    problems: list[dict]
+    systemic: bool  # the values to write are malformed beyond single documents: nothing may be written
+
+
+def resolve_stage(flow: Flow, frames: Chunks, writer: ChunkWriter, gateway) -> ResolveResult:
+    """Frames resolved against Odoo (one read per kind and chunk) and the writes built."""
+    spec = flow.spec
+    calls_before = gateway.rpc_count
+    per_run = spec.per_run(gateway, flow.settings, flow.integration)
+    counts = {"create": 0, "update": 0, "already_imported": 0}
+    rejected = 0
+    problems: list[dict] = []
+    systemic = False
+    summaries: list[pd.DataFrame] = []
+    rejects: list[pd.DataFrame] = []
+    for norm in frames:
+        lookups = spec.lookups(gateway, norm, flow.settings, flow.integration, per_run)
+        resolved = spec.resolve(norm, lookups)
+        writes = spec.build_writes(resolved)
+        chunk_problems = spec.write_problems(writes)
+        writes, malformed, chunk_systemic = split_malformed(writes, chunk_problems)
+        if malformed:
+            resolved = spec.reject_malformed(resolved, malformed)
+        problems += chunk_problems
+        systemic = systemic or chunk_systemic
+        for w in writes:
+            counts[w.status] += 1
+        rejected += len(resolved.rejects)
+        _head(summaries, spec.summarise(resolved))
+        _head(rejects, resolved.rejects)
+        writer.write(ResolvedChunk(resolved, writes), len(resolved.headers) + len(resolved.rejects))
+    metadata = {
+        "to_create": counts["create"],
+        "to_update": counts["update"],
+        "already_imported": counts["already_imported"],
+        "rejected": rejected,
+        "odoo_round_trips": gateway.rpc_count - calls_before,
+        "orders": _concat(summaries),
+    }
+    return ResolveResult(writer.close(), metadata, rejected, _concat(rejects), problems, systemic)
+
+
+# --- write ------------------------------------------------------------------------------------
+
+def write_stage(flow: Flow, resolved: Chunks, writer: ChunkWriter, gateway) -> tuple[Chunks, dict]:
+    """One create call per chunk (after the claims), bound and logged on each record's chatter."""
+    calls_before = gateway.rpc_count
+    counts = {"created": 0, "updated": 0, "already_imported": 0, "in_flight": 0, "failed": 0}
+    shown: list[pd.DataFrame] = []
+    binder = flow.binder(gateway)
+    for chunk in resolved:
+        outcomes = flow.spec.write(gateway, chunk.writes, settings=flow.settings, binder=binder)
+        for o in outcomes:
+            counts[o.status] += 1
+        _head(shown, pd.DataFrame([o.as_row() for o in outcomes], columns=list(flow.spec.outcome_columns)))
+        writer.write(outcomes, len(outcomes))
+    return writer.close(), {**counts, "odoo_round_trips": gateway.rpc_count - calls_before,
+                            "quotations": _concat(shown)}
+
+
+# --- acknowledge and log ----------------------------------------------------------------------
+
+@dataclass
+class AcknowledgeResult:
+    frame: pd.DataFrame
+    metadata: dict
+    missing: list[str]  # pending but not acknowledged
+    waiting: list[str]  # left pending on purpose: an interrupted earlier run may still be creating them
+
+
+ACK_COLUMNS = ["transaction_id", "success", "error_type", "reason", "error_url"]
+
+
+def acknowledge_stage(flow: Flow, raw: RawBatch, resolved: Chunks, written: Chunks, client,
+                      gateway=None) -> AcknowledgeResult:
+    """Each document's Logs entry in Odoo, then the pending transactions acknowledged in bulk.
+
+    Logs first: a document acknowledged leaves the queue for good, so a crash before its entry
+    was written must happen while it is still pending — the next run writes the entry then
+    (ExchangeLog.write never writes the same entry twice)."""
+    logged = log_outcomes(flow, gateway, raw, resolved, written) if gateway is not None else 0
+    acks = acknowledgements_for(raw, resolved, written, flow.test_flow)
+    acked: dict[str, str | None] = {}
+    succeeded = failed = 0
+    shown: list[dict] = []
+    for batch in batched(acks, 1000):  # the bulk endpoint's limit: one call per 1000
+        results = {r.procuros_transaction_id: r.error_url for r in client.bulk_mark_processed(batch)}
+        for ack in batch:
+            if ack.procuros_transaction_id not in results:
+                continue  # Procuros did not confirm it: still pending, the next run acknowledges it
+            acked[ack.procuros_transaction_id] = results.get(ack.procuros_transaction_id)
+            succeeded += ack.success
+            failed += not ack.success
+            if len(shown) < MAX_REPORTED:
+                shown.append({"transaction_id": ack.procuros_transaction_id, "success": ack.success,
+                              "error_type": ack.error_type, "reason": ack.error_reason,
+                              "error_url": results.get(ack.procuros_transaction_id)})
+    waiting = sorted({o.transaction_id for chunk in written for o in chunk if o.status == "in_flight"} - set(acked))
+    missing = sorted(raw.pending_ids - set(acked) - set(waiting))
+    metadata = {
+        "acknowledged": len(acked),
+        "succeeded": succeeded,
+        "failed": failed,
+        "logged_in_odoo": logged,
+        "acknowledgements": pd.DataFrame(shown, columns=ACK_COLUMNS),
+    }
+    return AcknowledgeResult(pd.DataFrame(shown, columns=ACK_COLUMNS), metadata, missing, waiting)
+
+
+def acknowledgements_for(raw: RawBatch, resolved: Chunks, outcomes: Chunks, test_flow: str) -> Iterable[Acknowledgement]:
+    """One acknowledgement per pending transaction, streamed; history replays are never re-acknowledged."""
+    pending = raw.pending_ids
+    done: set[str] = set()
+    for chunk in resolved:
+        for row in chunk.resolved.rejects.itertuples(index=False):
+            if row.transaction_id in pending and row.transaction_id not in done:
+                done.add(row.transaction_id)
+                yield Acknowledgement(procuros_transaction_id=row.transaction_id, success=False,
+                                      error_type=row.error_type, error_reason=row.reason[:1000])
+    for chunk in outcomes:
+        for outcome in chunk:
+            if outcome.transaction_id not in pending or outcome.transaction_id in done:
+                continue
+            if outcome.status == "in_flight":
+                continue  # an earlier run's create may still commit: stays pending for a later run
+            done.add(outcome.transaction_id)
+            if outcome.status == "failed":
+                yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=False,
+                                      error_type=outcome.error_type,
+                                      error_reason=(outcome.error or "The document could not be written to Odoo")[:1000])
+            else:
+                yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=True)
+    if test_flow == "skip":
+        # taken off the queue on purpose, not imported: the context says so, so that nobody reads
+        # the success as "the order is in Odoo"
+        for tid in sorted((raw.test_flow_ids & pending) - done):
+            yield Acknowledgement(procuros_transaction_id=tid, success=True, error_context=TEST_FLOW_SKIPPED)
+
+
+def log_outcomes(flow: Flow, gateway, raw: RawBatch, resolved: Chunks, written: Chunks) -> int:
+    """Write each document's Logs entry — imported, rejected, set aside — in bulk, chunk by chunk
+    (the stages' chunks line up: one resolved and one written chunk per raw chunk).
+
+    Documents still in flight get none yet. A rerun after a crash writes what is missing and
+    nothing twice (ExchangeLog.write skips an entry equal to the document's latest)."""
+    log = ExchangeLog(gateway)
+    logged = 0
+    for raw_chunk, res_chunk, out_chunk in zip(raw.chunks, resolved, written):
+        entries = _chunk_entries(flow, raw_chunk, res_chunk, out_chunk, raw.test_flow_ids)
+        logged += len(log.write(entries))
+    return logged
+
+
+def _chunk_entries(flow: Flow, raw_chunk: RawChunk, res_chunk: ResolvedChunk, outcomes: list,
+                   test_ids: set[str]) -> list[LogEntry]:
+    headers = res_chunk.resolved.headers
+    partners = dict(zip(headers["transaction_id"], headers["partner_id"])) if len(headers) else {}
+    companies = dict(zip(headers["transaction_id"], headers["company_id"])) if len(headers) else {}
+    payloads = {t.get("procurosTransactionId"): t for t in raw_chunk.transactions}
+    entries: dict[str, dict] = {}
+    for row in res_chunk.resolved.rejects.itertuples(index=False):
+        if isinstance(row.transaction_id, str) and row.transaction_id not in entries:
+            entries[row.transaction_id] = dict(state="rejected", record_name=getattr(row, flow.spec.identifier, None),
+                                               reason=row.reason)
+    model = flow.movement.odoo_model
+    for o in outcomes:
+        if o.transaction_id in entries or o.status == "in_flight":
+            continue
+        record = dict(res_model=model, res_id=o.order_id) if o.order_id else {}
+        if o.status == "failed":
+            entries[o.transaction_id] = dict(state="rejected", reason=o.error,
+                                             record_name=getattr(o, flow.spec.identifier, None), **record)
+        else:
+            entries[o.transaction_id] = dict(
+                state="imported", record_name=o.order_name or getattr(o, flow.spec.identifier, None),
+                reason="updated to the buyer's new version" if o.status == "updated" else None, **record)
+    if flow.test_flow == "skip":
+        for tid in sorted((test_ids & set(payloads)) - set(entries)):
+            entries[tid] = dict(state="skipped", reason=reasons.TEST_FLOW_SET_ASIDE)
+    return [
+        flow.log_entry(key=tid, partner_id=_id(partners.get(tid)), company_id=_id(companies.get(tid)),
+                       payload=json.dumps(payloads[tid], ensure_ascii=False, sort_keys=True, default=str)
+                       if tid in payloads else None, **values)
+        for tid, values in entries.items()
+    ]
+
+
+def _id(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
