@@ -338,8 +338,10 @@ class Integration:
 
     @property
     def prefix(self) -> str:
-        """Dagster asset key and job name prefix: "" for the implicit integration, else the key."""
-        return "" if self.implicit else self.key
+        """Dagster asset key, job name and Odoo binding prefix: the key, except for the implicit
+        integration and one keyed "default" — that one keeps a single-integration setup's names, so
+        an existing deployment that adds a second integration finds its bindings and sends nothing twice."""
+        return "" if self.implicit or self.key == DEFAULT_INTEGRATION_KEY else self.key
 
     def is_on(self, movement: str) -> bool:
         """The movement (a MOVEMENT_NAMES name) runs on this integration."""

@@ -486,7 +486,10 @@ def _so_defaults(db, raw, x2m):
         raw["pricelist_id"] = uom.default_pricelist(db)
     raw["_tax_rounding"] = taxes.rounding_method(db)  # amounts are stored: computed under today's setting
     raw.setdefault("user_id", db.uid)
-    raw.setdefault("warehouse_id", 1)
+    if "warehouse_id" not in raw:  # sale_stock: the first warehouse of the order's company
+        company = raw.get("company_id") or db.current_company()
+        found = sorted(i for i, w in db.tables["stock.warehouse"].items() if w.get("company_id") == company)
+        raw["warehouse_id"] = found[0] if found else 1
     raw.setdefault("locked", False)
     raw.setdefault("picking_policy", "direct")
     raw.setdefault("validity_date", (dt.date.fromisoformat(raw["date_order"][:10]) + dt.timedelta(days=30)).isoformat())
