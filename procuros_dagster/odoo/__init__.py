@@ -18,10 +18,11 @@ from .errors import (
     OdooVersionError,
     SetupMissingError,
 )
+from .exchange_log import ExchangeLog, LogEntry
 from .gateway import OdooGateway
 
 __all__ = [
-    "OdooGateway", "ValidationSummary", "Binder",
+    "OdooGateway", "ValidationSummary", "Binder", "ExchangeLog", "LogEntry",
     "OdooError", "OdooConnectionError", "OdooAuthError", "OdooDatabaseError", "OdooVersionError",
     "OdooRpcError", "OdooUserError", "OdooValidationError", "OdooAccessError", "OdooMissingError",
     "OdooValueError", "OdooLookupError", "OdooBindingConflictError", "SetupMissingError",

@@ -36,6 +36,8 @@ CONNECTOR_RIGHTS = frozenset(
     {(m, "access") for m in _READ_ONLY}
     | {(m, op) for m in ("sale.order", "sale.order.line") for op in ("access", "create", "modify")}
     | {("ir.model.data", "access"), ("ir.model.data", "create"), ("mail.message", "access"), ("mail.message", "create")}
+    # the exchange log (setup.LOG_ACCESS): the group reads, adds and corrects entries, never deletes
+    | {("x_procuros_log", op) for op in ("access", "create", "modify")}
 )
 _ACCESS_VERB = re.compile(r"not allowed to (access|create|modify|delete) .*?\(([\w.]+)\) records")
 

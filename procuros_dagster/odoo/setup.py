@@ -22,6 +22,7 @@ import argparse
 import ast
 import re
 import sys
+import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -358,8 +359,20 @@ def _field_changes(spec: FieldSpec, row: dict) -> dict[str, Any]:
     return changes
 
 
-def _norm_arch(arch: Any) -> str:
-    return re.sub(r">\s+<", "><", str(arch or "")).strip()
+def _norm_arch(arch: Any) -> Any:
+    """The arch as a comparable tree. Odoo stores the arch re-serialised (a real Odoo 17 reads
+    back a tag written over several lines on one line), so text comparison would see a change
+    on every run."""
+    text = str(arch or "")
+    try:
+        return _canon(ET.fromstring(text))
+    except ET.ParseError:
+        return re.sub(r">\s+<", "><", text).strip()
+
+
+def _canon(node) -> tuple:
+    return (node.tag, sorted(node.attrib.items()), (node.text or "").strip(), (node.tail or "").strip(),
+            [_canon(c) for c in node])
 
 
 def provision(gw, integration_name: str = "Procuros Connector", connector_user: str | None = None) -> SetupReport:
@@ -571,8 +584,8 @@ def _log_access_xmlid(group_xmlid: str) -> str:
 
 
 def _ensure(gw, report: SetupReport, refs: dict, xmlid: str, model: str, vals: dict[str, Any], label: str) -> int:
-    """The record bound as ``xmlid``, created or corrected to ``vals``. Three round trips at most
-    when it exists (read, write), four when it is created (create, binding look-up and create)."""
+    """The record bound as ``xmlid``, created or corrected to ``vals``: a read (and a write when it
+    differs) if it exists, else a create and its binding (look-up and create)."""
     bound = refs.get(xmlid)
     rows = gw.read(model, [bound[1]], list(vals)) if bound else []
     if rows:
@@ -610,14 +623,24 @@ def _provision_log_ui(gw, report: SetupReport, connector_gid: int) -> None:
         "menu Procuros/Logs")
     [model_id] = gw.search("ir.model", [("model", "=", LOG_MODEL)])
     gids = {g: refs[g][1] for g in groups if g in refs} | {GROUP_XMLID: connector_gid}
+    created = []
     for group, perms in LOG_ACCESS.items():
         if group not in gids:
             report.warnings.append(f"group {group} not found: no access row for it on the Logs")
             continue
-        _ensure(gw, report, refs, _log_access_xmlid(group), "ir.model.access", {
+        before = len(report.records_created)
+        rid = _ensure(gw, report, refs, _log_access_xmlid(group), "ir.model.access", {
             "name": f"procuros log {group}", "model_id": model_id, "group_id": gids[group], "active": True,
             **dict(zip(("perm_read", "perm_write", "perm_create", "perm_unlink"), perms))},
             f"access to the Logs for {group} ({_perms(perms)})")
+        if len(report.records_created) > before:
+            created.append(rid)
+    if created:
+        # Odoo 17 clears its access cache *before* an ir.model.access create, and the create's own
+        # check then caches the caller's "create" rights without the new row: the administrator
+        # running setup could not add log entries until the next clearing (seen on a real Odoo
+        # 17). A write clears it again once the rows exist.
+        gw.write("ir.model.access", created, {"active": True})
 
 
 def main(argv: list[str] | None = None) -> int:

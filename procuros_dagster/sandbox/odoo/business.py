@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+import re
 from zoneinfo import ZoneInfo
 import textwrap
 from decimal import ROUND_HALF_UP, Decimal
@@ -218,10 +219,39 @@ AFTER_CREATE["ir.model.fields.selection"] = _imfs_changed
 AFTER_WRITE["ir.model.fields.selection"] = lambda db, ids, raw, x2m: [_imfs_changed(db, i) for i in ids]
 
 
+_ATTR = re.compile(r"""([^\s=/<>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_TAG = re.compile(r"<([^\s<>!?/]+)((?:\s+[^\s=/<>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
+
+
+def _attr_value(raw: str) -> str:
+    from xml.sax.saxutils import escape, unescape
+    value = unescape(raw, {"&quot;": '"', "&apos;": "'", "&#10;": "\n", "&#9;": "\t"})
+    return escape(value, {'"': "&quot;", "\n": "&#10;", "\t": "&#9;", "\r": "&#13;"})
+
+
+def reserialize_arch(arch):
+    """Odoo stores the arch parsed and serialised again by lxml: a start tag's attributes are
+    separated by one space and double-quoted (a tag written over several lines with name='x'
+    reads back on one line with name="x"), and an empty tag loses the space before "/>".
+    Observed on a real Odoo 17 (bringup.sh), not recorded in a transcript."""
+    if not isinstance(arch, str):
+        return arch
+
+    def tag(m):
+        attrs = "".join(f' {a.group(1)}="{_attr_value(a.group(2) if a.group(2) is not None else a.group(3))}"'
+                        for a in _ATTR.finditer(m.group(2)))
+        return f"<{m.group(1)}{attrs}{m.group(3)}>"
+    return _TAG.sub(tag, arch)
+
+
 def _view_defaults(db, raw, x2m):
     raw.setdefault("mode", "extension" if raw.get("inherit_id") else "primary")
     raw.setdefault("priority", 16)
     raw.setdefault("active", True)
+    for key in ("arch", "arch_db"):
+        if raw.get(key):
+            raw["_arch_source"] = raw[key]  # as given: the validation's line numbers refer to it
+            raw[key] = reserialize_arch(raw[key])
     arch = raw.get("arch") or raw.get("arch_db")
     if arch:
         raw["arch"] = raw["arch_db"] = arch

@@ -456,7 +456,7 @@ class Database:
                         "The operation cannot be completed: another model requires the record being deleted. "
                         "If possible, archive it instead.\n\n"
                         f"Model: {self.description(model)} ({model})\n"
-                        f"Constraint: {model.replace('.', '_')}_{fname}_fkey\n")
+                        f"Constraint: {registry.table(model)}_{fname}_fkey\n")
 
     def _m2m(self, model, fname, fdef, current: list, commands) -> list:
         comodel = fdef["relation"]

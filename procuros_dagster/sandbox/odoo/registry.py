@@ -183,7 +183,14 @@ DESCRIPTIONS: dict[str, str] = {
     "stock.backorder.confirmation": "Backorder Confirmation", "product.pricelist": "Pricelist",
     "product.pricelist.item": "Pricelist Rule", "decimal.precision": "Decimal Precision",
     "ir.module.module": "Module", "confirm.stock.sms": "Confirm Stock SMS",
+    "ir.actions.act_window": "Action Window",  # as a real Odoo 17 names it in a foreign-key error
 }
+# Models whose table is not their name with dots as underscores (the _table of Odoo's source)
+TABLES: dict[str, str] = {"ir.actions.act_window": "ir_act_window", "ir.actions.actions": "ir_actions"}
+
+
+def table(model: str) -> str:
+    return TABLES.get(model) or model.replace(".", "_")
 
 # Heavy/binary/computed-not-serialisable fields left out of a read without a field list.
 HEAVY_TYPES = {"binary", "properties", "properties_definition"}
