@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
                                                 "job, recorded in the Dagster instance like any run)")
     replay.add_argument("transaction_ids", nargs="+", metavar="TRANSACTION_ID",
                         help="a Procuros transaction id of an ORDER, as Procuros shows it")
+    replay.add_argument("--integration", default="", metavar="KEY",
+                        help="the integration the orders came through (its key in the settings file); "
+                             "needed only with several integrations")
     commands.add_parser("doctor", help="check the settings, Procuros, Odoo and its master data; say what to fix "
                                        "(exit 1 when something is wrong)")
 
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "replay":
         from procuros_dagster.replay_cli import main as replay_main
 
-        return replay_main(args.transaction_ids)
+        return replay_main(args.transaction_ids, args.integration)
     if args.command == "doctor":
         from procuros_dagster.doctor import main as doctor_main
 

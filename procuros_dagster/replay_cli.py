@@ -21,10 +21,10 @@ def replay_job() -> dg.JobDefinition:
     return defs.resolve_job_def(JOB)
 
 
-def main(transaction_ids: list[str]) -> int:
+def main(transaction_ids: list[str], integration: str = "") -> int:
     with get_possibly_temporary_instance_for_cli("``procuros-dagster replay``") as instance:
         result = dg.execute_job(dg.reconstructable(replay_job), instance=instance,
-                                run_config=run_config(transaction_ids), tags={"procuros/replay": "cli"})
+                                run_config=run_config(transaction_ids, integration), tags={"procuros/replay": "cli"})
         print(f"replay_orders run {result.run_id}: {'succeeded' if result.success else 'failed'}")
         for event in result.get_step_failure_events():  # the reason, without the stack trace
             failure = event.step_failure_data

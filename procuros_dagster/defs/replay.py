@@ -245,5 +245,8 @@ def replay_orders():
     replayed_acknowledgements(raw, resolved, replayed_sale_quotations(resolved))
 
 
-def run_config(transaction_ids: list[str]) -> dict:
-    return {"ops": {"replayed_orders_raw": {"config": {"transaction_ids": list(transaction_ids)}}}}
+def run_config(transaction_ids: list[str], integration: str = "") -> dict:
+    config: dict = {"transaction_ids": list(transaction_ids)}
+    if integration:
+        config["integration"] = integration
+    return {"ops": {"replayed_orders_raw": {"config": config}}}

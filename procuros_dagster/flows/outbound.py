@@ -166,6 +166,9 @@ def run_export(
     bundle = spec.fetch(gateway, day=day, record_ids=record_ids, tz=ctx.timezone, retry_ids=retry_ids,
                         bound=binder.bound_ids, scope=scope_domain(flow, ctx.company.get("company_id")))
     partners = {r["id"]: m2o_id(r.get("partner_id")) for r in bundle.get(movement.odoo_model, [])}
+    # A record of the day that is not on the retry list was never logged (a logged failure puts it
+    # there, a logged send binds it): its Logs entry needs no look-up. Named records may have any past.
+    retried = None if record_ids is not None else set(retry_ids)
     batch = spec.build(bundle, ctx)
     documents, schema_failures = _schema_failures(batch)
     report = ExportReport(batch=batch)
@@ -199,7 +202,7 @@ def run_export(
                     {"record_id": doc.record_id, "document": doc.record_name, "status": outcome.status.value, "transaction_id": outcome.transaction_id, "error": None, "error_url": None}
                 )
                 if len(unbound) >= BIND_EVERY:
-                    _bind(flow, binder, log, gateway, unbound, stamp, partners)
+                    _bind(flow, binder, log, gateway, unbound, stamp, partners, retried)
             else:
                 detail = "; ".join(f"{path}: {', '.join(msgs)}" for path, msgs in sorted(outcome.errors.items()))
                 reason = f"Procuros refused {movement.label} {doc.record_name}: {outcome.message or 'invalid'}" + (f" ({detail})" if detail else "")
@@ -210,7 +213,7 @@ def run_export(
     finally:
         # Whatever was sent is bound, even when a later send fails (Procuros down, a crash of the
         # client): the next run must not send those documents a second time.
-        _bind(flow, binder, log, gateway, unbound, stamp, partners)
+        _bind(flow, binder, log, gateway, unbound, stamp, partners, retried)
 
     _report_failures_once(flow, log, gateway, client, [(f, None) for f in to_report], report, partners,
                           tell_procuros=True)
@@ -219,11 +222,14 @@ def run_export(
 
 
 def _bind(flow: Flow, binder: Binder, log: ExchangeLog, gateway, unbound: list, stamp: str,
-          partners: dict) -> None:
-    """Bind sent documents, log them on their records' chatter and in the Logs; empties ``unbound``."""
+          partners: dict, retried: set[int] | None) -> None:
+    """Bind sent documents, log them on their records' chatter and in the Logs; empties ``unbound``.
+
+    The fetch kept only records without a binding, so none is looked up again (a binding written
+    since by a concurrent run sends create_bindings down its checked path)."""
     if not unbound:
         return
-    binder.bind([(doc.record_id, doc.model, doc.record_id) for doc, _, _ in unbound])
+    binder.bind([(doc.record_id, doc.model, doc.record_id) for doc, _, _ in unbound], known={})
     gateway.post_messages(
         flow.movement.odoo_model,
         [
@@ -247,7 +253,8 @@ def _bind(flow: Flow, binder: Binder, log: ExchangeLog, gateway, unbound: list, 
                                                 else "accepted by Procuros, not forwarded"),
                        payload=json.dumps(doc.content, ensure_ascii=False, sort_keys=True))
         for doc, tid, status in unbound
-    ])
+    ], fresh=[f"{doc.model},{doc.record_id}" for doc, _, _ in unbound
+              if retried is not None and doc.record_id not in retried])
     unbound.clear()
 
 

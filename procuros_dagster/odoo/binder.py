@@ -45,14 +45,23 @@ class Binder:
         names = [self.name(int(i)) for i in record_ids]
         return {res_id for _, res_id in self.gateway.find_bindings(model, names).values()}
 
-    def bind(self, bindings: Sequence[tuple[object, str, int]]) -> list[str]:
-        """Bind ``(key, model, res_id)`` triples; existing identical bindings are kept (idempotent)."""
-        return self.gateway.create_bindings([(self.name(k), model, res_id) for k, model, res_id in bindings])
+    def bind(self, bindings: Sequence[tuple[object, str, int]],
+             known: dict[object, tuple[str, int]] | None = None) -> list[str]:
+        """Bind ``(key, model, res_id)`` triples; existing identical bindings are kept (idempotent).
+
+        ``known``: the keys' bindings as read moments ago ({} when none can exist, e.g. records the
+        fetch found unbound): the look-up is skipped (see OdooGateway.create_bindings)."""
+        existing = None if known is None else {self.name(k): target for k, target in known.items()}
+        return self.gateway.create_bindings([(self.name(k), model, res_id) for k, model, res_id in bindings],
+                                            existing=existing)
 
     def claim(self, model: str, keys: Iterable[object], *, timeout: timedelta,
               now: datetime | None = None) -> Claims:
-        """Claim documents before creating them (see OdooGateway.claim); the Claims hold the keys."""
+        """Claim documents before creating them (see OdooGateway.claim); the Claims hold the keys,
+        and ``bound`` the keys' bindings, read in the same call."""
         names = {self.name(k): k for k in keys}
-        claims = self.gateway.claim(model, list(names), timeout=timeout, now=now)
+        claims = self.gateway.claim(model, list(names), timeout=timeout, now=now, also=list(names))
         return Claims(claimed=[names[n] for n in claims.claimed], in_flight=[names[n] for n in claims.in_flight],
-                      exhausted=[names[n] for n in claims.exhausted])
+                      exhausted=[names[n] for n in claims.exhausted],
+                      taken_over=[names[n] for n in claims.taken_over],
+                      bound={names[n]: target for n, target in claims.bound.items()})

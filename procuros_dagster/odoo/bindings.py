@@ -28,10 +28,18 @@ class Claims:
     claimed: list[str] = field(default_factory=list)
     in_flight: list[str] = field(default_factory=list)
     exhausted: list[str] = field(default_factory=list)
+    #: claimed now, but an earlier run had claimed them before (it may have written them)
+    taken_over: list[str] = field(default_factory=list)
+    #: {name: (model, res_id)} of the ``also`` names that exist (read in the same call)
+    bound: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def claim_name(key: str, attempt: int) -> str:
     return f"claim_{key}_{attempt}"
+
+
+def _unique_violation(exc: OdooRpcError) -> bool:
+    return "unique" in exc.message.lower() or "UniqueViolation" in exc.name
 
 
 class BindingsMixin:
@@ -65,11 +73,15 @@ class BindingsMixin:
             out.setdefault(r["res_id"], []).append(r["name"])
         return out
 
-    def create_bindings(self, bindings: Iterable[tuple[str, str, int]]) -> list[str]:
+    def create_bindings(self, bindings: Iterable[tuple[str, str, int]],
+                        existing: dict[str, tuple[str, int]] | None = None) -> list[str]:
         """Create the missing ``procuros.<name>`` bindings (noupdate) in one look-up + one create.
 
         Existing identical bindings are skipped (idempotent); returns the names created. A name that
-        already points at another record raises OdooBindingConflictError before anything is written."""
+        already points at another record raises OdooBindingConflictError before anything is written.
+        ``existing``: what the caller read of these names moments ago (e.g. with its claims): then
+        the look-up is skipped, and a binding written in the meantime (Odoo's unique external ids
+        refuse the create) sends it down the checked path after all."""
         wanted: dict[str, tuple[str, int]] = {}
         for name, model, res_id in bindings:
             if not _NAME.match(name or ""):
@@ -81,6 +93,17 @@ class BindingsMixin:
             wanted[name] = (model, res_id)
         if not wanted:
             return []
+        if existing is not None:
+            missing = [n for n in wanted if n not in existing]
+            try:
+                self.create("ir.model.data", [
+                    {"module": MODULE, "name": n, "model": wanted[n][0], "res_id": wanted[n][1], "noupdate": True}
+                    for n in missing
+                ])
+                return missing
+            except OdooRpcError as exc:
+                if not _unique_violation(exc):
+                    raise
         existing = self.find_bindings(list(wanted))
         conflicts = [f"{MODULE}.{n} -> {existing[n][0]}({existing[n][1]}) not {m}({r})"
                      for n, (m, r) in wanted.items() if n in existing and existing[n] != (m, r)]
@@ -94,7 +117,7 @@ class BindingsMixin:
         return missing
 
     def claim(self, model: str, keys: Iterable[str], *, timeout: timedelta,
-              now: datetime | None = None) -> Claims:
+              now: datetime | None = None, also: Iterable[str] = ()) -> Claims:
         """Claim documents before writing them, so that no two runs write one document.
 
         A killed run's create keeps running in Odoo and commits later, after a rerun has looked
@@ -103,14 +126,19 @@ class BindingsMixin:
         another run younger than ``timeout`` means that run's write may still be under way: the
         document is left for a later run, which will find it written, or find the claim expired
         and take over with the next ``n``. Two live runs claiming at once: Odoo's unique external
-        ids let one of them win. Two calls: one search_read, one create."""
+        ids let one of them win. Two calls: one search_read, one create. ``also``: more names to
+        read in the same search_read (the documents' bindings), returned in ``bound``."""
         keys = list(dict.fromkeys(keys))
         out = Claims()
         if not keys:
             return out
         names = [claim_name(k, n) for k in keys for n in range(MAX_CLAIMS)]
-        rows = self.search_read("ir.model.data", [("module", "=", MODULE), ("name", "in", names)],
-                                ["name", "create_date"], order="id")
+        also = [n for n in dict.fromkeys(also)]
+        rows = self.search_read("ir.model.data", [("module", "=", MODULE), ("name", "in", names + also)],
+                                ["name", "create_date", "model", "res_id"], order="id")
+        wanted_also = set(also)
+        out.bound = {r["name"]: (r["model"], r["res_id"]) for r in rows if r["name"] in wanted_also}
+        rows = [r for r in rows if r["name"] not in wanted_also]
         latest: dict[str, tuple[int, str]] = {}
         for r in rows:
             key, _, n = r["name"][len("claim_"):].rpartition("_")
@@ -130,18 +158,20 @@ class BindingsMixin:
                 out.exhausted.append(key)
             else:
                 wanted.append((key, n + 1))
+                out.taken_over.append(key)
         if wanted:
             try:
                 self.create("ir.model.data", [
                     {"module": MODULE, "name": claim_name(k, n), "model": model, "res_id": 0, "noupdate": True}
                     for k, n in wanted])
             except OdooRpcError as exc:
-                if "unique" not in exc.message.lower() and "UniqueViolation" not in exc.name:
+                if not _unique_violation(exc):
                     raise
                 # another run claimed some of them in the meantime (unique module.name): it writes them
                 out.in_flight += [k for k, _ in wanted]
             else:
                 out.claimed += [k for k, _ in wanted]
+        out.taken_over = [k for k in out.taken_over if k in set(out.claimed)]
         return out
 
     def post_messages(self, model: str, messages: Sequence[tuple[int, str]], *,

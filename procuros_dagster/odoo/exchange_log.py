@@ -117,19 +117,23 @@ class ExchangeLog:
         self.gw = gateway
 
     # -- writing -----------------------------------------------------------------------------------
-    def write(self, entries: Sequence[LogEntry]) -> list[int]:
+    def write(self, entries: Sequence[LogEntry], *, fresh: Iterable[str] = ()) -> list[int]:
         """Log the entries; returns the ids of the records created. One search_read of the
         documents' earlier entries and one create, none for an empty list.
 
         An entry equal (state and reason) to its document's latest entry is skipped, so a rerun
         writes nothing twice; equal entries within one call are written once. ``x_attempt``
-        counts the document's entries, this one included."""
+        counts the document's entries, this one included. ``fresh``: keys of documents the caller
+        knows to have no entry yet (records sent for the first time): they are not looked up, and
+        when every entry is one of them the call is the create alone."""
         entries = list(entries)
         if not entries:
             return []
         for e in entries:
             _check(e)
-        history = self._history(entries)
+        fresh = set(fresh)
+        known = [e for e in entries if e.key not in fresh]
+        history = self._history(known) if known else {}
         vals = []
         for e in entries:
             doc = (e.integration, e.movement, e.key)

@@ -145,11 +145,13 @@ def _drop_bound(records: list[dict], model: str, bound: Bound | None) -> list[di
 
 
 def _partners(gw: Gateway, ids: Iterable[int]) -> list[dict]:
-    """Partners plus their commercial partners (a second read only when some are missing)."""
-    first = _read(gw, "res.partner", sorted(set(ids)), PARTNER_FIELDS)
-    have = {p["id"] for p in first}
-    missing = sorted({c for p in first if (c := _m2o(p.get("commercial_partner_id"))) and c not in have})
-    return sorted(first + _read(gw, "res.partner", missing, PARTNER_FIELDS), key=lambda p: p["id"])
+    """Partners plus their parents — among them their commercial partners — in one read
+    (``parent_of``: the records and all their ancestors, archived ones included)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return sorted(gw.search_read("res.partner", [("id", "parent_of", ids)], PARTNER_FIELDS,
+                                 context={"active_test": False}), key=lambda p: p["id"])
 
 
 def _lots(gw: Gateway, ids: Sequence[int]) -> list[dict]:

@@ -101,10 +101,8 @@ def _update(gateway, w: OrderWrite, state: str | None, name: str | None) -> Orde
     return OrderWriteOutcome(w.transaction_id, ref, "updated", w.target_order_id)
 
 
-def _claimed(binder: Binder, to_create: list, outcomes: list[OrderWriteOutcome], timeout: timedelta) -> list:
-    """The writes this run may create; the others become in_flight / failed outcomes."""
-    if not to_create:
-        return to_create
+def _claimed(binder: Binder, to_create: list, outcomes: list[OrderWriteOutcome], timeout: timedelta):
+    """The writes this run may create, and the claims; the others become in_flight / failed outcomes."""
     claims = binder.claim(MODEL, [w.transaction_id for w in to_create], timeout=timeout)
     in_flight, exhausted = set(claims.in_flight), set(claims.exhausted)
     for w in to_create:
@@ -119,7 +117,7 @@ def _claimed(binder: Binder, to_create: list, outcomes: list[OrderWriteOutcome],
                 error=f"Gave up importing the order after {MAX_CLAIMS} interrupted attempts; "
                       "check Odoo for the order, then replay the transaction"))
     claimed = set(claims.claimed)
-    return [w for w in to_create if w.transaction_id in claimed]
+    return [w for w in to_create if w.transaction_id in claimed], claims
 
 
 def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int = 200,
@@ -129,21 +127,19 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
     binder = binder or Binder(gateway, "order")
     outcomes: list[OrderWriteOutcome] = []
     to_create = [w for w in writes if w.status == "create"]
+    claims = None
     if to_create:
-        # A concurrent or crashed earlier run may have created some since they were resolved.
-        found = gateway.records_by_field(
-            MODEL, "x_procuros_transaction_id", [w.transaction_id for w in to_create], ["id"]
-        )
-        existing = {tid: records[0]["id"] for tid, records in found.items()}
-        for w in to_create:
-            if w.transaction_id in existing:
-                outcomes.append(
-                    OrderWriteOutcome(
-                        w.transaction_id, w.vals.get("client_order_ref"), "already_imported", existing[w.transaction_id]
-                    )
-                )
-        to_create = [w for w in to_create if w.transaction_id not in existing]
-        to_create = _claimed(binder, to_create, outcomes, claim_timeout)
+        to_create, claims = _claimed(binder, to_create, outcomes, claim_timeout)
+        # Every create is claimed first, so only an order an earlier run had claimed may exist
+        # although resolving found none: that run may have created it before it died.
+        taken_over = {w.transaction_id for w in to_create} & set(claims.taken_over)
+        if taken_over:
+            found = gateway.records_by_field(MODEL, "x_procuros_transaction_id", sorted(taken_over), ["id"])
+            existing = {tid: records[0]["id"] for tid, records in found.items()}
+            outcomes += [OrderWriteOutcome(w.transaction_id, w.vals.get("client_order_ref"), "already_imported",
+                                           existing[w.transaction_id])
+                         for w in to_create if w.transaction_id in existing]
+            to_create = [w for w in to_create if w.transaction_id not in existing]
     for chunk in _chunks(to_create, chunk_size):
         outcomes.extend(_create_chunk(gateway, chunk))
     updates = [w for w in writes if w.status == "update"]
@@ -168,7 +164,11 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
         }
         for o in written:
             o.order_name = names.get(o.order_id)
-        binder.bind([(o.transaction_id, MODEL, o.order_id) for o in written])
+        # the claims read these documents' bindings too: no second look-up when they cover them all
+        covered = claims is not None and {o.transaction_id for o in written} <= {w.transaction_id for w in writes
+                                                                                 if w.status == "create"}
+        binder.bind([(o.transaction_id, MODEL, o.order_id) for o in written],
+                    known=claims.bound if covered else None)
         fresh = [o for o in written if o.status in ("created", "updated")]
         if fresh:
             gateway.post_messages(

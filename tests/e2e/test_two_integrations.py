@@ -120,3 +120,30 @@ def test_documents_go_out_through_the_integration_of_their_company_and_customer(
         instance=stack.instance, raise_on_error=False,
         run_config={"ops": {"at__send_documents_now": {"config": {"invoices": [str(invoices[0])]}}}})
     assert send_at.success and account.sent == []
+
+
+@pytest.mark.sandbox_only("a second company and a second Procuros account")
+def test_replay_names_the_integration_the_orders_came_through(stack, two):
+    from procuros_dagster.defs.replay import run_config
+
+    account, austria, at_buyer = two
+    stray = account.enqueue("ORDER", _at_order("PO-AT-LATE", buyer_gln="4012345000030"))  # unknown buyer
+    assert stack.run("at__import_sales_orders").success
+    assert account.acknowledgements[stray]["success"] is False
+    stack.gateway.write("res.partner", [at_buyer], {"ref": "4012345000030"})  # the buyer's GLN fixed in Odoo
+    job = stack.defs.resolve_job_def("replay_orders")
+
+    unnamed = job.execute_in_process(run_config=run_config([stray]), instance=stack.instance, raise_on_error=False)
+    assert not unnamed.success
+    [failure] = unnamed.get_step_failure_events()
+    assert "Say which integration" in failure.step_failure_data.user_failure_data.description
+
+    replayed = job.execute_in_process(run_config=run_config([stray], "at"), instance=stack.instance,
+                                      raise_on_error=False)
+    assert replayed.success
+    [order] = stack.gateway.in_company(austria).search_read(
+        "sale.order", [("x_procuros_transaction_id", "=", stray)], ["company_id"])
+    assert order["company_id"][0] == austria
+    states = [e["x_state"] for e in stack.gateway.search_read(
+        "x_procuros_log", [("x_transaction_id", "=", stray)], ["x_state"], order="id")]
+    assert states == ["rejected", "imported"]

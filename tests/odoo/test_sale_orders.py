@@ -1,5 +1,7 @@
 """The chunked sale-order writer: isolation of bad orders, version updates, bindings, chatter."""
 
+from datetime import timedelta
+
 from procuros_dagster.odoo.binder import Binder
 from procuros_dagster.odoo.sale_orders import write_sale_orders
 
@@ -54,8 +56,12 @@ def test_already_imported_orders_are_bound_not_created_again(fresh_sandbox):
     md = MasterData(gw)
     [first] = write_sale_orders(gw, [_write(md, "t-1", "PO-1")])
     gw.unlink("ir.model.data", gw.search("ir.model.data", [("name", "=", binding_name("t-1"))]))
-    # a crash struck between the create and the binding: the next run finds and binds it
-    [again] = write_sale_orders(gw, [_write(md, "t-1", "PO-1")])
+    # a crash struck between the create and the binding, and a rerun resolved the order before the
+    # create was visible: while the crashed run's claim is young the order is left for later ...
+    [waiting] = write_sale_orders(gw, [_write(md, "t-1", "PO-1")])
+    assert waiting.status == "in_flight"
+    # ... once it has expired, the rerun takes the order over, finds it created, and binds it
+    [again] = write_sale_orders(gw, [_write(md, "t-1", "PO-1")], claim_timeout=timedelta(0))
     assert (again.status, again.order_id) == ("already_imported", first.order_id)
     assert gw.search_count("sale.order", [("x_procuros_transaction_id", "=", "t-1")]) == 1
     assert binding_name("t-1") in gw.find_bindings([binding_name("t-1")])
