@@ -16,9 +16,10 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
-from procuros_dagster.mapping.identifiers import gs1_check_digit, gtin_key, is_valid_gtin
+from procuros_dagster.mapping.identifiers import gln_problem, gtin_key, is_valid_gtin
+from procuros_dagster.mapping.odoo_values import m2o_id
 from procuros_dagster.odoo import OdooError, OdooGateway, OdooLookupError, SetupMissingError
 from procuros_dagster.odoo.errors import CONNECTOR_GROUP, OdooAccessError
 from procuros_dagster.odoo.lookups import PARTNER_SWITCHES
@@ -277,10 +278,6 @@ def _with_barcode(rec: dict) -> str:
     return f"{_label(rec)} ({rec['barcode']})"
 
 
-def _m2o(value: Any) -> int | None:
-    return value[0] if isinstance(value, (list, tuple)) and value else (value or None)
-
-
 def read_products(gw: OdooGateway) -> list[dict]:
     """All active products, paged: sellable ones are checked, all of them count for duplicates."""
     return list(gw.iter_search_read("product.product", [], ["id", "name", "default_code", "barcode", "uom_id",
@@ -291,8 +288,8 @@ def check_units(gw: OdooGateway, settings: Settings, products: list[dict]) -> li
     sellable = [p for p in products if p.get("sale_ok")]
     by_unit: dict[int, list[dict]] = defaultdict(list)
     for p in sellable:
-        if _m2o(p.get("uom_id")):
-            by_unit[_m2o(p["uom_id"])].append(p)
+        if m2o_id(p.get("uom_id")):
+            by_unit[m2o_id(p["uom_id"])].append(p)
     findings: list[Finding] = []
     overridden: set[int] = set()
     if settings.uom_codes:
@@ -317,19 +314,6 @@ def check_units(gw: OdooGateway, settings: Settings, products: list[dict]) -> li
     return findings
 
 
-def _gln_problem(ref: str) -> str | None:
-    if ref != ref.strip():
-        return f"'{ref}' has spaces around it"
-    if not (ref.isascii() and ref.isdigit()):
-        return f"'{ref}' is not a GLN: a GLN has 13 digits only"
-    if len(ref) != 13:
-        return f"'{ref}' is not a GLN: it has {len(ref)} digits, a GLN has 13"
-    expected = gs1_check_digit(ref[:12])
-    if int(ref[12]) != expected:
-        return f"'{ref}' has a wrong check digit ({ref[12]}; the GS1 check digit is {expected})"
-    return None
-
-
 def check_partners(gw: OdooGateway) -> list[Finding]:
     """Partners with a Procuros switch, and their addresses: a valid GLN each, used once."""
     switched = [(f"commercial_partner_id.{s}", "!=", False) for s in PARTNER_SWITCHES]
@@ -340,13 +324,13 @@ def check_partners(gw: OdooGateway) -> list[Finding]:
     glns = set()
     for p in partners:
         ref = p.get("ref") or ""
-        company = _m2o(p.get("commercial_partner_id")) == p["id"]
+        company = m2o_id(p.get("commercial_partner_id")) == p["id"]
         if not ref:
             if company:
                 findings.append(Finding(PROBLEM, "partners", f"{p['name']!r} has Procuros switches on but no GLN "
                                         "in its Reference", fix.format(name=p["name"])))
             continue
-        problem = _gln_problem(ref)
+        problem = gln_problem(ref)
         if problem:
             findings.append(Finding(PROBLEM, "partners", f"{p['name']!r}: Reference {problem}", fix.format(name=p["name"])))
         else:
@@ -357,7 +341,7 @@ def check_partners(gw: OdooGateway) -> list[Finding]:
                                 order="id"):
             users[p["ref"]].append(p)
     for gln, same in sorted(users.items()):
-        owners = {_m2o(p["commercial_partner_id"]) for p in same}
+        owners = {m2o_id(p["commercial_partner_id"]) for p in same}
         if len(owners) > 1:
             findings.append(Finding(PROBLEM, "partners", f"GLN {gln} is used by {len(same)} partners: "
                                     f"{_names(repr(p['name']) for p in same)}; orders cannot tell them apart",

@@ -27,7 +27,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
+from procuros_dagster.mapping.identifiers import is_valid_gln
 from procuros_dagster.mapping.orders_in_normalise import ImportLimits
+from procuros_dagster.mapping.units import UNIT_CODES  # the Procuros UnitOfMeasure enum
 from procuros_dagster.movements import MOVEMENT_NAMES
 
 __all__ = [
@@ -65,12 +67,6 @@ __all__ = [
 DEFAULT_PROCUROS_API_URL = "https://api.procuros.io"
 STAGING_PROCUROS_API_URL = "https://api.procuros-staging.io"
 
-# Procuros UnitOfMeasure enum (components.schemas.UnitOfMeasure of the OpenAPI v2 spec).
-UNIT_CODES: tuple[str, ...] = (
-    "EA", "GRM", "HUR", "KGM", "LTR", "MLT", "MTK", "MTR", "PCK", "SET", "CS", "CA", "DAY",
-    "WEE", "MON", "CT", "CQ", "CU", "BJ", "BO", "MTQ", "PF", "BG", "RO", "TNE", "BE", "CMT",
-    "KMT", "PR", "TU",
-)  # fmt: skip
 TEST_FLOW_CHOICES: tuple[str, ...] = ("import", "skip", "reject")
 INTEGRATION_STATUSES: tuple[str, ...] = ("inactive", "test", "active")
 TRANSACTION_FLOWS: tuple[str, ...] = ("LIVE", "TEST")  # Procuros TransactionFlow
@@ -135,14 +131,6 @@ ENV_VARS: dict[str, str] = {
     "PROCUROS_DAGSTER_SETTINGS": "settings_path",
 }
 _SECRET_VARS = {"PROCUROS_API_TOKEN", "ODOO_PASSWORD"}
-
-
-def is_valid_gln(value: str) -> bool:
-    """13 digits with a valid GS1 check digit (weights 1,3,1,3,... from the left)."""
-    if not (isinstance(value, str) and len(value) == 13 and value.isascii() and value.isdigit()):
-        return False
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(value[:12]))
-    return (10 - total % 10) % 10 == int(value[12])
 
 
 def _url_problem(name: str, value: str) -> str | None:

@@ -11,7 +11,6 @@ import yaml
 
 from procuros_dagster.movements import MOVEMENT_NAMES
 from procuros_dagster.settings import (
-    UNIT_CODES,
     ConfigError,
     ConnectionSettings,
     Integration,
@@ -305,12 +304,6 @@ def test_validate_cron():
     for ok in ("0 6 * * *", "*/5 * * * *", "0 0 1,15 * 0", "0 0 * * 7", "5-10/2 * * DEC sun", "@hourly"):
         assert validate_cron(ok) is None, ok
     assert validate_cron("0 6 * * * *").startswith("expected 5 fields")
-
-
-def test_unit_codes_match_procuros_enum():
-    # the vendored OpenAPI spec is the source of truth for the UnitOfMeasure enum
-    spec = json.loads((REPO / "procuros_dagster/procuros/openapi-v2.json").read_text())
-    assert UNIT_CODES == tuple(spec["components"]["schemas"]["UnitOfMeasure"]["enum"])
 
 
 # --------------------------------------------------------------------- example file

@@ -5,4 +5,6 @@ plain dicts / DataFrames and returns DataFrames or Odoo value dicts, each stage 
 pandera schema so the Dagster layer can show and enforce the frame contracts.
 
 Inbound (Procuros ORDER -> Odoo sale.order): orders_in, schemas_in, identifiers, reasons.
+Shared by every layer: units (the Procuros unit codes), identifiers (GLN, GTIN), odoo_values
+(many2one values).
 """

@@ -12,8 +12,9 @@ from typing import Any
 from .invoices_out import MoveData, build_moves, last_delivery, order_date, order_identifier, orders_of, parties, \
     product_lines, summary
 from .outbound import (
-    CREDIT_NOTE, ExportContext, OutboundBatch, date_as_datetime, drop_none, local_datetime, m2o_id, m2o_name, text,
+    CREDIT_NOTE, ExportContext, OutboundBatch, date_as_datetime, drop_none, local_datetime, text,
 )
+from .odoo_values import m2o_id, m2o_name
 
 REASON_SWITCH = "x_procuros_send_credit_note_reason"
 MAX_REASON = 255

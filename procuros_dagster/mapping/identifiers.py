@@ -22,10 +22,27 @@ def has_valid_check_digit(code: str) -> bool:
     return len(code) >= 2 and code.isdigit() and gs1_check_digit(code[:-1]) == int(code[-1])
 
 
-def is_valid_gln(code: str | None) -> bool:
-    """A GLN is 13 digits with a valid GS1 check digit."""
-    code = (code or "").strip()
-    return len(code) == 13 and has_valid_check_digit(code)
+def gln_problem(code: str) -> str | None:
+    """Why ``code`` is not a GLN, in words for the operator; None when it is one.
+
+    A GLN is 13 ASCII digits, the last the GS1 check digit of the first twelve. Spaces around it
+    make it no GLN: Procuros matches the identifier letter for letter.
+    """
+    if code != code.strip():
+        return f"'{code}' has spaces around it"
+    if not (code.isascii() and code.isdigit()):
+        return f"'{code}' is not a GLN: a GLN has 13 digits only"
+    if len(code) != 13:
+        return f"'{code}' is not a GLN: it has {len(code)} digits, a GLN has 13"
+    expected = gs1_check_digit(code[:12])
+    if int(code[12]) != expected:
+        return f"'{code}' has a wrong check digit ({code[12]}; the GS1 check digit is {expected})"
+    return None
+
+
+def is_valid_gln(code: object) -> bool:
+    """A GLN is 13 ASCII digits with a valid GS1 check digit (see ``gln_problem``)."""
+    return isinstance(code, str) and gln_problem(code) is None
 
 
 def is_valid_gtin(code: str | None) -> bool:

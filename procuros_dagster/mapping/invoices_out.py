@@ -21,9 +21,10 @@ from typing import Any
 
 from .outbound import (
     INVOICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, date_as_datetime,
-    drop_none, failure_from, finish_batch, first_line, ids, index, kind, local_date, local_datetime, m2o_id,
-    m2o_name, money, qty, text, order_identifier,
+    drop_none, failure_from, finish_batch, first_line, ids, index, kind, local_date, local_datetime, money,
+    qty, text, order_identifier,
 )
+from .odoo_values import m2o_id, m2o_name
 from .parties import bill_to_party, buyer_party, ship_to_party, supplier_party
 from .shipping_notices_out import item_identity, notice_lines
 

@@ -17,7 +17,8 @@ import pandas as pd
 
 from . import reasons
 from .orders_in_types import clean, text_problems, type_problems
-from .schemas_in import NORMALISED_HEADERS, NORMALISED_LINES, PROCUROS_UNIT_CODES, REJECTS, frame
+from .schemas_in import NORMALISED_HEADERS, NORMALISED_LINES, REJECTS, frame
+from .units import UNIT_CODES
 
 BERLIN = "Europe/Berlin"
 QUANTITY_DIGITS = 2  # Odoo's default precision "Product Unit of Measure": 0.001 would be a 0 line
@@ -172,7 +173,7 @@ def _normalise_lines(tid: str, order: str | None, items: list, problems: list[st
                 elif quantity > limits.max_quantity or math.isinf(quantity):
                     problems.append(reasons.quantity_too_large(order, number, quantity, limits.max_quantity))
         unit = _text(item.get("unitOfMeasure")) or "EA"
-        if unit not in PROCUROS_UNIT_CODES:
+        if unit not in UNIT_CODES:
             problems.append(reasons.unknown_unit_code(order, number, unit))
         price = item.get("unitPrice")
         price = float(price) if isinstance(price, (int, float)) and not isinstance(price, bool) else None

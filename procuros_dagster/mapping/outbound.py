@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from .odoo_values import m2o_id, m2o_name  # noqa: F401  (re-exported: flows/outbound.py imports m2o_id from here)
+
 SHIPPING_NOTICE = "SHIPPING_NOTICE"
 INVOICE = "INVOICE"
 CREDIT_NOTE = "CREDIT_NOTE"
@@ -91,14 +93,6 @@ class BuildError(Exception):
 
 
 # --- Odoo value helpers ---------------------------------------------------------------------
-
-def m2o_id(value: Any) -> int | None:
-    return int(value[0]) if isinstance(value, (list, tuple)) and value else None
-
-
-def m2o_name(value: Any) -> str | None:
-    return str(value[1]) if isinstance(value, (list, tuple)) and len(value) > 1 else None
-
 
 def text(value: Any) -> str | None:
     """Odoo char value -> stripped str, or None for False/empty."""

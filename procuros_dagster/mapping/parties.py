@@ -45,6 +45,22 @@ def _require_full(address: dict, who: str) -> None:
                          "invoices need a full postal address")
 
 
+def _party(name: str, gln: str | None, record: dict, *, vat: Any = None,
+           full_address_of: str | None = None) -> dict[str, Any]:
+    """A Procuros Party: the name, the GLN (and a German VAT id) as identifiers, the postal address
+    of ``record``; ``full_address_of`` names whose address must be complete (invoices)."""
+    party: dict[str, Any] = {"name": name}
+    identifiers = ([{"identifier": gln, "domain": "GS1"}] if gln else []) + vat_identifiers(vat)
+    if identifiers:
+        party["identifiers"] = identifiers
+    address = postal_address(record)
+    if full_address_of:
+        _require_full(address, full_address_of)
+    if address:
+        party["postalAddress"] = address
+    return party
+
+
 def buyer_party(commercial: dict, *, gln: str | None = None, full_address: bool = False) -> dict[str, Any]:
     """Buyer = the customer's commercial partner; its GLN is mandatory (routing)."""
     gln = gln if gln and is_valid_gln(gln) else partner_gln(commercial)
@@ -53,16 +69,8 @@ def buyer_party(commercial: dict, *, gln: str | None = None, full_address: bool 
         ref = text(commercial.get("ref"))
         hint = f" (Reference {ref!r} is not a valid 13-digit GLN)" if ref else ""
         raise BuildError(f"customer {name} has no GLN in Reference{hint}")
-    party: dict[str, Any] = {
-        "name": name,
-        "identifiers": [{"identifier": gln, "domain": "GS1"}] + vat_identifiers(commercial.get("vat")),
-    }
-    address = postal_address(commercial)
-    if full_address:
-        _require_full(address, f"customer {name}")
-    if address:
-        party["postalAddress"] = address
-    return party
+    return _party(name, gln, commercial, vat=commercial.get("vat"),
+                  full_address_of=f"customer {name}" if full_address else None)
 
 
 def supplier_party(ctx: ExportContext, *, full_address: bool = False) -> dict[str, Any]:
@@ -71,28 +79,13 @@ def supplier_party(ctx: ExportContext, *, full_address: bool = False) -> dict[st
     if not is_valid_gln(ctx.own_gln):
         raise BuildError(f"the connector's own GLN {ctx.own_gln!r} is not a valid GLN; fix the settings")
     name = text(company.get("name")) or "?"
-    party: dict[str, Any] = {
-        "name": name,
-        "identifiers": [{"identifier": ctx.own_gln, "domain": "GS1"}] + vat_identifiers(company.get("vat")),
-    }
-    address = postal_address(company)
-    if full_address:
-        _require_full(address, f"our company {name}")
-    if address:
-        party["postalAddress"] = address
-    return party
+    return _party(name, ctx.own_gln, company, vat=company.get("vat"),
+                  full_address_of=f"our company {name}" if full_address else None)
 
 
 def ship_to_party(partner: dict) -> dict[str, Any]:
     """ShipTo = the delivery address; identifiers only when it has its own GLN (they are optional)."""
-    party: dict[str, Any] = {"name": text(partner.get("name")) or str(partner.get("id"))}
-    gln = partner_gln(partner)
-    if gln:
-        party["identifiers"] = [{"identifier": gln, "domain": "GS1"}]
-    address = postal_address(partner)
-    if address:
-        party["postalAddress"] = address
-    return party
+    return _party(text(partner.get("name")) or str(partner.get("id")), partner_gln(partner), partner)
 
 
 def bill_to_party(partner: dict | None, commercial: dict) -> dict[str, Any] | None:
@@ -106,9 +99,4 @@ def bill_to_party(partner: dict | None, commercial: dict) -> dict[str, Any] | No
     gln = partner_gln(partner)
     if not gln or gln == partner_gln(commercial):
         return None
-    party: dict[str, Any] = {"name": text(partner.get("name")) or str(partner["id"]),
-                             "identifiers": [{"identifier": gln, "domain": "GS1"}]}
-    address = postal_address(partner)
-    if address:
-        party["postalAddress"] = address
-    return party
+    return _party(text(partner.get("name")) or str(partner["id"]), gln, partner)

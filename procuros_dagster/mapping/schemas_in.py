@@ -10,11 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-# Procuros UnitOfMeasure enum (API notes §9.3); anything else fails the Procuros schema too.
-PROCUROS_UNIT_CODES = (
-    "EA", "GRM", "HUR", "KGM", "LTR", "MLT", "MTK", "MTR", "PCK", "SET", "CS", "CA", "DAY", "WEE",
-    "MON", "CT", "CQ", "CU", "BJ", "BO", "MTQ", "PF", "BG", "RO", "TNE", "BE", "CMT", "KMT", "PR", "TU",
-)
+from .units import UNIT_CODES  # the Procuros UnitOfMeasure enum; anything else fails its schema too
+
 ERROR_TYPES = ("DATA", "INTERNAL")
 STATUSES = ("create", "update", "already_imported")
 UTC_TS = pd.DatetimeTZDtype(unit="ns", tz="UTC")
@@ -80,7 +77,7 @@ NORMALISED_LINES = pa.DataFrameSchema(
         "supplier_item_id": _str(nullable=True),
         "is_deposit_item": _bool(),
         "quantity": _float(checks=[pa.Check.gt(0)]),
-        "unit_code": _str(checks=[pa.Check.isin(PROCUROS_UNIT_CODES)]),
+        "unit_code": _str(checks=[pa.Check.isin(UNIT_CODES)]),
         "unit_price": _float(nullable=True),
         "description": _str(nullable=True),
         "requested_delivery_date": _ts(nullable=True),

@@ -11,12 +11,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .identifiers import is_valid_gtin
+from .units import UNIT_CODES
 
-# Procuros UnitOfMeasure enum (API-NOTES §9.3)
-PROCUROS_UNITS = (
-    "EA", "GRM", "HUR", "KGM", "LTR", "MLT", "MTK", "MTR", "PCK", "SET", "CS", "CA", "DAY", "WEE",
-    "MON", "CT", "CQ", "CU", "BJ", "BO", "MTQ", "PF", "BG", "RO", "TNE", "BE", "CMT", "KMT", "PR", "TU",
-)
 AMOUNT_TOLERANCE = 0.01
 
 
@@ -40,7 +36,7 @@ OUTBOUND_LINES_SCHEMA = pa.DataFrameSchema(
         "line_number": pa.Column("int64", pa.Check.ge(1)),
         "gtin": pa.Column(str, pa.Check(lambda s: s.map(is_valid_gtin), element_wise=False,
                                         error="GTIN must have 8/12/13/14 digits and a valid check digit")),
-        "unit": pa.Column(str, pa.Check.isin(PROCUROS_UNITS)),
+        "unit": pa.Column(str, pa.Check.isin(UNIT_CODES)),
         "quantity": pa.Column("float64", pa.Check.ge(0)),
         "ordered_quantity": pa.Column("float64", pa.Check.ge(0), nullable=True),
         "shipped_quantity": pa.Column("float64", pa.Check.ge(0), nullable=True),

@@ -22,8 +22,9 @@ from typing import Any, Iterable
 from .identifiers import has_valid_check_digit, is_valid_gtin
 from .outbound import (
     SHIPPING_NOTICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, drop_none,
-    failure_from, finish_batch, first_line, ids, index, local_date, local_datetime, m2o_id, m2o_name, qty, text, order_identifier,
+    failure_from, finish_batch, first_line, ids, index, local_date, local_datetime, qty, text, order_identifier,
 )
+from .odoo_values import m2o_id, m2o_name
 from .parties import buyer_party, ship_to_party, supplier_party
 
 MODEL = "stock.picking"

@@ -30,17 +30,8 @@ from typing import Any
 from . import exchange_log as xlog
 from .errors import CONNECTOR_GROUP, OdooError, SetupMissingError
 
-# Procuros UnitOfMeasure codes (OpenAPI enum) with their UN/CEFACT meaning as the label
-UNIT_CODES: list[tuple[str, str]] = [
-    ("EA", "EA - each"), ("GRM", "GRM - gram"), ("HUR", "HUR - hour"), ("KGM", "KGM - kilogram"),
-    ("LTR", "LTR - litre"), ("MLT", "MLT - millilitre"), ("MTK", "MTK - square metre"), ("MTR", "MTR - metre"),
-    ("PCK", "PCK - pack"), ("SET", "SET - set"), ("CS", "CS - case"), ("CA", "CA - can"), ("DAY", "DAY - day"),
-    ("WEE", "WEE - week"), ("MON", "MON - month"), ("CT", "CT - carton"), ("CQ", "CQ - cartridge"),
-    ("CU", "CU - cup"), ("BJ", "BJ - bucket"), ("BO", "BO - bottle"), ("MTQ", "MTQ - cubic metre"),
-    ("PF", "PF - pallet"), ("BG", "BG - bag"), ("RO", "RO - roll"), ("TNE", "TNE - tonne"),
-    ("BE", "BE - bundle"), ("CMT", "CMT - centimetre"), ("KMT", "KMT - kilometre"), ("PR", "PR - pair"),
-    ("TU", "TU - tube"),
-]
+# Procuros UnitOfMeasure codes with their UN/CEFACT meaning as the label (declared in mapping/units.py)
+from procuros_dagster.mapping.units import UNIT_SELECTION as UNIT_CODES
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Procuros REST API v2: client, document models and the vendored OpenAPI document.
+"""Procuros REST API v2: client, the models of its transactions and results, and the vendored
+OpenAPI document (documents are plain dicts, checked against it by ``validate_document``).
 
 Knows nothing of Dagster or Odoo.
 """
@@ -6,9 +7,8 @@ Knows nothing of Dagster or Odoo.
 from .client import ProcurosClient
 from .errors import (ProcurosAuthError, ProcurosError, ProcurosNotFound, ProcurosRateLimited,
                      ProcurosServerError, ProcurosTransportError, ProcurosValidationError)
-from .models import (AckResult, Acknowledgement, CreditNote, DocumentInvalid, Invoice, Order,
-                     OrderResponse, Page, ReceivedTransaction, SendOutcome, SendStatus,
-                     ShippingNotice, Transaction, TransactionType, parse_document)
+from .models import (AckResult, Acknowledgement, Page, ReceivedTransaction, SendOutcome, SendStatus,
+                     Transaction)
 from .openapi import validate_document, validate_request, validate_response
 from .retry import RetryPolicy
 
@@ -17,7 +17,6 @@ __all__ = [
     "ProcurosError", "ProcurosAuthError", "ProcurosNotFound", "ProcurosValidationError",
     "ProcurosRateLimited", "ProcurosServerError", "ProcurosTransportError",
     "ReceivedTransaction", "Transaction", "Page", "Acknowledgement", "AckResult", "SendOutcome",
-    "SendStatus", "TransactionType", "Order", "OrderResponse", "ShippingNotice", "Invoice",
-    "CreditNote", "DocumentInvalid", "parse_document",
+    "SendStatus",
     "validate_document", "validate_request", "validate_response",
 ]

@@ -208,10 +208,10 @@ class ProcurosClient:
         return results
 
     def send(self, transaction_type: str, content: Any) -> SendOutcome:
-        """POST /v2/transactions.  ``content`` is a document model (validated by to_payload) or
-        a plain dict.  Retried on 429/5xx/network errors like every call: if a first attempt
-        did land, the retry gets 400 "Payload already received" -> ALREADY_RECEIVED, which is
-        the safe outcome (the document is at Procuros exactly once)."""
+        """POST /v2/transactions.  ``content`` is the document as a plain dict (or an object whose
+        ``to_payload()`` returns it).  Retried on 429/5xx/network errors like every call: if a
+        first attempt did land, the retry gets 400 "Payload already received" -> ALREADY_RECEIVED,
+        which is the safe outcome (the document is at Procuros exactly once)."""
         transaction_type = str(getattr(transaction_type, "value", transaction_type))
         if hasattr(content, "to_payload"):
             content = content.to_payload()

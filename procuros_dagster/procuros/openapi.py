@@ -19,7 +19,7 @@ import uuid
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
@@ -163,21 +163,28 @@ def _best_errors(validator: Draft202012Validator, instance: Any) -> dict[str, li
     return errors
 
 
-def schema_errors(schema_name: str, instance: Any, *, strict: bool = True) -> dict[str, list[str]]:
-    """Field errors ``{json.path: [message, ...]}`` of ``instance`` against a component schema."""
-    return _best_errors(_validator(f"/components/schemas/{schema_name}", strict), instance)
-
-
 def _flatten(errors: dict[str, list[str]]) -> list[str]:
     return [f"{path}: {msg}" for path, msgs in errors.items() for msg in msgs]
 
 
-def document_errors(transaction_type: str, content: Any, *, strict: bool = True) -> dict[str, list[str]]:
-    """Errors of ``{"type", "content"}`` against the SentTransaction variant for that type."""
+# a JSON pointer into the spec -> the validator of the schema there (strict, lenient, the sandbox's)
+ValidatorAt = Callable[[str], Draft202012Validator]
+
+
+def _validator_at(strict: bool) -> ValidatorAt:
+    return lambda pointer: _validator(pointer, strict)
+
+
+def _document_errors(validator_at: ValidatorAt, transaction_type: str, content: Any) -> dict[str, list[str]]:
     schema = DOCUMENT_SCHEMAS.get(transaction_type)
     if schema is None:
         return {"type": [f'Transaction type "{transaction_type}" is not valid']}
-    return schema_errors(schema, {"type": transaction_type, "content": content}, strict=strict)
+    return _best_errors(validator_at(f"/components/schemas/{schema}"), {"type": transaction_type, "content": content})
+
+
+def document_errors(transaction_type: str, content: Any, *, strict: bool = True) -> dict[str, list[str]]:
+    """Errors of ``{"type", "content"}`` against the SentTransaction variant for that type."""
+    return _document_errors(_validator_at(strict), transaction_type, content)
 
 
 def validate_document(transaction_type: str, content: Any, *, strict: bool = True) -> list[str]:
@@ -231,6 +238,11 @@ def validate_request(method: str, path_template: str, body: Any = None, *,
 def validate_response(method: str, path_template: str, status: int, body: Any = None, *,
                       strict: bool = True) -> list[str]:
     """Check a response status/body against the operation's declared responses."""
+    return _response_problems(_validator_at(strict), method, path_template, status, body)
+
+
+def _response_problems(validator_at: ValidatorAt, method: str, path_template: str, status: int,
+                       body: Any) -> list[str]:
     pointer, op = _operation(method, path_template)
     responses = op["responses"]
     key = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None)
@@ -241,4 +253,4 @@ def validate_response(method: str, path_template: str, status: int, body: Any = 
         return [] if body in (None, b"", "") else [f"status {status} must have no body"]
     if "application/json" not in content:
         return []
-    return _flatten(_best_errors(_validator(f"{pointer}/responses/{key}/content/application~1json/schema", strict), body))
+    return _flatten(_best_errors(validator_at(f"{pointer}/responses/{key}/content/application~1json/schema"), body))

@@ -142,12 +142,18 @@ def test_newer_version_updates_a_quotation_and_is_rejected_once_confirmed(stack)
     assert "already confirmed" in ack["errorReason"]
 
 
-def test_test_flow_orders_can_be_rejected_by_setting(stack, tmp_path, monkeypatch):
+def _one_live_one_test_order(stack, tmp_path, monkeypatch, *, test_flow: str) -> tuple[str, str]:
+    """With ``test_flow: <choice>`` in the settings file, queue order PO-LIVE and the TEST-flow PO-TEST."""
     settings = tmp_path / "settings.yaml"
-    settings.write_text("test_flow: reject\n")
+    settings.write_text(f"test_flow: {test_flow}\n")
     monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
     live = stack.enqueue_order(dd.order_content("PO-LIVE", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
     test = stack.enqueue_order(dd.order_content("PO-TEST", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]), flow="TEST")
+    return live, test
+
+
+def test_test_flow_orders_can_be_rejected_by_setting(stack, tmp_path, monkeypatch):
+    live, test = _one_live_one_test_order(stack, tmp_path, monkeypatch, test_flow="reject")
     assert stack.run("import_sales_orders").success
     assert [o["client_order_ref"] for o in stack.orders()] == ["PO-LIVE"]
     assert stack.procuros.acknowledgements[live]["success"] is True
@@ -236,11 +242,7 @@ def test_an_order_in_a_foreign_currency_is_rejected_with_a_reason(stack):
 
 
 def test_test_flow_orders_can_be_skipped_by_setting(stack, tmp_path, monkeypatch):
-    settings = tmp_path / "settings.yaml"
-    settings.write_text("test_flow: skip\n")
-    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
-    live = stack.enqueue_order(dd.order_content("PO-LIVE", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
-    test = stack.enqueue_order(dd.order_content("PO-TEST", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]), flow="TEST")
+    live, test = _one_live_one_test_order(stack, tmp_path, monkeypatch, test_flow="skip")
     result = stack.run("import_sales_orders")
     assert result.success
     assert [o["client_order_ref"] for o in stack.orders()] == ["PO-LIVE"]

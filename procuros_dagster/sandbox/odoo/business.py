@@ -484,6 +484,17 @@ def _order_amounts(db, model, line_model, r, f):
     return {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": r2(untaxed + tax)}[f]
 
 
+def _order_computes(model: str, line_model: str, qty_field: str, tax_field: str, line_partner_field: str) -> None:
+    """The computed amounts of an order and its lines (sale and purchase alike), and the order's
+    state and partner as related fields of its lines."""
+    compute(line_model, "price_subtotal", "price_tax", "price_total")(
+        lambda db, r, f: _line_amounts(db, line_model, r, f, qty_field, tax_field))
+    compute(model, "amount_untaxed", "amount_tax", "amount_total")(
+        lambda db, r, f: _order_amounts(db, model, line_model, r, f))
+    COMPUTE[line_model]["state"] = lambda db, r: (rec(db, model, r.get("order_id")) or {}).get("state", "draft")
+    COMPUTE[line_model][line_partner_field] = lambda db, r: (rec(db, model, r.get("order_id")) or {}).get("partner_id", False)
+
+
 # ====================================================================== sales
 def _next(db, key: str) -> int:
     db.counters[key] += 1
@@ -551,12 +562,7 @@ def _sol_display(db, r):
     return f"{name} ({partner['ref']})" if partner and partner.get("ref") else name
 
 
-compute("sale.order.line", "price_subtotal", "price_tax", "price_total")(
-    lambda db, r, f: _line_amounts(db, "sale.order.line", r, f, "product_uom_qty", "tax_id"))
-compute("sale.order", "amount_untaxed", "amount_tax", "amount_total")(
-    lambda db, r, f: _order_amounts(db, "sale.order", "sale.order.line", r, f))
-COMPUTE["sale.order.line"]["state"] = lambda db, r: (rec(db, "sale.order", r.get("order_id")) or {}).get("state", "draft")
-COMPUTE["sale.order.line"]["order_partner_id"] = lambda db, r: (rec(db, "sale.order", r.get("order_id")) or {}).get("partner_id", False)
+_order_computes("sale.order", "sale.order.line", "product_uom_qty", "tax_id", "order_partner_id")
 
 
 def _policy(db, product_id) -> str:
@@ -707,19 +713,23 @@ def action_confirm(db, model, ids):
             "partner_id": o.get("partner_shipping_id"), "origin": o["name"], "sale_id": o["id"],
             "group_id": group, "carrier_id": o.get("carrier_id") or False, "scheduled_date": sched,
             "date_deadline": sched})
-        for l in lines:
-            # in the product's unit (product.uom._adjust_uom_quantities without stock.propagate_uom)
-            unit = uom.product_uom(db, rec(db, "product.product", l["product_id"]))
-            db.create("stock.move", {
-                "name": l.get("name"), "product_id": l["product_id"], "product_uom": unit,
-                "product_uom_qty": uom.convert_qty(db, l.get("product_uom_qty") or 0.0, l.get("product_uom"), unit,
-                                                   "HALF-UP"),
-                "picking_id": picking, "sale_line_id": l["id"],
-                "location_id": STOCK_LOC, "location_dest_id": CUSTOMER_LOC, "origin": o["name"],
-                "state": "confirmed", "date": sched, "date_deadline": sched, "group_id": group,
-                "partner_id": o.get("partner_shipping_id"), "picking_type_id": OUT_TYPE}, top=False)
+        _line_moves(db, picking, lines, "product_uom_qty", "sale_line_id", lambda l: sched,
+                    location_id=STOCK_LOC, location_dest_id=CUSTOMER_LOC, origin=o["name"], date_deadline=sched,
+                    group_id=group, partner_id=o.get("partner_shipping_id"), picking_type_id=OUT_TYPE)
         _assign(db, [picking])
     return True
+
+
+def _line_moves(db, picking: int, lines: list[dict], qty_field: str, line_field: str, date_of, **vals) -> None:
+    """The confirmed stock.move of each order line in ``picking`` (sale: sale_line_id, purchase:
+    purchase_line_id), in the product's unit (product.uom._adjust_uom_quantities without
+    stock.propagate_uom)."""
+    for l in lines:
+        unit = uom.product_uom(db, rec(db, "product.product", l["product_id"]))
+        db.create("stock.move", {
+            "name": l.get("name"), "product_id": l["product_id"], "product_uom": unit,
+            "product_uom_qty": uom.convert_qty(db, l.get(qty_field) or 0.0, l.get("product_uom"), unit, "HALF-UP"),
+            "picking_id": picking, line_field: l["id"], "state": "confirmed", "date": date_of(l), **vals}, top=False)
 
 
 def _storable(db, product_id) -> bool:
@@ -1257,12 +1267,7 @@ AFTER_WRITE["purchase.order.line"] = lambda db, ids, raw, x2m: [
     db.set("purchase.order.line", i, {"product_uom_qty": _pol_product_uom_qty(db, db.tables["purchase.order.line"][i])})
     for i in ids] if "product_qty" in raw or "product_uom" in raw else None
 DISPLAY["purchase.order"] = lambda db, r: f"{r.get('name')} ({r['partner_ref']})" if r.get("partner_ref") else r.get("name")
-compute("purchase.order.line", "price_subtotal", "price_tax", "price_total")(
-    lambda db, r, f: _line_amounts(db, "purchase.order.line", r, f, "product_qty", "taxes_id"))
-compute("purchase.order", "amount_untaxed", "amount_tax", "amount_total")(
-    lambda db, r, f: _order_amounts(db, "purchase.order", "purchase.order.line", r, f))
-COMPUTE["purchase.order.line"]["state"] = lambda db, r: (rec(db, "purchase.order", r.get("order_id")) or {}).get("state", "draft")
-COMPUTE["purchase.order.line"]["partner_id"] = lambda db, r: (rec(db, "purchase.order", r.get("order_id")) or {}).get("partner_id", False)
+_order_computes("purchase.order", "purchase.order.line", "product_qty", "taxes_id", "partner_id")
 
 
 @compute("purchase.order.line", "qty_received", "qty_invoiced", "qty_to_invoice")
@@ -1344,16 +1349,9 @@ def button_confirm(db, model, ids):
         picking = _new_picking(db, o.get("picking_type_id") or IN_TYPE, {
             "partner_id": o.get("partner_id"), "origin": o["name"], "purchase_id": oid, "group_id": group,
             "scheduled_date": sched, "date_deadline": sched})
-        for l in lines:
-            unit = uom.product_uom(db, rec(db, "product.product", l["product_id"]))
-            db.create("stock.move", {
-                "name": l.get("name"), "product_id": l["product_id"], "product_uom": unit,
-                "product_uom_qty": uom.convert_qty(db, l.get("product_qty") or 0.0, l.get("product_uom"), unit,
-                                                   "HALF-UP"),
-                "picking_id": picking, "purchase_line_id": l["id"],
-                "origin": o["name"], "state": "confirmed", "date": l.get("date_planned") or sched,
-                "date_deadline": sched, "group_id": group, "partner_id": o.get("partner_id"),
-                "picking_type_id": IN_TYPE}, top=False)
+        _line_moves(db, picking, lines, "product_qty", "purchase_line_id", lambda l: l.get("date_planned") or sched,
+                    origin=o["name"], date_deadline=sched, group_id=group, partner_id=o.get("partner_id"),
+                    picking_type_id=IN_TYPE)
         _assign(db, [picking])
     return True
 

@@ -74,20 +74,12 @@ def _errors(pointer: str, instance: Any) -> dict[str, list[str]]:
 
 def document_errors(transaction_type: str, content: Any) -> dict[str, list[str]]:
     """Field errors of a sent ``{"type", "content"}`` (``type`` unknown -> the API's message)."""
-    schema = openapi.DOCUMENT_SCHEMAS.get(transaction_type)
-    if schema is None:
-        return {"type": [f'Transaction type "{transaction_type}" is not valid']}
-    return _errors(f"/components/schemas/{schema}", {"type": transaction_type, "content": content})
-
-
-def _operation_pointer(method: str, template: str) -> tuple[str, dict[str, Any]]:
-    op = openapi.spec()["paths"][template][method.lower()]
-    return f"/paths/{openapi._pointer_escape(template)}/{method.lower()}", op
+    return openapi._document_errors(_validator, transaction_type, content)
 
 
 def body_errors(method: str, template: str, body: Any) -> dict[str, list[str]]:
     """Field errors of a request body; ``{}`` when it conforms (a missing required body included)."""
-    pointer, op = _operation_pointer(method, template)
+    pointer, op = openapi._operation(method, template)
     rb = op.get("requestBody")
     if rb is None:
         return {}
@@ -98,15 +90,4 @@ def body_errors(method: str, template: str, body: Any) -> dict[str, list[str]]:
 
 def response_problems(method: str, template: str, status: int, body: Any) -> list[str]:
     """Why a response would not conform to the operation's declared responses (empty: it does)."""
-    pointer, op = _operation_pointer(method, template)
-    responses = op["responses"]
-    key = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None)
-    if key is None:
-        return [f"status {status} is not declared for {method.upper()} {template}"]
-    content = responses[key].get("content")
-    if not content:
-        return [] if body in (None, b"", "") else [f"status {status} must have no body"]
-    if "application/json" not in content:
-        return []
-    errors = _errors(f"{pointer}/responses/{key}/content/application~1json/schema", body)
-    return [f"{path}: {msg}" for path, msgs in errors.items() for msg in msgs]
+    return openapi._response_problems(_validator, method, template, status, body)
