@@ -17,7 +17,7 @@ from procuros_dagster.flows.inbound import InboundSpec
 from procuros_dagster.flows.outbound import OutboundSpec
 from procuros_dagster.mapping import credit_notes_out, invoices_out, orders_in, shipping_notices_out
 from procuros_dagster.mapping.write_checks import sale_order_write_problems
-from procuros_dagster.odoo import exports as odoo_exports
+from procuros_dagster.odoo import outbound_reads
 from procuros_dagster.odoo import order_lookups, sale_orders
 
 
@@ -107,9 +107,9 @@ SHIPPING_NOTICES = Movement(
     partner_switch="x_procuros_send_shipping_notice",
     days_back=1,
     # date_done is a UTC datetime: the partition's day is cut in the settings' time zone
-    outbound=OutboundSpec(fetch=odoo_exports.fetch_shipping_notice_bundle,
+    outbound=OutboundSpec(fetch=outbound_reads.fetch_shipping_notice_bundle,
                           build=shipping_notices_out.build_shipping_notices,
-                          eligible=odoo_exports.ELIGIBLE_PICKINGS, day_field="date_done",
+                          eligible=outbound_reads.ELIGIBLE_PICKINGS, day_field="date_done",
                           partner_field="partner_id.commercial_partner_id"),
     send_now_help='Deliveries, by name or id, e.g. ["WH/OUT/00004"] or ["17"]',
 )
@@ -124,8 +124,8 @@ INVOICES = Movement(
     description="Odoo → Procuros INVOICE for one day's posted customer invoices.",
     partner_switch="x_procuros_send_invoice",
     days_back=1,
-    outbound=OutboundSpec(fetch=odoo_exports.fetch_invoice_bundle, build=invoices_out.build_invoices,
-                          eligible=odoo_exports.eligible_moves("out_invoice"), day_field="invoice_date",
+    outbound=OutboundSpec(fetch=outbound_reads.fetch_invoice_bundle, build=invoices_out.build_invoices,
+                          eligible=outbound_reads.eligible_moves("out_invoice"), day_field="invoice_date",
                           partner_field="commercial_partner_id", with_totals=True),
     send_now_help='Customer invoices, by number or id, e.g. ["INV/2026/00012"]',
 )
@@ -140,8 +140,8 @@ CREDIT_NOTES = Movement(
     description="Odoo → Procuros CREDIT_NOTE for one day's posted customer credit notes.",
     partner_switch="x_procuros_send_invoice",
     days_back=1,
-    outbound=OutboundSpec(fetch=odoo_exports.fetch_credit_note_bundle, build=credit_notes_out.build_credit_notes,
-                          eligible=odoo_exports.eligible_moves("out_refund"), day_field="invoice_date",
+    outbound=OutboundSpec(fetch=outbound_reads.fetch_credit_note_bundle, build=credit_notes_out.build_credit_notes,
+                          eligible=outbound_reads.eligible_moves("out_refund"), day_field="invoice_date",
                           partner_field="commercial_partner_id", with_totals=True),
     send_now_help='Customer credit notes, by number or id, e.g. ["RINV/2026/00003"]',
 )

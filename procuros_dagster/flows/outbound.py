@@ -23,8 +23,8 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
-from procuros_dagster.mapping.outbound import (BuildFailure, ExportContext, OutboundBatch, OutboundDocument,
-                                               m2o_id)
+from procuros_dagster.mapping.odoo_values import m2o_id
+from procuros_dagster.mapping.outbound import BuildFailure, ExportContext, OutboundBatch, OutboundDocument
 from procuros_dagster.odoo.binder import Binder
 from procuros_dagster.odoo.exchange_log import ExchangeLog, LogEntry
 from procuros_dagster.procuros.errors import ProcurosNotFound, ProcurosValidationError

@@ -10,18 +10,10 @@ import pandas as pd
 
 from procuros_dagster.mapping import orders_in
 from procuros_dagster.mapping.identifiers import gtin_variants
+from procuros_dagster.mapping.odoo_values import m2o_id
 
 if TYPE_CHECKING:  # the settings import the movement registry, which imports this
     from procuros_dagster.settings import Settings
-
-
-def m2o_id(value) -> int | None:
-    """Odoo reads a many2one as ``[id, "name"]`` or ``False``."""
-    if isinstance(value, (list, tuple)) and value:
-        return int(value[0])
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
 
 
 def _text(value) -> str | None:

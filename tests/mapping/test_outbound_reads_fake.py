@@ -6,7 +6,7 @@ from datetime import date
 
 from procuros_dagster.mapping.shipping_notices_out import build_shipping_notices
 from procuros_dagster.mapping.invoices_out import build_invoices
-from procuros_dagster.odoo import exports
+from procuros_dagster.odoo import outbound_reads as exports
 
 from . import fixtures_out as fx
 

@@ -13,7 +13,7 @@ from procuros_dagster.mapping.identifiers import with_check_digit
 from procuros_dagster.mapping.invoices_out import build_invoices
 from procuros_dagster.mapping.shipping_notices_out import build_shipping_notices
 from procuros_dagster.odoo import Binder, OdooGateway
-from procuros_dagster.odoo.exports import (
+from procuros_dagster.odoo.outbound_reads import (
     fetch_credit_note_bundle, fetch_invoice_bundle, fetch_shipping_notice_bundle,
 )
 from procuros_dagster.odoo.setup import provision

@@ -105,10 +105,6 @@ def utc_day_range(day: date, tz: str = "Europe/Berlin") -> tuple[str, str]:
 
 # --- helpers -------------------------------------------------------------------------------
 
-def _m2o(value: Any) -> int | None:
-    return int(value[0]) if isinstance(value, (list, tuple)) and value else None
-
-
 def _ids(records: Iterable[dict], key: str) -> list[int]:
     out: set[int] = set()
     for r in records:
