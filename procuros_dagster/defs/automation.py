@@ -19,7 +19,8 @@ import dagster as dg
 
 from procuros_dagster.defs.inbound import integration_gateway
 from procuros_dagster.defs.resources import OdooResource, ProcurosResource
-from procuros_dagster.flows.outbound import Flow, scope_domain
+from procuros_dagster.flows.flow import Flow
+from procuros_dagster.flows.outbound import scope_domain
 from procuros_dagster.settings import ConfigError, Settings
 
 ACTIVE_RUN_STATUSES = [

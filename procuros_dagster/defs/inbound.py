@@ -15,6 +15,7 @@ from procuros_dagster.defs import metadata as md
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
 from procuros_dagster.flows import inbound
 from procuros_dagster.flows.chunks import ChunkWriter, Chunks, chunk_folder
+from procuros_dagster.flows.flow import Flow
 from procuros_dagster.flows.landing import landing_root
 
 
@@ -34,9 +35,10 @@ def integration_gateway(odoo: OdooResource, flow) -> object:
     return gateway.in_company(gateway.resolve("res.company", [ref])[ref]) if ref else gateway
 
 
-def flow_for(movement, integration, connector_settings: ConnectorSettingsResource) -> inbound.Flow:
+def flow_for(movement, integration, connector_settings: ConnectorSettingsResource) -> Flow:
+    """The movement on the integration as the settings file says now (read when the run starts)."""
     settings = connector_settings.load()
-    return inbound.Flow(movement, settings.integration(integration.key), settings)
+    return Flow(movement, settings.integration(integration.key), settings)
 
 
 def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitionsDefinition, timezone: str,

@@ -8,15 +8,15 @@ import dagster as dg
 from pydantic import Field, create_model
 
 from procuros_dagster.defs import metadata as md
-from procuros_dagster.defs.inbound import integration_gateway
+from procuros_dagster.defs.inbound import flow_for, integration_gateway
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
-from procuros_dagster.flows import outbound
+from procuros_dagster.flows.flow import Flow
 from procuros_dagster.flows.outbound import ExportReport, export_context, run_export
 from procuros_dagster.mapping.outbound import totals_mismatches
 from procuros_dagster.movements import MOVEMENTS
 
 
-def execute_export(flow: outbound.Flow, procuros: ProcurosResource, odoo: OdooResource, *,
+def execute_export(flow: Flow, procuros: ProcurosResource, odoo: OdooResource, *,
                    day: date | None = None, record_ids: list[int] | None = None) -> tuple[ExportReport, int]:
     gateway = integration_gateway(odoo, flow)
     calls_before = gateway.rpc_count
@@ -54,11 +54,6 @@ def totals_check(movement, report: ExportReport) -> dg.AssetCheckResult:
         passed=bad.empty,
         metadata={"mismatches": md.table(bad)},
     )
-
-
-def flow_for(movement, integration, connector_settings: ConnectorSettingsResource) -> outbound.Flow:
-    settings = connector_settings.load()
-    return outbound.Flow(movement, settings.integration(integration.key), settings)
 
 
 def build_outbound_asset(movement, integration, partitions_def: dg.DailyPartitionsDefinition, group: str):

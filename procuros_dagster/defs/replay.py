@@ -18,7 +18,8 @@ from procuros_dagster.defs.inbound import chunk_writer as _writer
 from procuros_dagster.defs.inbound import integration_gateway
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
 from procuros_dagster.flows.chunks import Chunks, batched
-from procuros_dagster.flows.inbound import (CHUNK, Flow, RawBatch, RawChunk, acknowledge_stage, as_pending,
+from procuros_dagster.flows.flow import Flow
+from procuros_dagster.flows.inbound import (CHUNK, RawBatch, RawChunk, acknowledge_stage, as_pending,
                                             normalise_stage, resolve_stage, write_stage)
 from procuros_dagster.flows.landing import land, landing_root
 from procuros_dagster.movements import SALES_ORDERS

@@ -25,10 +25,10 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from procuros_dagster.flows.chunks import ChunkWriter, Chunks, batched
+from procuros_dagster.flows.flow import Flow
 from procuros_dagster.flows.landing import land
 from procuros_dagster.mapping import reasons
 from procuros_dagster.mapping.write_checks import split_malformed
-from procuros_dagster.odoo.binder import Binder
 from procuros_dagster.odoo.exchange_log import ExchangeLog, LogEntry
 from procuros_dagster.procuros.models import Acknowledgement
 
@@ -89,31 +89,6 @@ class RawBatch:
 class ResolvedChunk:
     resolved: Any
     writes: list
-
-
-@dataclass(frozen=True)
-class Flow:
-    """One movement of one integration, as the stages need it."""
-
-    movement: Any  # movements.Movement
-    integration: Any  # settings.Integration
-    settings: Any  # settings.Settings
-
-    @property
-    def spec(self) -> InboundSpec:
-        return self.movement.inbound
-
-    @property
-    def test_flow(self) -> str:
-        return self.integration.test_flow
-
-    def binder(self, gateway) -> Binder:
-        return Binder(gateway, self.movement.binding_prefix, self.integration.prefix)
-
-    def log_entry(self, state: str, key: str, **values) -> LogEntry:
-        return LogEntry(integration=self.integration.key, movement=self.movement.name, direction="in",
-                        document_type=self.movement.procuros_type, state=state, key=key, transaction_id=key,
-                        **values)
 
 
 def as_pending(txn) -> dict:

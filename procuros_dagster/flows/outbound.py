@@ -25,8 +25,9 @@ import pandas as pd
 
 from procuros_dagster.mapping.odoo_values import m2o_id
 from procuros_dagster.mapping.outbound import BuildFailure, ExportContext, OutboundBatch, OutboundDocument
+from procuros_dagster.flows.flow import Flow
 from procuros_dagster.odoo.binder import Binder
-from procuros_dagster.odoo.exchange_log import ExchangeLog, LogEntry
+from procuros_dagster.odoo.exchange_log import ExchangeLog
 from procuros_dagster.procuros.errors import ProcurosNotFound, ProcurosValidationError
 from procuros_dagster.procuros.models import SendStatus
 from procuros_dagster.procuros.openapi import validate_document
@@ -52,27 +53,6 @@ class OutboundSpec:
     day_field: str  # the record's document date: the partition it belongs to
     partner_field: str  # path to the trading partner whose Procuros Connector decides the integration
     with_totals: bool = False  # amounts to check against Odoo's stored totals
-
-
-@dataclass(frozen=True)
-class Flow:
-    """One outbound movement of one integration, as the sequence needs it."""
-
-    movement: Any  # movements.Movement
-    integration: Any  # settings.Integration
-    settings: Any  # settings.Settings
-
-    @property
-    def spec(self) -> OutboundSpec:
-        return self.movement.outbound
-
-    def binder(self, gateway) -> Binder:
-        return Binder(gateway, self.movement.binding_prefix, self.integration.prefix)
-
-    def log_entry(self, state: str, model: str, record_id: int, record_name: str, **values) -> LogEntry:
-        return LogEntry(integration=self.integration.key, movement=self.movement.name, direction="out",
-                        document_type=self.movement.procuros_type, state=state, key=f"{model},{record_id}",
-                        res_model=model, res_id=record_id, record_name=record_name, **values)
 
 
 def scope_domain(flow: Flow, company_id: int | None) -> list:
@@ -234,7 +214,8 @@ def _bind(flow: Flow, binder: Binder, log: ExchangeLog, gateway, unbound: list, 
     if not unbound:
         return
     log.write([
-        flow.log_entry("sent", doc.model, doc.record_id, doc.record_name, transaction_id=tid,
+        flow.log_entry("sent", f"{doc.model},{doc.record_id}", res_model=doc.model, res_id=doc.record_id,
+                       record_name=doc.record_name, transaction_id=tid,
                        partner_id=partners.get(doc.record_id),
                        # "already received" is the same crossing as the earlier send: the same entry
                        reason="accepted by Procuros, not forwarded" if status is SendStatus.NO_ACTION else None,
@@ -296,6 +277,7 @@ def _report_failures_once(flow: Flow, log: ExchangeLog, gateway, client,
         flow.movement.odoo_model,
         [(f.record_id, f"<p>Not sent to Procuros: {html.escape(f.reason)}</p>") for f, _ in fresh],
     )
-    log.write([flow.log_entry(state, f.model, f.record_id, f.record_name, reason=f.reason,
+    log.write([flow.log_entry(state, f"{f.model},{f.record_id}", res_model=f.model, res_id=f.record_id,
+                              record_name=f.record_name, reason=f.reason,
                               error_url=urls.get(f.record_id), partner_id=partners.get(f.record_id))
                for f, _ in fresh])

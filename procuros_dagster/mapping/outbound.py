@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .odoo_values import m2o_id, m2o_name  # noqa: F401  (re-exported: flows/outbound.py imports m2o_id from here)
 
 SHIPPING_NOTICE = "SHIPPING_NOTICE"
 INVOICE = "INVOICE"
