@@ -231,3 +231,45 @@ def deliver(gateway, order_id: int, *, fraction: float = 1.0, backorder: bool = 
     moves = gateway.search_read("stock.move", [("picking_id", "=", picking)], ["id", "product_uom_qty"], order="id")
     gateway.set_move_quantities({m["id"]: m["product_uom_qty"] * fraction for m in moves})
     return picking, gateway.validate_pickings([picking], backorder=backorder)
+
+
+# --- purchase-to-pay: our suppliers ---------------------------------------------------------------
+
+SUPPLIER_GLN = with_check_digit("409111100001")  # Brauerei Weserbergland KG: confirms orders without a response
+SUPPLIER_ORR_GLN = with_check_digit("409222200002")  # Kaffeerösterei Hanse GmbH: answers every order (Require Order Response)
+SUPPLIER_PARTNERS = frozenset({SUPPLIER_GLN, SUPPLIER_ORR_GLN})
+
+
+@dataclass
+class DemoSuppliers:
+    supplier_id: int  # confirmed when the order is sent
+    orr_supplier_id: int  # "Require Order Response": confirmed by its ORDER_RESPONSE
+
+
+def seed_suppliers(gateway, *, connector: str = "Procuros Connector") -> DemoSuppliers:
+    """Two suppliers set up for Procuros as users set them up: the Procuros Connector field, the
+    supplier's GLN in Reference, Require Order Response on or off."""
+    germany = gateway.search_read("res.country", [("code", "=", "DE")], ["id"], limit=1)[0]["id"]
+    common = {"is_company": True, "country_id": germany, "x_procuros_connector": connector,
+              "x_procuros_send_invoice": False, "x_procuros_send_shipping_notice": False}
+    supplier_id, orr_id = gateway.create("res.partner", [
+        {**common, "name": "Brauerei Weserbergland KG", "ref": SUPPLIER_GLN, "street": "Brauhausweg 2",
+         "zip": "37603", "city": "Holzminden", "vat": "DE811907980", "x_procuros_require_order_response": False},
+        {**common, "name": "Kaffeerösterei Hanse GmbH", "ref": SUPPLIER_ORR_GLN, "street": "Speicherstadt 9",
+         "zip": "20457", "city": "Hamburg", "vat": "DE813495425", "x_procuros_require_order_response": True},
+    ])
+    return DemoSuppliers(supplier_id=supplier_id, orr_supplier_id=orr_id)
+
+
+def purchase_order(gateway, supplier_id: int, lines: list[dict[str, Any]], *, confirm: bool = False,
+                   date_planned: str | None = None) -> int:
+    """An RFQ as a buyer enters it: ``lines`` with product_id, product_qty and optionally product_uom,
+    price_unit. ``confirm`` makes it a purchase order (its receipt is created)."""
+    vals: dict[str, Any] = {"partner_id": supplier_id, "order_line": [
+        [0, 0, {k: v for k, v in line.items() if v is not None}] for line in lines]}
+    if date_planned:
+        vals["date_planned"] = date_planned
+    [order_id] = gateway.create("purchase.order", [vals])
+    if confirm:
+        gateway.confirm_purchase_orders([order_id])
+    return order_id
