@@ -111,25 +111,50 @@ def check_environment(environ: Mapping[str, str]) -> tuple[list[Finding], Connec
 def check_procuros(conn: ConnectionSettings, settings: Settings) -> list[Finding]:
     if not conn.procuros_api_token:
         return []  # reported by the environment check
-    url = conn.procuros_api_url
+    return _ping(conn.procuros_api_url, conn.procuros_api_token.get(), settings, "PROCUROS_API_TOKEN", "Procuros")
+
+
+def _ping(url: str, token: str, settings: Settings, var: str, check: str) -> list[Finding]:
     try:
         retry = RetryPolicy(max_attempts=2, total_budget=min(10.0, settings.procuros.max_retry_seconds))
-        with ProcurosClient(url, conn.procuros_api_token.get(), timeout=settings.procuros.timeout_seconds,
+        with ProcurosClient(url, token, timeout=settings.procuros.timeout_seconds,
                             retry=retry) as client, _quiet(logging.getLogger("procuros_dagster.procuros")):
             client.ping()  # the client's own warning would repeat the finding
     except ProcurosAuthError as exc:
-        return [Finding(PROBLEM, "Procuros", f"the token was refused by {url} (HTTP {exc.status})",
-                        "set PROCUROS_API_TOKEN to the API token of your ERP connection in Procuros; staging "
+        return [Finding(PROBLEM, check, f"the token was refused by {url} (HTTP {exc.status})",
+                        f"set {var} to the API token of your ERP connection in Procuros; staging "
                         "(https://api.procuros-staging.io) and production tokens differ, check PROCUROS_API_URL too")]
     except ProcurosTransportError as exc:
-        return [Finding(PROBLEM, "Procuros", f"cannot reach Procuros at {url}: {exc.message}",
+        return [Finding(PROBLEM, check, f"cannot reach Procuros at {url}: {exc.message}",
                         "check PROCUROS_API_URL and that this machine can reach it")]
     except ProcurosError as exc:
-        return [Finding(PROBLEM, "Procuros", f"Procuros at {url} answered the ping with an error: {exc}",
+        return [Finding(PROBLEM, check, f"Procuros at {url} answered the ping with an error: {exc}",
                         "check PROCUROS_API_URL; if it persists, ask Procuros support")]
     except ValueError as exc:  # the client refuses plain http to a non-loopback host
-        return [Finding(PROBLEM, "Procuros", f"PROCUROS_API_URL {url}: {exc}", "use the https:// address")]
-    return [_ok("Procuros", f"{url} accepted the token (ping)")]
+        return [Finding(PROBLEM, check, f"PROCUROS_API_URL {url}: {exc}", "use the https:// address")]
+    return [_ok(check, f"{url} accepted the token (ping)")]
+
+
+def check_integrations(environ: Mapping[str, str], conn: ConnectionSettings, settings: Settings) -> list[Finding]:
+    """With several integrations declared: each one's token (a ping with it) and own GLN."""
+    findings: list[Finding] = []
+    for integration in settings.integrations:
+        if integration.implicit or integration.status == "inactive":
+            continue
+        check = f"integration {integration.key}"
+        try:
+            integration.own_gln(environ)
+        except ConfigError as exc:
+            findings += [Finding(PROBLEM, check, p, f"set our GLN on it: gln in the settings or {integration.gln_env}")
+                         for p in exc.problems]
+        try:
+            token = integration.token(environ)
+        except ConfigError as exc:
+            findings += [Finding(PROBLEM, check, p, f"set {integration.token_env} to this integration's API token")
+                         for p in exc.problems]
+            continue
+        findings += _ping(conn.procuros_api_url, token.get(), settings, integration.token_env, check)
+    return findings
 
 
 @contextlib.contextmanager
@@ -263,6 +288,16 @@ def check_settings_in_odoo(gw: OdooGateway, settings: Settings) -> list[Finding]
             how = "matches several" if exc.ambiguous else "matches no"
             findings.append(Finding(PROBLEM, "settings", f"{key}: {ref!r} {how} {label} in Odoo ({model})",
                                     f"use the {label}'s name exactly as Odoo shows it, or its external id"))
+    for integration in settings.integrations:  # each declared integration books into its company
+        if integration.implicit or not integration.company or integration.company == settings.company:
+            continue
+        try:
+            gw.resolve("res.company", [integration.company])
+        except OdooLookupError as exc:
+            how = "matches several" if exc.ambiguous else "matches no"
+            findings.append(Finding(PROBLEM, "settings",
+                                    f"integrations.{integration.key}.company: {integration.company!r} {how} company in Odoo",
+                                    "use the company's name exactly as Odoo shows it, or its external id"))
     return findings
 
 
@@ -394,6 +429,7 @@ def run(environ: Mapping[str, str] | None = None) -> list[Finding]:
     env_findings, conn = check_environment(environ)
     findings += env_findings
     findings += check_procuros(conn, settings)
+    findings += check_integrations(environ, conn, settings)
     odoo_findings, gw = connect_odoo(conn)
     findings += odoo_findings
     if gw is None:

@@ -315,3 +315,31 @@ def test_a_connector_group_that_lost_a_right_is_repaired_by_the_setup(seeded, do
     provision(seeded.admin)
     code, out = doctor(seeded, ODOO_USERNAME=CONNECTOR_LOGIN, ODOO_PASSWORD=CONNECTOR_PASSWORD)
     assert code == 0, out
+
+
+def test_each_declared_integration_has_its_token_gln_and_company_checked(seeded, doctor, tmp_path):
+    seeded.procuros.add_account("second-account-token-6e2a", "4012345000016")
+    path = tmp_path / "settings.yaml"
+    path.write_text(
+        "integrations:\n"
+        "  default:\n    connector: Procuros Connector\n"
+        "  at:\n    connector: Procuros AT\n    company: Nordwind Austria GmbH\n"
+        "    token_env: PROCUROS_TOKEN_AT\n    gln_env: PROCUROS_GLN_AT\n")
+    code, out = doctor(seeded, PROCUROS_DAGSTER_SETTINGS=str(path), PROCUROS_TOKEN_AT=None, PROCUROS_GLN_AT=None)
+    assert code == 1
+    problems = _lines(out, "PROBLEM")
+    assert any("integration at" in p and "PROCUROS_TOKEN_AT" in p for p in problems), problems
+    assert any("integration at" in p and "PROCUROS_GLN_AT" in p for p in problems), problems
+    assert any("integrations.at.company: 'Nordwind Austria GmbH' matches no company" in p for p in problems), problems
+
+    seeded.admin.create("res.company", [{"name": "Nordwind Austria GmbH"}])
+    code, out = doctor(seeded, PROCUROS_DAGSTER_SETTINGS=str(path), PROCUROS_TOKEN_AT="wrong-token-0000",
+                       PROCUROS_GLN_AT="4012345000016")
+    assert code == 1
+    assert "integration at: the token was refused" in " ".join(_lines(out, "PROBLEM"))
+    assert "set PROCUROS_TOKEN_AT to the API token" in _fix_after(out, "integration at: the token was refused")
+
+    code, out = doctor(seeded, PROCUROS_DAGSTER_SETTINGS=str(path), PROCUROS_TOKEN_AT="second-account-token-6e2a",
+                       PROCUROS_GLN_AT="4012345000016")
+    assert "integration at" in out and not [p for p in _lines(out, "PROBLEM") if "integration at" in p], out
+    assert "second-account-token-6e2a" not in out and "wrong-token-0000" not in out
