@@ -265,7 +265,8 @@ class AcknowledgeResult:
     waiting: list[str]  # left pending on purpose: an interrupted earlier run may still be creating them
 
 
-ACK_COLUMNS = ["transaction_id", "success", "error_type", "reason", "error_url"]
+ACK_COLUMNS = ["transaction_id", "document", "partner", "odoo_record", "result", "error_type", "reason",
+               "error_url"]
 
 
 def acknowledge_stage(flow: Flow, raw: RawBatch, resolved: Chunks, written: Chunks, client,
@@ -289,11 +290,15 @@ def acknowledge_stage(flow: Flow, raw: RawBatch, resolved: Chunks, written: Chun
             succeeded += ack.success
             failed += not ack.success
             if len(shown) < MAX_REPORTED:
-                shown.append({"transaction_id": ack.procuros_transaction_id, "success": ack.success,
-                              "error_type": ack.error_type, "reason": ack.error_reason,
+                skipped = bool(ack.error_context) and ack.success
+                shown.append({"transaction_id": ack.procuros_transaction_id,
+                              "result": "set aside" if skipped else ("imported" if ack.success else "rejected"),
+                              "error_type": ack.error_type, "reason": ack.error_reason or (
+                                  TEST_FLOW_SKIPPED["reason"] if skipped else None),
                               "error_url": results.get(ack.procuros_transaction_id)})
     waiting = sorted({o.transaction_id for chunk in written for o in chunk if o.status == "in_flight"} - set(acked))
     missing = sorted(raw.pending_ids - set(acked) - set(waiting))
+    _describe(flow, shown, resolved, written)
     metadata = {
         "acknowledged": len(acked),
         "succeeded": succeeded,
@@ -302,6 +307,31 @@ def acknowledge_stage(flow: Flow, raw: RawBatch, resolved: Chunks, written: Chun
         "acknowledgements": pd.DataFrame(shown, columns=ACK_COLUMNS),
     }
     return AcknowledgeResult(pd.DataFrame(shown, columns=ACK_COLUMNS), metadata, missing, waiting)
+
+
+def _describe(flow: Flow, rows: list[dict], resolved: Chunks, written: Chunks) -> None:
+    """The UI's rows name each document as people know it: its number, the partner, the Odoo record."""
+    wanted = {r["transaction_id"]: r for r in rows}
+    if not wanted:
+        return
+    ident = flow.spec.identifier
+    for chunk in resolved:
+        headers, rejects = chunk.resolved.headers, chunk.resolved.rejects
+        for col_number, col_partner, frame in (("client_order_ref", "buyer_name", headers),
+                                               (ident, "buyer_gln", rejects)):
+            if "transaction_id" not in frame or not len(frame):
+                continue
+            numbers = frame[col_number] if col_number in frame else [None] * len(frame)
+            partners = frame[col_partner] if col_partner in frame else [None] * len(frame)
+            for tid, number, partner in zip(frame["transaction_id"], numbers, partners):
+                if tid in wanted:
+                    wanted[tid].setdefault("document", number)
+                    if isinstance(partner, str) and partner:
+                        wanted[tid].setdefault("partner", partner)
+    for chunk in written:
+        for o in chunk:
+            if o.transaction_id in wanted and o.record_name:
+                wanted[o.transaction_id]["odoo_record"] = o.record_name
 
 
 def acknowledgements_for(raw: RawBatch, resolved: Chunks, outcomes: Chunks, test_flow: str) -> Iterable[Acknowledgement]:

@@ -54,7 +54,10 @@ class OrderWriteOutcome:
         return ["transaction_id", "order_identifier", "status", "order_id", "order_name", "error", "error_type"]
 
     def as_row(self) -> dict:
-        return {c: getattr(self, c) for c in self.columns()}
+        row = {c: getattr(self, c) for c in self.columns()}
+        if self.status != "failed":
+            row["error_type"] = None  # only a failure has a kind
+        return row
 
 
 def _chunks(items: Sequence, size: int):

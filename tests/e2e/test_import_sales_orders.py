@@ -307,3 +307,22 @@ def test_an_acknowledgement_procuros_does_not_confirm_is_not_counted(stack, monk
     assert not check.passed
     assert check.metadata["unacknowledged"].value == 1
     assert tids[1] in str(check.metadata["transactions"].value)
+
+
+def test_the_acknowledgements_table_names_each_order_as_people_know_it(stack):
+    good = stack.enqueue_order(dd.order_content("PO-TABLE-1", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    bad = stack.enqueue_order(dd.order_content("PO-TABLE-2", [{"gtin": "4300348765432", "quantity": 1}]))
+    result = stack.run("import_sales_orders")
+    assert result.success
+    [materialization] = result.asset_materializations_for_node("order_acknowledgements")
+    rows = {r.data["transaction_id"]: r.data for r in materialization.metadata["acknowledgements"].value.records}
+    [order] = stack.orders([("x_procuros_transaction_id", "=", good)])
+    assert (rows[good]["document"], rows[good]["partner"], rows[good]["odoo_record"], rows[good]["result"]) == (
+        "PO-TABLE-1", "Kaufhaus Rheinland AG", order["name"], "imported")
+    assert rows[good]["error_type"] is None
+    assert (rows[bad]["document"], rows[bad]["result"], rows[bad]["error_type"]) == ("PO-TABLE-2", "rejected", "DATA")
+    assert rows[bad]["partner"] == dd.BUYER_GLN and "GTIN 4300348765432" in rows[bad]["reason"]
+    assert rows[bad]["error_url"]
+    [quotations] = result.asset_materializations_for_node("sale_quotations")
+    [created] = quotations.metadata["quotations"].value.records
+    assert created.data["status"] == "created" and created.data["error_type"] is None
