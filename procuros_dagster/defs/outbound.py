@@ -143,8 +143,16 @@ def build_send_now_job(integration, job_name: str = "send_to_procuros") -> dg.Jo
         odoo: OdooResource,
         connector_settings: ConnectorSettingsResource,
     ):
+        requested = {m.name: [r.strip() for r in getattr(config, m.name) if r.strip()] for m in OUTBOUND}
+        if not any(requested.values()):
+            example = next(m for m in OUTBOUND if m.send_now_help)
+            raise dg.Failure(
+                "Nothing to send: name the Odoo records to send now, e.g. "
+                f"{example.name}: {example.send_now_help.split('e.g. ', 1)[-1]} ("
+                + "; ".join(f"{m.name}: {m.send_now_help}" for m in OUTBOUND) + ")",
+                allow_retries=False)
         for movement in OUTBOUND:
-            refs = getattr(config, movement.name)
+            refs = requested[movement.name]
             if not refs:
                 continue
             flow = flow_for(movement, integration, connector_settings)

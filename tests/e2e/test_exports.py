@@ -257,3 +257,15 @@ def test_a_document_that_cannot_be_built_is_reported_once_as_our_own_error(stack
     assert report["errorType"] == "INTERNAL"  # the missing barcode is ours to fix, not the buyer's
     assert "has no barcode" in report["errorReason"]
     assert _sent(stack, "SHIPPING_NOTICE") == []
+
+
+def test_send_now_refuses_an_empty_request_and_says_how_to_name_records(stack):
+    job = stack.defs.resolve_job_def("send_to_procuros")
+    result = job.execute_in_process(instance=stack.instance, raise_on_error=False,
+                                    run_config={"ops": {"send_documents_now": {"config": {"invoices": ["  "]}}}})
+    assert not result.success
+    [failure] = result.get_step_failure_events()
+    text = failure.step_failure_data.user_failure_data.description
+    assert text.startswith("Nothing to send: name the Odoo records to send now")
+    assert '["WH/OUT/00004"]' in text and '["INV/2026/00012"]' in text
+    assert stack.procuros.sent == []
