@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from procuros_dagster.odoo import OdooGateway
+from procuros_dagster.odoo.exchange_log import STATES
 from procuros_dagster.sandbox import demo_data as dd
 from procuros_dagster.sandbox.stack import SandboxStack, sandbox_stack
 
@@ -47,6 +48,17 @@ def _deliver_and_invoice(gateway: OdooGateway, order_id: int, reason: str) -> No
     gateway.post_moves(credit_notes)
 
 
+LOG_STATES = dict(STATES)
+
+
+def _say_logs(gateway: OdooGateway) -> None:
+    entries = gateway.search_read("x_procuros_log", [], ["x_document_type", "x_state", "x_record_name", "x_transaction_id"],
+                                  order="id")
+    _say(f"\nIn Odoo, Procuros > Logs lists {len(entries)} exchanges:")
+    for e in entries:
+        _say(f"  {e['x_document_type']:<16} {e['x_record_name'] or e['x_transaction_id']:<18} {LOG_STATES[e['x_state']]}")
+
+
 def main(ui: bool = False, odoo_port: int = 0, procuros_port: int = 0) -> int:
     from procuros_dagster.defs.build import build_definitions
     from procuros_dagster.settings import load_settings
@@ -61,7 +73,13 @@ def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -
     with open(os.path.join(home, "dagster.yaml"), "w", encoding="utf-8") as fh:
         # as in the repository's dagster.yaml: one step writes to Odoo at a time (pool odoo_writes)
         fh.write("telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n")
-    env = {**sandboxes.env, "DAGSTER_HOME": home}
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
+    settings_path = os.path.join(home, "settings.yaml")
+    with open(settings_path, "w", encoding="utf-8") as fh:
+        # the demo's data starts today: its partitions too, so the UI shows what is filled and what
+        # is missing of the days that exist (a production file starts them at go-live)
+        fh.write(f"partitions:\n  start_date: {today}\n")
+    env = {**sandboxes.env, "DAGSTER_HOME": home, "PROCUROS_DAGSTER_SETTINGS": settings_path}
     os.environ.update(env)
     _say(f"Procuros sandbox: {procuros.url}   Odoo sandbox: {sandboxes.odoo.url}   Dagster home: {home}")
 
@@ -72,7 +90,6 @@ def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -
     _say(f"Queued {len(ids)} ORDERs at Procuros (one of them names a GTIN Odoo does not know)")
 
     defs = build_definitions(load_settings())
-    today = datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
     with dg.DagsterInstance.get() as instance:
         _say("\n1. Import sales orders")
         _run(defs, instance, "import_sales_orders", today)
@@ -94,6 +111,7 @@ def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -
             header = sent["content"]["header"]
             number = header.get(NUMBER_KEY[sent["type"]])
             _say(f"  sent {sent['type']:<16} {number}  for buyer order {header.get('orderIdentifier')}")
+        _say_logs(gateway)
 
     if not ui:
         _say("\nDone. Run `procuros-dagster demo --ui` to explore the same runs in the Dagster UI.")

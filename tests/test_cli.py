@@ -23,6 +23,8 @@ def test_demo_runs_order_to_cash_end_to_end_without_credentials(tmp_path):
     assert "rejected (DATA): Order PO-2026-004713 line 1: GTIN 4300348765432 matches no product" in out
     for kind in ("SHIPPING_NOTICE", "INVOICE", "CREDIT_NOTE"):
         assert f"sent {kind}" in out
+    logs = out.split("Procuros > Logs lists ", 1)[1]
+    assert logs.startswith("6 exchanges") and logs.count("Imported") == 2 and logs.count("Sent") == 3
 
 
 def test_setup_odoo_command_provisions_from_the_environment(monkeypatch, capsys):
