@@ -109,7 +109,7 @@ SHIPPING_NOTICES = Movement(
     # date_done is a UTC datetime: the partition's day is cut in the settings' time zone
     outbound=OutboundSpec(fetch=outbound_reads.fetch_shipping_notice_bundle,
                           build=shipping_notices_out.build_shipping_notices,
-                          eligible=outbound_reads.ELIGIBLE_PICKINGS, day_field="date_done",
+                          eligible=outbound_reads.ELIGIBLE_PICKINGS, day_field="date_done", day_is_datetime=True,
                           partner_field="partner_id.commercial_partner_id"),
     send_now_help='Deliveries, by name or id, e.g. ["WH/OUT/00004"] or ["17"]',
 )

@@ -11,7 +11,7 @@ from procuros_dagster.defs import metadata as md
 from procuros_dagster.defs.inbound import flow_for, integration_gateway
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
 from procuros_dagster.flows.flow import Flow
-from procuros_dagster.flows.outbound import ExportReport, export_context, run_export
+from procuros_dagster.flows.outbound import ExportReport, day_state, export_context, run_export
 from procuros_dagster.mapping.outbound import totals_mismatches
 from procuros_dagster.movements import MOVEMENTS
 
@@ -96,8 +96,19 @@ def build_outbound_asset(movement, integration, partitions_def: dg.DailyPartitio
         connector_settings: ConnectorSettingsResource,
     ):
         flow = flow_for(movement, integration, connector_settings)
-        report, rpc_count = execute_export(flow, procuros, odoo, day=date.fromisoformat(context.partition_key))
-        yield dg.Output(report.frame, metadata=report_metadata(report, rpc_count))
+        day = date.fromisoformat(context.partition_key)
+        report, rpc_count = execute_export(flow, procuros, odoo, day=day)
+        metadata = report_metadata(report, rpc_count)
+        if not report.rows:
+            # nothing to do this time: show the day as it stands (from the Logs), so that an idle
+            # run of the sensor does not hide what an earlier run sent
+            gateway = integration_gateway(odoo, flow)
+            company = gateway.context.get("allowed_company_ids", [None])[0]
+            state = day_state(flow, gateway, day, company)
+            metadata["documents"] = md.table(state)
+            metadata["of_the_day"] = len(state)
+            metadata["sent_of_the_day"] = int((state["state"] == "sent").sum())
+        yield dg.Output(report.frame, metadata=metadata)
         yield delivery_check(movement, report)
         if movement.outbound.with_totals:
             yield totals_check(movement, report)

@@ -13,13 +13,11 @@ record eligible for the next run, and show up in the asset check.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import html
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pandas as pd
 
@@ -28,6 +26,7 @@ from procuros_dagster.mapping.outbound import BuildFailure, ExportContext, Outbo
 from procuros_dagster.flows.flow import Flow
 from procuros_dagster.odoo.binder import Binder
 from procuros_dagster.odoo.exchange_log import ExchangeLog
+from procuros_dagster.odoo.outbound_reads import day_domain
 from procuros_dagster.procuros.errors import ProcurosNotFound, ProcurosValidationError
 from procuros_dagster.procuros.models import SendStatus
 from procuros_dagster.procuros.openapi import validate_document
@@ -53,6 +52,7 @@ class OutboundSpec:
     day_field: str  # the record's document date: the partition it belongs to
     partner_field: str  # path to the trading partner whose Procuros Connector decides the integration
     with_totals: bool = False  # amounts to check against Odoo's stored totals
+    day_is_datetime: bool = False  # day_field is a datetime (UTC in Odoo), cut in the settings' time zone
 
 
 def scope_domain(flow: Flow, company_id: int | None) -> list:
@@ -79,6 +79,27 @@ class ExportReport:
 
     def count(self, *statuses: str) -> int:
         return sum(1 for r in self.rows if r["status"] in statuses)
+
+
+DAY_COLUMNS = ["record_id", "document", "state", "transaction_id", "attempt", "reason", "logged_at"]
+
+
+def day_state(flow: Flow, gateway, day: date, company_id: int | None) -> pd.DataFrame:
+    """Every eligible record of the day, sent or not, with its latest Logs entry: what the day's
+    partition holds, whatever the last run did. Two reads."""
+    spec, movement = flow.spec, flow.movement
+    domain = [*spec.eligible, *scope_domain(flow, company_id),
+              *day_domain(spec.day_field, day, flow.settings.schedules.timezone, is_datetime=spec.day_is_datetime)]
+    records = gateway.search_read(movement.odoo_model, domain, ["id", "name"], order="id")
+    latest = ExchangeLog(gateway).latest(flow.integration.key, movement.name,
+                                         [f"{movement.odoo_model},{r['id']}" for r in records])
+    rows = []
+    for r in records:
+        entry = latest.get(f"{movement.odoo_model},{r['id']}") or {}
+        rows.append({"record_id": r["id"], "document": r["name"], "state": entry.get("x_state") or "not sent yet",
+                     "transaction_id": entry.get("x_transaction_id") or None, "attempt": entry.get("x_attempt"),
+                     "reason": entry.get("x_reason") or None, "logged_at": entry.get("create_date")})
+    return pd.DataFrame(rows, columns=DAY_COLUMNS)
 
 
 def export_context(gateway, settings: Settings, integration, own_gln: str) -> ExportContext:

@@ -103,6 +103,14 @@ def utc_day_range(day: date, tz: str = "Europe/Berlin") -> tuple[str, str]:
     return start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def day_domain(field: str, day: date, tz: str, *, is_datetime: bool) -> list:
+    """The records of a local calendar day: a datetime field (UTC in Odoo) cut in ``tz``, a date as it is."""
+    if is_datetime:
+        start, end = utc_day_range(day, tz)
+        return [(field, ">=", start), (field, "<", end)]
+    return [(field, "=", day.isoformat())]
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 def _ids(records: Iterable[dict], key: str) -> list[int]:

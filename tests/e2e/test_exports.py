@@ -269,3 +269,18 @@ def test_send_now_refuses_an_empty_request_and_says_how_to_name_records(stack):
     assert text.startswith("Nothing to send: name the Odoo records to send now")
     assert '["WH/OUT/00004"]' in text and '["INV/2026/00012"]' in text
     assert stack.procuros.sent == []
+
+
+def test_an_idle_export_run_shows_the_day_as_it_stands_not_an_empty_table(stack):
+    [order] = _import(stack, dd.order_content("PO-IDLE", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    picking, _ = _deliver(stack, order["id"])
+    first = stack.run("export_shipping_notices")
+    assert first.success and len(_sent(stack, "SHIPPING_NOTICE")) == 1
+    idle = stack.run("export_shipping_notices")  # the sensor's next tick: nothing new
+    assert idle.success and len(_sent(stack, "SHIPPING_NOTICE")) == 1
+    [materialization] = idle.asset_materializations_for_node("shipping_notices_sent")
+    meta = materialization.metadata
+    assert meta["sent"].value == 0 and meta["sent_of_the_day"].value == 1 and meta["of_the_day"].value == 1
+    [row] = meta["documents"].value.records
+    assert (row.data["record_id"], row.data["state"], row.data["attempt"]) == (picking, "sent", 1)
+    assert row.data["transaction_id"]
