@@ -32,7 +32,13 @@ def integration_gateway(odoo: OdooResource, flow) -> object:
     """The Odoo session acting in the integration's company (the user's own when none is set)."""
     gateway = odoo.connect()
     ref = flow.integration.company
-    return gateway.in_company(gateway.resolve("res.company", [ref])[ref]) if ref else gateway
+    if not ref:
+        return gateway
+    # one session per run (OdooResource): resolve the company once per run, not once per step
+    scoped = gateway.__dict__.setdefault("_in_company", {})
+    if ref not in scoped:
+        scoped[ref] = gateway.in_company(gateway.resolve("res.company", [ref])[ref])
+    return scoped[ref]
 
 
 def flow_for(movement, integration, connector_settings: ConnectorSettingsResource) -> Flow:
