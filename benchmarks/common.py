@@ -65,9 +65,10 @@ class Stack:
 
 @contextlib.contextmanager
 def stack(*, odoo_latency: float = 0.0, extra_products: int = CATALOGUE, export_env: bool = True,
-          workdir: str | None = None) -> Iterator[Stack]:
-    """Both sandboxes started in this process, Odoo provisioned and seeded (latency off while
-    seeding, then set to ``odoo_latency``); env vars exported for the pipeline when asked."""
+          workdir: str | None = None, odoo_cost=None) -> Iterator[Stack]:
+    """Both sandboxes started in this process, Odoo provisioned and seeded (latency and cost off
+    while seeding, then set to ``odoo_latency`` / ``odoo_cost``, a sandbox CostModel); env vars
+    exported for the pipeline when asked."""
     with sandbox_stack() as sandboxes, tempfile.TemporaryDirectory(
         prefix="procuros-bench-", dir=workdir, ignore_cleanup_errors=True
     ) as tmp:
@@ -79,6 +80,7 @@ def stack(*, odoo_latency: float = 0.0, extra_products: int = CATALOGUE, export_
             os.environ.pop("PROCUROS_DAGSTER_SETTINGS", None)
         gateway, data = sandboxes.seed(extra_products=extra_products)
         sandboxes.odoo.latency = odoo_latency
+        sandboxes.odoo.cost = odoo_cost
         sandboxes.odoo.reset_counts()
         try:
             yield Stack(sandboxes.procuros, sandboxes.odoo, gateway, data, env, root, sandboxes.password, sandboxes.token)

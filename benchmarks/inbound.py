@@ -6,16 +6,19 @@ from benchmarks import naive
 from benchmarks.common import Timer, make_orders, procuros_calls, run_job, stack, today
 
 
-def run(orders: int, lines: int, latency: float) -> dict:
+def run(orders: int, lines: int, latency: float, cost=None) -> dict:
+    """``cost``: the sandbox's CostModel (Odoo takes as long as a real one); else a flat ``latency``."""
     contents = make_orders(orders, lines)
-    out: dict = {"orders": orders, "lines_per_order": lines, "odoo_latency_ms": latency * 1000}
+    out: dict = {"orders": orders, "lines_per_order": lines, "odoo_latency_ms": latency * 1000,
+                 "cost_model": cost is not None}
 
-    with stack(odoo_latency=latency) as s:
+    with stack(odoo_latency=latency, odoo_cost=cost) as s:
         for c in contents:
             s.procuros.enqueue("ORDER", c)
         s.odoo.reset_counts()
         result, seconds, _ = run_job("import_sales_orders", today(), s.workdir / "home")
         rpcs, calls = s.odoo.rpc_count, dict(s.odoo.call_counts)  # before our own checks below
+        busy = s.odoo.busy_seconds
         created = s.gateway.search_count("sale.order", [("x_procuros_transaction_id", "!=", False)])
         acked = sum(1 for a in s.procuros.acknowledgements.values() if a.get("success"))
         out["pipeline"] = {
@@ -23,13 +26,16 @@ def run(orders: int, lines: int, latency: float) -> dict:
             "seconds": seconds,
             "odoo_rpcs": rpcs,
             "odoo_calls": calls,
+            "odoo_busy_seconds": busy,
+            # how much of the job's wall time Odoo was kept busy: 1.0 = the connector never made it wait
+            "odoo_busy_ratio": busy / seconds if cost is not None and seconds else None,
             "procuros_calls": procuros_calls(s.procuros),
             "procuros_call_counts": dict(s.procuros.call_counts),
             "quotations": created,
             "acknowledged_ok": acked,
         }
 
-    with stack(odoo_latency=latency) as s:
+    with stack(odoo_latency=latency, odoo_cost=cost) as s:
         for c in contents:
             s.procuros.enqueue("ORDER", c)
         s.odoo.reset_counts()

@@ -57,19 +57,22 @@ def seed_documents(s, count: int, lines: int) -> dict:
     return {"orders": len(order_ids), "pickings": len(pickings), "invoices": len(invoices)}
 
 
-def run(count: int, lines: int, latency: float) -> dict:
-    out: dict = {"documents": count, "lines_per_document": lines, "odoo_latency_ms": latency * 1000}
+def run(count: int, lines: int, latency: float, cost=None) -> dict:
+    """``cost``: the sandbox's CostModel (Odoo takes as long as a real one); else a flat ``latency``."""
+    out: dict = {"documents": count, "lines_per_document": lines, "odoo_latency_ms": latency * 1000,
+                 "cost_model": cost is not None}
     with stack(odoo_latency=0.0) as s:
         with Timer() as t:
             out["seeded"] = seed_documents(s, count, lines)
         out["seed_seconds"] = t.seconds
         s.odoo.latency = latency
+        s.odoo.cost = cost
         for job, kind in (("export_shipping_notices", "SHIPPING_NOTICE"), ("export_invoices", "INVOICE")):
             s.odoo.reset_counts()
             s.procuros.call_counts.clear()
             before = sum(1 for x in s.procuros.sent if x["type"] == kind)
             result, seconds, _ = run_job(job, today(), s.workdir / f"home-{job}")
-            rpcs, calls = s.odoo.rpc_count, dict(s.odoo.call_counts)
+            rpcs, calls, busy = s.odoo.rpc_count, dict(s.odoo.call_counts), s.odoo.busy_seconds
             sent = sum(1 for x in s.procuros.sent if x["type"] == kind) - before
             pcalls = procuros_calls(s.procuros)
             out[job] = {
@@ -79,6 +82,8 @@ def run(count: int, lines: int, latency: float) -> dict:
                 "odoo_rpcs": rpcs,
                 "odoo_calls": calls,
                 "rpc_per_document": rpcs / max(sent, 1),
+                "odoo_busy_seconds": busy,
+                "odoo_busy_ratio": busy / seconds if cost is not None and seconds else None,
                 "procuros_calls": pcalls,
                 "procuros_call_counts": dict(s.procuros.call_counts),
                 "procuros_calls_per_document": pcalls / max(sent, 1),

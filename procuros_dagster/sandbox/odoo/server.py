@@ -14,6 +14,7 @@ from typing import Any
 
 from . import access, chatter, i18n, orm  # noqa: F401  (chatter: hooks only)
 from .clock import Clock, using
+from .cost import CostModel
 from .errors import (AccessDenied, AccessError, OdooRpcError, RpcAttributeError, RpcKeyError,
                      RpcTypeError, RpcValueError, SessionExpired, UserError, error_payload)
 
@@ -65,13 +66,16 @@ class OdooSandbox:
     def __init__(self, db: str = "procuros", login: str = "admin", password: str = "admin",
                  latency: float = 0.0, host: str = "127.0.0.1", port: int = 0,
                  clock: "Clock | None" = None, company_name: str | None = None,
-                 used_ids: dict | None = None, pricelists: bool = False):
+                 used_ids: dict | None = None, pricelists: bool = False, cost: "CostModel | None" = None):
         """``used_ids`` / ``pricelists``: start from a database with history (see baseline.py)
-        instead of a fresh one."""
+        instead of a fresh one. ``cost``: take as long per call as a real Odoo (cost.py); the
+        flat ``latency`` is added to every request either way."""
         from . import business  # noqa: F401  (registers computes and methods)
         self.db_name = db
         self.db = orm.Database(db, login, password, company_name, used_ids, pricelists)
         self.latency = latency
+        self.cost = cost
+        self.busy_seconds = 0.0  # the modelled cost of the calls served (see cost.py)
         self.clock = clock or Clock()
         self.host, self.port = host, port
         self.lock = threading.RLock()
@@ -124,6 +128,7 @@ class OdooSandbox:
         with self.lock:
             self.call_counts.clear()
             self.rpc_count = 0
+            self.busy_seconds = 0.0
 
     def hold(self, model: str, method: str, skip: int = 0) -> "HeldCall":
         """Hold the next ``model.method`` call (after ``skip`` others) before it runs, as a slow
@@ -255,6 +260,10 @@ class OdooSandbox:
             finally:
                 db.ctx = {}
                 db.uid = ADMIN_UID
+            if self.cost is not None:  # Odoo busy with the call: nothing else is served meanwhile
+                seconds = self.cost.cost(model, method, args, result)
+                self.busy_seconds += seconds
+                time.sleep(seconds)
             return result
 
     # generic ORM entry points (signatures follow Odoo's so positional args bind the same way)
