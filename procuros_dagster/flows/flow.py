@@ -22,7 +22,14 @@ class Flow:
 
     @property
     def test_flow(self) -> str:
-        return self.integration.test_flow
+        """What becomes of TEST-flow documents: import, skip or reject (an integration in its
+        test phase imports them: they are all it takes)."""
+        return "import" if self.in_test_phase else self.integration.test_flow
+
+    @property
+    def in_test_phase(self) -> bool:
+        """Status "test": TEST-flow documents only; LIVE ones wait in the queue for the go-live."""
+        return self.integration.status == "test"
 
     def binder(self, gateway) -> Binder:
         """The movement's bindings, scoped by the integration."""

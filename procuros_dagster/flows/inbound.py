@@ -83,6 +83,8 @@ class RawBatch:
     pending_ids: set[str] = field(default_factory=set)
     test_flow_ids: set[str] = field(default_factory=set)
     landing_file: str | None = None
+    #: LIVE documents an integration in its test phase leaves pending, untouched, for its go-live
+    waiting_live: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -142,12 +144,13 @@ def pull_stage(flow: Flow, client, writer: ChunkWriter, landing: tuple, *, day: 
             if txn.procuros_transaction_id not in pending_ids
             and txn.is_latest_version
             and (flow.test_flow == "import" or txn.flow != "TEST")
+            and (not flow.in_test_phase or txn.flow == "TEST")
             and flow.spec.addressed_to(txn.content) == own_gln
         )
         for chunk in batched(history, CHUNK):
             replayed += len(chunk)
             keep(chunk, pending=False)
-    if flow.test_flow != "import" and pending_ids:
+    if (flow.test_flow != "import" or flow.in_test_phase) and pending_ids:
         # The queue does not say which flow an item belongs to; the history does. Its status
         # vocabulary is undocumented, so look at every TEST document of the window.
         window = (today - timedelta(days=TEST_FLOW_WINDOW_DAYS), today)
@@ -155,8 +158,11 @@ def pull_stage(flow: Flow, client, writer: ChunkWriter, landing: tuple, *, day: 
             t.procuros_transaction_id
             for t in client.iter_all_transactions(type=kind, flow="TEST", created_between=window, per_page=page_size)
         }
-    batch = RawBatch(writer.close(), pending_ids, test_ids & pending_ids, str(path) if path else None)
+    waiting = pending_ids - test_ids if flow.in_test_phase else set()
+    batch = RawBatch(writer.close(), pending_ids, test_ids & pending_ids, str(path) if path else None, waiting)
     metadata = {"pending": len(pending_ids), "replayed_from_history": replayed, "test_flow": len(batch.test_flow_ids)}
+    if flow.in_test_phase:
+        metadata["live_waiting_for_go_live"] = len(waiting)
     return batch, metadata
 
 
@@ -164,10 +170,13 @@ def pull_stage(flow: Flow, client, writer: ChunkWriter, landing: tuple, *, day: 
 
 def normalise_stage(flow: Flow, raw: RawBatch, writer: ChunkWriter, own_gln: str) -> tuple[Chunks, dict]:
     """Raw chunks → normalised frames; unreadable documents and refused TEST ones become rejects."""
-    test_ids = raw.test_flow_ids
+    test_ids = raw.test_flow_ids if flow.test_flow != "import" else set()  # imported TEST ones go along
     documents = lines = rejected = skipped = 0
     shown: list[pd.DataFrame] = []
     for chunk in raw.chunks:
+        if raw.waiting_live:  # the test phase: LIVE documents are not touched until the go-live
+            chunk = RawChunk([t for t in chunk.transactions if t.get("procurosTransactionId") not in raw.waiting_live],
+                             chunk.pending)
         live = [t for t in chunk.transactions if t.get("procurosTransactionId") not in test_ids]
         test = [t for t in chunk.transactions if t.get("procurosTransactionId") in test_ids]
         norm = flow.spec.normalise(live, own_gln=own_gln, limits=flow.settings.import_limits)
@@ -297,7 +306,7 @@ def acknowledge_stage(flow: Flow, raw: RawBatch, resolved: Chunks, written: Chun
                                   TEST_FLOW_SKIPPED["reason"] if skipped else None),
                               "error_url": results.get(ack.procuros_transaction_id)})
     waiting = sorted({o.transaction_id for chunk in written for o in chunk if o.status == "in_flight"} - set(acked))
-    missing = sorted(raw.pending_ids - set(acked) - set(waiting))
+    missing = sorted(raw.pending_ids - set(acked) - set(waiting) - raw.waiting_live)
     _describe(flow, shown, resolved, written)
     metadata = {
         "acknowledged": len(acked),

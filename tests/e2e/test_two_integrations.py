@@ -147,3 +147,30 @@ def test_replay_names_the_integration_the_orders_came_through(stack, two):
     states = [e["x_state"] for e in stack.gateway.search_read(
         "x_procuros_log", [("x_transaction_id", "=", stray)], ["x_state"], order="id")]
     assert states == ["rejected", "imported"]
+
+
+def test_an_integration_in_its_test_phase_takes_test_documents_and_leaves_live_ones_for_the_go_live(
+        stack, tmp_path, monkeypatch):
+    path = tmp_path / "test-phase.yaml"
+    path.write_text("integrations:\n  default:\n    connector: Procuros Connector\n    status: test\n"
+                    "    test_flow: reject\n")
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(path))
+    stack.defs = build_definitions(load_settings())
+    live = stack.enqueue_order(dd.order_content("PO-LIVE-EARLY", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    test = stack.enqueue_order(dd.order_content("PO-TEST-PHASE", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]),
+                               flow="TEST")
+    result = stack.run("import_sales_orders")
+    assert result.success
+    assert [o["client_order_ref"] for o in stack.orders()] == ["PO-TEST-PHASE"]  # imported, though test_flow says reject
+    assert set(stack.procuros.acknowledgements) == {test}  # the live order is left pending, untouched
+    assert [t["procurosTransactionId"] for t in stack.procuros.pending()] == [live]
+    [raw] = result.asset_materializations_for_node("procuros_orders_raw")
+    assert raw.metadata["live_waiting_for_go_live"].value == 1
+    [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "orders_acknowledged"]
+    assert check.passed  # waiting on purpose is not "left unacknowledged"
+
+    path.write_text("integrations:\n  default:\n    connector: Procuros Connector\n    status: active\n")
+    stack.defs = build_definitions(load_settings())
+    assert stack.run("import_sales_orders").success
+    assert sorted(o["client_order_ref"] for o in stack.orders()) == ["PO-LIVE-EARLY", "PO-TEST-PHASE"]
+    assert stack.procuros.acknowledgements[live]["success"] is True
