@@ -72,7 +72,8 @@ def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -
     home = tempfile.mkdtemp(prefix="procuros-demo-")
     with open(os.path.join(home, "dagster.yaml"), "w", encoding="utf-8") as fh:
         # as in the repository's dagster.yaml: one step writes to Odoo at a time (pool odoo_writes)
-        fh.write("telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n")
+        fh.write("telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
+                 "python_logs:\n  managed_python_loggers: [procuros_dagster]\n  python_log_level: INFO\n")
     today = datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
     settings_path = os.path.join(home, "settings.yaml")
     with open(settings_path, "w", encoding="utf-8") as fh:

@@ -54,15 +54,15 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
     key = lambda name: dg.AssetKey([*prefix, name])  # noqa: E731
     store = lambda name: "_".join([*prefix, name])  # noqa: E731  (chunk folder per asset and integration)
     common = dict(group_name=group, partitions_def=partitions_def, key_prefix=prefix or None)
-    kind = movement.procuros_type
+    label = movement.label
 
     @dg.asset(
         name=names.raw,
         kinds={"procuros"},
         description=(
-            f"Pending Procuros {kind}s addressed to us, landed as raw JSON before anything is "
-            "acknowledged. A backfill of a past day also replays that day's documents from the "
-            "Procuros history, so documents rejected then can be imported once the data is fixed."
+            f"New {label}s waiting for us at Procuros, saved exactly as received before Procuros is told "
+            f"anything. Backfilling a past day fetches that day's {label}s again, so one rejected then "
+            "can be imported once the data is fixed."
         ),
         **common,
     )
@@ -84,7 +84,7 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
         name=names.frames,
         ins={"raw": dg.AssetIn(key(names.raw))},
         kinds={"pandas"},
-        description=f"{kind}s normalised into header and line frames (pandera-validated); unreadable documents become rejects.",
+        description=f"Each {label} checked field by field (numbers, dates, units, identifiers); one that cannot be read is rejected with the reason.",
         **common,
     )
     def frames_asset(context: dg.AssetExecutionContext, raw: inbound.RawBatch, procuros: ProcurosResource,
@@ -101,8 +101,8 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
         ins={"frames": dg.AssetIn(key(names.frames))},
         kinds={"odoo", "pandas"},
         description=(
-            f"{kind}s resolved against Odoo in one batched read per kind and chunk: buyer and addresses "
-            "by GLN, products by GTIN, units by Procuros code, existing imports by transaction id."
+            f"Each {label}'s partner and addresses (by GLN), products (by GTIN) and units (by Procuros unit "
+            "code) found in Odoo, and earlier imports of it recognised."
         ),
         check_specs=[
             dg.AssetCheckSpec(
@@ -151,8 +151,8 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
         kinds={"odoo"},
         pool="odoo_writes",
         description=(
-            f"{movement.label.capitalize()}s created (or updated, for a newer version of a draft) in Odoo, one "
-            "create call per chunk, each bound to its Procuros transaction and logged on its chatter."
+            f"The {label}s written to Odoo — created, or updated for a newer version — each linked to its "
+            "Procuros transaction and noted on its chatter."
         ),
         **common,
     )
@@ -169,9 +169,8 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
              "written": dg.AssetIn(key(names.written))},
         kinds={"procuros"},
         description=(
-            f"Every pending {kind} acknowledged in bulk: success for imported ones, DATA errors with a "
-            "reason the trade partner can act on, INTERNAL for our own failures; each one's entry "
-            "written to Procuros > Logs in Odoo."
+            f"Procuros told what became of every {label}: imported, or rejected with a reason the trade "
+            "partner can act on (or as our own error); each one listed in Procuros > Logs in Odoo."
         ),
         check_specs=[
             dg.AssetCheckSpec(

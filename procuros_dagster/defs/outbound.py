@@ -84,9 +84,9 @@ def build_outbound_asset(movement, integration, partitions_def: dg.DailyPartitio
         pool="odoo_writes",
         check_specs=checks,
         description=(
-            f"{movement.procuros_type} documents built from Odoo's {movement.odoo_model} records of the day "
-            "(by document date), validated against the Procuros schema, sent once, bound in Odoo and "
-            "logged on the record's chatter and in Procuros > Logs."
+            f"The day's {movement.label}s (by document date) sent to Procuros once each as "
+            f"{movement.procuros_type}, checked against Procuros' rules first; each noted on its chatter "
+            "and in Procuros > Logs."
         ),
     )
     def _asset(

@@ -114,8 +114,11 @@ class OdooResource(dg.ConfigurableResource):
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
+    """The resources as the environment sets them up, so that the UI's resource pages show which
+    Odoo database and user and which settings file this deployment uses (never a secret: the
+    password and the tokens are read when a run starts, and never shown)."""
     return {
         "procuros": ProcurosResource(),
-        "odoo": OdooResource(),
-        "connector_settings": ConnectorSettingsResource(),
+        "odoo": OdooResource(db=os.environ.get("ODOO_DB") or None, username=os.environ.get("ODOO_USERNAME") or None),
+        "connector_settings": ConnectorSettingsResource(path=os.environ.get("PROCUROS_DAGSTER_SETTINGS") or None),
     }

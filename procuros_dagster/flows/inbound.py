@@ -17,6 +17,7 @@ its records in Odoo, how to write it) comes from the spec; what every inbound do
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -31,6 +32,9 @@ from procuros_dagster.mapping import reasons
 from procuros_dagster.mapping.write_checks import split_malformed
 from procuros_dagster.odoo.exchange_log import ExchangeLog, LogEntry
 from procuros_dagster.procuros.models import Acknowledgement
+
+# the run's log (dagster.yaml lists this logger among the managed Python loggers)
+log = logging.getLogger(__name__)
 
 CHUNK = 1000  # transactions per stage chunk: one batched Odoo look-up per kind per chunk
 MAX_REPORTED = 500  # rows kept for the UI's metadata tables
@@ -163,6 +167,8 @@ def pull_stage(flow: Flow, client, writer: ChunkWriter, landing: tuple, *, day: 
     metadata = {"pending": len(pending_ids), "replayed_from_history": replayed, "test_flow": len(batch.test_flow_ids)}
     if flow.in_test_phase:
         metadata["live_waiting_for_go_live"] = len(waiting)
+    log.info("%s: %d pending %s(s) at Procuros landed%s", flow.integration.key, len(pending_ids), kind,
+             f", {replayed} more of {day} from the history" if replayed else "")
     return batch, metadata
 
 
@@ -186,6 +192,7 @@ def normalise_stage(flow: Flow, raw: RawBatch, writer: ChunkWriter, own_gln: str
         documents, lines, rejected = documents + len(norm.headers), lines + len(norm.lines), rejected + len(norm.rejects)
         _head(shown, norm.headers[[c for c in flow.spec.header_columns if c in norm.headers.columns]])
         writer.write(norm, len(chunk.transactions))
+        log.info("chunk of %d: %d readable, %d rejected", len(chunk.transactions), len(norm.headers), len(norm.rejects))
     return writer.close(), {
         "orders": documents,
         "lines": lines,
@@ -234,6 +241,7 @@ def resolve_stage(flow: Flow, frames: Chunks, writer: ChunkWriter, gateway) -> R
         _head(summaries, spec.summarise(resolved))
         _head(rejects, resolved.rejects)
         writer.write(ResolvedChunk(resolved, writes), len(resolved.headers) + len(resolved.rejects))
+        log.info("chunk resolved in Odoo: %d to write, %d rejected", len(writes), len(resolved.rejects))
     metadata = {
         "to_create": counts.pop("create"),
         "to_update": counts.pop("update"),
@@ -260,6 +268,8 @@ def write_stage(flow: Flow, resolved: Chunks, writer: ChunkWriter, gateway) -> t
             counts[o.status] += 1
         _head(shown, pd.DataFrame([o.as_row() for o in outcomes], columns=list(flow.spec.outcome_columns)))
         writer.write(outcomes, len(outcomes))
+        done = Counter(o.status for o in outcomes)
+        log.info("chunk written to Odoo: %s", ", ".join(f"{n} {status}" for status, n in sorted(done.items())) or "nothing")
     return writer.close(), {**dict(counts), "odoo_round_trips": gateway.rpc_count - calls_before,
                             "quotations": _concat(shown)}
 
@@ -307,6 +317,8 @@ def acknowledge_stage(flow: Flow, raw: RawBatch, resolved: Chunks, written: Chun
                               "error_url": results.get(ack.procuros_transaction_id)})
     waiting = sorted({o.transaction_id for chunk in written for o in chunk if o.status == "in_flight"} - set(acked))
     missing = sorted(raw.pending_ids - set(acked) - set(waiting) - raw.waiting_live)
+    log.info("acknowledged at Procuros: %d imported, %d rejected; %d left for a later run; %d Logs entries",
+             succeeded, failed, len(waiting), logged)
     _describe(flow, shown, resolved, written)
     metadata = {
         "acknowledged": len(acked),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -33,6 +34,8 @@ from procuros_dagster.procuros.openapi import validate_document
 
 if TYPE_CHECKING:  # the settings import the movement registry, which imports this
     from procuros_dagster.settings import Settings
+
+log = logging.getLogger(__name__)  # the run's log (dagster.yaml: managed Python loggers)
 
 RESULT_COLUMNS = ["record_id", "document", "status", "transaction_id", "error", "error_url"]
 SENT = {SendStatus.TRANSMITTED, SendStatus.NO_ACTION, SendStatus.ALREADY_RECEIVED}
@@ -159,10 +162,10 @@ def run_export(
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> ExportReport:
     movement, spec = flow.movement, flow.spec
-    binder, log = flow.binder(gateway), ExchangeLog(gateway)
+    binder, exchange = flow.binder(gateway), ExchangeLog(gateway)
     # Records that failed before (logged, still unbound) are retried by every run, whatever their
     # own day: a delivery fixed in Odoo a week later is sent by today's run.
-    retry_ids = (log.failed_record_ids(flow.integration.key, movement.name, movement.odoo_model)
+    retry_ids = (exchange.failed_record_ids(flow.integration.key, movement.name, movement.odoo_model)
                  if record_ids is None else [])
     bundle = spec.fetch(gateway, day=day, record_ids=record_ids, tz=ctx.timezone, retry_ids=retry_ids,
                         bound=binder.bound_ids, scope=scope_domain(flow, ctx.company.get("company_id")))
@@ -203,7 +206,7 @@ def run_export(
                     {"record_id": doc.record_id, "document": doc.record_name, "status": outcome.status.value, "transaction_id": outcome.transaction_id, "error": None, "error_url": None}
                 )
                 if len(unbound) >= BIND_EVERY:
-                    _bind(flow, binder, log, gateway, unbound, stamp, partners, retried)
+                    _bind(flow, binder, exchange, gateway, unbound, stamp, partners, retried)
             else:
                 detail = "; ".join(f"{path}: {', '.join(msgs)}" for path, msgs in sorted(outcome.errors.items()))
                 reason = f"Procuros refused {movement.label} {doc.record_name}: {outcome.message or 'invalid'}" + (f" ({detail})" if detail else "")
@@ -214,15 +217,18 @@ def run_export(
     finally:
         # Whatever was sent is bound, even when a later send fails (Procuros down, a crash of the
         # client): the next run must not send those documents a second time.
-        _bind(flow, binder, log, gateway, unbound, stamp, partners, retried)
+        _bind(flow, binder, exchange, gateway, unbound, stamp, partners, retried)
 
-    _report_failures_once(flow, log, gateway, client, [(f, None) for f in to_report], report, partners,
+    _report_failures_once(flow, exchange, gateway, client, [(f, None) for f in to_report], report, partners,
                           tell_procuros=True)
-    _report_failures_once(flow, log, gateway, client, refused, report, partners, tell_procuros=False)
+    _report_failures_once(flow, exchange, gateway, client, refused, report, partners, tell_procuros=False)
+    log.info("%s %s: %d sent, %d already received, %d not built, %d refused", flow.integration.key,
+             movement.name, report.count("TRANSMITTED", "NO_ACTION"), report.count("ALREADY_RECEIVED"),
+             len(to_report), len(refused))
     return report
 
 
-def _bind(flow: Flow, binder: Binder, log: ExchangeLog, gateway, unbound: list, stamp: str,
+def _bind(flow: Flow, binder: Binder, exchange: ExchangeLog, gateway, unbound: list, stamp: str,
           partners: dict, retried: set[int] | None) -> None:
     """Log sent documents in the Logs, bind them, note them on their chatter; empties ``unbound``.
 
@@ -234,7 +240,7 @@ def _bind(flow: Flow, binder: Binder, log: ExchangeLog, gateway, unbound: list, 
     written since by a concurrent run sends create_bindings down its checked path)."""
     if not unbound:
         return
-    log.write([
+    exchange.write([
         flow.log_entry("sent", f"{doc.model},{doc.record_id}", res_model=doc.model, res_id=doc.record_id,
                        record_name=doc.record_name, transaction_id=tid,
                        partner_id=partners.get(doc.record_id),
@@ -264,7 +270,7 @@ def _bind(flow: Flow, binder: Binder, log: ExchangeLog, gateway, unbound: list, 
     unbound.clear()
 
 
-def _report_failures_once(flow: Flow, log: ExchangeLog, gateway, client,
+def _report_failures_once(flow: Flow, exchange: ExchangeLog, gateway, client,
                           failures: list[tuple[BuildFailure, str | None]], report: ExportReport, partners: dict,
                           *, tell_procuros: bool) -> None:
     """Report each (record, reason) on the record's chatter and in the Logs once, not on every run —
@@ -277,7 +283,7 @@ def _report_failures_once(flow: Flow, log: ExchangeLog, gateway, client,
         return
     state = "reported" if tell_procuros else "send_failed"
     key = lambda f: f"{f.model},{f.record_id}"  # noqa: E731
-    seen = log.logged(flow.integration.key, flow.movement.name, [(key(f), state, f.reason) for f, _ in failures])
+    seen = exchange.logged(flow.integration.key, flow.movement.name, [(key(f), state, f.reason) for f, _ in failures])
     fresh = [(f, url) for f, url in failures if (key(f), state, f.reason) not in seen]
     if not fresh:
         return
@@ -298,7 +304,7 @@ def _report_failures_once(flow: Flow, log: ExchangeLog, gateway, client,
         flow.movement.odoo_model,
         [(f.record_id, f"<p>Not sent to Procuros: {html.escape(f.reason)}</p>") for f, _ in fresh],
     )
-    log.write([flow.log_entry(state, f"{f.model},{f.record_id}", res_model=f.model, res_id=f.record_id,
+    exchange.write([flow.log_entry(state, f"{f.model},{f.record_id}", res_model=f.model, res_id=f.record_id,
                               record_name=f.record_name, reason=f.reason,
                               error_url=urls.get(f.record_id), partner_id=partners.get(f.record_id))
                for f, _ in fresh])

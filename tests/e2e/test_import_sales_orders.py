@@ -326,3 +326,19 @@ def test_the_acknowledgements_table_names_each_order_as_people_know_it(stack):
     [quotations] = result.asset_materializations_for_node("sale_quotations")
     [created] = quotations.metadata["quotations"].value.records
     assert created.data["status"] == "created" and created.data["error_type"] is None
+
+
+def test_the_connectors_own_log_lines_appear_in_the_runs_logs(stack, tmp_path):
+    import dagster as dg
+    import yaml
+
+    # the repository's dagster.yaml, as a deployment uses it
+    python_logs = yaml.safe_load((Path(__file__).parents[2] / "dagster.yaml").read_text())["python_logs"]
+    stack.enqueue_order(dd.order_content("PO-LOGLINES", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    with dg.instance_for_test(overrides={"python_logs": python_logs}) as instance:
+        result = stack.defs.resolve_job_def("import_sales_orders").execute_in_process(
+            partition_key=stack.today, instance=instance)
+        messages = [e.message for e in instance.all_logs(result.run_id) if e.message]
+    assert any("pending ORDER(s) at Procuros landed" in m for m in messages), messages[-20:]
+    assert any("chunk written to Odoo: 1 created" in m for m in messages)
+    assert any("acknowledged at Procuros: 1 imported, 0 rejected" in m for m in messages)
