@@ -239,7 +239,7 @@ def resolve_stage(flow: Flow, frames: Chunks, writer: ChunkWriter, gateway) -> R
             counts[w.status] += 1
         rejected += len(resolved.rejects)
         _head(summaries, spec.summarise(resolved))
-        _head(rejects, resolved.rejects)
+        _head(rejects, _with_partner_names(resolved.rejects, norm.headers))
         writer.write(ResolvedChunk(resolved, writes), len(resolved.headers) + len(resolved.rejects))
         log.info("chunk resolved in Odoo: %d to write, %d rejected", len(writes), len(resolved.rejects))
     metadata = {
@@ -252,6 +252,16 @@ def resolve_stage(flow: Flow, frames: Chunks, writer: ChunkWriter, gateway) -> R
         "orders": _concat(summaries),
     }
     return ResolveResult(writer.close(), metadata, rejected, _concat(rejects), problems, systemic)
+
+
+def _with_partner_names(rejects: pd.DataFrame, headers: pd.DataFrame) -> pd.DataFrame:
+    """Rejects as the UI shows them: with the partner's name as the document gives it."""
+    if not len(rejects) or "buyer_name" not in headers or "buyer_name" in rejects:
+        return rejects
+    names = dict(zip(headers["transaction_id"], headers["buyer_name"]))
+    shown = rejects.copy()
+    shown.insert(min(3, len(shown.columns)), "buyer_name", [names.get(t) for t in shown["transaction_id"]])
+    return shown
 
 
 # --- write ------------------------------------------------------------------------------------

@@ -342,3 +342,11 @@ def test_the_connectors_own_log_lines_appear_in_the_runs_logs(stack, tmp_path):
     assert any("pending ORDER(s) at Procuros landed" in m for m in messages), messages[-20:]
     assert any("chunk written to Odoo: 1 created" in m for m in messages)
     assert any("acknowledged at Procuros: 1 imported, 0 rejected" in m for m in messages)
+
+
+def test_the_rejects_table_names_the_buyer(stack):
+    stack.enqueue_order(dd.order_content("PO-REJECT-NAME", [{"gtin": "4300348765432", "quantity": 1}]))
+    result = stack.run("import_sales_orders")
+    [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "orders_resolve_cleanly"]
+    [row] = check.metadata["rejects"].value.records
+    assert (row.data["order_identifier"], row.data["buyer_name"]) == ("PO-REJECT-NAME", "Kaufhaus Rheinland AG")
