@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from procuros_dagster.defs.build import UI_RUN_TAGS
+
 from procuros_dagster.odoo import OdooGateway
 from procuros_dagster.odoo.exchange_log import STATES
 from procuros_dagster.sandbox import demo_data as dd
@@ -34,6 +36,7 @@ def _run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str, partition
         instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        tags=UI_RUN_TAGS,  # so that the runs show on their job's page in the UI
     )
     _say(f"  {job} [{partition}]: {'succeeded' if result.success else 'FAILED'}")
     return result

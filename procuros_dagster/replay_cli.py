@@ -11,6 +11,7 @@ import sys
 import dagster as dg
 from dagster._cli.utils import get_possibly_temporary_instance_for_cli
 
+from procuros_dagster.defs.build import UI_RUN_TAGS
 from procuros_dagster.defs.replay import JOB, run_config
 
 
@@ -24,7 +25,7 @@ def replay_job() -> dg.JobDefinition:
 def main(transaction_ids: list[str], integration: str = "") -> int:
     with get_possibly_temporary_instance_for_cli("``procuros-dagster replay``") as instance:
         result = dg.execute_job(dg.reconstructable(replay_job), instance=instance,
-                                run_config=run_config(transaction_ids, integration), tags={"procuros/replay": "cli"})
+                                run_config=run_config(transaction_ids, integration), tags={"procuros/replay": "cli", **UI_RUN_TAGS})
         print(f"replay_orders run {result.run_id}: {'succeeded' if result.success else 'failed'}")
         for event in result.get_step_failure_events():  # the reason, without the stack trace
             failure = event.step_failure_data

@@ -136,3 +136,17 @@ def test_no_secret_can_be_put_in_any_jobs_run_config(defs, job_name):
     # server URLs are not run config: a launchpad URL could send the secrets to any host
     assert not {"url", "api_url"} & fields
     assert not [f for f in fields if SECRET_NAME.search(f)], sorted(fields)
+
+
+def test_runs_started_outside_the_ui_carry_the_tag_its_job_pages_filter_by():
+    """The UI lists a job's runs by the tag "<repository>@<code location>"; the code location is
+    named after the module workspace.yaml loads."""
+    import yaml
+
+    from procuros_dagster.defs.build import CODE_LOCATION, UI_RUN_TAGS
+
+    workspace = yaml.safe_load((Path(__file__).parents[1] / "workspace.yaml").read_text())
+    [entry] = workspace["load_from"]
+    assert entry["python_module"]["module_name"] == CODE_LOCATION and "location_name" not in entry["python_module"]
+    assert UI_RUN_TAGS == {".dagster/repository": f"__repository__@{CODE_LOCATION}"}
+    assert build_definitions(Settings()).get_repository_def().name == "__repository__"

@@ -21,6 +21,13 @@ from procuros_dagster.movements import MOVEMENTS
 from procuros_dagster.settings import Settings, load_settings
 
 
+#: where the UI finds a job's runs: its job pages list the runs tagged with their repository
+#: ("<repository>@<code location>"); a code location loaded as the module (workspace.yaml,
+#: `dagster dev -m`) is named after it, and a Definitions object's repository is __repository__
+CODE_LOCATION = "procuros_dagster.definitions"
+UI_RUN_TAGS = {".dagster/repository": f"__repository__@{CODE_LOCATION}"}
+
+
 def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
     # end_offset=1: today's partition exists, so the sensor and schedule can import today's orders
     return dg.DailyPartitionsDefinition(
