@@ -1,0 +1,97 @@
+"""The Dagster UI after the demo, in a real headless browser (the OS's Chromium, driven by Playwright).
+
+What a new user sees: the runs on their job's page, the day's partition filled, the order
+acknowledgements naming each order, an idle export run not hiding what was sent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is a test dependency (pip install -e '.[test]')")
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium from the OS packages is needed (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory):
+    work = tmp_path_factory.mktemp("ui")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROCUROS_", "ODOO_", "DAGSTER_"))}
+    demo = subprocess.run([sys.executable, "-m", "procuros_dagster.cli", "demo"], env=env, cwd=work,
+                          capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
+    home = Path(re.search(r"Dagster home: (\S+)", demo.stdout).group(1))
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dagster_webserver", "-m", "procuros_dagster.definitions", "-h", "127.0.0.1",
+         "-p", str(port)],
+        env={**env, "DAGSTER_HOME": str(home), "PROCUROS_DAGSTER_SETTINGS": str(home / "settings.yaml")},
+        cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url + "/server_info", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise AssertionError("the Dagster webserver did not start")
+                time.sleep(0.5)
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            yield url, browser.new_page()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _text(page, url: str, wait_for: str) -> str:
+    page.goto(url)
+    page.get_by_text(wait_for, exact=False).first.wait_for(timeout=60_000)
+    return page.inner_text("body")
+
+
+def test_the_demo_runs_show_on_their_jobs_page(ui):
+    url, page = ui
+    body = _text(page, f"{url}/locations/procuros_dagster.definitions/jobs/import_sales_orders/runs", "Success")
+    assert "No runs found" not in body
+
+
+def test_the_acknowledgements_name_each_order(ui):
+    url, page = ui
+    body = _text(page, f"{url}/assets/order_acknowledgements?view=events", "Kaufhaus Rheinland AG")
+    for shown in ("PO-2026-004711", "imported", "rejected"):
+        assert shown in body, shown
+
+
+def test_the_days_partition_is_filled_not_hundreds_missing(ui):
+    url, page = ui
+    body = _text(page, f"{url}/assets/order_acknowledgements?view=partitions", "Materialized (")
+    # the partitions start with the demo's data: its one day, materialized, nothing missing
+    assert "Materialized (1)" in body and "Missing (0)" in body, body[:1500]
+
+
+def test_an_idle_export_run_does_not_hide_what_was_sent(ui):
+    url, page = ui
+    body = _text(page, f"{url}/assets/invoices_sent?view=events", "INV/2026/00001")
+    assert "sent" in body
