@@ -154,8 +154,8 @@ def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Setti
         minimum_interval_seconds=settings.sensors.odoo_exports_interval_seconds,
         default_status=status,
         description=(
-            "Sends newly validated deliveries and newly posted invoices and credit notes within "
-            "minutes: watches write_date in Odoo, one read per document kind."
+            "Sends newly validated deliveries, newly posted invoices and credit notes and new RFQs "
+            "of Procuros suppliers within minutes: watches write_date in Odoo, one read per document kind."
         ),
     )
     def odoo_exports(context: dg.SensorEvaluationContext, odoo: OdooResource):

@@ -200,3 +200,23 @@ def test_send_now_sends_a_named_rfq_whatever_its_date(stack, suppliers):
     assert _po(stack, po_id)["state"] == "draft"  # Require Order Response: waits for the answer
     assert job.execute_in_process(instance=stack.instance, run_config=config).success
     assert len(_orders_sent(stack)) == 1
+
+
+def test_the_sent_batch_is_confirmed_in_one_call(stack, suppliers, monkeypatch):
+    espresso = stack.data.products[dd.ESPRESSO]
+    plain = [dd.purchase_order(stack.gateway, suppliers.supplier_id, [{"product_id": espresso, "product_qty": q,
+                                                                       "price_unit": 15.9}]) for q in (1, 2, 3)]
+    waiting = dd.purchase_order(stack.gateway, suppliers.orr_supplier_id, [{"product_id": espresso, "product_qty": 1,
+                                                                           "price_unit": 15.9}])
+    confirms = []
+    real_call = type(stack.gateway).call
+
+    def spy(self, model, method, args=(), kwargs=None, **kw):
+        if method == "button_confirm":
+            confirms.append((model, args))
+        return real_call(self, model, method, args, kwargs, **kw)
+
+    monkeypatch.setattr(type(stack.gateway), "call", spy)
+    assert stack.run("export_purchase_orders").success
+    assert confirms == [("purchase.order", [sorted(plain)])]
+    assert [_po(stack, i)["state"] for i in [*plain, waiting]] == ["purchase", "purchase", "purchase", "draft"]
