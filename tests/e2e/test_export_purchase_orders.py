@@ -220,3 +220,20 @@ def test_the_sent_batch_is_confirmed_in_one_call(stack, suppliers, monkeypatch):
     assert stack.run("export_purchase_orders").success
     assert confirms == [("purchase.order", [sorted(plain)])]
     assert [_po(stack, i)["state"] for i in [*plain, waiting]] == ["purchase", "purchase", "purchase", "draft"]
+
+
+def test_lines_changed_by_an_imported_order_response_are_no_change_to_report(stack, suppliers):
+    from procuros_dagster.odoo.exchange_log import ExchangeLog, LogEntry
+
+    po_id = dd.purchase_order(stack.gateway, suppliers.orr_supplier_id, [
+        {"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 4, "price_unit": 15.9}])
+    assert stack.run("export_purchase_orders").success
+    # the supplier answered with a CHANGE (what the order-response import logs), and it was applied
+    ExchangeLog(stack.gateway).write([LogEntry(
+        integration="default", movement="order_responses", direction="in", document_type="ORDER_RESPONSE",
+        state="imported", key="orr-1", transaction_id="orr-1", res_model="purchase.order", res_id=po_id)])
+    [line] = stack.gateway.search_read("purchase.order.line", [("order_id", "=", po_id)], ["id"])
+    stack.gateway.write("purchase.order.line", [line["id"]], {"product_qty": 3})
+    assert stack.run("export_purchase_orders").success
+    assert [e["x_state"] for e in _logs(stack, po_id) if e["x_movement"] == "purchase_orders"] == ["sent"]
+    assert len(_orders_sent(stack)) == 1
