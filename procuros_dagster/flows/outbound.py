@@ -9,6 +9,10 @@ the next run sends their identical payloads again and Procuros answers 400 "Payl
 received" — that counts as sent. A 422 and a document we cannot build are logged (and, for one we
 could not build, reported to Procuros with `POST /v2/errors`) once per record and reason, leave the
 record eligible for the next run, and show up in the asset check.
+
+Two optional steps of a movement: ``after_sent`` acts in Odoo on each batch just bound (purchase
+orders are confirmed there), and a ``ChangeWatch`` reports records changed after they were sent
+(once, in the Logs and on the chatter; they are not sent again).
 """
 
 from __future__ import annotations
