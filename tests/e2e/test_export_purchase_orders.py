@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import dagster as dg
 import pytest
 
+from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
 from procuros_dagster.procuros.openapi import validate_document
 from procuros_dagster.mapping.identifiers import with_check_digit
+from procuros_dagster.odoo.exchange_log import ExchangeLog, LogEntry
 from procuros_dagster.sandbox import demo_data as dd
 
 WAREHOUSE_GLN = with_check_digit("409111100999")
@@ -223,8 +229,6 @@ def test_the_sent_batch_is_confirmed_in_one_call(stack, suppliers, monkeypatch):
 
 
 def test_lines_changed_by_an_imported_order_response_are_no_change_to_report(stack, suppliers):
-    from procuros_dagster.odoo.exchange_log import ExchangeLog, LogEntry
-
     po_id = dd.purchase_order(stack.gateway, suppliers.orr_supplier_id, [
         {"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 4, "price_unit": 15.9}])
     assert stack.run("export_purchase_orders").success
@@ -237,3 +241,29 @@ def test_lines_changed_by_an_imported_order_response_are_no_change_to_report(sta
     assert stack.run("export_purchase_orders").success
     assert [e["x_state"] for e in _logs(stack, po_id) if e["x_movement"] == "purchase_orders"] == ["sent"]
     assert len(_orders_sent(stack)) == 1
+
+
+def test_the_odoo_sensor_requests_the_export_for_a_new_rfq_of_a_procuros_supplier(stack, suppliers):
+    def tick(cursor=None):
+        context = dg.build_sensor_context(
+            instance=stack.instance, cursor=cursor, sensor_name="odoo_exports", definitions=stack.defs,
+            resources={"procuros": ProcurosResource(), "odoo": OdooResource(),
+                       "connector_settings": ConnectorSettingsResource()})
+        return stack.defs.resolve_sensor_def("odoo_exports").evaluate_tick(context)
+
+    nothing = tick()
+    assert nothing.run_requests == []
+    # an RFQ of a supplier that does not trade through Procuros is not watched
+    [other] = stack.gateway.create("res.partner", [{"name": "Papierhandel Meyer", "is_company": True}])
+    dd.purchase_order(stack.gateway, other, [{"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 1,
+                                              "price_unit": 15.9}])
+    assert tick(nothing.cursor).run_requests == []
+    po_id = dd.purchase_order(stack.gateway, suppliers.supplier_id, [
+        {"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 1, "price_unit": 15.9}])
+    [request] = tick(nothing.cursor).run_requests
+    assert request.job_name == "export_purchase_orders"
+    [po] = stack.gateway.read("purchase.order", [po_id], ["date_order"])
+    utc = datetime.strptime(po["date_order"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    assert request.partition_key == utc.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
+    assert stack.run(request.job_name, request.partition_key).success
+    assert [_content(s)["header"]["orderIdentifier"] for s in _orders_sent(stack)] == [_po(stack, po_id)["name"]]
