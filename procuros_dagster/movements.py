@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from procuros_dagster.flows.inbound import InboundSpec
-from procuros_dagster.flows.outbound import OutboundSpec
-from procuros_dagster.mapping import credit_notes_out, invoices_out, orders_in, shipping_notices_out
+from procuros_dagster.flows.outbound import ChangeWatch, OutboundSpec
+from procuros_dagster.mapping import credit_notes_out, invoices_out, orders_in, purchase_orders_out, shipping_notices_out
 from procuros_dagster.mapping.write_checks import sale_order_write_problems
-from procuros_dagster.odoo import outbound_reads
+from procuros_dagster.odoo import outbound_reads, purchase_reads
 from procuros_dagster.odoo import order_lookups, sale_orders
 
 
@@ -146,8 +146,35 @@ CREDIT_NOTES = Movement(
     send_now_help='Customer credit notes, by number or id, e.g. ["RINV/2026/00003"]',
 )
 
+PURCHASE_ORDERS = Movement(
+    name="purchase_orders",
+    direction="out",
+    procuros_type="ORDER",
+    odoo_model="purchase.order",
+    label="purchase order",
+    binding_prefix="purchase_order",
+    job="export_purchase_orders",
+    schedule="export_purchase_orders",
+    description="Odoo → Procuros ORDER for one day's RFQs and purchase orders of suppliers set up for Procuros.",
+    partner_switch="x_procuros_connector",
+    days_back=1,
+    # date_order is a UTC datetime: the partition's day is cut in the settings' time zone
+    outbound=OutboundSpec(fetch=purchase_reads.fetch_purchase_order_bundle,
+                          build=purchase_orders_out.build_purchase_orders,
+                          eligible=purchase_reads.ELIGIBLE_PURCHASE_ORDERS, day_field="date_order", day_is_datetime=True,
+                          partner_field=purchase_reads.PARTNER_FIELD,
+                          # Require Order Response off: confirmed when sent; on: by the supplier's answer
+                          after_sent=purchase_reads.confirm_sent,
+                          changes=ChangeWatch(candidates=purchase_reads.changed_candidates,
+                                              differences=purchase_orders_out.changes_since_sent,
+                                              reason=purchase_orders_out.changed_reason,
+                                              settled=purchase_reads.answered)),
+    send_now_help='RFQs and purchase orders, by number or id, e.g. ["P00012"]',
+)
+
 #: every movement that is built, in the order the UI lists them
-MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES)
+MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES,
+                                   PURCHASE_ORDERS)
 BY_NAME = {m.name: m for m in MOVEMENTS}
 
 #: movement name -> (direction, Procuros transaction type): what the settings may switch on,

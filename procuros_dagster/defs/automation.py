@@ -154,8 +154,8 @@ def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Setti
         minimum_interval_seconds=settings.sensors.odoo_exports_interval_seconds,
         default_status=status,
         description=(
-            "Sends deliveries as soon as they are validated and invoices and credit notes as soon as "
-            "they are posted: looks at Odoo every few minutes."
+            "Sends deliveries as soon as they are validated, invoices and credit notes as soon as they "
+            "are posted, and new requests for quotation of Procuros suppliers: looks at Odoo every few minutes."
         ),
     )
     def odoo_exports(context: dg.SensorEvaluationContext, odoo: OdooResource):

@@ -144,7 +144,7 @@ def build_send_now_job(integration, job_name: str = "send_to_procuros") -> dg.Jo
 
     @dg.op(
         name=f"{integration.prefix}__send_documents_now" if integration.prefix else "send_documents_now",
-        description="Send named deliveries, invoices and credit notes to Procuros now, whatever their date.",
+        description="Send named deliveries, invoices, credit notes and purchase orders to Procuros now, whatever their date.",
         pool="odoo_writes",
     )
     def send_documents_now(

@@ -9,6 +9,10 @@ the next run sends their identical payloads again and Procuros answers 400 "Payl
 received" — that counts as sent. A 422 and a document we cannot build are logged (and, for one we
 could not build, reported to Procuros with `POST /v2/errors`) once per record and reason, leave the
 record eligible for the next run, and show up in the asset check.
+
+Two optional steps of a movement: ``after_sent`` acts in Odoo on each batch just bound (purchase
+orders are confirmed there), and a ``ChangeWatch`` reports records changed after they were sent
+(once, in the Logs and on the chatter; they are not sent again).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from procuros_dagster.mapping.odoo_values import m2o_id
 from procuros_dagster.mapping.outbound import BuildFailure, ExportContext, OutboundBatch, OutboundDocument
 from procuros_dagster.flows.flow import Flow
 from procuros_dagster.odoo.binder import Binder
-from procuros_dagster.odoo.exchange_log import ExchangeLog
+from procuros_dagster.odoo.exchange_log import LOG_MODEL, ExchangeLog
 from procuros_dagster.odoo.outbound_reads import day_domain
 from procuros_dagster.procuros.errors import ProcurosNotFound, ProcurosValidationError
 from procuros_dagster.procuros.models import SendStatus
@@ -56,6 +60,23 @@ class OutboundSpec:
     partner_field: str  # path to the trading partner whose Procuros Connector decides the integration
     with_totals: bool = False  # amounts to check against Odoo's stored totals
     day_is_datetime: bool = False  # day_field is a datetime (UTC in Odoo), cut in the settings' time zone
+    # (gateway, sent record ids, bundle): what the movement does in Odoo once documents are sent and
+    # bound, called once per batch bound (purchase orders: confirm those needing no order response)
+    after_sent: Callable[[Any, list[int], dict], Any] | None = None
+    changes: "ChangeWatch | None" = None  # records sent earlier and changed since: reported, not re-sent
+
+
+@dataclass(frozen=True)
+class ChangeWatch:
+    """How a movement finds the records it sent that were changed afterwards (each goes out once:
+    a change is reported on the record's chatter and in the Logs, once, and never sent)."""
+
+    # (gateway, *, day, record_ids, tz, scope) -> [{"id", "name", "partner_id", "changed_at"}]: records
+    # written since the day (or the named ones); changed_at is the UTC write date compared with the send
+    candidates: Callable[..., list[dict]]
+    differences: Callable[[dict, dict], list[str]]  # (content as sent, content now) -> what changed
+    reason: Callable[[str, str, list[str]], str]  # (record name, sent on, differences) -> the reason logged
+    settled: Callable[[Any, Sequence[int]], set[int]] | None = None  # records whose changes are expected
 
 
 def scope_domain(flow: Flow, company_id: int | None) -> list:
@@ -206,7 +227,7 @@ def run_export(
                     {"record_id": doc.record_id, "document": doc.record_name, "status": outcome.status.value, "transaction_id": outcome.transaction_id, "error": None, "error_url": None}
                 )
                 if len(unbound) >= BIND_EVERY:
-                    _bind(flow, binder, exchange, gateway, unbound, stamp, partners, retried)
+                    _bind(flow, binder, exchange, gateway, unbound, stamp, partners, retried, bundle)
             else:
                 detail = "; ".join(f"{path}: {', '.join(msgs)}" for path, msgs in sorted(outcome.errors.items()))
                 reason = f"Procuros refused {movement.label} {doc.record_name}: {outcome.message or 'invalid'}" + (f" ({detail})" if detail else "")
@@ -217,19 +238,76 @@ def run_export(
     finally:
         # Whatever was sent is bound, even when a later send fails (Procuros down, a crash of the
         # client): the next run must not send those documents a second time.
-        _bind(flow, binder, exchange, gateway, unbound, stamp, partners, retried)
+        _bind(flow, binder, exchange, gateway, unbound, stamp, partners, retried, bundle)
 
     _report_failures_once(flow, exchange, gateway, client, [(f, None) for f in to_report], report, partners,
                           tell_procuros=True)
     _report_failures_once(flow, exchange, gateway, client, refused, report, partners, tell_procuros=False)
+    if spec.changes is not None:
+        _report_changes(flow, spec.changes, gateway, exchange, binder, ctx, report, day=day, record_ids=record_ids,
+                        scope=scope_domain(flow, ctx.company.get("company_id")))
     log.info("%s %s: %d sent, %d already received, %d not built, %d refused", flow.integration.key,
              movement.name, report.count("TRANSMITTED", "NO_ACTION"), report.count("ALREADY_RECEIVED"),
              len(to_report), len(refused))
     return report
 
 
+CHANGED = "changed_after_sending"
+
+
+def _report_changes(flow: Flow, watch: ChangeWatch, gateway, exchange: ExchangeLog, binder: Binder, ctx: ExportContext,
+                    report: ExportReport, *, day: date | None, record_ids: list[int] | None, scope: list) -> None:
+    """Records sent earlier whose content changed since: one Logs entry and one chatter note each,
+    once; never sent again. Whether it changed is decided on the content (the document built now
+    against the payload sent), not on the write date alone: Odoo writes lines when goods arrive."""
+    model, movement = flow.movement.odoo_model, flow.movement.name
+    candidates = {int(c["id"]): c for c in watch.candidates(gateway, day=day, record_ids=record_ids,
+                                                            tz=ctx.timezone, scope=scope)}
+    if not candidates:
+        return
+    sent = binder.bound_ids(model, list(candidates))
+    if watch.settled is not None and sent:
+        sent -= watch.settled(gateway, sorted(sent))
+    latest = exchange.latest(flow.integration.key, movement, [f"{model},{i}" for i in sorted(sent)])
+    due = {i: latest[f"{model},{i}"] for i in sorted(sent)
+           if (e := latest.get(f"{model},{i}")) and e["x_state"] == "sent"
+           and str(candidates[i]["changed_at"]) >= str(e.get("create_date") or "")}
+    if not due:
+        return
+    payloads = {r["id"]: r.get("x_payload") for r in gateway.read(LOG_MODEL, [e["id"] for e in due.values()],
+                                                                   ["x_payload"])}
+    batch = flow.spec.build(flow.spec.fetch(gateway, record_ids=sorted(due), tz=ctx.timezone, scope=scope), ctx)
+    now_content = {d.record_id: d.content for d in batch.documents}
+    not_built = {f.record_id: f.reason for f in batch.failures}
+    found: list[tuple[int, str]] = []
+    for rid, entry in due.items():
+        try:
+            as_sent = json.loads(payloads.get(entry["id"]) or "{}")
+        except ValueError:
+            continue
+        if rid in now_content:
+            changes = watch.differences(as_sent, now_content[rid])
+        elif rid in not_built:
+            changes = [f"it could not be sent as it is now ({not_built[rid]})"]
+        else:
+            changes = []  # no longer eligible (cancelled, locked): nothing the supplier would get
+        if changes:
+            name = str(candidates[rid].get("name") or rid)
+            found.append((rid, watch.reason(name, f"{str(entry.get('create_date'))[:16]} UTC", changes)))
+    if not found:
+        return
+    gateway.post_messages(model, [(rid, f"<p>{html.escape(reason)}</p>") for rid, reason in found])
+    exchange.write([flow.log_entry(CHANGED, f"{model},{rid}", res_model=model, res_id=rid,
+                              record_name=str(candidates[rid].get("name") or rid), reason=reason,
+                              partner_id=m2o_id(candidates[rid].get("partner_id")))
+               for rid, reason in found])
+    report.rows.extend({"record_id": rid, "document": str(candidates[rid].get("name") or rid),
+                        "status": "CHANGED_AFTER_SENDING", "transaction_id": due[rid].get("x_transaction_id") or None,
+                        "error": reason, "error_url": None} for rid, reason in found)
+
+
 def _bind(flow: Flow, binder: Binder, exchange: ExchangeLog, gateway, unbound: list, stamp: str,
-          partners: dict, retried: set[int] | None) -> None:
+          partners: dict, retried: set[int] | None, bundle: dict | None = None) -> None:
     """Log sent documents in the Logs, bind them, note them on their chatter; empties ``unbound``.
 
     Logs first: a document bound is never fetched again, so a crash before its entry was written
@@ -267,6 +345,8 @@ def _bind(flow: Flow, binder: Binder, exchange: ExchangeLog, gateway, unbound: l
             for doc, tid, status in unbound
         ],
     )
+    if flow.spec.after_sent is not None:
+        flow.spec.after_sent(gateway, [doc.record_id for doc, _, _ in unbound], bundle or {})
     unbound.clear()
 
 

@@ -222,7 +222,7 @@ def finish_batch(batch: OutboundBatch, line_rows: list[dict], total_rows: list[d
     return batch
 
 
-_KIND = {SHIPPING_NOTICE: "Delivery", INVOICE: "Invoice", CREDIT_NOTE: "Credit note"}
+_KIND = {SHIPPING_NOTICE: "Delivery", INVOICE: "Invoice", CREDIT_NOTE: "Credit note", "ORDER": "Purchase order"}
 
 
 def kind(transaction_type: str) -> str:

@@ -32,7 +32,7 @@ OUTBOUND_LINES_SCHEMA = pa.DataFrameSchema(
     {
         "record_id": pa.Column("int64"),
         "document": pa.Column(str),
-        "transaction_type": pa.Column(str, pa.Check.isin(["SHIPPING_NOTICE", "INVOICE", "CREDIT_NOTE"])),
+        "transaction_type": pa.Column(str, pa.Check.isin(["SHIPPING_NOTICE", "INVOICE", "CREDIT_NOTE", "ORDER"])),
         "line_number": pa.Column("int64", pa.Check.ge(1)),
         "gtin": pa.Column(str, pa.Check(lambda s: s.map(is_valid_gtin), element_wise=False,
                                         error="GTIN must have 8/12/13/14 digits and a valid check digit")),

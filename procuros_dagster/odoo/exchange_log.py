@@ -33,10 +33,12 @@ DOCUMENT_TYPES: tuple[tuple[str, str], ...] = (
 STATES: tuple[tuple[str, str], ...] = (
     ("received", "Received"), ("imported", "Imported"), ("rejected", "Rejected"), ("sent", "Sent"),
     ("send_failed", "Send failed"), ("reported", "Reported to Procuros"), ("skipped", "Set aside"),
+    ("changed_after_sending", "Changed after sending"),
 )
 #: how a state reads at the end of an entry's name ("INVOICE INV/2026/00012 sent")
 STATE_PHRASES = {"received": "received", "imported": "imported", "rejected": "rejected", "sent": "sent",
-                 "send_failed": "send failed", "reported": "reported to Procuros", "skipped": "set aside"}
+                 "send_failed": "send failed", "reported": "reported to Procuros", "skipped": "set aside",
+                 "changed_after_sending": "changed after sending"}
 FAILED_STATES = ("rejected", "send_failed", "reported")
 #: outbound records to send again: their latest entry says the send failed or was reported
 RETRY_STATES = ("send_failed", "reported")

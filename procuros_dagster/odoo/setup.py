@@ -156,8 +156,9 @@ UOM_VIEW_ARCH = """<data>
 
 
 _DONE, _FAILED = "('imported', 'sent')", "('rejected', 'send_failed')"
+_WARN = "('reported', 'changed_after_sending')"  # for the buyer to look at, nothing failed
 LOG_TREE_ARCH = f"""<tree string="Procuros Logs" default_order="id desc" create="false"
-      decoration-danger="x_state in {_FAILED}" decoration-warning="x_state == 'reported'"
+      decoration-danger="x_state in {_FAILED}" decoration-warning="x_state in {_WARN}"
       decoration-muted="x_state == 'skipped'">
   <field name="create_date" string="Date"/>
   <field name="x_integration"/>
@@ -166,7 +167,7 @@ LOG_TREE_ARCH = f"""<tree string="Procuros Logs" default_order="id desc" create=
   <field name="x_record_name"/>
   <field name="x_partner_id"/>
   <field name="x_state" widget="badge" decoration-success="x_state in {_DONE}"
-         decoration-danger="x_state in {_FAILED}" decoration-warning="x_state == 'reported'"
+         decoration-danger="x_state in {_FAILED}" decoration-warning="x_state in {_WARN}"
          decoration-info="x_state == 'received'" decoration-muted="x_state == 'skipped'"/>
   <field name="x_attempt"/>
   <field name="x_reason"/>
@@ -222,6 +223,7 @@ LOG_SEARCH_ARCH = """<search string="Procuros Logs">
   <filter name="done" string="Done" domain="[('x_state', 'in', ['imported', 'sent'])]"/>
   <filter name="failed" string="Failed" domain="[('x_state', 'in', ['rejected', 'send_failed', 'reported'])]"/>
   <filter name="set_aside" string="Set aside" domain="[('x_state', '=', 'skipped')]"/>
+  <filter name="changed" string="Changed after sending" domain="[('x_state', '=', 'changed_after_sending')]"/>
   <group expand="0" string="Group By">
     <filter name="group_document_type" string="Document Type" context="{'group_by': 'x_document_type'}"/>
     <filter name="group_state" string="State" context="{'group_by': 'x_state'}"/>

@@ -273,7 +273,8 @@ def test_the_menu_opens_the_action_which_shows_the_log_views(sandbox, admin):
     info = admin.call(LOG_MODEL, "fields_get", [], {"attributes": ["string", "selection", "type", "relation"]})
     assert info["x_state"]["selection"] == [
         ["received", "Received"], ["imported", "Imported"], ["rejected", "Rejected"], ["sent", "Sent"],
-        ["send_failed", "Send failed"], ["reported", "Reported to Procuros"], ["skipped", "Set aside"]]
+        ["send_failed", "Send failed"], ["reported", "Reported to Procuros"], ["skipped", "Set aside"],
+        ["changed_after_sending", "Changed after sending"]]
     assert info["x_direction"]["selection"] == [["in", "Received"], ["out", "Sent"]]
     assert info["x_document_type"]["selection"][2] == ["SHIPPING_NOTICE", "Shipping notice"]
     assert info["x_partner_id"]["relation"] == "res.partner" and info["x_company_id"]["relation"] == "res.company"
@@ -306,7 +307,8 @@ def test_an_older_log_model_gets_the_missing_fields(fresh_sandbox):
     assert "x_procuros_log.x_name" not in report.fields_created
     assert "x_procuros_log.x_state" in report.fields_updated
     sel = gw.call(LOG_MODEL, "fields_get", [["x_state"]], {"attributes": ["selection"]})["x_state"]["selection"]
-    assert [k for k, _ in sel] == ["received", "imported", "rejected", "sent", "send_failed", "reported", "skipped"]
+    assert [k for k, _ in sel] == ["received", "imported", "rejected", "sent", "send_failed", "reported", "skipped",
+                                   "changed_after_sending"]
     check_setup(gw)
     [rid] = ExchangeLog(gw).write([invoice("old", state="skipped")])
     assert not provision(gw).changed

@@ -92,3 +92,30 @@ def test_command_line(fresh_sandbox, monkeypatch, capsys):
     assert main([]) == 0
     assert "fields created" in capsys.readouterr().out
     assert main(["--check"]) == 0
+
+
+def test_a_logs_model_from_before_gets_the_new_state(fresh_sandbox):
+    """A Logs model provisioned by an older version lacks "Changed after sending" (purchase orders
+    out): provisioning adds the selection value to the existing field, once, and keeps the entries."""
+    from procuros_dagster.odoo.errors import OdooError
+    from procuros_dagster.odoo.exchange_log import LOG_MODEL, STATES
+
+    gw = connect(fresh_sandbox)
+    standard_forms(gw)
+    provision(gw)
+    [state_field] = gw.search_read("ir.model.fields", [("model", "=", LOG_MODEL), ("name", "=", "x_state")], ["id"])
+    older = [list(p) for p in STATES if p[0] != "changed_after_sending"]
+    gw.write("ir.model.fields", [state_field["id"]], {"selection": repr(older)})
+    [kept] = gw.create(LOG_MODEL, [{"x_name": "ORDER P00001 sent", "x_state": "sent", "x_key": "purchase.order,1"}])
+    with pytest.raises(OdooError, match="changed_after_sending"):
+        gw.create(LOG_MODEL, [{"x_name": "ORDER P00001 changed", "x_state": "changed_after_sending", "x_key": "k"}])
+
+    report = provision(gw)
+    assert report.fields_updated == [f"{LOG_MODEL}.x_state"]
+    [row] = gw.read("ir.model.fields", [state_field["id"]], ["selection"])
+    assert "('changed_after_sending', 'Changed after sending')" in row["selection"]
+    [new] = gw.create(LOG_MODEL, [{"x_name": "ORDER P00001 changed after sending", "x_state": "changed_after_sending",
+                                   "x_key": "purchase.order,1"}])
+    assert gw.read(LOG_MODEL, [kept, new], ["x_state"]) == [{"id": kept, "x_state": "sent"},
+                                                           {"id": new, "x_state": "changed_after_sending"}]
+    assert not provision(gw).changed
