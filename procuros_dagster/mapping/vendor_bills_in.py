@@ -437,16 +437,16 @@ def _product_index(products: list[dict]):
 
 def _find_product(line: dict, by_gtin, by_code, doc: str, problems: list[str]) -> dict | None:
     tried = []
-    for value, index in ((gtin_key(line["gtin"]), by_gtin), (line["supplier_item_id"], by_code),
-                         (line["buyer_item_id"], by_code)):
-        if value is None or (isinstance(value, float) and pd.isna(value)):
+    for sent, index in ((line["gtin"], by_gtin), (line["supplier_item_id"], by_code), (line["buyer_item_id"], by_code)):
+        sent = _na(sent)
+        if sent is None:
             continue
-        tried.append(str(value))
-        found = index.get(value, [])
+        tried.append(str(sent))
+        found = index.get(gtin_key(sent) if index is by_gtin else sent, [])
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            problems.append(why.product_ambiguous(doc, line["line_number"], value,
+            problems.append(why.product_ambiguous(doc, line["line_number"], sent,
                                                   [p.get("display_name") or p.get("name") or str(p["id"]) for p in found]))
             return None
     problems.append(why.product_unknown(doc, line["line_number"], tried))
