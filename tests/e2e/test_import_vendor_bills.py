@@ -4,7 +4,7 @@ discrepancy, resent under a new transaction id, credited; bad documents rejected
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -178,3 +178,35 @@ def test_a_credit_note_becomes_a_draft_vendor_credit_note_linked_to_the_bill_it_
     assert stack.run("import_vendor_credit_notes").success
     assert len(_bills(stack, ("move_type", "=", "in_refund"))) == 1
     assert stack.procuros.acknowledgements[resent]["success"] is True
+
+
+def test_a_backfill_replays_the_suppliers_invoices_of_the_day_and_never_our_own(stack, bought):
+    yesterday = (date.fromisoformat(stack.today) - timedelta(days=1)).isoformat()
+    stack.gateway.write("res.partner", [bought["supplier_id"]], {"x_procuros_connector": False})
+    theirs = stack.procuros.enqueue("INVOICE", fb.invoice("RE-2026-300", bought["name"], [
+        {"gtin": dd.ESPRESSO, "quantity": 5, "price": 14.9}]), created_at=f"{yesterday}T09:00:00")
+    # our own invoice to a customer, sent yesterday: in the history too, billed to the customer
+    ours = fb.invoice("INV/2026/00001", "CUST-PO-1", [{"gtin": dd.ESPRESSO, "quantity": 1, "price": 20.0}])
+    ours["header"]["buyer"] = {"name": "Kaufhaus Rheinland AG", "identifiers": [{"identifier": dd.BUYER_GLN, "domain": "GS1"}]}
+    ours["header"]["supplier"] = fb.US
+    state = stack.procuros.state
+    with state.lock:
+        sent = state._new_record(type="INVOICE", content=ours, receiver_gln=dd.BUYER_GLN, sender_gln=dd.OWN_GLN,
+                                 flow="LIVE", created_at=datetime.fromisoformat(f"{yesterday}T10:00:00+01:00"),
+                                 status="SUCCESS").id
+
+    assert stack.run("import_vendor_bills").success  # the vendor is not set up for Procuros yet
+    assert stack.procuros.acknowledgements[theirs]["success"] is False
+    assert "is not set up for this Procuros integration" in stack.procuros.acknowledgements[theirs]["errorReason"]
+    assert _bills(stack) == []
+
+    # the buyer sets the vendor up and backfills yesterday: the supplier's invoice comes in from the history
+    stack.gateway.write("res.partner", [bought["supplier_id"]], {"x_procuros_connector": "Procuros Connector"})
+    assert stack.run("import_vendor_bills", partition=yesterday).success
+    [bill] = _bills(stack)
+    assert bill["ref"] == "RE-2026-300" and bill["x_procuros_transaction_id"] == theirs
+    assert stack.gateway.search_read("x_procuros_log", [("x_transaction_id", "=", sent)], ["id"]) == []
+    assert sent not in stack.procuros.acknowledgements
+    # a second backfill of the day creates nothing
+    assert stack.run("import_vendor_bills", partition=yesterday).success
+    assert len(_bills(stack)) == 1
