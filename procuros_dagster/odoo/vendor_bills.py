@@ -189,7 +189,8 @@ def write_bills(gateway, writes: Sequence[vendor_bills_in.BillWrite], *, binder:
             keep = [w for w in keep if w.document_key not in existing]
         for chunk in _chunks(keep, chunk_size):
             outcomes.extend(_create_chunk(gateway, chunk, label))
-    made = {w.document_key: o for o in outcomes for w in to_create if w.transaction_id == o.transaction_id}
+    keys = {w.transaction_id: w.document_key for w in writes}
+    made = {keys[o.transaction_id]: o for o in outcomes}
     for w in repeats:
         o = made.get(w.document_key)
         if o is not None and o.move_id:
@@ -209,7 +210,6 @@ def write_bills(gateway, writes: Sequence[vendor_bills_in.BillWrite], *, binder:
             o.move_name = r.get("name")
             if o.status == "created":
                 o.amount_untaxed, o.amount_tax, o.amount_total = (r.get(f) for f in AMOUNT_FIELDS[1:])
-        keys = {w.transaction_id: w.document_key for w in writes}
         binder.bind([(o.transaction_id, MODEL, o.move_id) for o in written]
                     + [(doc_key(keys[o.transaction_id]), MODEL, o.move_id) for o in written if o.status == "created"])
         created = [o for o in written if o.status == "created"]
