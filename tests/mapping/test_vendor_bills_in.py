@@ -212,3 +212,11 @@ def test_a_credit_note_for_a_bill_odoo_does_not_have_is_imported_unlinked_and_li
     tid = resolved.headers["transaction_id"][0]
     found = vb.findings(resolved, [_Outcome(tid, "created", "RBILL/2026/11/0001", 7.2, 1.37, 8.57)])
     assert list(found["finding"]) == ["corrects invoice RE-404, which is not a bill of this vendor in Odoo: not linked"]
+
+
+def test_test_flow_documents_refused_by_the_integration_are_rejected_with_a_reason():
+    txn = _txn(fb.invoice("RE-T", "P00001", [APS_LINE]), "t-test")
+    norm = vb.with_test_rejects(vb.normalise([], own_gln=dd.OWN_GLN), [txn], kind=vb.BILL)
+    [reject] = norm.rejects.to_dict("records")
+    assert (reject["transaction_id"], reject["document_number"], reject["supplier_gln"]) == ("t-test", "RE-T", dd.SUPPLIER_GLN)
+    assert reject["reason"] == "Test transactions are not accepted by this Odoo; send the invoice in the live flow"
