@@ -19,6 +19,8 @@ from procuros_dagster.mapping import credit_notes_out, invoices_out, orders_in, 
 from procuros_dagster.mapping.write_checks import sale_order_write_problems
 from procuros_dagster.odoo import outbound_reads, purchase_reads
 from procuros_dagster.odoo import order_lookups, sale_orders
+from procuros_dagster.mapping import vendor_bills_in
+from procuros_dagster.odoo import vendor_bills
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class InboundAssets:
     resolve_check: str
     writes_check: str
     acknowledged_check: str
+    findings_check: str = ""  # a WARN check on the written asset listing the spec's findings, if any
 
 
 @dataclass(frozen=True)
@@ -172,9 +175,43 @@ PURCHASE_ORDERS = Movement(
     send_now_help='RFQs and purchase orders, by number or id, e.g. ["P00012"]',
 )
 
+
+# --- vendor bills and vendor credit notes in (INVOICE / CREDIT_NOTE from a supplier) ---------
+
+def _bills_movement(kind: vendor_bills_in.Kind, *, name: str, label: str, prefix: str, job: str,
+                    description: str, stem: str) -> Movement:
+    def write(gateway, writes, *, settings, binder):
+        return vendor_bills.write_bills(
+            gateway, writes, binder=binder, label=label, chunk_size=settings.odoo.chunk_size,
+            claim_timeout=timedelta(seconds=settings.odoo.claim_timeout_seconds))
+
+    return Movement(
+        name=name, direction="in", procuros_type=kind.procuros_type, odoo_model="account.move", label=label,
+        binding_prefix=prefix, job=job, description=description, schedule="import_purchase_documents",
+        inbound=InboundSpec(
+            **vendor_bills_in.for_kind(kind), per_run=vendor_bills.run_lookups, lookups=vendor_bills.fetch_lookups,
+            write=write, outcome_columns=tuple(vendor_bills.BillWriteOutcome.columns()),
+            header_columns=("transaction_id", "document_number", "supplier_gln", "order_identifier", "line_count"),
+            identifier="document_number"),
+        inbound_assets=InboundAssets(
+            raw=f"procuros_{stem}s_raw", frames=f"{stem}_frames", resolved=f"resolved_{stem}s", written=name,
+            acknowledged=f"{stem}_acknowledgements", resolve_check=f"{stem}s_resolve_cleanly",
+            writes_check=f"{stem}_writes_well_formed", acknowledged_check=f"{stem}s_acknowledged",
+            findings_check=f"{name}_match_orders_and_totals"),
+    )
+
+
+VENDOR_BILLS = _bills_movement(
+    vendor_bills_in.BILL, name="vendor_bills", label="vendor bill", prefix="vendor_bill", job="import_vendor_bills",
+    stem="invoice", description="Procuros INVOICEs from suppliers → draft vendor bills, acknowledged at Procuros.")
+VENDOR_CREDIT_NOTES = _bills_movement(
+    vendor_bills_in.CREDIT_NOTE, name="vendor_credit_notes", label="vendor credit note", prefix="vendor_credit_note",
+    job="import_vendor_credit_notes", stem="credit_note",
+    description="Procuros CREDIT_NOTEs from suppliers → draft vendor credit notes, acknowledged at Procuros.")
+
 #: every movement that is built, in the order the UI lists them
 MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES,
-                                   PURCHASE_ORDERS)
+                                   PURCHASE_ORDERS, VENDOR_BILLS, VENDOR_CREDIT_NOTES)
 BY_NAME = {m.name: m for m in MOVEMENTS}
 
 #: movement name -> (direction, Procuros transaction type): what the settings may switch on,

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pandas as pd
 
 from procuros_dagster.defs import metadata as md
 from procuros_dagster.defs.resources import ConnectorSettingsResource, OdooResource, ProcurosResource
@@ -145,6 +146,13 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
             },
         )
 
+    findings_check = getattr(names, "findings_check", "")
+    written_checks = [dg.AssetCheckSpec(
+        findings_check, asset=key(names.written),
+        description=(f"Lists what the {movement.label}s just written show a person should look at, with the "
+                     "document and the line (they are imported as drafts all the same)."),
+    )] if findings_check else []
+
     @dg.asset(
         name=names.written,
         ins={"resolved": dg.AssetIn(resolved_key)},
@@ -154,14 +162,25 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
             f"The {label}s written to Odoo — created, or updated for a newer version — each linked to its "
             "Procuros transaction and noted on its chatter."
         ),
+        check_specs=written_checks,
         **common,
     )
     def written_asset(context: dg.AssetExecutionContext, resolved: Chunks, odoo: OdooResource,
-                      connector_settings: ConnectorSettingsResource) -> dg.Output[Chunks]:
+                      connector_settings: ConnectorSettingsResource):
         flow = flow_for(movement, integration, connector_settings)
         chunks, metadata = inbound.write_stage(flow, resolved, chunk_writer(context, store(names.written)),
                                                integration_gateway(odoo, flow))
-        return dg.Output(chunks, metadata=md.convert(metadata))
+        found = metadata.pop("findings", None)
+        yield dg.Output(chunks, metadata=md.convert(metadata))
+        if findings_check:
+            found = found if found is not None else pd.DataFrame()
+            yield dg.AssetCheckResult(
+                check_name=findings_check,
+                passed=found.empty,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"findings": len(found), "documents": int(found["transaction_id"].nunique()) if len(found) else 0,
+                          "list": md.table(found)},
+            )
 
     @dg.asset(
         name=names.acknowledged,

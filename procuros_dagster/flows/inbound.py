@@ -71,6 +71,9 @@ class InboundSpec:
     outcome_columns: tuple[str, ...]
     header_columns: tuple[str, ...]  # of the normalised headers, shown in the UI
     identifier: str = "order_identifier"  # the document number column of rejects and outcomes
+    # (resolved, outcomes) -> rows {transaction_id, document, ..., finding}: what the documents just
+    # written show a person should look at without being rejected (the vendor bills' check)
+    findings: Callable[[Any, list], pd.DataFrame] | None = None
 
 
 @dataclass
@@ -271,17 +274,22 @@ def write_stage(flow: Flow, resolved: Chunks, writer: ChunkWriter, gateway) -> t
     calls_before = gateway.rpc_count
     counts = Counter({"created": 0, "updated": 0, "already_imported": 0, "in_flight": 0, "failed": 0})
     shown: list[pd.DataFrame] = []
+    found: list[pd.DataFrame] = []
     binder = flow.binder(gateway)
     for chunk in resolved:
         outcomes = flow.spec.write(gateway, chunk.writes, settings=flow.settings, binder=binder)
         for o in outcomes:
             counts[o.status] += 1
         _head(shown, pd.DataFrame([o.as_row() for o in outcomes], columns=list(flow.spec.outcome_columns)))
+        if flow.spec.findings is not None:
+            _head(found, flow.spec.findings(chunk.resolved, outcomes))
         writer.write(outcomes, len(outcomes))
         done = Counter(o.status for o in outcomes)
         log.info("chunk written to Odoo: %s", ", ".join(f"{n} {status}" for status, n in sorted(done.items())) or "nothing")
-    return writer.close(), {**dict(counts), "odoo_round_trips": gateway.rpc_count - calls_before,
-                            "quotations": _concat(shown)}
+    metadata = {**dict(counts), "odoo_round_trips": gateway.rpc_count - calls_before, "quotations": _concat(shown)}
+    if flow.spec.findings is not None:
+        metadata["findings"] = _concat(found)  # for the movement's findings check (defs/inbound.py)
+    return writer.close(), metadata
 
 
 # --- acknowledge and log ----------------------------------------------------------------------

@@ -1494,7 +1494,9 @@ def _move_defaults(db, raw, x2m):
     if mtype != "entry":
         raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, raw.get("partner_id"), raw.get("partner_shipping_id")))
     raw.setdefault("auto_post", "no")
-    raw.setdefault("_due_created", context_today(db))
+    # Without payment terms Odoo keeps the due date it is given (_compute_invoice_date_due falls
+    # back to the field's own value, account/models/account_move.py), else the creation day (14)
+    raw.setdefault("_due_created", str(raw.get("invoice_date_due") or context_today(db))[:10])
     if raw.get("partner_id"):
         raw.setdefault("partner_shipping_id", raw["partner_id"])
     if mtype in ("out_invoice", "in_invoice") and "invoice_payment_term_id" not in raw:
