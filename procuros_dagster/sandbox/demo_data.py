@@ -252,6 +252,10 @@ def seed_suppliers(gateway, *, connector: str = "Procuros Connector") -> DemoSup
     germany = gateway.search_read("res.country", [("code", "=", "DE")], ["id"], limit=1)[0]["id"]
     common = {"is_company": True, "country_id": germany, "x_procuros_connector": connector,
               "x_procuros_send_invoice": False, "x_procuros_send_shipping_notice": False}
+    # as for the customers: Odoo 17.0 would give a German supplier with a VAT id the EU position
+    domestic = gateway.xmlids([DOMESTIC_POSITION]).get(DOMESTIC_POSITION)
+    if domestic:
+        common["property_account_position_id"] = domestic[1]
     supplier_id, orr_id = gateway.create("res.partner", [
         {**common, "name": "Brauerei Weserbergland KG", "ref": SUPPLIER_GLN, "street": "Brauhausweg 2",
          "zip": "37603", "city": "Holzminden", "vat": "DE811907980", "x_procuros_require_order_response": False},
