@@ -413,6 +413,7 @@ def _helm_instance(values: dict) -> dict:
                 "instance_config_map": "procuros-dagster-instance",
                 "postgres_password_secret": values["global"]["postgresqlSecretName"],
                 "fail_pod_on_run_failure": k8s["failPodOnRunFailure"],
+                "run_k8s_config": {"pod_spec_config": k8s["runK8sConfig"]["podSpecConfig"]},
             },
         },
         "concurrency": {
@@ -470,6 +471,13 @@ def test_helm_run_launcher_config_with_dagster_k8s():
     config = _helm_instance(_values())["run_launcher"]["config"]
     result = validate_config(dagster_k8s.K8sRunLauncher.config_type(), config)
     assert result.success, [error.message for error in result.errors]
+    # the run pods' spec as dagster-k8s builds it: an unknown key (a typo) is refused there
+    import kubernetes
+    from dagster_k8s.models import k8s_model_from_dict
+
+    pod_spec = config["run_k8s_config"]["pod_spec_config"]
+    spec = k8s_model_from_dict(kubernetes.client.V1PodSpec, {**pod_spec, "containers": []})
+    assert spec.security_context.run_as_user == spec.security_context.fs_group == 10001
 
 
 def test_helm_user_deployment_runs_the_image_entry_point():
@@ -477,9 +485,14 @@ def test_helm_user_deployment_runs_the_image_entry_point():
     assert _arg(deployment["dagsterApiGrpcArgs"], "-m") == _arg(_image_cmd(), "-m")
     assert deployment["includeConfigInLaunchedRuns"]["enabled"] is True  # runs get env, secrets, volumes
     assert deployment["image"]["tag"] not in ("latest", "", None)
+    image_user = [rest for word, rest in _dockerfile() if word == "USER"][-1]
     security = deployment["podSecurityContext"]
     assert security["runAsNonRoot"] is True
-    assert str(security["runAsUser"]) == [rest for word, rest in _dockerfile() if word == "USER"][-1]
+    assert str(security["runAsUser"]) == str(security["fsGroup"]) == image_user
+    # and the run pods, which do not inherit the deployment's pod security context
+    runs = _values()["runLauncher"]["config"]["k8sRunLauncher"]["runK8sConfig"]["podSpecConfig"]["security_context"]
+    assert runs["run_as_non_root"] is True
+    assert str(runs["run_as_user"]) == str(runs["fs_group"]) == image_user
 
 
 def _manifests() -> dict[tuple[str, str], dict]:
