@@ -281,6 +281,18 @@ def test_run_containers_get_the_variables_volumes_and_network_of_the_services():
     assert _mounts(compose["services"]["webserver"])[storage] == "storage"  # it shows the runs' logs
     compute_logs = _yaml(COMPOSE_DIR / "dagster.yaml")["compute_logs"]["config"]["base_dir"]
     assert Path(compute_logs).is_relative_to(storage)
+    # the image creates the log directory, so the volume starts with it owned by the run user
+    mkdirs = " ".join(rest for word, rest in _dockerfile() if word == "RUN" and "mkdir" in rest)
+    assert compute_logs in mkdirs.split() and landing in mkdirs.split()
+
+    # services running as root hold no volume the runs write to, except read-only: a directory
+    # they created would be closed to the unprivileged run containers
+    for name, service in compose["services"].items():
+        if str(service.get("user", "")) in ("0", "root"):
+            for entry in service.get("volumes", []):
+                source = entry.split(":")[0]
+                if source in volume_names and volume_names[source] in run_mounts.values():
+                    assert entry.endswith(":ro"), (name, entry)
 
 
 # --------------------------------------------------------------------------- instances
