@@ -202,6 +202,9 @@ def test_env_example_lists_every_readme_variable_empty():
     example = _env_example()
     assert set(example) == README_VARS
     assert all(value == "" for value in example.values()), "no value, let alone a secret, in the example"
+    # the filled-in copy stays out of git
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(COMPOSE_DIR / ".env")], cwd=REPO)
+    assert ignored.returncode == 0
 
 
 def test_compose_services_and_what_environment_each_gets():
@@ -552,7 +555,7 @@ def test_helm_values_name_the_readme_variables_and_hold_no_secret():
     assert all(not re.search(r"(?i)password|token", e["name"]) for e in deployment["env"])
 
 
-def test_helm_volumes_match_the_image_paths():
+def test_helm_volumes_match_the_image_paths(tmp_path):
     deployment = _deployment()
     manifests = _manifests()
     volumes = {volume["name"]: volume for volume in deployment["volumes"]}
@@ -567,6 +570,6 @@ def test_helm_volumes_match_the_image_paths():
     assert settings_path.name in data
     from procuros_dagster.settings import load_settings
 
-    settings_file = Path(__import__("tempfile").mkdtemp()) / settings_path.name
+    settings_file = tmp_path / settings_path.name
     settings_file.write_text(data[settings_path.name])
     load_settings(settings_file)  # the example settings are valid
