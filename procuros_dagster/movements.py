@@ -16,9 +16,11 @@ from datetime import timedelta
 from procuros_dagster.flows.inbound import InboundSpec
 from procuros_dagster.flows.outbound import OutboundSpec
 from procuros_dagster.mapping import credit_notes_out, invoices_out, orders_in, shipping_notices_out
+from procuros_dagster.mapping import order_responses_in
 from procuros_dagster.mapping.write_checks import sale_order_write_problems
 from procuros_dagster.odoo import outbound_reads
 from procuros_dagster.odoo import order_lookups, sale_orders
+from procuros_dagster.odoo import purchase_orders
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ class InboundAssets:
     resolve_check: str
     writes_check: str
     acknowledged_check: str
+    # a check on the written asset, failing while the spec's outcome_alerts lists documents
+    outcome_check: str = ""
+    outcome_check_description: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,55 @@ CREDIT_NOTES = Movement(
     send_now_help='Customer credit notes, by number or id, e.g. ["RINV/2026/00003"]',
 )
 
+
+# --- purchase-to-pay: order responses in ----------------------------------------------------------
+
+def _write_order_responses(gateway, writes, *, settings, binder):
+    return purchase_orders.write_order_responses(gateway, writes, binder=binder, chunk_size=settings.odoo.chunk_size)
+
+
+ORDER_RESPONSES = Movement(
+    name="order_responses",
+    direction="in",
+    procuros_type="ORDER_RESPONSE",
+    odoo_model="purchase.order",
+    label="order response",
+    binding_prefix=purchase_orders.BINDING_PREFIX,
+    job="import_order_responses",
+    schedule="import_purchase_documents",
+    description="Procuros ORDER_RESPONSEs → our purchase orders confirmed, changed or marked rejected by the supplier.",
+    inbound=InboundSpec(
+        addressed_to=order_responses_in.buyer_gln,
+        normalise=order_responses_in.normalise_order_responses,
+        with_test_rejects=order_responses_in.with_test_rejects,
+        per_run=purchase_orders.run_lookups,
+        lookups=purchase_orders.fetch_lookups,
+        resolve=order_responses_in.resolve_order_responses,
+        build_writes=order_responses_in.build_order_response_writes,
+        write_problems=order_responses_in.write_problems,
+        reject_malformed=order_responses_in.reject_malformed,
+        write=_write_order_responses,
+        summarise=order_responses_in.summarise,
+        outcome_columns=tuple(purchase_orders.OrderResponseOutcome.columns()),
+        header_columns=("transaction_id", "order_identifier", "response_identifier", "response_type",
+                        "supplier_gln", "line_count"),
+        outcome_alerts=purchase_orders.rejected_orders,
+    ),
+    inbound_assets=InboundAssets(
+        raw="procuros_order_responses_raw", frames="order_response_frames", resolved="resolved_order_responses",
+        written="purchase_order_updates", acknowledged="order_response_acknowledgements",
+        resolve_check="order_responses_resolve_cleanly", writes_check="order_response_writes_well_formed",
+        acknowledged_check="order_responses_acknowledged",
+        outcome_check="order_responses_accepted",
+        outcome_check_description=("Fails when a supplier rejected one of our purchase orders: it stays "
+                                   "unconfirmed, so order the goods elsewhere or agree with the supplier."),
+    ),
+)
+
 #: every movement that is built, in the order the UI lists them
-MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES)
+MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES,
+                                   ORDER_RESPONSES,
+                                   )
 BY_NAME = {m.name: m for m in MOVEMENTS}
 
 #: movement name -> (direction, Procuros transaction type): what the settings may switch on,

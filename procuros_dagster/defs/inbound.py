@@ -139,11 +139,16 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
             },
         )
 
+    written_checks = [
+        dg.AssetCheckSpec(names.outcome_check, asset=key(names.written), description=names.outcome_check_description)
+    ] if names.outcome_check else []
+
     @dg.asset(
         name=names.written,
         ins={"resolved": dg.AssetIn(resolved_key)},
         kinds={"odoo"},
         pool="odoo_writes",
+        check_specs=written_checks,
         description=(
             f"{movement.label.capitalize()}s created (or updated, for a newer version of a draft) in Odoo, one "
             "create call per chunk, each bound to its Procuros transaction and logged on its chatter."
@@ -151,11 +156,21 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
         **common,
     )
     def written_asset(context: dg.AssetExecutionContext, resolved: Chunks, odoo: OdooResource,
-                      connector_settings: ConnectorSettingsResource) -> dg.Output[Chunks]:
+                      connector_settings: ConnectorSettingsResource):
         flow = flow_for(movement, integration, connector_settings)
         chunks, metadata = inbound.write_stage(flow, resolved, chunk_writer(context, store(names.written)),
                                                integration_gateway(odoo, flow))
-        return dg.Output(chunks, metadata=md.convert(metadata))
+        yield dg.Output(chunks, metadata=md.convert(metadata))
+        if names.outcome_check:
+            alerts = inbound.outcome_alerts(flow, chunks)
+            yield dg.AssetCheckResult(
+                check_name=names.outcome_check,
+                passed=not alerts,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"count": len(alerts),
+                          "documents": md.records_table(alerts[: inbound.MAX_REPORTED],
+                                                        sorted({k for a in alerts for k in a}) or ["transaction_id"])},
+            )
 
     @dg.asset(
         name=names.acknowledged,

@@ -67,6 +67,9 @@ class InboundSpec:
     outcome_columns: tuple[str, ...]
     header_columns: tuple[str, ...]  # of the normalised headers, shown in the UI
     identifier: str = "order_identifier"  # the document number column of rejects and outcomes
+    # outcomes -> rows of documents the buyer must see (e.g. orders a supplier rejected); with
+    # InboundAssets.outcome_check, the written asset's check fails while there are any
+    outcome_alerts: Callable[[list], list[dict]] | None = None
 
 
 @dataclass
@@ -255,6 +258,13 @@ def write_stage(flow: Flow, resolved: Chunks, writer: ChunkWriter, gateway) -> t
                             "quotations": _concat(shown)}
 
 
+def outcome_alerts(flow: Flow, written: Chunks) -> list[dict]:
+    """The spec's alert rows over every written chunk (none when the movement declares none)."""
+    if flow.spec.outcome_alerts is None:
+        return []
+    return [row for chunk in written for row in flow.spec.outcome_alerts(chunk)]
+
+
 # --- acknowledge and log ----------------------------------------------------------------------
 
 @dataclass
@@ -344,7 +354,8 @@ def log_outcomes(flow: Flow, gateway, raw: RawBatch, resolved: Chunks, written: 
     logged = 0
     for raw_chunk, res_chunk, out_chunk in zip(raw.chunks, resolved, written):
         entries = _chunk_entries(flow, raw_chunk, res_chunk, out_chunk, raw.test_flow_ids)
-        logged += len(log.write(entries))
+        settled = [o.transaction_id for o in out_chunk if o.status == "already_imported"]
+        logged += len(log.write(entries, settled=settled))
     return logged
 
 
@@ -368,9 +379,11 @@ def _chunk_entries(flow: Flow, raw_chunk: RawChunk, res_chunk: ResolvedChunk, ou
             entries[o.transaction_id] = dict(state="rejected", reason=o.error,
                                              record_name=getattr(o, flow.spec.identifier, None), **record)
         else:
+            # a movement's outcome may say itself what happened (log_reason), e.g. the changes applied
             entries[o.transaction_id] = dict(
                 state="imported", record_name=o.record_name or getattr(o, flow.spec.identifier, None),
-                reason="updated to the buyer's new version" if o.status == "updated" else None, **record)
+                reason=getattr(o, "log_reason", None)
+                or ("updated to the buyer's new version" if o.status == "updated" else None), **record)
     if flow.test_flow == "skip":
         for tid in sorted((test_ids & set(payloads)) - set(entries)):
             entries[tid] = dict(state="skipped", reason=reasons.TEST_FLOW_SET_ASIDE)
