@@ -31,7 +31,7 @@ from .units import UNIT_CODES
 
 RESPONSE_TYPES = ("ACCEPT", "CHANGE", "REJECT")
 STATUSES = ("confirm", "change", "reject", "already_confirmed", "already_imported", "superseded")
-OPEN_STATES = ("draft", "sent", "to approve")  # an RFQ waiting for its confirmation
+OPEN_STATES = ("draft", "sent")  # an RFQ waiting for its confirmation (button_confirm passes over the rest)
 QTY_DIGITS = 2  # Odoo's "Product Unit of Measure" precision
 PRICE_DIGITS = 2  # "Product Price"
 
@@ -276,7 +276,7 @@ def _lines(tid: str, order: str | None, items: list, problems: list[str]) -> lis
             problems.append(reasons.response_bad_line(order, number, f"unit '{unit}' is not a Procuros unit of measure"))
             unit = None
         rows.append({
-            "transaction_id": tid, "line_number": number, "gtin": gtin_key(_gln(item)) if _gln(item) else None,
+            "transaction_id": tid, "line_number": number, "gtin": _gln(item),  # as sent, for the reason; compared by gtin_key
             "unit_code": unit,
             "confirmed_delivery_date": _date(problems, order, "confirmedDeliveryDate",
                                              item.get("confirmedDeliveryDate"), number),
@@ -412,7 +412,7 @@ def _resolve_lines(h: dict, po: dict, lines: list[dict], look: Lookups, problems
             problems.append(reasons.response_unknown_line(order, n))
             continue
         gtin = _value(ln["gtin"])
-        if gtin and gtin_key(pl["barcode"]) != gtin:
+        if gtin and gtin_key(pl["barcode"]) != gtin_key(gtin):
             ordered = f"{pl['product']}, GTIN {pl['barcode']}" if _value(pl["barcode"]) else pl["product"]
             problems.append(reasons.response_wrong_product(order, n, gtin, ordered))
             continue

@@ -73,10 +73,12 @@ def fetch_lookups(gateway, norm: orr.Normalised, settings, integration, per_run:
     names = _unique(norm.headers["order_identifier"])
     orders = gateway.search_read(MODEL, [("name", "in", names)], ORDER_FIELDS) if names else []
     partner_ids = sorted({m2o_id(o.get("partner_id")) for o in orders} - {None})
-    partners = gateway.read("res.partner", partner_ids, ["commercial_partner_id"]) if partner_ids else []
+    partners = gateway.read("res.partner", partner_ids, ["commercial_partner_id", "ref"]) if partner_ids else []
     commercial = {p["id"]: m2o_id(p.get("commercial_partner_id")) or p["id"] for p in partners}
-    refs = {p["id"]: _text(p.get("ref")) for p in gateway.read("res.partner", sorted(set(commercial.values())), ["ref"])} \
-        if commercial else {}
+    refs = {p["id"]: _text(p.get("ref")) for p in partners}
+    # POs are mostly to the supplier company itself; a contact's company is read only when needed
+    parents = sorted(set(commercial.values()) - set(refs))
+    refs.update({p["id"]: _text(p.get("ref")) for p in gateway.read("res.partner", parents, ["ref"])} if parents else {})
     lines = gateway.search_read(LINE_MODEL, [("order_id", "in", [o["id"] for o in orders])], LINE_FIELDS) if orders else []
     product_ids = sorted({m2o_id(ln.get("product_id")) for ln in lines} - {None})
     products = {p["id"]: p for p in gateway.read("product.product", product_ids, ["display_name", "barcode"])} \

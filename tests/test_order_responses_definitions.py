@@ -1,0 +1,34 @@
+"""The order responses' job, assets, checks and schedule, as the registry entry generates them."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from procuros_dagster.defs.build import build_definitions
+from procuros_dagster.settings import Settings
+
+ASSETS = {"procuros_order_responses_raw", "order_response_frames", "resolved_order_responses",
+          "purchase_order_updates", "order_response_acknowledgements"}
+
+
+def test_import_order_responses_runs_five_assets_with_their_checks_on_the_purchase_schedule():
+    settings = Settings()
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("import_order_responses")
+    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == ASSETS
+    specs = {spec.name: (spec.asset_key.to_user_string(), spec.blocking)
+             for assets_def in defs.resolve_asset_graph().assets_defs for spec in assets_def.check_specs}
+    assert specs["order_responses_accepted"] == ("purchase_order_updates", False)
+    assert specs["order_responses_resolve_cleanly"] == ("resolved_order_responses", False)
+    assert specs["order_response_writes_well_formed"] == ("resolved_order_responses", True)
+    assert specs["order_responses_acknowledged"] == ("order_response_acknowledgements", False)
+    schedule = defs.resolve_schedule_def("import_order_responses_daily")
+    assert schedule.cron_schedule == settings.schedules.import_purchase_documents
+    assert schedule.job_name == "import_order_responses"
+
+
+def test_the_sales_orders_written_asset_has_no_outcome_check():
+    defs = build_definitions(Settings())
+    names = {spec.name for a in defs.resolve_asset_graph().assets_defs for spec in a.check_specs
+             if spec.asset_key == dg.AssetKey("sale_quotations")}
+    assert names == set()
