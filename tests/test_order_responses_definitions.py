@@ -32,3 +32,25 @@ def test_the_sales_orders_written_asset_has_no_outcome_check():
     names = {spec.name for a in defs.resolve_asset_graph().assets_defs for spec in a.check_specs
              if spec.asset_key == dg.AssetKey("sale_quotations")}
     assert names == set()
+
+
+def test_a_rejected_purchase_order_and_an_unknown_order_number_alert_one_problem_each():
+    from types import SimpleNamespace
+
+    from procuros_dagster.defs import metadata as md
+    from procuros_dagster.defs.alerts import check_problems
+
+    def evaluation(name, table, rows, columns):
+        return SimpleNamespace(check_name=name, metadata={table: md.records_table(rows, columns)}, description=None,
+                               asset_key=dg.AssetKey("x"), partition="2026-12-01")
+
+    [rejected] = check_problems(evaluation("order_responses_accepted", "documents", [
+        {"order": "P00012", "transaction_id": "t-1", "reason": "Rejected by the supplier (AB-1): Werk geschlossen"}],
+        ["order", "reason", "transaction_id"]))
+    assert rejected.text == ("Purchase order P00012 (Procuros transaction t-1): "
+                             "Rejected by the supplier (AB-1): Werk geschlossen")
+    [unknown] = check_problems(evaluation("order_responses_resolve_cleanly", "rejects", [
+        {"transaction_id": "t-2", "order_identifier": "P99999", "supplier_gln": "4092222000028", "error_type": "DATA",
+         "reason": "Order response for order P99999: we have no purchase order P99999"}],
+        ["transaction_id", "order_identifier", "supplier_gln", "error_type", "reason"]))
+    assert "supplier GLN 4092222000028" in unknown.text and "we have no purchase order P99999" in unknown.text
