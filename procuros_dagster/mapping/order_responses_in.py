@@ -507,8 +507,12 @@ def resolve_order_responses(norm: Normalised, look: Lookups) -> Resolved:
         else:
             status = "change"
             lines += resolved_lines
-        headers.append({**row, "status": status,
-                        "note": f"{order} was already confirmed" if status == "already_confirmed" else None})
+        note = None
+        if status == "already_confirmed":
+            note = f"{order} was already confirmed"
+        elif status == "reject" and confirmed:  # confirmed when sent: a supplier without Require Order Response
+            note = f"{order} is already confirmed in Odoo: cancel it or agree the delivery with the supplier"
+        headers.append({**row, "status": status, "note": note})
     headers.sort(key=lambda r: r["transaction_id"])
     return Resolved(frame(RESOLVED_HEADERS, headers), frame(RESOLVED_LINES, lines), frame(REJECTS, rejects))
 

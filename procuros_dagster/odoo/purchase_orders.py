@@ -146,7 +146,7 @@ def _log_reason(w: orr.OrderResponseWrite) -> str | None:
         changed = "; ".join(w.changes) if w.changes else "no value differs from the order"
         return f"Confirmed with the supplier's changes ({w.response_identifier}): {changed}"
     if w.status == "reject":
-        return f"Rejected by the supplier ({w.response_identifier}){_supplier_words(w)}; the order stays unconfirmed"
+        return f"Rejected by the supplier ({w.response_identifier}){_supplier_words(w)}; {w.note or 'the order stays unconfirmed'}"
     if w.status in ("already_confirmed", "superseded"):
         return w.note
     return None
@@ -160,7 +160,8 @@ def _chatter(w: orr.OrderResponseWrite) -> str:
         return f"<p>{head}: confirmed with the supplier's changes:</p><ul>{items}</ul>"
     if w.status == "reject":
         reason = html.escape(w.comments) if w.comments else "no reason given"
-        return f"<p>{head}: <b>the supplier rejected the order</b> ({reason}). It stays unconfirmed.</p>"
+        after = html.escape(w.note) if w.note else "It stays unconfirmed"
+        return f"<p>{head}: <b>the supplier rejected the order</b> ({reason}). {after}.</p>"
     return f"<p>{head}: confirmed by the supplier.</p>"
 
 

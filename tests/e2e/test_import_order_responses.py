@@ -15,7 +15,7 @@ LOG_FIELDS = ["x_movement", "x_direction", "x_document_type", "x_state", "x_tran
 
 def response(order: str, kind: str | None, items: list[dict[str, Any]] | None = None, *,
              supplier_gln: str = dd.SUPPLIER_ORR_GLN, number: str | None = None, comments: str | None = None,
-             confirmed_delivery: str | None = None) -> dict:
+             confirmed_delivery: str | None = None, version: int | None = None) -> dict:
     """An ORDER_RESPONSE as the supplier sends it to us; validated against the OpenAPI schema."""
     header: dict[str, Any] = {
         "buyer": {"name": "Nordwind Getränke GmbH", "identifiers": [{"identifier": dd.OWN_GLN, "domain": "GS1"}]},
@@ -31,6 +31,8 @@ def response(order: str, kind: str | None, items: list[dict[str, Any]] | None = 
         header["confirmedDeliveryDate"] = confirmed_delivery or "2026-12-10T00:00:00+01:00"
     if comments:
         header["comments"] = comments
+    if version is not None:
+        header["version"] = version
     content: dict[str, Any] = {"header": header}
     if items:
         content["items"] = items
@@ -174,3 +176,42 @@ def test_order_responses_confirm_change_and_reject_our_purchase_orders(stack):
     assert all(stack.procuros.acknowledgements[t]["success"] is True for t in (t_accept, t_change, t_reject))
     assert {oid: (_po(stack, oid), _lines(stack, oid), _notes(stack, oid)) for oid in before} == before
     assert len(stack.gateway.search_read("x_procuros_log", [("x_movement", "=", "order_responses")], ["id"])) == 6
+
+
+def test_responses_to_orders_confirmed_when_sent_or_already_received(stack):
+    stack.procuros.known_parties = stack.procuros.known_parties | dd.SUPPLIER_PARTNERS
+    suppliers = dd.seed_suppliers(stack.gateway)
+    lines = [{"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 6, "price_unit": 12.0}]
+    # the brewery does not require order responses: its orders are confirmed when they are sent
+    confirmed = dd.purchase_order(stack.gateway, suppliers.supplier_id, lines, confirm=True)
+    received = dd.purchase_order(stack.gateway, suppliers.supplier_id, lines, confirm=True)
+    [picking] = stack.gateway.search("stock.picking", [("purchase_id", "=", received)])
+    moves = stack.gateway.search_read("stock.move", [("picking_id", "=", picking)], ["id", "product_uom_qty"])
+    stack.gateway.set_move_quantities({m["id"]: m["product_uom_qty"] for m in moves})
+    stack.gateway.validate_pickings([picking])
+    names = {r["id"]: r["name"] for r in stack.gateway.read("purchase.order", [confirmed, received], ["name"])}
+
+    t_accept = stack.procuros.enqueue("ORDER_RESPONSE", response(names[confirmed], "ACCEPT", supplier_gln=dd.SUPPLIER_GLN,
+                                                                 version=1))
+    t_reject = stack.procuros.enqueue("ORDER_RESPONSE", response(
+        names[confirmed], "REJECT", supplier_gln=dd.SUPPLIER_GLN, number="AB-2", comments="Sudhaus in Wartung", version=2))
+    t_received = stack.procuros.enqueue("ORDER_RESPONSE", response(names[received], "ACCEPT", supplier_gln=dd.SUPPLIER_GLN))
+    result = stack.run("import_order_responses")
+    assert result.success
+
+    acks = stack.procuros.acknowledgements
+    assert acks[t_received]["success"] is False and acks[t_received]["errorType"] == "DATA"
+    assert f"purchase order {names[received]} is already (partly) received" in acks[t_received]["errorReason"]
+    # two responses to one order in one run: the later version is applied, the other noted
+    assert acks[t_accept]["success"] is True and acks[t_reject]["success"] is True
+    logs = {e["x_transaction_id"]: e for e in stack.gateway.search_read(
+        "x_procuros_log", [("x_movement", "=", "order_responses")], LOG_FIELDS, order="id")}
+    assert logs[t_received]["x_state"] == "rejected"
+    assert {logs[t]["x_state"] for t in (t_accept, t_reject)} == {"imported"}
+    assert "superseded by the later response AB-2" in logs[t_accept]["x_reason"]
+    assert "Sudhaus in Wartung" in logs[t_reject]["x_reason"]
+    assert f"{names[confirmed]} is already confirmed in Odoo: cancel it" in logs[t_reject]["x_reason"]
+    # confirmed when it was sent, it stays so: the buyer decides, told by the check
+    assert stack.gateway.read("purchase.order", [confirmed], ["state"])[0]["state"] == "purchase"
+    check = _check(result, "order_responses_accepted")
+    assert not check.passed and names[confirmed] in str(check.metadata["documents"].value.records)

@@ -129,7 +129,10 @@ def test_reject_keeps_the_suppliers_reason_and_a_missing_type_is_a_reject():
     _, _, [w] = run(content(kind="REJECT", comments="Bio-Espresso bis Januar nicht lieferbar"))
     assert (w.status, w.comments, w.line_vals) == ("reject", "Bio-Espresso bis Januar nicht lieferbar", [])
     _, _, [w] = run(content(kind=None))
-    assert w.status == "reject"
+    assert (w.status, w.note) == ("reject", None)
+    # an order confirmed when it was sent (no Require Order Response) cannot stay unconfirmed: say so
+    _, _, [w] = run(content(kind="REJECT"), look=lookups([po(state="purchase")]))
+    assert w.status == "reject" and "P00001 is already confirmed in Odoo: cancel it" in w.note
 
 
 @pytest.mark.parametrize("doc, look, words", [
