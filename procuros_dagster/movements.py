@@ -38,6 +38,7 @@ class InboundAssets:
     # a check on the written asset, failing while the spec's outcome_alerts lists documents
     outcome_check: str = ""
     outcome_check_description: str = ""
+    written_description: str = ""  # the written asset's, when it does not create records
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,9 @@ ORDER_RESPONSES = Movement(
         outcome_check="order_responses_accepted",
         outcome_check_description=("Fails when a supplier rejected one of our purchase orders: it stays "
                                    "unconfirmed, so order the goods elsewhere or agree with the supplier."),
+        written_description=("Purchase orders confirmed (ACCEPT), changed and confirmed (CHANGE: the supplier's "
+                             "quantities, prices and dates in the line's unit) or left unconfirmed (REJECT), each "
+                             "response bound to its order and noted on the order's chatter."),
     ),
 )
 

@@ -149,7 +149,7 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
         kinds={"odoo"},
         pool="odoo_writes",
         check_specs=written_checks,
-        description=(
+        description=names.written_description or (
             f"{movement.label.capitalize()}s created (or updated, for a newer version of a draft) in Odoo, one "
             "create call per chunk, each bound to its Procuros transaction and logged on its chatter."
         ),
