@@ -495,14 +495,18 @@ def resolve_order_responses(norm: Normalised, look: Lookups) -> Resolved:
         confirmed = po["state"] not in OPEN_STATES
         problems: list[str] = []
         resolved_lines = _resolve_lines(h, po, lines_of.get(tid, []), look, problems)
+        settled = False
         if h["response_type"] == "CHANGE" and confirmed and not problems:
-            problems.append(reasons.response_change_after_confirmation(order))
+            # a run that died after confirming and before binding left the changes in: settled, not refused
+            settled = not any(_line_change(ln)[0] for ln in resolved_lines)
+            if not settled:
+                problems.append(reasons.response_change_after_confirmation(order))
         if problems:
             rejects.append(_reject(h, reasons.join(problems)))
             continue
         if h["response_type"] == "REJECT":
             status = "reject"
-        elif h["response_type"] == "ACCEPT":
+        elif h["response_type"] == "ACCEPT" or settled:
             status = "already_confirmed" if confirmed else "confirm"
         else:
             status = "change"

@@ -91,3 +91,25 @@ def test_an_order_cancelled_after_resolving_fails_alone(fresh_sandbox):
     assert [o.status for o in outcomes] == ["confirmed", "failed"]
     assert outcomes[1].error_type == "DATA" and "state cancel" in outcomes[1].error
     assert gw.read("purchase.order", [b], ["state"])[0]["state"] == "cancel"
+
+
+def test_a_run_that_died_before_binding_is_settled_by_the_next_one(fresh_sandbox):
+    gw = connect(fresh_sandbox)
+    provision(gw)
+    md = MasterData(gw)
+    oid, name = _po(gw, md)
+    doc = _doc(md, name, "CHANGE", [{"orderLineNumber": 1, "confirmedQuantity": 8, "unitOfMeasure": "EA"}],
+               requestedDeliveryDate="2026-12-10", confirmedDeliveryDate="2026-12-10")
+    _, writes, _ = _resolve(gw, [doc])
+    binder = Binder(gw, "order_response")
+    [first] = write_order_responses(gw, writes, binder=binder)
+    assert first.status == "changed"
+    gw.unlink("ir.model.data", gw.search("ir.model.data", [("name", "=", binder.name("or-0"))]))  # as if never bound
+    resolved, again, _ = _resolve(gw, [doc])
+    assert resolved.rejects.empty  # not refused to the supplier: its changes are in
+    assert [w.status for w in again] == ["already_confirmed"]
+    [second] = write_order_responses(gw, again, binder=binder)
+    assert second.status == "already_confirmed" and binder.find(["or-0"], "purchase.order")
+    assert gw.read("purchase.order.line", [l for l in gw.search("purchase.order.line", [("order_id", "=", oid),
+                                                                                        ("display_type", "=", False)])],
+                   ["product_qty"])[0]["product_qty"] == 8.0
