@@ -6,8 +6,9 @@ it was applied. No claim is taken first, as the sales orders' creates need: noth
 here, and every write is idempotent by itself — the line values are absolute (quantity 8, not
 "2 less"), ``button_confirm`` passes over an order already confirmed, a REJECT writes nothing.
 A run that dies between the write and the binding leaves the response pending; the next run
-applies the same values again (a no-op) and binds it. The chatter note is posted after the
-binding, so a crash can lose a note but never post one twice.
+finds the values in (nothing left to write; a CHANGE to the now confirmed order whose lines carry
+them is settled, not refused), confirms what is not confirmed yet and binds it. The chatter note
+is posted after the binding, so a crash can lose a note but never post one twice.
 """
 
 from __future__ import annotations
