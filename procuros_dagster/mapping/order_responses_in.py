@@ -26,6 +26,7 @@ import pandera.pandas as pa
 from . import reasons
 from .identifiers import gtin_key
 from .orders_in_normalise import parse_procuros_datetime
+from .orders_in_types import clean
 from .schemas_in import ERROR_TYPES, _float, _int, _str, _ts, frame
 from .units import UNIT_CODES
 
@@ -326,7 +327,8 @@ def _normalise_one(txn: object, own_gln: str) -> tuple[dict, list[dict]]:
     version = header.get("version")
     if problems:
         raise _Rejected(problems)
-    comments = "\n".join(t for t in (_text(header.get("comments")), _text(header.get("deliveryInformation"))) if t)
+    # the supplier's words go to the chatter and the Logs: texts Odoo cannot store are made safe
+    comments = clean("\n".join(t for t in (_text(header.get("comments")), _text(header.get("deliveryInformation"))) if t))
     return ({
         "transaction_id": tid, "order_identifier": order, "response_identifier": _text(header["orderResponseIdentifier"]),
         "response_type": kind, "response_date": response_date, "buyer_gln": buyer, "supplier_gln": supplier,

@@ -251,7 +251,10 @@ def write_order_responses(gateway, writes: Sequence[orr.OrderResponseWrite], *, 
         binder.bind([(o.transaction_id, MODEL, o.order_id) for o in applied])
     fresh = {o.transaction_id for o in applied if o.status in ("confirmed", "changed", "rejected_by_supplier")}
     if fresh:
-        gateway.post_messages(MODEL, [(w.target_order_id, _chatter(w)) for w in active if w.transaction_id in fresh])
+        try:
+            gateway.post_messages(MODEL, [(w.target_order_id, _chatter(w)) for w in active if w.transaction_id in fresh])
+        except OdooRpcError as exc:  # the responses are applied and bound; the Logs still say what happened
+            log.warning("Odoo refused the order responses' chatter notes: %s", exc.message)
     return [outcomes[w.transaction_id] for w in writes]
 
 

@@ -206,3 +206,11 @@ def test_write_problems_find_malformed_values():
                                  [], None)
     problems = orr.write_problems([good, bad])
     assert {p["transaction_id"] for p in problems} == {"t2"} and len(problems) == 2
+
+
+def test_test_flow_responses_are_refused_and_unstorable_text_is_made_safe():
+    norm = orr.normalise_order_responses([txn(content(kind="REJECT", comments="Werk\x00 zu"))], own_gln=OWN)
+    assert norm.headers["comments"][0] == "Werk\ufffd zu"
+    norm = orr.with_test_rejects(norm, [txn(content("P00002"), "t-test")])
+    [reason] = norm.rejects.loc[norm.rejects["transaction_id"] == "t-test", "reason"]
+    assert "send the order response in the live flow" in reason
