@@ -84,7 +84,7 @@ def test_an_order_cancelled_after_resolving_fails_alone(fresh_sandbox):
     gw = connect(fresh_sandbox)
     provision(gw)
     md = MasterData(gw)
-    (a, a_name), (b, b_name) = _po(gw, md), _po(gw, md)
+    (_, a_name), (b, b_name) = _po(gw, md), _po(gw, md)
     _, writes, _ = _resolve(gw, [_doc(md, a_name, "ACCEPT"), _doc(md, b_name, "ACCEPT")])
     gw.call("purchase.order", "button_cancel", [[b]])  # the buyer cancels it meanwhile
     outcomes = write_order_responses(gw, writes, binder=Binder(gw, "order_response"))
