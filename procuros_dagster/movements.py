@@ -16,11 +16,13 @@ from datetime import timedelta
 from procuros_dagster.flows.inbound import InboundSpec
 from procuros_dagster.flows.outbound import ChangeWatch, OutboundSpec
 from procuros_dagster.mapping import credit_notes_out, invoices_out, orders_in, purchase_orders_out, shipping_notices_out
+from procuros_dagster.mapping import order_responses_in
 from procuros_dagster.mapping.write_checks import sale_order_write_problems
 from procuros_dagster.odoo import outbound_reads, purchase_reads
 from procuros_dagster.odoo import order_lookups, sale_orders
 from procuros_dagster.mapping import vendor_bills_in
 from procuros_dagster.odoo import vendor_bills
+from procuros_dagster.odoo import purchase_orders
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class InboundAssets:
     writes_check: str
     acknowledged_check: str
     findings_check: str = ""  # a WARN check on the written asset listing the spec's findings, if any
+    # a check on the written asset, failing while the spec's outcome_alerts lists documents
+    outcome_check: str = ""
+    outcome_check_description: str = ""
+    written_description: str = ""  # the written asset's, when it does not create records
 
 
 @dataclass(frozen=True)
@@ -209,9 +215,57 @@ VENDOR_CREDIT_NOTES = _bills_movement(
     job="import_vendor_credit_notes", stem="credit_note",
     description="Procuros CREDIT_NOTEs from suppliers → draft vendor credit notes, acknowledged at Procuros.")
 
+
+# --- purchase-to-pay: order responses in ----------------------------------------------------------
+
+def _write_order_responses(gateway, writes, *, settings, binder):
+    return purchase_orders.write_order_responses(gateway, writes, binder=binder, chunk_size=settings.odoo.chunk_size)
+
+
+ORDER_RESPONSES = Movement(
+    name="order_responses",
+    direction="in",
+    procuros_type="ORDER_RESPONSE",
+    odoo_model="purchase.order",
+    label="order response",
+    binding_prefix=purchase_orders.BINDING_PREFIX,
+    job="import_order_responses",
+    schedule="import_purchase_documents",
+    description="Procuros ORDER_RESPONSEs → our purchase orders confirmed, changed or marked rejected by the supplier.",
+    inbound=InboundSpec(
+        addressed_to=order_responses_in.buyer_gln,
+        normalise=order_responses_in.normalise_order_responses,
+        with_test_rejects=order_responses_in.with_test_rejects,
+        per_run=purchase_orders.run_lookups,
+        lookups=purchase_orders.fetch_lookups,
+        resolve=order_responses_in.resolve_order_responses,
+        build_writes=order_responses_in.build_order_response_writes,
+        write_problems=order_responses_in.write_problems,
+        reject_malformed=order_responses_in.reject_malformed,
+        write=_write_order_responses,
+        summarise=order_responses_in.summarise,
+        outcome_columns=tuple(purchase_orders.OrderResponseOutcome.columns()),
+        header_columns=("transaction_id", "order_identifier", "response_identifier", "response_type",
+                        "supplier_gln", "line_count"),
+        outcome_alerts=purchase_orders.rejected_orders,
+    ),
+    inbound_assets=InboundAssets(
+        raw="procuros_order_responses_raw", frames="order_response_frames", resolved="resolved_order_responses",
+        written="purchase_order_updates", acknowledged="order_response_acknowledgements",
+        resolve_check="order_responses_resolve_cleanly", writes_check="order_response_writes_well_formed",
+        acknowledged_check="order_responses_acknowledged",
+        outcome_check="order_responses_accepted",
+        outcome_check_description=("Fails when a supplier rejected one of our purchase orders: it stays "
+                                   "unconfirmed, so order the goods elsewhere or agree with the supplier."),
+        written_description=("Purchase orders confirmed (ACCEPT), changed and confirmed (CHANGE: the supplier's "
+                             "quantities, prices and dates in the line's unit) or left unconfirmed (REJECT), each "
+                             "response bound to its order and noted on the order's chatter."),
+    ),
+)
+
 #: every movement that is built, in the order the UI lists them
 MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES,
-                                   PURCHASE_ORDERS, VENDOR_BILLS, VENDOR_CREDIT_NOTES)
+                                   PURCHASE_ORDERS, ORDER_RESPONSES, VENDOR_BILLS, VENDOR_CREDIT_NOTES)
 BY_NAME = {m.name: m for m in MOVEMENTS}
 
 #: movement name -> (direction, Procuros transaction type): what the settings may switch on,

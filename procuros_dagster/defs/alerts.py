@@ -126,13 +126,22 @@ def check_problems(evaluation) -> list[Problem]:
     """The problems a failed evaluation of one of the connector's checks reports, one per row."""
     name = evaluation.check_name
     problems: list[Problem] = []
-    if name == "orders_resolve_cleanly":
+    if name.endswith("resolve_cleanly"):  # every inbound movement's: its rejects name buyer or supplier
         for r in _rows(evaluation, "rejects"):
             order = _cell(r, "order_identifier") or "(no order number)"
-            buyer = f"buyer GLN {_cell(r, 'buyer_gln')}, " if _cell(r, "buyer_gln") else ""
+            party = next((f"{role} GLN {_cell(r, f'{role}_gln')}, " for role in ("buyer", "supplier")
+                          if _cell(r, f"{role}_gln")), "")
             problems.append(Problem(
                 problem_key(name, _cell(r, "transaction_id"), _cell(r, "reason")),
-                f"Order {order} ({buyer}Procuros transaction {_cell(r, 'transaction_id')}): {_cell(r, 'reason')}",
+                f"Order {order} ({party}Procuros transaction {_cell(r, 'transaction_id')}): {_cell(r, 'reason')}",
+                order,
+            ))
+    elif name == "order_responses_accepted":
+        for r in _rows(evaluation, "documents"):
+            order = _cell(r, "order")
+            problems.append(Problem(
+                problem_key(name, _cell(r, "transaction_id")),
+                f"Purchase order {order} (Procuros transaction {_cell(r, 'transaction_id')}): {_cell(r, 'reason')}",
                 order,
             ))
     elif name == "order_writes_well_formed":

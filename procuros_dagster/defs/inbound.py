@@ -152,13 +152,16 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
         description=(f"Lists what the {movement.label}s just written show a person should look at, with the "
                      "document and the line (they are imported as drafts all the same)."),
     )] if findings_check else []
+    if names.outcome_check:
+        written_checks.append(dg.AssetCheckSpec(names.outcome_check, asset=key(names.written),
+                                                description=names.outcome_check_description))
 
     @dg.asset(
         name=names.written,
         ins={"resolved": dg.AssetIn(resolved_key)},
         kinds={"odoo"},
         pool="odoo_writes",
-        description=(
+        description=names.written_description or (
             f"The {label}s written to Odoo — created, or updated for a newer version — each linked to its "
             "Procuros transaction and noted on its chatter."
         ),
@@ -172,6 +175,16 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
                                                integration_gateway(odoo, flow))
         found = metadata.pop("findings", None)
         yield dg.Output(chunks, metadata=md.convert(metadata))
+        if names.outcome_check:
+            alerts = inbound.outcome_alerts(flow, chunks)
+            yield dg.AssetCheckResult(
+                check_name=names.outcome_check,
+                passed=not alerts,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"count": len(alerts),
+                          "documents": md.records_table(alerts[: inbound.MAX_REPORTED],
+                                                        sorted({k for a in alerts for k in a}) or ["transaction_id"])},
+            )
         if findings_check:
             found = found if found is not None else pd.DataFrame()
             yield dg.AssetCheckResult(

@@ -74,6 +74,9 @@ class InboundSpec:
     # (resolved, outcomes) -> rows {transaction_id, document, ..., finding}: what the documents just
     # written show a person should look at without being rejected (the vendor bills' check)
     findings: Callable[[Any, list], pd.DataFrame] | None = None
+    # outcomes -> rows of documents the buyer must see (e.g. orders a supplier rejected); with
+    # InboundAssets.outcome_check, the written asset's check fails while there are any
+    outcome_alerts: Callable[[list], list[dict]] | None = None
 
 
 @dataclass
@@ -292,6 +295,13 @@ def write_stage(flow: Flow, resolved: Chunks, writer: ChunkWriter, gateway) -> t
     return writer.close(), metadata
 
 
+def outcome_alerts(flow: Flow, written: Chunks) -> list[dict]:
+    """The spec's alert rows over every written chunk (none when the movement declares none)."""
+    if flow.spec.outcome_alerts is None:
+        return []
+    return [row for chunk in written for row in flow.spec.outcome_alerts(chunk)]
+
+
 # --- acknowledge and log ----------------------------------------------------------------------
 
 @dataclass
@@ -413,7 +423,8 @@ def log_outcomes(flow: Flow, gateway, raw: RawBatch, resolved: Chunks, written: 
     logged = 0
     for raw_chunk, res_chunk, out_chunk in zip(raw.chunks, resolved, written):
         entries = _chunk_entries(flow, raw_chunk, res_chunk, out_chunk, raw.test_flow_ids)
-        logged += len(log.write(entries))
+        settled = [o.transaction_id for o in out_chunk if o.status == "already_imported"]
+        logged += len(log.write(entries, settled=settled))
     return logged
 
 
@@ -437,9 +448,11 @@ def _chunk_entries(flow: Flow, raw_chunk: RawChunk, res_chunk: ResolvedChunk, ou
             entries[o.transaction_id] = dict(state="rejected", reason=o.error,
                                              record_name=getattr(o, flow.spec.identifier, None), **record)
         else:
+            # a movement's outcome may say itself what happened (log_reason), e.g. the changes applied
             entries[o.transaction_id] = dict(
                 state="imported", record_name=o.record_name or getattr(o, flow.spec.identifier, None),
-                reason="updated to the buyer's new version" if o.status == "updated" else None, **record)
+                reason=getattr(o, "log_reason", None)
+                or ("updated to the buyer's new version" if o.status == "updated" else None), **record)
     if flow.test_flow == "skip":
         for tid in sorted((test_ids & set(payloads)) - set(entries)):
             entries[tid] = dict(state="skipped", reason=reasons.TEST_FLOW_SET_ASIDE)

@@ -265,3 +265,76 @@ TEST_FLOW_SET_ASIDE = "TEST-flow order received and set aside: this connection d
 
 def malformed_values(reason: str) -> str:
     return f"The connector built invalid values for this order: {reason}"
+
+
+# --- order responses (ORDER_RESPONSE → our purchase order) -------------------------------------
+
+
+def _response(order: str | None) -> str:
+    return f"Order response for order {order}" if order else "Order response without order number"
+
+
+def response_missing(order: str | None, field: str) -> str:
+    return f"{_response(order)}: no {field} given"
+
+
+def response_bad_type(order: str | None, value: object) -> str:
+    return f"{_response(order)}: header.type '{value}' is not ACCEPT, CHANGE or REJECT"
+
+
+def response_not_for_us(order: str | None, buyer_gln: str | None, own_gln: str) -> str:
+    return (f"{_response(order)} is addressed to buyer GLN {buyer_gln or '(none)'}, but this connection is "
+            f"GLN {own_gln}; send it to the buyer who placed the order")
+
+
+def response_change_without_items(order: str | None) -> str:
+    return f"{_response(order)}: a CHANGE must list the order's lines (items) with their confirmed values"
+
+
+def response_bad_line(order: str | None, line: int, what: str) -> str:
+    return f"{_response(order)} line {line}: {what}"
+
+
+def response_superseded(order: str | None, replaced_by: str | None) -> str:
+    newer = f" (replaced by transaction {replaced_by})" if replaced_by else ""
+    return f"{_response(order)} is not the latest version{newer}; only the newest version is applied"
+
+
+def response_unknown_order(order: str | None) -> str:
+    return (f"{_response(order)}: we have no purchase order {order}; answer with the order number "
+            "(orderIdentifier) of the order we sent you")
+
+
+def response_other_supplier(order: str | None, supplier_gln: str) -> str:
+    return (f"{_response(order)}: purchase order {order} was not sent to supplier GLN {supplier_gln}; "
+            "answer only orders sent to you")
+
+
+def response_order_closed(order: str | None, why: str) -> str:
+    return f"{_response(order)}: purchase order {order} is {why} and can no longer be confirmed or changed"
+
+
+def response_change_after_confirmation(order: str | None) -> str:
+    return (f"{_response(order)}: purchase order {order} is already confirmed, so the changes were not "
+            "applied; agree them with the buyer")
+
+
+def response_unknown_line(order: str | None, line: int) -> str:
+    return f"{_response(order)} line {line}: purchase order {order} has no line {line}"
+
+
+def response_wrong_product(order: str | None, line: int, gtin: str, ordered: str) -> str:
+    return (f"{_response(order)} line {line}: GTIN {gtin} is not the product ordered on line {line} "
+            f"({ordered}); confirm the product we ordered")
+
+
+def response_unit_unmapped(order: str | None, line: int, code: str) -> str:
+    return f"{_response(order)} line {line}: unit {code} has no Odoo unit of measure at the buyer"
+
+
+def response_unit_mismatch(order: str | None, line: int, code: str, ordered_in: str) -> str:
+    return f"{_response(order)} line {line}: unit {code} cannot be converted into {ordered_in}, the unit ordered"
+
+
+def response_twice(order: str | None, kept: str) -> str:
+    return f"{_response(order)}: superseded by the later response {kept} of the same batch"

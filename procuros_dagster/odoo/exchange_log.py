@@ -119,7 +119,8 @@ class ExchangeLog:
         self.gw = gateway
 
     # -- writing -----------------------------------------------------------------------------------
-    def write(self, entries: Sequence[LogEntry], *, fresh: Iterable[str] = ()) -> list[int]:
+    def write(self, entries: Sequence[LogEntry], *, fresh: Iterable[str] = (),
+              settled: Iterable[str] = ()) -> list[int]:
         """Log the entries; returns the ids of the records created. One search_read of the
         documents' earlier entries and one create, none for an empty list.
 
@@ -127,13 +128,15 @@ class ExchangeLog:
         writes nothing twice; equal entries within one call are written once. ``x_attempt``
         counts the document's entries, this one included. ``fresh``: keys of documents the caller
         knows to have no entry yet (records sent for the first time): they are not looked up, and
-        when every entry is one of them the call is the create alone."""
+        when every entry is one of them the call is the create alone. ``settled``: keys of documents
+        found done before (already imported): a latest entry of the same state stands, whatever its
+        reason — the first entry said what was done, the rerun knows no more."""
         entries = list(entries)
         if not entries:
             return []
         for e in entries:
             _check(e)
-        fresh = set(fresh)
+        fresh, settled = set(fresh), set(settled)
         known = [e for e in entries if e.key not in fresh]
         history = self._history(known) if known else {}
         vals = []
@@ -141,7 +144,7 @@ class ExchangeLog:
             doc = (e.integration, e.movement, e.key)
             count, last = history.get(doc, (0, None))
             sig = (e.state, reason_digest(e.reason))
-            if last == sig:
+            if last == sig or (e.key in settled and last is not None and last[0] == e.state):
                 continue
             history[doc] = (count + 1, sig)
             vals.append(self._vals(e, count + 1))

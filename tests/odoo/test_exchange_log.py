@@ -352,3 +352,14 @@ def test_the_sandbox_refuses_a_log_view_naming_an_unknown_field(sandbox, admin):
         "Error while validating view near:\n\n<search __validate__=\"1\"><filter name=\"g\" "
         "context=\"{'group_by': 'x_nope'}\"/></search>\n"
         "Unknown field \"x_nope\" in \"group_by\" value in context=\"{'group_by': 'x_nope'}\"")
+
+
+def test_a_settled_document_keeps_its_first_entry_whatever_the_rerun_knows(admin, integration):
+    log = ExchangeLog(admin)
+    assert len(log.write([order(integration, "tx-s", reason="confirmed with the supplier's changes: line 1")])) == 1
+    # found already imported by a rerun: it no longer knows what was changed, the first entry stands
+    assert log.write([order(integration, "tx-s")], settled=["tx-s"]) == []
+    # a settled document without an entry yet (a crash before the Logs) still gets one
+    assert len(log.write([order(integration, "tx-t")], settled=["tx-t"])) == 1
+    # a different state is never settled
+    assert len(log.write([order(integration, "tx-s", state="rejected", reason="x")], settled=["tx-s"])) == 1
