@@ -114,11 +114,10 @@ class OdooResource(dg.ConfigurableResource):
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
-    """The resources as the environment sets them up, so that the UI's resource pages show which
-    Odoo database and user and which settings file this deployment uses (never a secret: the
-    password and the tokens are read when a run starts, and never shown)."""
+    # Left unset on purpose: every run reads the database, user and settings file from the
+    # environment when it starts, so that a changed environment needs no reload of the code.
     return {
         "procuros": ProcurosResource(),
-        "odoo": OdooResource(db=os.environ.get("ODOO_DB") or None, username=os.environ.get("ODOO_USERNAME") or None),
-        "connector_settings": ConnectorSettingsResource(path=os.environ.get("PROCUROS_DAGSTER_SETTINGS") or None),
+        "odoo": OdooResource(),
+        "connector_settings": ConnectorSettingsResource(),
     }
