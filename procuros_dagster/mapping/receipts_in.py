@@ -25,7 +25,7 @@ import pandera.pandas as pa
 from . import reasons
 from .identifiers import gtin_key
 from .orders_in_normalise import parse_procuros_datetime
-from .schemas_in import _float, _int, _str, frame
+from .schemas_in import _bool, _float, _int, _str, frame
 from .units import UNIT_CODES
 
 DATA, INTERNAL = reasons.DATA, reasons.INTERNAL
@@ -97,7 +97,7 @@ RESOLVED_LINES = pa.DataFrameSchema(
         "uom_id": _int(),
         "unit": _str(),
         "quantity": _float(checks=[pa.Check.gt(0)]),  # in the move's unit
-        "replace": pa.Column(bool),  # the move's lines are Odoo's reservation, not an earlier notice's
+        "replace": _bool(),  # the move's lines are Odoo's reservation, not an earlier notice's
         "lot": _str(nullable=True),
         "expiry": _str(nullable=True),
         "sscc": _str(nullable=True),
