@@ -457,7 +457,7 @@ def _resolve_one(h: dict, lines: list[dict], lk: ReceiptLookups, orders: dict, r
     notice, order_name = h["notice_identifier"], h["order_identifier"]
     suppliers = set(lk.suppliers.get(h["supplier_gln"], []))
     if not suppliers:
-        raise _Rejected([supplier_unknown(notice, h["supplier_gln"], h.get("supplier_name"))])
+        raise _Rejected([supplier_unknown(notice, h["supplier_gln"], _none(h.get("supplier_name")))])
     order = orders.get(order_name)
     if order is None:
         raise _Rejected([order_unknown(notice, order_name)])
@@ -541,7 +541,8 @@ def resolve_shipping_notices(norm: Normalised, lk: ReceiptLookups) -> Resolved:
     for m in sorted(lk.moves, key=lambda m: m["id"]):
         moves_of.setdefault(m["picking_id"], []).append(m)
     names = {r["id"]: r["name"] for r in lk.receipts}
-    lines_of = {tid: g.to_dict("records") for tid, g in norm.lines.groupby("transaction_id", sort=False)}
+    lines_of = {tid: [{k: _none(v) for k, v in r.items()} for r in g.to_dict("records")]  # NaN → None
+                for tid, g in norm.lines.groupby("transaction_id", sort=False)}
     headers, lines, rejects = [], [], []
     earlier: dict[int, float] = {}
     for h in norm.headers.to_dict("records"):
