@@ -825,7 +825,7 @@ def _move_quantity_from_lines(db, move_ids, without=()) -> None:
 AFTER_CREATE["stock.move.line"] = lambda db, rid, raw, x2m: _move_quantity_from_lines(
     db, [db.tables["stock.move.line"][rid].get("move_id")])
 AFTER_WRITE["stock.move.line"] = lambda db, ids, raw, x2m: _move_quantity_from_lines(
-    db, [db.tables["stock.move.line"][i].get("move_id") for i in ids]) if {"quantity", "move_id"} & set(raw) else None
+    db, [db.tables["stock.move.line"][i].get("move_id") for i in ids]) if {"quantity", "move_id", "product_uom_id"} & set(raw) else None
 BEFORE_UNLINK["stock.move.line"] = lambda db, ids: _move_quantity_from_lines(
     db, [db.tables["stock.move.line"][i].get("move_id") for i in ids if i in db.tables["stock.move.line"]],
     without=set(ids))
