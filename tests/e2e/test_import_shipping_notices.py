@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import yaml
 
 from procuros_dagster.defs.build import build_definitions
+from procuros_dagster.procuros.client import ProcurosClient
 from procuros_dagster.procuros.openapi import validate_document
 from procuros_dagster.sandbox import demo_data as dd
 from procuros_dagster.settings import load_settings
@@ -121,7 +122,13 @@ def test_two_notices_fill_a_receipt_and_its_backorder_with_lots_sscc_and_units(s
                                                        ("body", "ilike", "LS-1")], ["body"])
     assert len(notes) == 1 and "L2503A" in notes[0]["body"]
 
-    # the day replayed from the history: the notice is found bound, nothing is set twice
+    # the day replayed from the history: the notice is found bound, nothing is set twice; the
+    # SHIPPING_NOTICE we sent a customer that day is in the history too, and is not ours to receive
+    ours = _notice("WH/OUT/00001", "PO-CUSTOMER-1", dd.OWN_GLN, [_item(1, dd.APFELSCHORLE, 24, 24)])
+    ours["header"]["buyer"] = {"identifiers": [{"identifier": dd.BUYER_GLN, "domain": "GS1"}]}
+    with ProcurosClient(stack.env["PROCUROS_API_URL"], stack.env["PROCUROS_API_TOKEN"]) as client:
+        sent = client.send("SHIPPING_NOTICE", ours).transaction_id
+    stack.procuros.state.records[sent].created_at = datetime.fromisoformat(f"{yesterday}T12:00:00+01:00")
     lines_before = _lines(stack, receipt["id"])
     replay = stack.run(JOB, partition=yesterday)
     assert replay.success
@@ -130,6 +137,7 @@ def test_two_notices_fill_a_receipt_and_its_backorder_with_lots_sscc_and_units(s
     [resolved] = replay.asset_materializations_for_node("resolved_shipping_notices")
     assert resolved.metadata["already_imported"].value == 1 and resolved.metadata["to_update"].value == 0
     assert _lines(stack, receipt["id"]) == lines_before
+    assert sent not in _log(stack)
     assert stack.procuros.ack_counts[first] == 1
     assert len(stack.gateway.search_read("stock.quant.package", [("name", "=", SSCC)], ["id"])) == 1
 
