@@ -451,6 +451,13 @@ def _product_label(p: dict) -> str:
     return f"[{p['default_code']}] {p['name']}" if p.get("default_code") else p.get("name") or f"product {p['id']}"
 
 
+def _open(move: dict, earlier: dict[int, float]) -> float:
+    """What is still open on a move: its demand less what earlier notices set on it (a picked
+    move's quantity is an earlier notice's, or the warehouse's count)."""
+    already = (float(move.get("quantity") or 0.0) if move.get("picked") else 0.0) + earlier.get(move["id"], 0.0)
+    return max(0.0, float(move["product_uom_qty"]) - already)
+
+
 def _resolve_one(h: dict, lines: list[dict], lk: ReceiptLookups, orders: dict, receipts_of: dict,
                  moves_of: dict, earlier: dict[int, float]) -> tuple[dict, list[dict]]:
     """``earlier``: move id -> quantity notices earlier in this batch set on it (updated here)."""
@@ -504,23 +511,33 @@ def _resolve_one(h: dict, lines: list[dict], lk: ReceiptLookups, orders: dict, r
                                                 _product_label(product), move_uom["name"]))
             continue
         qty = convert(float(ln["quantity"]), unit, move_uom)
-        shipped[move["id"]] = shipped.get(move["id"], 0.0) + qty
-        items_of.setdefault(move["id"], []).append(ln["line_number"])
-        out.append({"transaction_id": h["transaction_id"], "line_number": ln["line_number"], "move_id": move["id"],
-                    "product_id": move["product_id"], "product": _product_label(product), "uom_id": move_uom["id"],
-                    "unit": move_uom.get("name") or str(move_uom["id"]), "quantity": qty,
-                    "replace": not move.get("picked") and move["id"] not in earlier, "lot": ln["lot"], "expiry": ln["expiry"], "sscc": ln["sscc"]})
+        # a product ordered on several lines has several moves: fill them in order, the last takes
+        # what is left (and is checked against what it has open below)
+        for i, m in enumerate(candidates):
+            take = qty if i == len(candidates) - 1 else min(qty, max(0.0, _open(m, earlier) - shipped.get(m["id"], 0.0)))
+            if take <= EPSILON:
+                continue
+            qty -= take
+            shipped[m["id"]] = shipped.get(m["id"], 0.0) + take
+            items_of.setdefault(m["id"], []).append(ln["line_number"])
+            out.append({"transaction_id": h["transaction_id"], "line_number": ln["line_number"], "move_id": m["id"],
+                        "product_id": m["product_id"], "product": _product_label(product), "uom_id": move_uom["id"],
+                        "unit": move_uom.get("name") or str(move_uom["id"]), "quantity": take,
+                        "replace": not m.get("picked") and m["id"] not in earlier, "lot": ln["lot"],
+                        "expiry": ln["expiry"], "sscc": ln["sscc"]})
+    by_product: dict[int, list[dict]] = {}
     for move in moves:
-        if move["id"] not in shipped:
+        by_product.setdefault(move["product_id"], []).append(move)
+    for product_id, product_moves in by_product.items():  # a product's moves together: what is open in all
+        total = sum(shipped.get(m["id"], 0.0) for m in product_moves)
+        if not any(m["id"] in shipped for m in product_moves):
             continue
-        # an earlier notice's quantities on the same receipt count as delivered already
-        already = (float(move.get("quantity") or 0.0) if move.get("picked") else 0.0) + earlier.get(move["id"], 0.0)
-        open_qty = max(0.0, float(move["product_uom_qty"]) - already)
-        if shipped[move["id"]] > open_qty + EPSILON:
-            unit = lk.uoms[move["product_uom"]]["name"]
-            item = ", ".join(str(i) for i in sorted(set(items_of[move["id"]])))
-            problems.append(beyond_order(notice, item, _product_label(lk.products.get(move["product_id"]) or {"id": move["product_id"]}),
-                                         shipped[move["id"]], open_qty, unit, order_name))
+        open_qty = sum(_open(m, earlier) for m in product_moves)
+        if total > open_qty + EPSILON:
+            unit = lk.uoms[product_moves[0]["product_uom"]]["name"]
+            item = ", ".join(str(i) for i in sorted({i for m in product_moves for i in items_of.get(m["id"], [])}))
+            label = _product_label(lk.products.get(product_id) or {"id": product_id})
+            problems.append(beyond_order(notice, item, label, round(total, 6), round(open_qty, 6), unit, order_name))
     if problems:
         raise _Rejected(problems)
     for move_id, qty in shipped.items():

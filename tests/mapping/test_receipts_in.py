@@ -174,3 +174,16 @@ def test_a_notice_applied_before_is_already_imported_and_writes_nothing():
 def test_buyer_gln_reads_the_buyer_party_for_the_history_replay():
     assert ri.buyer_gln(_txn("t", "LS-1", [_item(1, GTIN_A, 1, 1)])["content"]) == US
     assert ri.buyer_gln({"header": {}}) is None and ri.buyer_gln(None) is None
+
+
+def test_a_product_ordered_on_two_lines_fills_its_moves_in_order_and_is_checked_on_both():
+    second = {"id": 702, "picking_id": 71, "product_id": 100, "product_uom": UNITS, "product_uom_qty": 6.0,
+              "quantity": 6.0, "picked": False, "state": "assigned", "purchase_line_id": 1002}
+    lookups = _lookups(moves=_lookups().moves + [second], line_units={1000: DOZENS, 1001: UNITS, 1002: UNITS})
+    _, res = _run([_txn("t1", "LS-1", [_item(1, GTIN_A, 30, 27)])], lookups)
+    [write] = ri.build_receipt_writes(res)
+    assert [(l["move_id"], l["quantity"]) for l in write.lines] == [(700, 24.0), (702, 3.0)]
+    _, res = _run([_txn("t1", "LS-1", [_item(1, GTIN_A, 30, 31)])], lookups)
+    assert res.rejects["reason"].tolist() == [
+        "Shipping notice LS-1, item 1: [A] Apfelschorle ships 31 Units, but only 30 Units are still open on "
+        "purchase order P00007; quantities beyond the order are not accepted"]
