@@ -23,6 +23,8 @@ from procuros_dagster.odoo import order_lookups, sale_orders
 from procuros_dagster.mapping import vendor_bills_in
 from procuros_dagster.odoo import vendor_bills
 from procuros_dagster.odoo import purchase_orders
+from procuros_dagster.mapping import receipts_in
+from procuros_dagster.odoo import receipts
 
 
 @dataclass(frozen=True)
@@ -263,9 +265,53 @@ ORDER_RESPONSES = Movement(
     ),
 )
 
+
+# --- receipts: a supplier's SHIPPING_NOTICE → the receipt of our purchase order ------------------
+def _write_receipts(gateway, writes, *, settings, binder):
+    return receipts.write_receipts(
+        gateway, writes, validate=settings.purchase_defaults.validate_receipts,
+        chunk_size=settings.odoo.chunk_size, binder=binder)
+
+
+RECEIPTS = Movement(
+    name="receipts",
+    direction="in",
+    procuros_type="SHIPPING_NOTICE",
+    odoo_model="stock.picking",
+    label="shipping notice",
+    binding_prefix=receipts.BINDING_PREFIX,
+    job="import_shipping_notices",
+    schedule="import_purchase_documents",
+    description="Procuros SHIPPING_NOTICEs from suppliers → quantities, lots and SSCCs on our purchase orders' "
+                "receipts, acknowledged at Procuros.",
+    inbound=InboundSpec(
+        addressed_to=receipts_in.buyer_gln,
+        normalise=receipts_in.normalise_shipping_notices,
+        with_test_rejects=receipts_in.with_test_rejects,
+        per_run=receipts.run_lookups,
+        lookups=receipts.fetch_receipt_lookups,
+        resolve=receipts_in.resolve_shipping_notices,
+        build_writes=receipts_in.build_receipt_writes,
+        write_problems=receipts_in.write_problems,
+        reject_malformed=receipts_in.reject_malformed,
+        write=_write_receipts,
+        summarise=receipts_in.summarise,
+        outcome_columns=tuple(receipts.ReceiptOutcome.columns()),
+        header_columns=("transaction_id", "notice_identifier", "order_identifier", "supplier_gln", "line_count"),
+        identifier="notice_identifier",
+    ),
+    inbound_assets=InboundAssets(
+        raw="procuros_shipping_notices_raw", frames="shipping_notice_frames", resolved="resolved_shipping_notices",
+        written="receipt_updates", acknowledged="shipping_notice_acknowledgements",
+        resolve_check="shipping_notices_resolve_cleanly", writes_check="receipt_writes_well_formed",
+        acknowledged_check="shipping_notices_acknowledged",
+    ),
+)
+
 #: every movement that is built, in the order the UI lists them
 MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES,
-                                   PURCHASE_ORDERS, ORDER_RESPONSES, VENDOR_BILLS, VENDOR_CREDIT_NOTES)
+                                   PURCHASE_ORDERS, ORDER_RESPONSES, RECEIPTS, VENDOR_BILLS,
+                                   VENDOR_CREDIT_NOTES)
 BY_NAME = {m.name: m for m in MOVEMENTS}
 
 #: movement name -> (direction, Procuros transaction type): what the settings may switch on,

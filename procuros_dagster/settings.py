@@ -220,6 +220,8 @@ class SalesDefaults:
 @dataclass(frozen=True)
 class PurchaseDefaults:
     picking_type: str | None = None
+    # a shipping notice sets the receipt's quantities; on: it also validates the receipt
+    validate_receipts: bool = False
 
 
 @dataclass(frozen=True)
@@ -616,7 +618,7 @@ def _date(value: Any, bad: Problem):
 
 _SECTION_CHECKS: dict[type, dict[str, Callable]] = {
     SalesDefaults: {f: _opt_str for f in ("warehouse", "location", "shipping_method", "payment_terms")},
-    PurchaseDefaults: {"picking_type": _opt_str},
+    PurchaseDefaults: {"picking_type": _opt_str, "validate_receipts": _bool},
     Schedules: {"timezone": _timezone, **{f.name: _cron for f in fields(Schedules) if f.name != "timezone"}},
     Sensors: {
         "procuros_queue_interval_seconds": _int(1),

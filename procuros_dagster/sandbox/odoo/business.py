@@ -806,6 +806,29 @@ def _move_line_defaults(db, raw, x2m):
 
 
 DEFAULTS["stock.move.line"] = _move_line_defaults
+
+
+def _move_quantity_from_lines(db, move_ids, without=()) -> None:
+    """stock.move.quantity is computed (stored) from its move lines in 17: the lines' quantities
+    in the move's unit. Lines written or removed through the API move it (the sandbox's own
+    bookkeeping sets both sides itself)."""
+    for mid in {m for m in move_ids if m}:
+        m = db.tables["stock.move"].get(mid)
+        if m is None or m.get("state") in ("done", "cancel"):
+            continue
+        total = sum(uom.convert_qty(db, l.get("quantity") or 0.0, l.get("product_uom_id") or m.get("product_uom"),
+                                    m.get("product_uom"), "HALF-UP")
+                    for l in children(db, "stock.move.line", "move_id", mid) if l["id"] not in without)
+        db.set("stock.move", mid, {"quantity": total})
+
+
+AFTER_CREATE["stock.move.line"] = lambda db, rid, raw, x2m: _move_quantity_from_lines(
+    db, [db.tables["stock.move.line"][rid].get("move_id")])
+AFTER_WRITE["stock.move.line"] = lambda db, ids, raw, x2m: _move_quantity_from_lines(
+    db, [db.tables["stock.move.line"][i].get("move_id") for i in ids]) if {"quantity", "move_id", "product_uom_id"} & set(raw) else None
+BEFORE_UNLINK["stock.move.line"] = lambda db, ids: _move_quantity_from_lines(
+    db, [db.tables["stock.move.line"][i].get("move_id") for i in ids if i in db.tables["stock.move.line"]],
+    without=set(ids))
 COMPUTE["stock.move.line"]["state"] = lambda db, r: (rec(db, "stock.move", r.get("move_id")) or {}).get("state", "draft")
 COMPUTE["stock.move.line"]["reference"] = lambda db, r: (rec(db, "stock.picking", r.get("picking_id")) or {}).get("name", False)
 COMPUTE["stock.move.line"]["lot_name"] = lambda db, r: r.get("lot_name") or False
