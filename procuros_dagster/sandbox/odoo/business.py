@@ -1913,6 +1913,8 @@ METHODS["sale.advance.payment.inv"]["create_invoices"] = create_invoices
 
 from . import companies, studio, vat  # noqa: E402  (they replace or wrap some of the hooks registered above)
 studio.install()
+from . import actions  # noqa: E402  (after studio: buttons, server actions, related fields)
+actions.install()
 companies.install()
 vat.install()
 
