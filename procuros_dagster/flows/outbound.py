@@ -27,6 +27,7 @@ from procuros_dagster.flows.flow import Flow
 from procuros_dagster.odoo.binder import Binder
 from procuros_dagster.odoo.exchange_log import ExchangeLog
 from procuros_dagster.odoo.outbound_reads import day_domain
+from procuros_dagster.odoo.setup import REQUEST_FIELD, REQUEST_MODELS
 from procuros_dagster.procuros.errors import ProcurosNotFound, ProcurosValidationError
 from procuros_dagster.procuros.models import SendStatus
 from procuros_dagster.procuros.openapi import validate_document
@@ -219,7 +220,19 @@ def run_export(
     _report_failures_once(flow, log, gateway, client, [(f, None) for f in to_report], report, partners,
                           tell_procuros=True)
     _report_failures_once(flow, log, gateway, client, refused, report, partners, tell_procuros=False)
+    if record_ids:
+        clear_send_requests(gateway, movement.odoo_model, record_ids)
     return report
+
+
+def clear_send_requests(gateway, model: str, record_ids: list[int]) -> None:
+    """The "Send ... to Procuros" requests of these records are answered — sent, or why not on the
+    chatter and in the Logs: clear the flag. One look-up and one write per batch."""
+    if model not in REQUEST_MODELS:
+        return
+    ids = gateway.search(model, [("id", "in", list(record_ids)), (REQUEST_FIELD, "=", True)])
+    if ids:
+        gateway.write(model, ids, {REQUEST_FIELD: False})
 
 
 def _bind(flow: Flow, binder: Binder, log: ExchangeLog, gateway, unbound: list, stamp: str,
