@@ -255,6 +255,9 @@ def _view_defaults(db, raw, x2m):
     arch = raw.get("arch") or raw.get("arch_db")
     if arch:
         raw["arch"] = raw["arch_db"] = arch
+        parent = db.tables["ir.ui.view"].get(raw.get("inherit_id")) if raw.get("inherit_id") else None
+        if not raw.get("type") and parent is not None:  # an extension is of its parent's type
+            raw["type"] = parent.get("type")
         if not raw.get("type"):
             tag = arch.lstrip().lstrip("<").split()[0].split(">")[0]
             raw["type"] = {"list": "tree"}.get(tag, tag) if tag in ("form", "tree", "list", "search", "kanban") else "qweb"
