@@ -20,7 +20,6 @@ odoo/addons/base/models/ir_actions.py, ir_ui_view.py and addons/web/controllers/
 from __future__ import annotations
 
 import ast
-import re
 
 from . import access, orm
 from .errors import AccessError, MissingError, RpcKeyError, UserError, ValidationError
@@ -159,7 +158,7 @@ def run(db: Database, model: str, ids, *args, **kwargs):
             if rid not in db.tables[target]:
                 raise MissingError(f"Record does not exist or has been deleted.\n(Record: {target}({rid},), "
                                    f"User: {db.uid})")
-            _model_, fname = _traverse(db, target, r["update_path"])
+            fname = _traverse(db, target, r["update_path"])[1]
             rec_model, rec_ids = target, [rid]
             for step in path[:-1]:
                 fdef = db.model_fields[rec_model][step]
@@ -231,8 +230,8 @@ def load(db: Database, action_id, additional_context=None):
     out["view_mode"] = ",".join(modes)
     out["mobile_view_mode"] = r.get("mobile_view_mode") or "kanban"
     out["res_id"] = r.get("res_id") or 0
-    out["views"] = [[r.get("view_id") or False if i == 0 and r.get("view_id") else False, m]
-                    for i, m in enumerate(modes)]
+    # the action's own view for the first mode (Odoo matches it by type: the connector's first is it)
+    out["views"] = [[(r.get("view_id") or False) if i == 0 else False, m] for i, m in enumerate(modes)]
     return {k: out.get(k, False) for k in WINDOW_KEYS}
 
 
