@@ -233,8 +233,11 @@ def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Setti
             )
             cursor[job_key] = {"write_date": last, "ids": seen_in_last}
             by_day: dict[str, list[str]] = {}
+            first_day = settings.partitions.start_date.isoformat()
             for r in changed:
-                if r.get(day_field):
+                # a record of a day before the partitions start (changed long after, e.g. its send
+                # request cleared) has no partition to run: the buttons and send-now job send it
+                if r.get(day_field) and _local_day(r[day_field], tz) >= first_day:
                     by_day.setdefault(_local_day(r[day_field], tz), []).append(f"{r['id']}@{r['write_date']}")
             for day, changes in sorted(by_day.items()):
                 # the run key names the changes themselves: the same change never starts two runs,
