@@ -3,7 +3,7 @@ integration, all generated from the movement registry.
 
 * The Procuros queue sensor starts an import within a minute of a document arriving.
 * The Odoo sensor starts the exports within minutes of a delivery being validated or an invoice
-  or credit note being posted, and sends what users asked for with the "Send ... to Procuros"
+  or credit note being posted, and sends what users asked for with the "Send … to Procuros"
   buttons within a minute, whatever its date (the send-now job).
 Run keys make every tick idempotent: the same pending set or the same Odoo change never starts
 two runs.
@@ -148,7 +148,7 @@ def _queue_sensor(movement, integration, job, named, settings: Settings, status,
 
 
 def _requested(gateway, flows: dict, company_id) -> dict:
-    """The records users asked to send with a "Send ... to Procuros" button: movement -> [(id,
+    """The records users asked to send with a "Send … to Procuros" button: movement -> [(id,
     when)], one read per movement (the button only sets the request flag; write_date is when)."""
     found = {}
     for flow in flows.values():
@@ -190,7 +190,7 @@ def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Setti
         default_status=status,
         description=(
             "Sends newly validated deliveries and newly posted invoices and credit notes within "
-            "minutes, and within a minute what users asked for with the Send ... to Procuros buttons "
+            "minutes, and within a minute what users asked for with the Send … to Procuros buttons "
             "in Odoo, whatever its date."
         ),
     )

@@ -226,7 +226,7 @@ def run_export(
 
 
 def clear_send_requests(gateway, model: str, record_ids: list[int]) -> None:
-    """The "Send ... to Procuros" requests of these records are answered — sent, or why not on the
+    """The "Send … to Procuros" requests of these records are answered — sent, or why not on the
     chatter and in the Logs: clear the flag. One look-up and one write per batch."""
     if model not in REQUEST_MODELS:
         return

@@ -96,9 +96,9 @@ FIELDS: tuple[FieldSpec, ...] = (
               "The buyer's line number, echoed as orderLineNumber in shipping notices and invoices."),
     FieldSpec("sale.order.line", "x_procuros_is_deposit", "boolean", "Procuros Deposit Line",
               "The buyer sent this line as a deposit item (isDepositItem)."),
-    # the Send ... to Procuros buttons: the button sets the request, the connector sends and clears it
+    # the Send … to Procuros buttons: the button sets the request, the connector sends and clears it
     *(FieldSpec(m, "x_procuros_send_requested", "boolean", "Send to Procuros Requested",
-                "Set by the Send ... to Procuros button; the connector sends the document within a minute "
+                "Set by the Send … to Procuros button; the connector sends the document within a minute "
                 "and clears it.") for m in ("stock.picking", "account.move", "purchase.order")),
     # what the buttons' visibility needs on the form (Odoo 17 modifiers read fields of the record only)
     FieldSpec("stock.picking", "x_procuros_partner_sends", "boolean", "Customer Gets Shipping Notices",
@@ -691,7 +691,7 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-# --- the Send ... to Procuros buttons and the record's Logs ---------------------------------------------
+# --- the Send … to Procuros buttons and the record's Logs ---------------------------------------------
 # A button of type "action" runs a server action that only sets the request flag (state
 # object_write, no Python code), with the rights of the user who presses it: whoever may edit the
 # record may ask for it to be sent. The odoo_exports sensor sends requested records within a minute
