@@ -3,7 +3,8 @@ integration, all generated from the movement registry.
 
 * The Procuros queue sensor starts an import within a minute of a document arriving.
 * The Odoo sensor starts the exports within minutes of a delivery being validated or an invoice
-  or credit note being posted.
+  or credit note being posted, and sends what users asked for with the "Send … to Procuros"
+  buttons within a minute, whatever its date (the send-now job).
 Run keys make every tick idempotent: the same pending set or the same Odoo change never starts
 two runs.
 """
@@ -21,6 +22,7 @@ from procuros_dagster.defs.inbound import integration_gateway
 from procuros_dagster.defs.resources import OdooResource, ProcurosResource
 from procuros_dagster.flows.flow import Flow
 from procuros_dagster.flows.outbound import scope_domain
+from procuros_dagster.odoo.setup import REQUEST_FIELD, REQUEST_MODELS
 from procuros_dagster.settings import ConfigError, Settings
 
 ACTIVE_RUN_STATUSES = [
@@ -86,7 +88,7 @@ def build_schedules(jobs: dict, movements: list, integration, settings: Settings
     return schedules
 
 
-def build_sensors(jobs: dict, movements: list, integration, settings: Settings) -> list:
+def build_sensors(jobs: dict, movements: list, integration, settings: Settings, send_now=None) -> list:
     tz = settings.schedules.timezone
     status = dg.DefaultSensorStatus.RUNNING if settings.sensors.enabled else dg.DefaultSensorStatus.STOPPED
     named = (lambda name: f"{integration.prefix}__{name}") if integration.prefix else (lambda name: name)
@@ -96,7 +98,7 @@ def build_sensors(jobs: dict, movements: list, integration, settings: Settings) 
                                      status, tz))
     outbound = [m for m in movements if m.direction == "out"]
     if outbound:
-        sensors.append(_odoo_sensor(outbound, integration, jobs, named, settings, status, tz))
+        sensors.append(_odoo_sensor(outbound, integration, jobs, named, settings, status, tz, send_now))
     return sensors
 
 
@@ -145,17 +147,51 @@ def _queue_sensor(movement, integration, job, named, settings: Settings, status,
     return queue_sensor
 
 
-def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Settings, status, tz: str):
+def _requested(gateway, flows: dict, company_id) -> dict:
+    """The records users asked to send with a "Send … to Procuros" button: movement -> [(id,
+    when)], one read per movement (the button only sets the request flag; write_date is when)."""
+    found = {}
+    for flow in flows.values():
+        if flow.movement.odoo_model not in REQUEST_MODELS:
+            continue
+        rows = gateway.search_read(
+            flow.movement.odoo_model,
+            [*flow.spec.eligible, *scope_domain(flow, company_id), (REQUEST_FIELD, "=", True)],
+            ["id", "write_date"], order="id")
+        if rows:
+            found[flow.movement.name] = [(r["id"], r["write_date"]) for r in rows]
+    return found
+
+
+def _send_now_request(send_now, integration, requested: dict) -> dg.RunRequest:
+    """One send-now run for every request of the tick. Its run key names the records and when
+    they were requested: a later tick that still sees them (the run has not cleared them yet)
+    starts no second run; a new press after the flag was cleared is a new request."""
+    stamps = sorted(f"{name}:{rid}@{when}" for name, rows in requested.items() for rid, when in rows)
+    digest = hashlib.sha1(",".join(stamps).encode()).hexdigest()[:16]
+    op = f"{integration.prefix}__send_documents_now" if integration.prefix else "send_documents_now"
+    return dg.RunRequest(
+        run_key=f"{send_now.name}-requested-{digest}",
+        job_name=send_now.name,
+        run_config={"ops": {op: {"config": {name: [str(rid) for rid, _ in rows]
+                                            for name, rows in requested.items()}}}},
+        tags={"procuros/requested_in_odoo": str(len(stamps))},
+    )
+
+
+def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Settings, status, tz: str,
+                 send_now=None):
     watched = {job_name(m, integration): m for m in outbound}
 
     @dg.sensor(
         name=named("odoo_exports"),
-        jobs=[jobs[name] for name in watched],
+        jobs=[jobs[name] for name in watched] + ([send_now] if send_now is not None else []),
         minimum_interval_seconds=settings.sensors.odoo_exports_interval_seconds,
         default_status=status,
         description=(
             "Sends deliveries as soon as they are validated, invoices and credit notes as soon as they "
-            "are posted, and new requests for quotation of Procuros suppliers: looks at Odoo every few minutes."
+            "are posted and new requests for quotation of Procuros suppliers, and within a minute what "
+            "users asked for with the Send … to Procuros buttons in Odoo, whatever its date."
         ),
     )
     def odoo_exports(context: dg.SensorEvaluationContext, odoo: OdooResource):
@@ -167,9 +203,14 @@ def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Setti
             return dg.SkipReason(f"Odoo is not configured: {exc}")
         company_id = gateway.context.get("allowed_company_ids", [None])[0]
         requests = []
+        requested = _requested(gateway, flows, company_id) if send_now is not None else {}
+        if requested:
+            requests.append(_send_now_request(send_now, integration, requested))
         for job_key, flow in flows.items():
             model, day_field = flow.movement.odoo_model, flow.spec.day_field
             domain = [*flow.spec.eligible, *scope_domain(flow, company_id)]
+            if send_now is not None and model in REQUEST_MODELS:
+                domain.append((REQUEST_FIELD, "=", False))  # requested ones go out with the send-now run
             since = cursor.get(job_key)
             # write_date has one-second resolution: read the cursor's own second again (>=) and
             # drop only the records already seen in it, so a change in that second is not lost.
@@ -192,8 +233,11 @@ def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Setti
             )
             cursor[job_key] = {"write_date": last, "ids": seen_in_last}
             by_day: dict[str, list[str]] = {}
+            first_day = settings.partitions.start_date.isoformat()
             for r in changed:
-                if r.get(day_field):
+                # a record of a day before the partitions start (changed long after, e.g. its send
+                # request cleared) has no partition to run: the buttons and send-now job send it
+                if r.get(day_field) and _local_day(r[day_field], tz) >= first_day:
                     by_day.setdefault(_local_day(r[day_field], tz), []).append(f"{r['id']}@{r['write_date']}")
             for day, changes in sorted(by_day.items()):
                 # the run key names the changes themselves: the same change never starts two runs,

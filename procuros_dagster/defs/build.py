@@ -70,10 +70,12 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             )
         jobs.update(own_jobs)
         schedules += build_schedules(own_jobs, movements, integration, settings)
-        sensors += build_sensors(own_jobs, movements, integration, settings)
-        if any(m.direction == "out" for m in movements):
-            extra_jobs.append(build_send_now_job(
-                integration, f"{integration.prefix}__send_to_procuros" if integration.prefix else "send_to_procuros"))
+        send_now = build_send_now_job(
+            integration, f"{integration.prefix}__send_to_procuros" if integration.prefix else "send_to_procuros"
+        ) if any(m.direction == "out" for m in movements) else None
+        sensors += build_sensors(own_jobs, movements, integration, settings, send_now=send_now)
+        if send_now is not None:
+            extra_jobs.append(send_now)
     extra_jobs += [replay_orders, setup_odoo]
     if settings.alerts.enabled:
         check_keys = [key for a in assets for key in a.check_keys]

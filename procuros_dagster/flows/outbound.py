@@ -32,6 +32,7 @@ from procuros_dagster.flows.flow import Flow
 from procuros_dagster.odoo.binder import Binder
 from procuros_dagster.odoo.exchange_log import LOG_MODEL, ExchangeLog
 from procuros_dagster.odoo.outbound_reads import day_domain
+from procuros_dagster.odoo.setup import REQUEST_FIELD, REQUEST_MODELS
 from procuros_dagster.procuros.errors import ProcurosNotFound, ProcurosValidationError
 from procuros_dagster.procuros.models import SendStatus
 from procuros_dagster.procuros.openapi import validate_document
@@ -246,10 +247,22 @@ def run_export(
     if spec.changes is not None:
         _report_changes(flow, spec.changes, gateway, exchange, binder, ctx, report, day=day, record_ids=record_ids,
                         scope=scope_domain(flow, ctx.company.get("company_id")))
+    if record_ids:
+        clear_send_requests(gateway, movement.odoo_model, record_ids)
     log.info("%s %s: %d sent, %d already received, %d not built, %d refused", flow.integration.key,
              movement.name, report.count("TRANSMITTED", "NO_ACTION"), report.count("ALREADY_RECEIVED"),
              len(to_report), len(refused))
     return report
+
+
+def clear_send_requests(gateway, model: str, record_ids: list[int]) -> None:
+    """The "Send … to Procuros" requests of these records are answered — sent, or why not on the
+    chatter and in the Logs: clear the flag. One look-up and one write per batch."""
+    if model not in REQUEST_MODELS:
+        return
+    ids = gateway.search(model, [("id", "in", list(record_ids)), (REQUEST_FIELD, "=", True)])
+    if ids:
+        gateway.write(model, ids, {REQUEST_FIELD: False})
 
 
 CHANGED = "changed_after_sending"

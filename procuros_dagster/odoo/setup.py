@@ -45,6 +45,7 @@ class FieldSpec:
     selection: tuple[tuple[str, str], ...] | None = None
     relation: str | None = None   # many2one comodel
     required: bool = False
+    related: str | None = None    # a related field (not stored, read-only): the path it reads
 
     def vals(self) -> dict[str, Any]:
         """What provision keeps up to date on an existing field."""
@@ -52,6 +53,8 @@ class FieldSpec:
                              "required": self.required}
         if self.selection is not None:
             v["selection"] = repr([list(p) for p in self.selection])
+        if self.related:
+            v["related"] = self.related
         return v
 
     def create_vals(self) -> dict[str, Any]:
@@ -65,6 +68,8 @@ class FieldSpec:
         if self.relation:
             v["relation"] = self.relation
             v["on_delete"] = "set null"
+        if self.related:
+            v |= {"store": False, "readonly": True}
         return v
 
 
@@ -91,7 +96,21 @@ FIELDS: tuple[FieldSpec, ...] = (
               "The buyer's line number, echoed as orderLineNumber in shipping notices and invoices."),
     FieldSpec("sale.order.line", "x_procuros_is_deposit", "boolean", "Procuros Deposit Line",
               "The buyer sent this line as a deposit item (isDepositItem)."),
+    # the Send … to Procuros buttons: the button sets the request, the connector sends and clears it
+    *(FieldSpec(m, "x_procuros_send_requested", "boolean", "Send to Procuros Requested",
+                "Set by the Send … to Procuros button; the connector sends the document within a minute "
+                "and clears it.") for m in ("stock.picking", "account.move", "purchase.order")),
+    # what the buttons' visibility needs on the form (Odoo 17 modifiers read fields of the record only)
+    FieldSpec("stock.picking", "x_procuros_partner_sends", "boolean", "Customer Gets Shipping Notices",
+              "The customer's Send Shipping Notice switch (Contacts, Procuros).",
+              related="partner_id.commercial_partner_id.x_procuros_send_shipping_notice"),
+    FieldSpec("account.move", "x_procuros_partner_sends", "boolean", "Customer Gets Invoices",
+              "The customer's Send Invoice & Credit Notes switch (Contacts, Procuros).",
+              related="commercial_partner_id.x_procuros_send_invoice"),
 )
+#: the request flag the buttons set and the connector clears, and the models that have it
+REQUEST_FIELD = "x_procuros_send_requested"
+REQUEST_MODELS = ("stock.picking", "account.move", "purchase.order")
 MODELS = tuple(dict.fromkeys(f.model for f in FIELDS))
 
 # --- the exchange log ("Procuros > Logs") ---------------------------------------------------------
@@ -313,7 +332,7 @@ def _existing_fields(gw) -> dict[tuple[str, str], dict]:
         "ir.model.fields",
         [("model", "in", [*MODELS, LOG_MODEL]), ("name", "in", sorted({f.name for f in ALL_FIELDS}))],
         ["id", "model", "name", "ttype", "field_description", "help", "index", "selection", "state", "relation",
-         "required"],
+         "required", "related"],
     )
     found = {(r["model"], r["name"]): r for r in rows}
     gw.procuros_fields = set(found)
@@ -385,6 +404,7 @@ def provision(gw, integration_name: str = "Procuros Connector", connector_user: 
     _provision_views(gw, report)
     gid = _provision_connector_group(gw, report, connector_user)
     _provision_log_ui(gw, report, gid)
+    _provision_buttons(gw, report)
     return report
 
 
@@ -528,13 +548,13 @@ def _provision_units(gw, report: SetupReport) -> None:
         gw.write("uom.uom", uom_ids, {"x_procuros_unit_code": code})
 
 
-def _provision_views(gw, report: SetupReport) -> None:
-    refs = gw.xmlids([v.xmlid for v in ALL_VIEWS] + [v.inherit for v in ALL_VIEWS if v.inherit])
-    bound = {v.xmlid: refs[v.xmlid][1] for v in ALL_VIEWS if v.xmlid in refs}
+def _provision_views(gw, report: SetupReport, specs: tuple[ViewSpec, ...] = ALL_VIEWS) -> None:
+    refs = gw.xmlids([v.xmlid for v in specs] + [v.inherit for v in specs if v.inherit])
+    bound = {v.xmlid: refs[v.xmlid][1] for v in specs if v.xmlid in refs}
     current = {r["id"]: r for r in gw.read("ir.ui.view", list(bound.values()),
                                            ["name", "model", "inherit_id", "arch", "active"])}
     to_create: list[tuple[ViewSpec, dict]] = []
-    for spec in ALL_VIEWS:
+    for spec in specs:
         parent = refs.get(spec.inherit) if spec.inherit else None
         if spec.inherit and parent is None:
             report.warnings.append(f"view {spec.inherit} not found: {spec.xmlid} not installed")
@@ -565,7 +585,7 @@ def _provision_views(gw, report: SetupReport) -> None:
             old = gw.search("ir.model.data", [("module", "=", "procuros"), ("name", "in", stale)])
             gw.unlink("ir.model.data", old)
         gw.create_bindings([(s.xmlid.split(".", 1)[1], "ir.ui.view", vid) for (s, _), vid in zip(to_create, new_ids)])
-        report.views_created = [s.xmlid for s, _ in to_create]
+        report.views_created += [s.xmlid for s, _ in to_create]
 
 
 # --- the Logs' action, menus and access rows ----------------------------------------------------------
@@ -671,3 +691,88 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- the Send … to Procuros buttons and the record's Logs ---------------------------------------------
+# A button of type "action" runs a server action that only sets the request flag (state
+# object_write, no Python code), with the rights of the user who presses it: whoever may edit the
+# record may ask for it to be sent. The odoo_exports sensor sends requested records within a minute
+# and clears the flag (transcript 16 shows a real Odoo 17 doing each step).
+@dataclass(frozen=True)
+class ButtonSpec:
+    action_xmlid: str
+    model: str
+    label: str         # the seed's words
+    ready: str         # when the record may be sent, as an Odoo 17 modifier expression
+
+
+BUTTONS = (
+    ButtonSpec("procuros.action_send_picking", "stock.picking", "Send Picking to Procuros",
+               "state == 'done' and picking_type_code == 'outgoing'"),
+    ButtonSpec("procuros.action_send_invoice", "account.move", "Send Invoice to Procuros",
+               "state == 'posted' and move_type == 'out_invoice'"),
+    ButtonSpec("procuros.action_send_credit_note", "account.move", "Send Credit Note to Procuros",
+               "state == 'posted' and move_type == 'out_refund'"),
+)
+# model -> (the form the buttons go into, the inherited view's xml id)
+BUTTON_FORMS = {
+    "stock.picking": ("stock.view_picking_form", "procuros.view_picking_form_procuros"),
+    "account.move": ("account.view_move_form", "procuros.view_move_form_procuros"),
+}
+RECORD_LOGS_XMLID = "procuros.action_procuros_log_record"
+RECORD_LOGS_DOMAIN = "[('x_res_model', '=', active_model), ('x_res_id', '=', active_id)]"
+
+
+def button_invisible(spec: ButtonSpec) -> str:
+    """Hidden unless the record is ready and its customer set up for it; hidden again once pressed."""
+    return f"not ({spec.ready}) or not x_procuros_partner_sends or {REQUEST_FIELD}"
+
+
+def button_form_arch(model: str, actions: dict[str, int], logs_action: int) -> str:
+    buttons = "".join(
+        f'\n    <button name="{actions[b.action_xmlid]}" type="action" string="{b.label}" '
+        f'invisible="{_attr(button_invisible(b))}"/>'
+        for b in BUTTONS if b.model == model)
+    return f"""<data>
+  <xpath expr="//header" position="inside">{buttons}
+    <field name="x_procuros_partner_sends" invisible="1"/>
+    <field name="{REQUEST_FIELD}" invisible="1"/>
+  </xpath>
+  <xpath expr="//div[@name='button_box']" position="inside">
+    <button name="{logs_action}" type="action" class="oe_stat_button" icon="fa-exchange" string="Procuros Logs"
+            invisible="not x_procuros_partner_sends"/>
+  </xpath>
+</data>"""
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _provision_buttons(gw, report: SetupReport) -> None:
+    refs = gw.xmlids([*(b.action_xmlid for b in BUTTONS), RECORD_LOGS_XMLID, *LOG_VIEW_XMLIDS])
+    if any(v not in refs for v in LOG_VIEW_XMLIDS):
+        return  # _provision_log_ui warned already
+    models = {r["model"]: r["id"] for r in gw.search_read(
+        "ir.model", [("model", "in", sorted({b.model for b in BUTTONS}))], ["id", "model"])}
+    actions = {}
+    for b in BUTTONS:
+        if b.model not in models:
+            report.warnings.append(f"model {b.model} not found: no {b.label} button")
+            continue
+        actions[b.action_xmlid] = _ensure(gw, report, refs, b.action_xmlid, "ir.actions.server", {
+            "name": b.label, "model_id": models[b.model], "state": "object_write", "update_path": REQUEST_FIELD,
+            "evaluation_type": "value", "update_boolean_value": "true"}, f"action {b.label}")
+    tree, search = refs[LOG_VIEW_XMLIDS[0]][1], refs[LOG_VIEW_XMLIDS[2]][1]
+    logs = _ensure(gw, report, refs, RECORD_LOGS_XMLID, "ir.actions.act_window", {
+        "name": "Procuros Logs", "res_model": LOG_MODEL, "view_mode": "tree,form", "target": "current",
+        "view_id": tree, "search_view_id": search, "domain": RECORD_LOGS_DOMAIN,
+        "context": "{'create': False}"}, "action Procuros Logs of a record")
+    specs = tuple(ViewSpec(xmlid, parent, model, f"{model}.form.procuros",
+                           button_form_arch(model, actions, logs))
+                  for model, (parent, xmlid) in BUTTON_FORMS.items()
+                  if all(b.action_xmlid in actions for b in BUTTONS if b.model == model))
+    _provision_views(gw, report, specs)
+
+
+LOG_VIEW_XMLIDS = tuple(v.xmlid for v in LOG_VIEWS)  # tree, form, search

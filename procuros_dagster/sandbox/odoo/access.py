@@ -85,6 +85,7 @@ RULES: dict[str, list[tuple[str | None, str]]] = {
     "ir.ui.view": [(_SYS, "rwcu")],
     "ir.ui.menu": [(_U, "r"), (_SYS, "rwcu")],
     "ir.actions.act_window": [(_SYS, "rwcu")],
+    "ir.actions.server": [(_SYS, "rwcu")],
     "ir.sequence": [(_U, "r"), (_SYS, "rwcu")],
     "decimal.precision": [(_SYS, "rw")],
     "res.company": [(_ERP, "rwcu"), (_U, "r")],
@@ -155,7 +156,8 @@ METHOD_MODE = {"read": "read", "search": "read", "search_read": "read", "search_
                "context_get": "read", "name_get": "read", "create": "create", "write": "write",
                "unlink": "unlink"}
 # check_object_reference checks its target (below); check_access_rights is the check itself
-NO_CHECK = {"fields_get", "check_object_reference", "check_access_rights"}
+# ir.actions.server.run checks the rights on the model it writes itself (actions.py)
+NO_CHECK = {"fields_get", "check_object_reference", "check_access_rights", "run"}
 # Models a call reads before touching its own: ir.model.fields.create resolves model_id first,
 # so its error is about ir.model.
 READS_FIRST = {("ir.model.fields", "create"): ["ir.model"], ("ir.model.fields", "write"): ["ir.model"]}

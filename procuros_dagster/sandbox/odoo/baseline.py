@@ -71,6 +71,22 @@ EXTRA_RECORDS = {
          "mode": "primary", "active": True, "__xml_id": "uom.product_uom_form_view",
          "arch_db": '<form string="Units of Measure"><sheet><group><field name="name"/>'
                     '<field name="category_id"/><field name="uom_type"/></group></sheet></form>'},
+        # the delivery and invoice forms the Send-to-Procuros buttons go into (their real ids, arch
+        # abridged to the header, the smart buttons' box and the fields the buttons' modifiers use)
+        {"id": 905, "name": "stock.picking.form", "model": "stock.picking", "type": "form", "priority": 16,
+         "mode": "primary", "active": True, "__xml_id": "stock.view_picking_form",
+         "arch_db": '<form string="Transfer" js_class="picking_form"><field name="picking_type_code" invisible="1"/>'
+                    '<field name="company_id" invisible="1"/><header>'
+                    '<field name="state" widget="statusbar" statusbar_visible="draft,confirmed,assigned,done"/>'
+                    '</header><sheet><div class="oe_button_box" name="button_box"/><h1><field name="name"/></h1>'
+                    '<group><field name="partner_id"/><field name="origin"/></group></sheet></form>'},
+        {"id": 681, "name": "account.move.form", "model": "account.move", "type": "form", "priority": 16,
+         "mode": "primary", "active": True, "__xml_id": "account.view_move_form",
+         "arch_db": '<form string="Account Entry" js_class="account_move_form"><header>'
+                    '<field name="state" widget="statusbar" statusbar_visible="draft,posted"/></header>'
+                    '<sheet><div name="button_box" class="oe_button_box"/><field name="move_type" invisible="1"/>'
+                    '<h1><field name="name"/></h1><group><field name="partner_id"/>'
+                    '<field name="invoice_date"/></group></sheet></form>'},
     ],
     # The apps of the recorded database (its models and groups show them), all installed. Not a
     # recording of its module list: a real one also lists hundreds of uninstalled modules.

@@ -255,6 +255,9 @@ def _view_defaults(db, raw, x2m):
     arch = raw.get("arch") or raw.get("arch_db")
     if arch:
         raw["arch"] = raw["arch_db"] = arch
+        parent = db.tables["ir.ui.view"].get(raw.get("inherit_id")) if raw.get("inherit_id") else None
+        if not raw.get("type") and parent is not None:  # an extension is of its parent's type
+            raw["type"] = parent.get("type")
         if not raw.get("type"):
             tag = arch.lstrip().lstrip("<").split()[0].split(">")[0]
             raw["type"] = {"list": "tree"}.get(tag, tag) if tag in ("form", "tree", "list", "search", "kanban") else "qweb"
@@ -1938,6 +1941,8 @@ METHODS["sale.advance.payment.inv"]["create_invoices"] = create_invoices
 
 from . import companies, studio, vat  # noqa: E402  (they replace or wrap some of the hooks registered above)
 studio.install()
+from . import actions  # noqa: E402  (after studio: buttons, server actions, related fields)
+actions.install()
 companies.install()
 vat.install()
 

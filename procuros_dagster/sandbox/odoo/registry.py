@@ -183,6 +183,7 @@ DESCRIPTIONS: dict[str, str] = {
     "stock.backorder.confirmation": "Backorder Confirmation", "product.pricelist": "Pricelist",
     "product.pricelist.item": "Pricelist Rule", "decimal.precision": "Decimal Precision",
     "ir.module.module": "Module", "confirm.stock.sms": "Confirm Stock SMS",
+    "ir.actions.server": "Server Action",
     "ir.actions.act_window": "Action Window",  # as a real Odoo 17 names it in a foreign-key error
 }
 # Models whose table is not their name with dots as underscores (the _table of Odoo's source)

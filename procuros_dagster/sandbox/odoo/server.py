@@ -224,6 +224,20 @@ class OdooSandbox:
         finally:
             held.done.set()
 
+    def web_action_load(self, uid: int, action_id, additional_context=None) -> Any:
+        """/web/action/load: the action (by id or xml id) as the web client gets it, False if none."""
+        from . import actions
+        db = self.db
+        with self.lock, using(self.clock):
+            self._count("web.action.load")
+            db.ctx = {**(additional_context or {})} if isinstance(additional_context, dict) else {}
+            db.uid = uid
+            try:
+                return actions.load(db, action_id, additional_context)
+            finally:
+                db.ctx = {}
+                db.uid = ADMIN_UID
+
     def _execute(self, model: str, method: str, args: list | None, kwargs: dict | None, uid: int | None) -> Any:
         args = list(args or [])
         kwargs = dict(kwargs or {})
@@ -432,7 +446,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         routes = ("/jsonrpc", "/web/webclient/version_info", "/web/database/list", "/web/session/authenticate",
-                  "/web/session/get_session_info", "/web/dataset/call_kw", "/web/session/destroy")
+                  "/web/session/get_session_info", "/web/dataset/call_kw", "/web/session/destroy",
+                  "/web/action/load", "/web/action/run")
         if not (path in routes or path.startswith("/web/dataset/call_kw/")):
             return self._send(404, not_found_html(sb.db.tables["res.company"][1]["name"]), "text/html; charset=utf-8")
         try:
@@ -502,10 +517,18 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/web/session/destroy":
             sb.sessions.pop(self._cookie(), None)
             return None, None
-        # /web/dataset/call_kw[/...]
         uid = sb.sessions.get(self._cookie())
         if not uid:
             raise SessionExpired()
+        if path == "/web/action/load":  # what the web client calls for a button of type "action"
+            return sb.web_action_load(uid, params.get("action_id"), params.get("additional_context")), None
+        if path == "/web/action/run":  # ... and then, for a server action, this
+            if "action_id" not in params:
+                raise RpcTypeError("Action.run() missing 1 required positional argument: 'action_id'")
+            context = params.get("context") or {}
+            return sb.execute_kw("ir.actions.server", "run", [[params["action_id"]]], {"context": context},
+                                 uid=uid), None
+        # /web/dataset/call_kw[/...]
         missing = [k for k in ("model", "method", "args", "kwargs") if k not in params]
         if missing:
             names = [f"'{k}'" for k in missing]

@@ -147,7 +147,9 @@ def field_created(db: Database, rid, raw, x2m) -> None:
     model = r["model"]
     if r["name"] in db.model_fields[model]:
         raise ValidationError(f"Field names must be unique per model.\nField {r['name']} already exists on {model}")
-    values = {"store": True}
+    from . import actions
+    actions.related_created(db, r)
+    values = {"store": bool(r.get("store")) if r.get("related") else True}
     if r.get("ttype") == "many2one":
         values["on_delete"] = r.get("on_delete") or "set null"
     else:
@@ -226,6 +228,10 @@ def install_field(db: Database, r: dict) -> None:
     if r["ttype"] in ("many2one", "one2many", "many2many"):
         # a relational field without a comodel is accepted; Odoo points it at the '_unknown' model
         fdef["relation"] = r.get("relation") or "_unknown"
+    if r.get("related"):
+        from . import actions
+        fdef["related"] = r["related"]
+        actions.install_related(db, model, name, r["related"])
     if r["ttype"] in ("selection", "reference"):
         fdef["selection"] = [[s["value"], s["name"]] for s in sorted(
             (s for s in db.tables["ir.model.fields.selection"].values() if s.get("field_id") == r["id"]),
@@ -338,6 +344,8 @@ def check_view(db: Database, rid: int) -> None:
     except expat.ExpatError as exc:
         raise ValidationError(f"Invalid view {r.get('name')} definition: {exc}") from None  # not checked either
     _check_view_node(db, model, arch, root)
+    from . import actions
+    actions.check_buttons(db, r, model, arch, root, _parse_arch, _view_error)
 
 
 def _view_written(db: Database, ids, raw, x2m) -> None:
