@@ -20,6 +20,7 @@ from procuros_dagster.defs.build import UI_RUN_TAGS
 from procuros_dagster.odoo import OdooGateway
 from procuros_dagster.odoo.exchange_log import STATES
 from procuros_dagster.sandbox import demo_data as dd
+from procuros_dagster.sandbox import supplier_documents as sd
 from procuros_dagster.sandbox.stack import SandboxStack, sandbox_stack
 
 
@@ -54,12 +55,57 @@ def _deliver_and_invoice(gateway: OdooGateway, order_id: int, reason: str) -> No
 LOG_STATES = dict(STATES)
 
 
+def _purchase_to_pay(defs, instance, gateway: OdooGateway, procuros, today: str) -> None:
+    """Our side as a buyer: an RFQ to each supplier sent as ORDER; the one that answers every order
+    confirms it, ships it, bills it and credits part of it — each document imported into Odoo."""
+    suppliers = dd.seed_suppliers(gateway)
+    procuros.known_parties = procuros.known_parties | dd.SUPPLIER_PARTNERS
+    espresso = gateway.search_read("product.product", [("barcode", "=", dd.ESPRESSO)], ["id"])[0]["id"]
+    beer = gateway.search_read("product.product", [("barcode", "=", dd.APFELSCHORLE)], ["id"])[0]["id"]
+    coffee_po = dd.purchase_order(gateway, suppliers.orr_supplier_id,
+                                  [{"product_id": espresso, "product_qty": 60, "price_unit": 9.8}])
+    dd.purchase_order(gateway, suppliers.supplier_id, [{"product_id": beer, "product_qty": 240, "price_unit": 0.32}])
+    _say("\n4. Purchase-to-pay: two requests for quotation to suppliers set up for Procuros")
+    _run(defs, instance, "export_purchase_orders", today)
+    for po in gateway.search_read("purchase.order", [], ["name", "partner_id", "state"], order="id"):
+        _say(f"  sent ORDER  {po['name']}  to {po['partner_id'][1]}: "
+             + ("confirmed when sent" if po["state"] == "purchase" else "waits for the supplier's order response"))
+    [name] = [p["name"] for p in gateway.read("purchase.order", [coffee_po], ["name"])]
+    gln, coffee = dd.SUPPLIER_ORR_GLN, {"gtin": dd.ESPRESSO, "unit": "EA"}
+    procuros.enqueue("ORDER_RESPONSE", sd.order_response(name, "ACCEPT", [{**coffee, "ordered": 60, "confirmed": 60}],
+                                                         supplier_gln=gln, day=today))
+    _run(defs, instance, "import_order_responses", today)
+    state = gateway.read("purchase.order", [coffee_po], ["state"])[0]["state"]
+    _say(f"  {name}: " + ("confirmed" if state == "purchase" else f"still {state}") + " by the supplier's ACCEPT")
+    procuros.enqueue("SHIPPING_NOTICE", sd.shipping_notice(f"LS-{name}", name, [{**coffee, "ordered": 60, "shipped": 60}],
+                                                           supplier_gln=gln, sscc="340987650000000017", day=today))
+    _run(defs, instance, "import_shipping_notices", today)
+    [receipt] = gateway.read("purchase.order", [coffee_po], ["picking_ids"])[0]["picking_ids"][:1]
+    moves = gateway.search_read("stock.move", [("picking_id", "=", receipt)], ["quantity", "product_uom"])
+    _say(f"  receipt of {name}: {sum(m['quantity'] for m in moves):g} {moves[0]['product_uom'][1]} set from the "
+         "shipping notice; the warehouse validates it")
+    gateway.validate_pickings([receipt])
+    billed = [{**coffee, "quantity": 60, "price": 9.8}]
+    procuros.enqueue("INVOICE", sd.invoice(f"RE-{name}", name, billed, supplier_gln=gln, notice=f"LS-{name}", day=today))
+    _run(defs, instance, "import_vendor_bills", today)
+    procuros.enqueue("CREDIT_NOTE", sd.credit_note(f"GS-{name}", f"RE-{name}", name, [{**coffee, "quantity": 6, "price": 9.8}],
+                                                   supplier_gln=gln, reason="6 Packungen beim Transport beschädigt",
+                                                   day=today))
+    _run(defs, instance, "import_vendor_credit_notes", today)
+    for move in gateway.search_read("account.move", [("move_type", "in", ["in_invoice", "in_refund"])],
+                                    ["move_type", "ref", "amount_total", "state"], order="id"):
+        kind = "vendor bill" if move["move_type"] == "in_invoice" else "vendor credit note"
+        _say(f"  {kind} {move['ref']}  total {move['amount_total']:.2f}  {move['state']}")
+
+
 def _say_logs(gateway: OdooGateway) -> None:
-    entries = gateway.search_read("x_procuros_log", [], ["x_document_type", "x_state", "x_record_name", "x_transaction_id"],
+    entries = gateway.search_read("x_procuros_log", [], ["x_document_type", "x_state", "x_record_name", "x_transaction_id",
+                                                         "x_reason"],
                                   order="id")
     _say(f"\nIn Odoo, Procuros > Logs lists {len(entries)} exchanges:")
     for e in entries:
-        _say(f"  {e['x_document_type']:<16} {e['x_record_name'] or e['x_transaction_id']:<18} {LOG_STATES[e['x_state']]}")
+        _say(f"  {e['x_document_type']:<16} {e['x_record_name'] or e['x_transaction_id']:<18} {LOG_STATES[e['x_state']]}"
+             + (f": {e['x_reason']}" if e.get("x_reason") and e["x_state"] in ("rejected", "send_failed") else ""))
 
 
 def main(ui: bool = False, odoo_port: int = 0, procuros_port: int = 0) -> int:
@@ -115,6 +161,7 @@ def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -
             header = sent["content"]["header"]
             number = header.get(NUMBER_KEY[sent["type"]])
             _say(f"  sent {sent['type']:<16} {number}  for buyer order {header.get('orderIdentifier')}")
+        _purchase_to_pay(defs, instance, gateway, procuros, today)
         _say_logs(gateway)
 
     if not ui:

@@ -314,13 +314,5 @@ MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CRE
                                    VENDOR_CREDIT_NOTES)
 BY_NAME = {m.name: m for m in MOVEMENTS}
 
-#: movement name -> (direction, Procuros transaction type): what the settings may switch on,
-#: including purchase-to-pay's, which are declared before they are built
-MOVEMENT_NAMES: dict[str, tuple[str, str]] = {
-    **{m.name: (m.direction, m.procuros_type) for m in MOVEMENTS},
-    "purchase_orders": ("out", "ORDER"),
-    "order_responses": ("in", "ORDER_RESPONSE"),
-    "receipts": ("in", "SHIPPING_NOTICE"),
-    "vendor_bills": ("in", "INVOICE"),
-    "vendor_credit_notes": ("in", "CREDIT_NOTE"),
-}
+#: movement name -> (direction, Procuros transaction type): what the settings may switch on
+MOVEMENT_NAMES: dict[str, tuple[str, str]] = {m.name: (m.direction, m.procuros_type) for m in MOVEMENTS}
