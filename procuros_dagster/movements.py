@@ -57,6 +57,7 @@ class Movement:
     job: str  # the job's name, also its schedule's key in the settings unless ``schedule`` names another
     description: str  # the job's description, in the operator's words
     schedule: str = ""  # the settings' schedules key when it is not the job's name
+    flow: str = "o2c"  # the UI's asset group: order-to-cash (o2c) or purchase-to-pay (p2p)
     partner_switch: str | None = None  # the partner's Procuros field that turns it on
     days_back: int = 0  # the partition the daily schedule runs: today's (0) or yesterday's (1)
     inbound: InboundSpec | None = None
@@ -158,6 +159,7 @@ CREDIT_NOTES = Movement(
 )
 
 PURCHASE_ORDERS = Movement(
+    flow="p2p",
     name="purchase_orders",
     direction="out",
     procuros_type="ORDER",
@@ -194,7 +196,7 @@ def _bills_movement(kind: vendor_bills_in.Kind, *, name: str, label: str, prefix
             claim_timeout=timedelta(seconds=settings.odoo.claim_timeout_seconds))
 
     return Movement(
-        name=name, direction="in", procuros_type=kind.procuros_type, odoo_model="account.move", label=label,
+        flow="p2p", name=name, direction="in", procuros_type=kind.procuros_type, odoo_model="account.move", label=label,
         binding_prefix=prefix, job=job, description=description, schedule="import_purchase_documents",
         inbound=InboundSpec(
             **vendor_bills_in.for_kind(kind), per_run=vendor_bills.run_lookups, lookups=vendor_bills.fetch_lookups,
@@ -225,6 +227,7 @@ def _write_order_responses(gateway, writes, *, settings, binder):
 
 
 ORDER_RESPONSES = Movement(
+    flow="p2p",
     name="order_responses",
     direction="in",
     procuros_type="ORDER_RESPONSE",
@@ -274,6 +277,7 @@ def _write_receipts(gateway, writes, *, settings, binder):
 
 
 RECEIPTS = Movement(
+    flow="p2p",
     name="receipts",
     direction="in",
     procuros_type="SHIPPING_NOTICE",

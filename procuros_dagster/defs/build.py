@@ -55,9 +55,9 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         if integration.status == "inactive":
             continue
         movements = [m for m in MOVEMENTS if integration.is_on(m.name)]
-        group = f"{integration.prefix}_o2c" if integration.prefix else "o2c"
         own_jobs = {}
         for movement in movements:
+            group = f"{integration.prefix}_{movement.flow}" if integration.prefix else movement.flow
             built = _movement_assets(movement, integration, partitions, settings, group)
             assets += built
             name = job_name(movement, integration)
