@@ -163,19 +163,26 @@ def _requested(gateway, flows: dict, company_id) -> dict:
     return found
 
 
-def _send_now_request(send_now, integration, requested: dict) -> dg.RunRequest:
+FINISHED_RUN_STATUSES = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+
+
+def _send_now_request(instance, send_now, integration, requested: dict) -> dg.RunRequest:
     """One send-now run for every request of the tick. Its run key names the records and when
-    they were requested: a later tick that still sees them (the run has not cleared them yet)
-    starts no second run; a new press after the flag was cleared is a new request."""
+    they were requested: a later tick that still sees them while their run is under way starts
+    no second run. Once runs for the same records and time have finished (write_date has one-second
+    resolution: pressed again within the second the flag was cleared), the key takes their count,
+    so a request still standing then is sent, never swallowed by an old key."""
     stamps = sorted(f"{name}:{rid}@{when}" for name, rows in requested.items() for rid, when in rows)
     digest = hashlib.sha1(",".join(stamps).encode()).hexdigest()[:16]
+    done = instance.get_runs_count(dg.RunsFilter(job_name=send_now.name, statuses=FINISHED_RUN_STATUSES,
+                                                 tags={"procuros/request": digest}))
     op = f"{integration.prefix}__send_documents_now" if integration.prefix else "send_documents_now"
     return dg.RunRequest(
-        run_key=f"{send_now.name}-requested-{digest}",
+        run_key=f"{send_now.name}-requested-{digest}" + (f"-{done}" if done else ""),
         job_name=send_now.name,
         run_config={"ops": {op: {"config": {name: [str(rid) for rid, _ in rows]
                                             for name, rows in requested.items()}}}},
-        tags={"procuros/requested_in_odoo": str(len(stamps))},
+        tags={"procuros/requested_in_odoo": str(len(stamps)), "procuros/request": digest},
     )
 
 
@@ -205,7 +212,7 @@ def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Setti
         requests = []
         requested = _requested(gateway, flows, company_id) if send_now is not None else {}
         if requested:
-            requests.append(_send_now_request(send_now, integration, requested))
+            requests.append(_send_now_request(context.instance, send_now, integration, requested))
         for job_key, flow in flows.items():
             model, day_field = flow.movement.odoo_model, flow.spec.day_field
             domain = [*flow.spec.eligible, *scope_domain(flow, company_id)]

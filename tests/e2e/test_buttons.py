@@ -110,7 +110,7 @@ def test_send_picking_button_is_pressed_the_sensor_sends_it_once_chatter_logs_an
     assert [r.run_key for r in _tick(stack, "odoo_exports", tick.cursor).run_requests] == [request.run_key]
 
     job = stack.defs.resolve_job_def(request.job_name)
-    assert job.execute_in_process(instance=stack.instance, run_config=request.run_config).success
+    assert job.execute_in_process(instance=stack.instance, run_config=request.run_config, tags=request.tags).success  # as the daemon runs it
     sent = [s for s in stack.procuros.sent if s["type"] == "SHIPPING_NOTICE"]
     assert len(sent) == 1
     [flag] = gw.read("stock.picking", [picking], [REQUEST_FIELD])
@@ -161,3 +161,20 @@ def test_invoice_and_credit_note_buttons_show_on_posted_documents_of_customers_t
                                        {"move_type": "out_invoice", "partner_id": stack.data.quiet_buyer_id}])
     assert [r["x_procuros_partner_sends"] for r in gw.read("account.move", moves, ["x_procuros_partner_sends"])] \
         == [True, False]
+
+
+def test_a_request_still_standing_after_its_run_finished_gets_a_new_run(stack):
+    """Pressed again within the second its flag was cleared, a record shows the same write_date as
+    the request already sent: the finished run must not swallow the new one."""
+    from procuros_dagster.defs.automation import _send_now_request
+    from procuros_dagster.settings import Settings
+
+    send_now = stack.defs.resolve_job_def("send_to_procuros")
+    integration = Settings().integrations[0]
+    requested = {"shipping_notices": [(7, "2026-12-01 10:00:00")]}
+    first = _send_now_request(stack.instance, send_now, integration, requested)
+    assert _send_now_request(stack.instance, send_now, integration, requested).run_key == first.run_key  # in flight
+    send_now.execute_in_process(instance=stack.instance, run_config=first.run_config, tags=first.tags,
+                                raise_on_error=False)
+    again = _send_now_request(stack.instance, send_now, integration, requested)
+    assert again.run_key == first.run_key + "-1"
