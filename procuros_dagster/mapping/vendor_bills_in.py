@@ -600,6 +600,8 @@ def resolve(norm: Normalised, lookups: BillLookups, kind: Kind = BILL) -> Resolv
             "subtotal_amount": float(subtotal), "tax_total": float(tax_total),
             "gross_amount": float(gross) if gross is not None else float(subtotal) + float(tax_total),
         })
+    # what could not even be read is rejected too: every document must be acknowledged
+    rejects = norm.rejects.to_dict("records") + rejects
     return Resolved(frame(RESOLVED_HEADERS, headers), frame(RESOLVED_LINES, lines_out), frame(REJECTS, rejects), kind)
 
 

@@ -3,6 +3,7 @@ an ORDER_RESPONSE, a SHIPPING_NOTICE, an INVOICE and a CREDIT_NOTE, valid per th
 
 from __future__ import annotations
 
+import copy
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -10,6 +11,10 @@ from procuros_dagster.sandbox import demo_data as dd
 
 US = {"name": "Nordwind Getränke GmbH", "identifiers": [{"identifier": dd.OWN_GLN, "domain": "GS1"}],
       "postalAddress": {"street": "Am Speicher 3", "city": "Bremen", "postalCode": "28195", "countryCode": "DE"}}
+
+
+def _us() -> dict:
+    return copy.deepcopy(US)  # each document its own: a caller may edit it
 
 
 def _party(gln: str) -> dict:
@@ -28,7 +33,7 @@ def order_response(order: str, kind: str, lines: list[dict[str, Any]], *, suppli
               "orderedQuantity": ln["ordered"], "confirmedQuantity": ln["confirmed"], "unitOfMeasure": ln["unit"],
               **({"unitPrice": ln["price"]} if "price" in ln else {})}
              for n, ln in enumerate(lines, start=1)]
-    header = {"buyer": US, "supplier": _party(supplier_gln), "orderResponseIdentifier": f"AB-{order}",
+    header = {"buyer": _us(), "supplier": _party(supplier_gln), "orderResponseIdentifier": f"AB-{order}",
               "orderResponseDate": f"{day}T14:00:00+01:00", "orderIdentifier": order, "type": kind}
     return {"header": header, "items": items}
 
@@ -42,7 +47,7 @@ def shipping_notice(number: str, order: str, lines: list[dict[str, Any]], *, sup
     unit: dict[str, Any] = {"items": items}
     if sscc:
         unit |= {"unitIdentifier": sscc, "unitType": "EURO_PALLET"}
-    header = {"buyer": US, "supplier": _party(supplier_gln), "shippingNoticeIdentifier": number,
+    header = {"buyer": _us(), "supplier": _party(supplier_gln), "shippingNoticeIdentifier": number,
               "shippingNoticeDate": f"{day}T16:40:00+01:00", "orderIdentifier": order}
     return {"header": header, "transportUnits": [unit]}
 
@@ -69,7 +74,7 @@ def invoice(number: str, order: str, lines: list[dict[str, Any]], *, supplier_gl
             day: str = "2026-12-01") -> dict:
     """``lines``: gtin, quantity, unit, price (19 % unless ``tax``); ``notice``: the shipping notice billed."""
     items, summary = _billed(lines)
-    header = {"buyer": US, "supplier": _party(supplier_gln), "invoiceIdentifier": number,
+    header = {"buyer": _us(), "supplier": _party(supplier_gln), "invoiceIdentifier": number,
               "invoiceDate": f"{day}T10:00:00+01:00", "shippingNoticeIdentifier": notice,
               "shippingNoticeDate": f"{day}T08:00:00+01:00", "orderIdentifier": order,
               "orderDate": f"{day}T07:00:00+01:00", "currency": "EUR"}
@@ -79,7 +84,7 @@ def invoice(number: str, order: str, lines: list[dict[str, Any]], *, supplier_gl
 def credit_note(number: str, invoice_number: str, order: str, lines: list[dict[str, Any]], *, supplier_gln: str,
                 reason: str, day: str = "2026-12-01") -> dict:
     items, summary = _billed(lines)
-    header = {"type": "CORRECTION", "buyer": US, "supplier": _party(supplier_gln), "creditNoteIdentifier": number,
+    header = {"type": "CORRECTION", "buyer": _us(), "supplier": _party(supplier_gln), "creditNoteIdentifier": number,
               "creditNoteDate": f"{day}T09:30:00+01:00", "invoiceIdentifier": invoice_number,
               "invoiceDate": f"{day}T09:00:00+01:00", "orderIdentifier": order, "currency": "EUR", "reason": reason}
     return {"header": header, "items": items, "summary": summary}
