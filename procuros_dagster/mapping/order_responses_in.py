@@ -24,6 +24,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import reasons
+from .documents import header_party_gln, party_gln as _gln, text as _text
 from .identifiers import gtin_key
 from .orders_in_normalise import parse_procuros_datetime
 from .orders_in_types import clean
@@ -207,26 +208,13 @@ class OrderResponseWrite:
 
 # --- 1. normalise ---------------------------------------------------------------------------
 
-def _text(value: object) -> str | None:
-    if value is None or isinstance(value, (dict, list, bool)):
-        return None
-    text = str(value).strip()
-    return text or None
 
 
-def _gln(party: object) -> str | None:
-    for ident in (party.get("identifiers") if isinstance(party, dict) else None) or []:
-        if isinstance(ident, dict) and str(ident.get("domain") or "GS1").upper() == "GS1":
-            found = _text(ident.get("identifier"))
-            if found:
-                return found
-    return None
 
 
 def buyer_gln(content: object) -> str | None:
     """The buyer GLN of the response: us, for responses to our orders (InboundSpec.addressed_to)."""
-    header = content.get("header") if isinstance(content, dict) else None
-    return _gln(header.get("buyer")) if isinstance(header, dict) else None
+    return header_party_gln(content, "buyer")
 
 
 def _number(value: object) -> float | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import reasons
+from .documents import header_party_gln
 from .orders_in_normalise import ImportLimits, Normalised, normalise_orders, parse_procuros_datetime
 from .orders_in_resolve import OrderLookups, Resolved, SalesDefaults, resolve_orders
 from .schemas_in import SUMMARY, frame
@@ -150,12 +151,7 @@ def summarise(resolved: Resolved) -> pd.DataFrame:
 
 def supplier_gln(content: object) -> str | None:
     """The GS1 identifier of the order's supplier: us, for orders addressed to us."""
-    header = content.get("header") if isinstance(content, dict) else None
-    supplier = header.get("supplier") if isinstance(header, dict) else None
-    for ident in (supplier.get("identifiers") if isinstance(supplier, dict) else None) or []:
-        if isinstance(ident, dict) and (ident.get("domain") or "GS1") == "GS1":
-            return ident.get("identifier")
-    return None
+    return header_party_gln(content, "supplier")
 
 
 def reject_test_flow(transactions: list[dict]) -> pd.DataFrame:

@@ -23,6 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import reasons
+from .documents import header_party_gln, identifier as _item_id, party_gln as _gln, text as _text
 from .identifiers import gtin_key
 from .orders_in_normalise import parse_procuros_datetime
 from .schemas_in import _bool, _float, _int, _str, frame
@@ -229,32 +230,16 @@ class _Rejected(Exception):
         self.problems, self.error_type = problems, error_type
 
 
-def _text(value: object) -> str | None:
-    if value is None or isinstance(value, (dict, list, bool)):
-        return None
-    text = str(value).strip()
-    return text or None
 
 
-def _gln(party: object) -> str | None:
-    for ident in (party.get("identifiers") if isinstance(party, dict) else None) or []:
-        if isinstance(ident, dict) and str(ident.get("domain") or "GS1").upper() == "GS1":
-            return _text(ident.get("identifier"))
-    return None
 
 
-def _item_id(item: dict, domain: str) -> str | None:
-    for ident in item.get("identifiers") or []:
-        if isinstance(ident, dict) and str(ident.get("domain") or "GS1").upper() == domain:
-            return _text(ident.get("identifier"))
-    return None
 
 
 def buyer_gln(content: object) -> str | None:
     """The notice's buyer: us, for notices our suppliers send (the history also lists the
     SHIPPING_NOTICEs we send our customers, whose buyer is the customer)."""
-    header = content.get("header") if isinstance(content, dict) else None
-    return _gln(header.get("buyer")) if isinstance(header, dict) else None
+    return header_party_gln(content, "buyer")
 
 
 def _units(units: object, parent_sscc: str | None = None):

@@ -28,6 +28,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import vendor_bill_reasons as why
+from .documents import header_party_gln, party_gln as _gln, text as _text
+from .documents import identifier as _item_id
 from .identifiers import gtin_key
 from .odoo_values import m2o_id
 from .schemas_in import _bool, _float, _int, _str, frame
@@ -180,39 +182,17 @@ class Resolved:
 
 # --- stage 1: normalise -----------------------------------------------------------------------
 
-def _text(value: object) -> str | None:
-    if value is None or isinstance(value, (dict, list, bool)):
-        return None
-    text = str(value).strip()
-    return text or None
 
 
-def _gln(party: object) -> str | None:
-    for ident in (party.get("identifiers") if isinstance(party, dict) else None) or []:
-        if isinstance(ident, dict) and str(ident.get("domain") or "GS1").upper() == "GS1":
-            found = _text(ident.get("identifier"))
-            if found:
-                return found
-    return None
 
 
-def _item_id(item: dict, domain: str) -> str | None:
-    for ident in item.get("identifiers") or []:
-        if isinstance(ident, dict) and str(ident.get("domain") or "GS1").upper() == domain:
-            found = _text(ident.get("identifier"))
-            if found:
-                return found
-    return None
 
 
 def addressed_to(content: object) -> str | None:
     """The GLN a supplier's document is addressed to: its invoice recipient (billTo), the buyer
     when billTo is absent — ours for the documents of our suppliers (our own outbound INVOICEs
     name a customer there, so the history replay leaves them out)."""
-    header = content.get("header") if isinstance(content, dict) else None
-    if not isinstance(header, dict):
-        return None
-    return _gln(header.get("billTo")) or _gln(header.get("buyer"))
+    return header_party_gln(content, "billTo", "buyer")
 
 
 def _day(value: object) -> str | None:
