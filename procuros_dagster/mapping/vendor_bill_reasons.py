@@ -100,11 +100,11 @@ def currency_mismatch(doc: str, currency: str, order: str, order_currency: str) 
 
 
 def product_unknown(doc: str, line: int, identifiers: Iterable[str]) -> str:
-    return f"{_line(doc, line)}: no product in our Odoo has the article number {' / '.join(identifiers)}"
+    return f"{_line(doc, line)}: no product in our Odoo has the GTIN or article number {' / '.join(identifiers)}"
 
 
 def product_ambiguous(doc: str, line: int, identifier: str, products: Iterable[str]) -> str:
-    return f"{_line(doc, line)}: the article number {identifier} matches several products ({', '.join(products)})"
+    return f"{_line(doc, line)}: the GTIN or article number {identifier} matches several products ({', '.join(products)})"
 
 
 def product_not_ordered(doc: str, line: int, product: str, order: str) -> str:

@@ -131,7 +131,7 @@ def test_without_a_due_date_the_orders_payment_terms_decide():
     (dict(order="P00002"), "Invoice RE-9: purchase order P00002 was not placed with you"),
     (dict(order="P00003"), "Invoice RE-9: purchase order P00003 is not confirmed yet"),
     (dict(lines=[{"gtin": "4300348765432", "quantity": 1, "price": 1.0}]),
-     "Invoice RE-9 line 1: no product in our Odoo has the article number 4300348765432"),
+     "Invoice RE-9 line 1: no product in our Odoo has the GTIN or article number 4300348765432"),
     (dict(lines=[{"gtin": dd.PFAND, "quantity": 1, "price": 1.0}]), "Invoice RE-9 line 1: Pfand is not on purchase order P00001"),
     (dict(lines=[{**APS_LINE, "tax": 16}]), "Invoice RE-9 line 1: no purchase tax of 16 % exists in our Odoo"),
     (dict(lines=[{**APS_LINE, "unit": "CS"}]), "line 1 is billed in CS, but purchase order P00001 orders it in EA"),
