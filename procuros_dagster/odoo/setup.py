@@ -32,6 +32,7 @@ from .errors import CONNECTOR_GROUP, OdooError, SetupMissingError
 
 # Procuros UnitOfMeasure codes with their UN/CEFACT meaning as the label (declared in mapping/units.py)
 from procuros_dagster.mapping.units import UNIT_SELECTION as UNIT_CODES
+from procuros_dagster.mapping.purchase_orders_out import SENDABLE_STATES
 
 
 @dataclass(frozen=True)
@@ -776,3 +777,23 @@ def _provision_buttons(gw, report: SetupReport) -> None:
 
 
 LOG_VIEW_XMLIDS = tuple(v.xmlid for v in LOG_VIEWS)  # tree, form, search
+
+
+# --- purchase-to-pay: Send Order to Procuros on the purchase order ----------------------------------
+# Its own block (other documents' buttons are added beside the ones above). The seed's words: "Go to
+# the Purchase App and click New, enter your Procuros supplier and the lines, click Send Order to
+# Procuros." A supplier is set up for Procuros by its Procuros Connector (a text field); the form
+# reads it through a related field, as the delivery and invoice forms read their customer's switch.
+PURCHASE_ORDER_SUPPLIER_FIELD = FieldSpec(
+    "purchase.order", "x_procuros_partner_sends", "char", "Supplier's Procuros Connector",
+    "The supplier's Procuros Connector (Contacts, Procuros): set when the supplier trades through Procuros.",
+    related="partner_id.commercial_partner_id.x_procuros_connector")
+# ready when the connector would send it (RFQ, RFQ sent, purchase order; not waiting for approval)
+# and it has lines; Odoo's own "Create Bill" button reads order_line the same way
+PURCHASE_ORDER_BUTTON = ButtonSpec(
+    "procuros.action_send_purchase_order", "purchase.order", "Send Order to Procuros",
+    f"state in {SENDABLE_STATES!r} and order_line")
+FIELDS = (*FIELDS, PURCHASE_ORDER_SUPPLIER_FIELD)
+ALL_FIELDS = FIELDS + LOG_FIELDS
+BUTTONS = (*BUTTONS, PURCHASE_ORDER_BUTTON)
+BUTTON_FORMS["purchase.order"] = ("purchase.purchase_order_form", "procuros.view_purchase_order_form_procuros")

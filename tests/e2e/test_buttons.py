@@ -178,3 +178,87 @@ def test_a_request_still_standing_after_its_run_finished_gets_a_new_run(stack):
                                 raise_on_error=False)
     again = _send_now_request(stack.instance, send_now, integration, requested)
     assert again.run_key == first.run_key + "-1"
+
+
+def _purchase_user(stack) -> tuple[str, str]:
+    [group] = [rid for _, rid in stack.gateway.xmlids(["purchase.group_purchase_user"]).values()]
+    login, password = "einkauf", "einkauf-pass-1"
+    stack.gateway.create("res.users", [{"name": "Einkäuferin", "login": login, "password": password,
+                                        "groups_id": [[6, 0, [group]]]}])
+    return login, password
+
+
+def test_send_order_button_on_an_rfq_of_a_procuros_supplier_sends_it_once_whatever_its_date(stack):
+    gw = stack.gateway
+    stack.procuros.known_parties = stack.procuros.known_parties | dd.SUPPLIER_PARTNERS
+    suppliers = dd.seed_suppliers(gw)
+    espresso = stack.data.products[dd.ESPRESSO]
+    rfq = dd.purchase_order(gw, suppliers.supplier_id, [{"product_id": espresso, "product_qty": 2, "price_unit": 15.9}])
+    # entered long ago (a day no daily run looks at any more): the button sends it all the same
+    gw.write("purchase.order", [rfq], {"date_order": "2025-01-15 10:00:00"})
+    [other] = gw.create("res.partner", [{"name": "Papierhandel Meyer", "is_company": True}])
+    not_procuros = dd.purchase_order(gw, other, [{"product_id": espresso, "product_qty": 1, "price_unit": 15.9}])
+    arch = _form_extension(gw, "procuros.view_purchase_order_form_procuros")
+    button = _button(arch, "Send Order to Procuros")  # the seed's words
+
+    # visible on an RFQ or purchase order with lines of a supplier set up for Procuros, not once pressed
+    fields = ["state", "order_line", "x_procuros_partner_sends", REQUEST_FIELD]
+    [values] = gw.read("purchase.order", [rfq], fields)
+    assert values["x_procuros_partner_sends"] == "Procuros Connector" and _visible(button, values)
+    assert _visible(button, {**values, "state": "sent"}) and _visible(button, {**values, "state": "purchase"})
+    for state in ("to approve", "done", "cancel"):
+        assert not _visible(button, {**values, "state": state})
+    assert not _visible(button, {**values, "order_line": []})
+    assert not _visible(button, {**values, REQUEST_FIELD: True})
+    [plain] = gw.read("purchase.order", [not_procuros], fields)
+    assert plain["x_procuros_partner_sends"] is False and not _visible(button, plain)
+
+    before = _tick(stack, "odoo_exports")
+    assert before.run_requests == []  # a day before the partitions start: no daily run would send it
+
+    # a buyer presses it, twice (double click): the server action only sets the flag
+    login, password = _purchase_user(stack)
+    browser = WebClient(stack.env["ODOO_URL"], stack.env["ODOO_DB"], login, password)
+    action, result = browser.press(button, "purchase.order", rfq)
+    assert action["type"] == "ir.actions.server" and action["name"] == "Send Order to Procuros"
+    assert result is False
+    assert browser.press(button, "purchase.order", rfq)[1] is False
+    assert gw.read("purchase.order", [rfq], [REQUEST_FIELD])[0][REQUEST_FIELD] is True
+    assert stack.procuros.sent == []
+
+    # the next tick asks for one send-now run for it; a second tick before it ran, the same run
+    tick = _tick(stack, "odoo_exports", before.cursor)
+    [request] = tick.run_requests
+    assert request.job_name == "send_to_procuros" and request.partition_key is None
+    assert request.run_config == {"ops": {"send_documents_now": {"config": {"purchase_orders": [str(rfq)]}}}}
+    assert [r.run_key for r in _tick(stack, "odoo_exports", tick.cursor).run_requests] == [request.run_key]
+
+    job = stack.defs.resolve_job_def(request.job_name)
+    assert job.execute_in_process(instance=stack.instance, run_config=request.run_config, tags=request.tags).success
+    [po] = gw.read("purchase.order", [rfq], ["name", "state", REQUEST_FIELD])
+    sent = [s for s in stack.procuros.sent if s["type"] == "ORDER"]
+    assert [(s["content"] if "content" in s else s["body"]["content"])["header"]["orderIdentifier"]
+            for s in sent] == [po["name"]]
+    # the supplier needs no order response: confirmed once sent; the request answered
+    assert (po["state"], po[REQUEST_FIELD]) == ("purchase", False)
+    notes = gw.search_read("mail.message", [("model", "=", "purchase.order"), ("res_id", "=", rfq)], ["body"])
+    assert sum("Sent to Procuros as ORDER" in (m["body"] or "") for m in notes) == 1
+    assert _tick(stack, "odoo_exports", tick.cursor).run_requests == []
+
+    # pressed again on the confirmed order: a new request, and nothing goes out twice
+    assert browser.press(button, "purchase.order", rfq)[1] is False
+    [again] = [r for r in _tick(stack, "odoo_exports", tick.cursor).run_requests if r.job_name == "send_to_procuros"]
+    assert again.run_key != request.run_key
+    assert job.execute_in_process(instance=stack.instance, run_config=again.run_config).success
+    assert len([s for s in stack.procuros.sent if s["type"] == "ORDER"]) == 1
+    assert gw.read("purchase.order", [rfq], [REQUEST_FIELD])[0][REQUEST_FIELD] is False
+
+    # Procuros Logs from the order's smart button (shown for Procuros suppliers): this order's entries
+    [logs_button] = [b for b in arch.iter("button") if b.get("string") == "Procuros Logs"]
+    assert _visible(logs_button, values) and not _visible(logs_button, plain)
+    logs, _ = browser.press(logs_button, "purchase.order", rfq)
+    assert logs["type"] == "ir.actions.act_window" and logs["res_model"] == "x_procuros_log"
+    domain = eval(logs["domain"], {}, {"active_model": "purchase.order", "active_id": rfq})
+    entries = gw.search_read("x_procuros_log", domain, ["x_res_model", "x_res_id", "x_state", "x_document_type"])
+    assert [(e["x_res_model"], e["x_res_id"], e["x_state"], e["x_document_type"]) for e in entries] == [
+        ("purchase.order", rfq, "sent", "ORDER")]

@@ -59,7 +59,7 @@ EXTRA_RECORDS = {
     ],
     "mail.message.subtype": [{"id": 1, "name": "Discussions", "__xml_id": "mail.mt_comment"},
                              {"id": 2, "name": "Note", "internal": True, "__xml_id": "mail.mt_note"}],
-    # The two standard forms the connector's setup inherits from (abridged archs, real xml ids).
+    # The standard forms the connector's setup inherits from (abridged archs, real ids and xml ids).
     "ir.ui.view": [
         {"id": 125, "name": "res.partner.form", "model": "res.partner", "type": "form", "priority": 1,
          "mode": "primary", "active": True, "__xml_id": "base.view_partner_form",
@@ -87,6 +87,15 @@ EXTRA_RECORDS = {
                     '<sheet><div name="button_box" class="oe_button_box"/><field name="move_type" invisible="1"/>'
                     '<h1><field name="name"/></h1><group><field name="partner_id"/>'
                     '<field name="invoice_date"/></group></sheet></form>'},
+        # the purchase order form (id and xml id as a fresh Odoo 17 with Purchase has them)
+        {"id": 1036, "name": "purchase.order.form", "model": "purchase.order", "type": "form", "priority": 16,
+         "mode": "primary", "active": True, "__xml_id": "purchase.purchase_order_form",
+         "arch_db": '<form string="Purchase Order" class="o_purchase_order"><header>'
+                    '<field name="state" widget="statusbar" statusbar_visible="draft,sent,purchase" readonly="1"/>'
+                    '</header><sheet><div class="oe_button_box" name="button_box"/><h1><field name="name"/></h1>'
+                    '<group><field name="partner_id"/><field name="date_order"/></group><notebook>'
+                    '<page string="Products" name="products"><field name="order_line"/></page></notebook>'
+                    '</sheet></form>'},
     ],
     # The apps of the recorded database (its models and groups show them), all installed. Not a
     # recording of its module list: a real one also lists hundreds of uninstalled modules.
