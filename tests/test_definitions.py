@@ -150,3 +150,55 @@ def test_runs_started_outside_the_ui_carry_the_tag_its_job_pages_filter_by():
     assert entry["python_module"]["module_name"] == CODE_LOCATION and "location_name" not in entry["python_module"]
     assert UI_RUN_TAGS == {".dagster/repository": f"__repository__@{CODE_LOCATION}"}
     assert build_definitions(Settings()).get_repository_def().name == "__repository__"
+
+
+def _resource_pages(defs) -> dict[str, str]:
+    """What the UI's resource pages show: the resources of the repository snapshot the webserver reads."""
+    from dagster._core.remote_representation.external_data import RepositorySnap
+
+    snap = RepositorySnap.from_def(defs.get_repository_def())
+    return {r.name: f"{r.resource_snapshot.description} {r.configured_values}" for r in snap.resources}
+
+
+def test_resource_pages_name_the_odoo_database_user_and_our_gln_never_a_secret(monkeypatch, tmp_path):
+    from procuros_dagster.settings import load_settings
+
+    settings_file = tmp_path / "settings.yaml"
+    settings_file.write_text("integrations:\n  default:\n    connector: Procuros Connector\n"
+                             "  acme_at:\n    connector: Procuros AT\n    gln_env: PROCUROS_GLN_AT\n"
+                             "    token_env: PROCUROS_TOKEN_AT\n")
+    env = {"ODOO_URL": "https://connector:odoo-url-secret@erp.example.com:8069/?key=query-secret",
+           "ODOO_DB": "nordwind_prod", "ODOO_USERNAME": "procuros-connector", "ODOO_PASSWORD": "odoo-secret-1",
+           "PROCUROS_API_TOKEN": "procuros-secret-2", "PROCUROS_GLN": "4098765000010",
+           "PROCUROS_TOKEN_AT": "procuros-secret-3", "PROCUROS_GLN_AT": "4012345000009",
+           "PROCUROS_DAGSTER_SETTINGS": str(settings_file)}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    defs = build_definitions(load_settings())
+    pages = _resource_pages(defs)
+    odoo, procuros = pages["odoo"], pages["procuros"]
+    assert "https://erp.example.com:8069 (ODOO_URL)" in odoo
+    assert "database nordwind_prod (ODOO_DB)" in odoo and "user procuros-connector (ODOO_USERNAME)" in odoo
+    assert "our GLN 4098765000010 (PROCUROS_GLN)" in procuros
+    assert "integration acme_at: our GLN 4012345000009 (PROCUROS_GLN_AT), API token from PROCUROS_TOKEN_AT" in procuros
+    assert str(settings_file) in pages["connector_settings"]
+    everything = " ".join(pages.values())
+    for secret in ("odoo-secret-1", "procuros-secret-2", "procuros-secret-3", "odoo-url-secret", "query-secret"):
+        assert secret not in everything, secret
+
+    # display only: a run reads the environment as it is when it starts, not as the pages show it
+    monkeypatch.setenv("PROCUROS_GLN", "4012345000016")
+    monkeypatch.setenv("ODOO_DB", "nordwind_test")
+    assert defs.resources["procuros"].own_gln() == "4012345000016"
+    assert (defs.resources["odoo"].db, defs.resources["odoo"].username) == (None, None)
+    assert "nordwind_prod" in _resource_pages(defs)["odoo"]  # until the code location reloads
+    assert "nordwind_test" in _resource_pages(build_definitions(load_settings()))["odoo"]
+
+
+def test_resource_pages_say_what_is_not_set(monkeypatch):
+    for key in ("ODOO_URL", "ODOO_DB", "ODOO_USERNAME", "PROCUROS_GLN", "PROCUROS_DAGSTER_SETTINGS"):
+        monkeypatch.delenv(key, raising=False)
+    pages = _resource_pages(build_definitions(Settings()))
+    assert "Odoo not set (ODOO_URL), database not set (ODOO_DB), user not set (ODOO_USERNAME)" in pages["odoo"]
+    assert "our GLN not set (PROCUROS_GLN)" in pages["procuros"]
+    assert "built-in defaults" in pages["connector_settings"]

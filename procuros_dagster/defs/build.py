@@ -85,5 +85,5 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         jobs=[*jobs.values(), *extra_jobs],
         schedules=schedules,
         sensors=sensors,
-        resources=default_resources(),
+        resources=default_resources(settings),
     )
