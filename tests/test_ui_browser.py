@@ -1,7 +1,8 @@
 """The Dagster UI after the demo, in a real headless browser (the OS's Chromium, driven by Playwright).
 
 What a new user sees: the runs on their job's page, the day's partition filled, the order
-acknowledgements naming each order, an idle export run not hiding what was sent.
+acknowledgements naming each order, an idle export run not hiding what was sent, and the resource
+pages naming the Odoo database, user and GLN the deployment talks to — never a secret.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is a 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium from the OS packages is needed (apt-get install chromium)")
 
 
+# what the webserver's environment names, as a deployment's would (the demo's sandboxes have stopped)
+DEPLOYMENT = {"ODOO_URL": "https://erp.nordwind.example", "ODOO_DB": "nordwind_prod",
+              "ODOO_USERNAME": "procuros-connector", "PROCUROS_GLN": "4098765000010"}
+SECRETS = {"ODOO_PASSWORD": "ui-odoo-password-5b1e", "PROCUROS_API_TOKEN": "ui-procuros-token-8d2f"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -42,7 +49,8 @@ def ui(tmp_path_factory):
     server = subprocess.Popen(
         [sys.executable, "-m", "dagster_webserver", "-m", "procuros_dagster.definitions", "-h", "127.0.0.1",
          "-p", str(port)],
-        env={**env, "DAGSTER_HOME": str(home), "PROCUROS_DAGSTER_SETTINGS": str(home / "settings.yaml")},
+        env={**env, "DAGSTER_HOME": str(home), "PROCUROS_DAGSTER_SETTINGS": str(home / "settings.yaml"),
+             **DEPLOYMENT, **SECRETS},
         cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -96,3 +104,17 @@ def test_an_idle_export_run_does_not_hide_what_was_sent(ui):
     # Odoo numbers the invoice in the year it is posted: INV/<year>/00001
     body = _text(page, f"{url}/assets/invoices_sent?view=events", "/00001")
     assert re.search(r"INV/\d{4}/00001", body) and "sent" in body
+
+
+@pytest.mark.parametrize("resource, shown", [
+    ("odoo", ("https://erp.nordwind.example", "database nordwind_prod", "user procuros-connector")),
+    ("procuros", ("our GLN 4098765000010",)),
+])
+def test_resource_pages_name_what_the_deployment_talks_to_never_a_secret(ui, resource, shown):
+    url, page = ui
+    body = _text(page, f"{url}/locations/procuros_dagster.definitions/resources/{resource}", "This deployment")
+    for text in shown:
+        assert text in body, (text, body[:1500])
+    html = page.content()
+    for secret in SECRETS.values():
+        assert secret not in body and secret not in html
