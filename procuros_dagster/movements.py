@@ -70,6 +70,11 @@ class Movement:
         """The outbound movement's asset: "invoices_sent"."""
         return f"{self.name}_sent"
 
+    @property
+    def labels(self) -> str:
+        """What a person calls several: "deliveries", "invoices"."""
+        return self.label[:-1] + "ies" if self.label.endswith("y") else self.label + "s"
+
 
 def _write_sale_orders(gateway, writes, *, settings, binder):
     return sale_orders.write_sale_orders(
@@ -207,7 +212,10 @@ def _bills_movement(kind: vendor_bills_in.Kind, *, name: str, label: str, prefix
             raw=f"procuros_{stem}s_raw", frames=f"{stem}_frames", resolved=f"resolved_{stem}s", written=name,
             acknowledged=f"{stem}_acknowledgements", resolve_check=f"{stem}s_resolve_cleanly",
             writes_check=f"{stem}_writes_well_formed", acknowledged_check=f"{stem}s_acknowledged",
-            findings_check=f"{name}_match_orders_and_totals"),
+            findings_check=f"{name}_match_orders_and_totals",
+            written_description=(f"Draft {label}s in Odoo, one per supplier document, each linked to its "
+                                 "Procuros transaction and noted on its chatter; a document the supplier sends "
+                                 "again never makes a second one.")),
     )
 
 
@@ -309,6 +317,9 @@ RECEIPTS = Movement(
         written="receipt_updates", acknowledged="shipping_notice_acknowledgements",
         resolve_check="shipping_notices_resolve_cleanly", writes_check="receipt_writes_well_formed",
         acknowledged_check="shipping_notices_acknowledged",
+        written_description=("Each supplier's shipping notice set on the receipt of our purchase order — "
+                             "quantities, lots and SSCC packages — and noted on the receipt's chatter; the "
+                             "receipt is validated only when the settings say so (validate_receipts)."),
     ),
 )
 

@@ -110,7 +110,7 @@ def _queue_sensor(movement, integration, job, named, settings: Settings, status,
         job=job,
         minimum_interval_seconds=settings.sensors.procuros_queue_interval_seconds,
         default_status=status,
-        description=f"Imports new {movement.label}s within a minute of their arrival in the Procuros queue.",
+        description=f"Imports new {movement.labels} within a minute of their arrival in the Procuros queue.",
     )
     def queue_sensor(context: dg.SensorEvaluationContext, procuros: ProcurosResource):
         try:
@@ -121,7 +121,7 @@ def _queue_sensor(movement, integration, job, named, settings: Settings, status,
         ids = sorted(item.procuros_transaction_id for item in (page.items if page else []))
         if not ids:
             context.update_cursor(None)
-            return dg.SkipReason(f"No pending {movement.label}s at Procuros")
+            return dg.SkipReason(f"No pending {movement.labels} at Procuros")
         active = context.instance.get_run_records(
             dg.RunsFilter(job_name=job_key, statuses=ACTIVE_RUN_STATUSES), limit=1
         )

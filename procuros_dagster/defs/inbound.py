@@ -55,14 +55,14 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
     key = lambda name: dg.AssetKey([*prefix, name])  # noqa: E731
     store = lambda name: "_".join([*prefix, name])  # noqa: E731  (chunk folder per asset and integration)
     common = dict(group_name=group, partitions_def=partitions_def, key_prefix=prefix or None)
-    label = movement.label
+    label, labels = movement.label, movement.labels
 
     @dg.asset(
         name=names.raw,
         kinds={"procuros"},
         description=(
-            f"New {label}s waiting for us at Procuros, saved exactly as received before Procuros is told "
-            f"anything. Backfilling a past day fetches that day's {label}s again, so one rejected then "
+            f"New {labels} waiting for us at Procuros, saved exactly as received before Procuros is told "
+            f"anything. Backfilling a past day fetches that day's {labels} again, so one rejected then "
             "can be imported once the data is fixed."
         ),
         **common,
@@ -116,9 +116,9 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
                 asset=resolved_key,
                 blocking=True,
                 description=(
-                    "Blocks the Odoo write when the values to write are malformed systemically (a fault "
-                    "no single document explains, or most documents of a chunk); a single malformed one is "
-                    "rejected on its own (INTERNAL) and the rest go on."
+                    "Stops the write to Odoo when the values to write are wrong across the board (a fault "
+                    "no single document explains, or most documents of a batch); a single wrong one is "
+                    "rejected on its own (as our own error, INTERNAL) and the rest go on."
                 ),
             ),
         ],
@@ -149,7 +149,7 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
     findings_check = getattr(names, "findings_check", "")
     written_checks = [dg.AssetCheckSpec(
         findings_check, asset=key(names.written),
-        description=(f"Lists what the {movement.label}s just written show a person should look at, with the "
+        description=(f"Lists what the {movement.labels} just written show a person should look at, with the "
                      "document and the line (they are imported as drafts all the same)."),
     )] if findings_check else []
     if names.outcome_check:
@@ -162,7 +162,7 @@ def build_inbound_assets(movement, integration, partitions_def: dg.DailyPartitio
         kinds={"odoo"},
         pool="odoo_writes",
         description=names.written_description or (
-            f"The {label}s written to Odoo — created, or updated for a newer version — each linked to its "
+            f"The {labels} written to Odoo — created, or updated for a newer version — each linked to its "
             "Procuros transaction and noted on its chatter."
         ),
         check_specs=written_checks,

@@ -56,6 +56,10 @@ def totals_check(movement, report: ExportReport) -> dg.AssetCheckResult:
     )
 
 
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
 def build_outbound_asset(movement, integration, partitions_def: dg.DailyPartitionsDefinition, group: str):
     prefix = [integration.prefix] if integration.prefix else []
     key = dg.AssetKey([*prefix, movement.asset])
@@ -63,7 +67,7 @@ def build_outbound_asset(movement, integration, partitions_def: dg.DailyPartitio
         dg.AssetCheckSpec(
             f"{movement.name}_delivered",
             asset=key,
-            description=f"Fails when a {movement.label} could not be built or was refused by Procuros.",
+            description=f"Fails when {_a(movement.label)} could not be built or was refused by Procuros.",
         )
     ]
     if movement.outbound.with_totals:
@@ -84,7 +88,7 @@ def build_outbound_asset(movement, integration, partitions_def: dg.DailyPartitio
         pool="odoo_writes",
         check_specs=checks,
         description=(
-            f"The day's {movement.label}s (by document date) sent to Procuros once each as "
+            f"The day's {movement.labels} (by document date) sent to Procuros once each as "
             f"{movement.procuros_type}, checked against Procuros' rules first; each noted on its chatter "
             "and in Procuros > Logs."
         ),

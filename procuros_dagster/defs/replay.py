@@ -236,8 +236,8 @@ def replayed_acknowledgements(
     executor_def=dg.in_process_executor,
     description=(
         "Process named Procuros ORDER transactions again (read back from the history), e.g. an order "
-        "rejected for a missing product once the product exists. Idempotent; acknowledges only "
-        "transactions that are still pending."
+        "rejected for a missing product once the product exists. Running it twice creates nothing "
+        "twice; only transactions still pending are acknowledged."
     ),
 )
 def replay_orders():

@@ -151,7 +151,7 @@ def default_resources(settings: Settings | None = None,
     }
 
 
-_AS_LOADED = "read when the code location loaded; every run reads them again when it starts"
+_AS_LOADED = "Read from the environment when the code location loaded; every run reads it again when it starts."
 
 
 def deployment_descriptions(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
@@ -172,11 +172,11 @@ def deployment_descriptions(settings: Settings, environ: Mapping[str, str]) -> d
         procuros.append(f"{label}our GLN {gln or 'not set'} ({source}), API token from {integration.token_env}")
     path = (environ.get("PROCUROS_DAGSTER_SETTINGS") or "").strip()
     return {
-        "odoo": f"This deployment: {odoo} ({_AS_LOADED}). The password (ODOO_PASSWORD) is never shown.",
-        "procuros": f"This deployment: {'; '.join(procuros)} ({_AS_LOADED}). Tokens are never shown.",
+        "odoo": f"This deployment: {odoo}. {_AS_LOADED} The password (ODOO_PASSWORD) is never shown.",
+        "procuros": f"This deployment: {'; '.join(procuros)}. {_AS_LOADED} Tokens are never shown.",
         "connector_settings": "This deployment: " + (
             f"settings file {path} (PROCUROS_DAGSTER_SETTINGS)" if path
-            else "built-in defaults (PROCUROS_DAGSTER_SETTINGS not set)") + f" ({_AS_LOADED}).",
+            else "built-in defaults (PROCUROS_DAGSTER_SETTINGS not set)") + f". {_AS_LOADED}",
     }
 
 
