@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from procuros_dagster.defs.build import UI_RUN_TAGS
+from procuros_dagster.defs.launch import run_on_code_location
 
 from procuros_dagster.odoo import OdooGateway
 from procuros_dagster.odoo.exchange_log import STATES
@@ -31,16 +31,13 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def _run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str, partition: str) -> dg.ExecuteInProcessResult:
-    result = defs.resolve_job_def(job).execute_in_process(
-        partition_key=partition,
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        tags=UI_RUN_TAGS,  # so that the runs show on their job's page in the UI
-    )
-    _say(f"  {job} [{partition}]: {'succeeded' if result.success else 'FAILED'}")
-    return result
+def _run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str, partition: str) -> dg.DagsterRun:
+    # on the code location's job, as the UI launches runs: they show on their job's page and on
+    # the Overview timeline
+    run = run_on_code_location(defs, job, instance, partition_key=partition,
+                               run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    _say(f"  {job} [{partition}]: {'succeeded' if run.is_success else 'FAILED'}")
+    return run
 
 
 def _deliver_and_invoice(gateway: OdooGateway, order_id: int, reason: str) -> None:

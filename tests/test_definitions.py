@@ -152,6 +152,29 @@ def test_runs_started_outside_the_ui_carry_the_tag_its_job_pages_filter_by():
     assert build_definitions(Settings()).get_repository_def().name == "__repository__"
 
 
+def test_runs_the_demo_starts_belong_to_the_code_locations_job(tmp_path):
+    """The Overview timeline shows only runs that name their code location; the demo's do."""
+    from procuros_dagster.defs.build import CODE_LOCATION, UI_RUN_TAGS
+    from procuros_dagster.defs.launch import run_on_code_location
+
+    days = dg.DailyPartitionsDefinition(start_date="2026-11-01")
+
+    @dg.asset(partitions_def=days)
+    def day(context) -> str:
+        return context.partition_key
+
+    defs = dg.Definitions(assets=[day], jobs=[dg.define_asset_job("daily", partitions_def=days)])
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        run = run_on_code_location(defs, "daily", instance, partition_key="2026-11-30", tags={"x": "y"})
+        assert run.is_success
+        origin = run.remote_job_origin
+        assert (origin.location_name, origin.repository_origin.repository_name, origin.job_name) == (
+            CODE_LOCATION, "__repository__", "daily")
+        assert run.tags["dagster/partition"] == "2026-11-30" and run.tags["x"] == "y"
+        assert UI_RUN_TAGS.items() <= run.tags.items()
+        assert instance.get_latest_materialization_event(dg.AssetKey("day")).run_id == run.run_id
+
+
 def _resource_pages(defs) -> dict[str, str]:
     """What the UI's resource pages show: the resources of the repository snapshot the webserver reads."""
     from dagster._core.remote_representation.external_data import RepositorySnap

@@ -7,6 +7,7 @@ pages naming the Odoo database, user and GLN the deployment talks to — never a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -118,3 +119,70 @@ def test_resource_pages_name_what_the_deployment_talks_to_never_a_secret(ui, res
     html = page.content()
     for secret in SECRETS.values():
         assert secret not in body and secret not in html
+
+
+def test_the_demo_runs_are_on_the_overview_timeline(ui):
+    url, page = ui
+    body = _text(page, f"{url}/overview/activity/timeline", "import_sales_orders")
+    for job in ("export_invoices", "export_purchase_orders", "import_vendor_bills"):
+        assert job in body, job
+    assert "No runs or scheduled ticks" not in body
+
+
+def test_created_quotations_carry_no_error_type(ui):
+    url, page = ui
+    body = _text(page, f"{url}/assets/sale_quotations?view=events", "PO-2026-004711")
+    assert "created" in body and "INTERNAL" not in body
+
+
+def test_the_acknowledgements_name_the_quotation_the_reason_and_procuros_error_page(ui):
+    url, page = ui
+    body = _text(page, f"{url}/assets/order_acknowledgements?view=events", "Kaufhaus Rheinland AG")
+    assert re.search(r"PO-2026-004711\s+Kaufhaus Rheinland AG\s+S\d{5}\s+imported", body), body[:2000]
+    assert "GTIN 4300348765432 matches no product" in body
+    assert re.search(r"https://\S+/transactions/\S+/errors", body)
+
+
+def _without_welcome(page) -> None:
+    """A new browser gets Dagster's "Join the community" dialog over the page: skip it."""
+    skip = page.get_by_role("button", name="Skip")
+    try:
+        skip.click(timeout=5_000)
+    except playwright.Error:
+        pass  # not shown (skipped before in this browser)
+
+
+def test_the_rejects_check_names_the_buyer(ui):
+    url, page = ui
+    page.goto(f"{url}/assets/resolved_orders?view=checks")
+    _without_welcome(page)
+    page.get_by_text("orders_resolve_cleanly").first.click(timeout=60_000)
+    page.get_by_text("buyer_name").first.wait_for(timeout=60_000)
+    assert re.search(r"PO-2026-004713\s+\d{13}\s+Kaufhaus Rheinland AG\s+DATA", page.inner_text("body"))
+
+
+def test_send_now_launchpad_gives_an_example_for_each_field(ui):
+    url, page = ui
+    page.goto(f"{url}/locations/procuros_dagster.definitions/jobs/send_to_procuros/playground")
+    _without_welcome(page)
+    line = page.locator(".CodeMirror-line", has_text="shipping_notices")
+    line.first.click(timeout=60_000)  # the help beside the editor documents the field under the cursor
+    page.get_by_text('e.g. ["WH/OUT/00004"]', exact=False).first.wait_for(timeout=30_000)
+    body = page.inner_text("body")
+    for example in ('e.g. ["INV/2026/00012"]', 'e.g. ["RINV/2026/00003"]', 'e.g. ["P00012"]'):
+        assert example in body, example
+
+
+def test_a_runs_logs_show_what_the_connector_did(ui):
+    url, page = ui
+    query = '{ runsOrError(filter: {pipelineName: "import_sales_orders"}) { ... on Runs { results { runId } } } }'
+    request = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    [run] = json.loads(urllib.request.urlopen(request, timeout=30).read())["data"]["runsOrError"]["results"]
+    page.set_viewport_size({"width": 1280, "height": 4000})  # the log list draws only the rows in view
+    try:
+        body = _text(page, f"{url}/runs/{run['runId']}", "chunk written to Odoo")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 720})
+    assert "pending ORDER(s) at Procuros landed" in body
+    assert "acknowledged at Procuros: 2 imported, 1 rejected" in body, body[-3000:]
