@@ -75,7 +75,8 @@ REJECTS = pa.DataFrameSchema(
 RESOLVED_HEADERS = pa.DataFrameSchema(
     {
         "transaction_id": _str(unique=True),
-        "status": _str(checks=[pa.Check.isin(["update", "already_imported"])]),
+        # applied: an interrupted run set its lines but did not bind it (finished, not set again)
+        "status": _str(checks=[pa.Check.isin(["update", "already_imported", "applied"])]),
         "notice_identifier": _str(),
         "order_identifier": _str(),
         "supplier_gln": _str(),
@@ -409,6 +410,8 @@ class ReceiptLookups:
     uoms: dict[int, dict]  # uom.uom id -> id, name, category_id, factor, rounding, x_procuros_unit_code
     uom_overrides: dict[str, int] = field(default_factory=dict)  # Procuros code -> uom id (settings)
     bound: dict[str, int] = field(default_factory=dict)  # transaction id -> receipt it was applied to
+    # transaction id -> receipt holding lines it set, written by a run that died before binding it
+    applied: dict[str, int] = field(default_factory=dict)
 
 
 def _round(qty: float, rounding: float) -> float:
@@ -549,13 +552,14 @@ def resolve_shipping_notices(norm: Normalised, lk: ReceiptLookups) -> Resolved:
     earlier: dict[int, float] = {}
     for h in norm.headers.to_dict("records"):
         tid = h["transaction_id"]
-        if tid in lk.bound:  # applied before: nothing is set twice
+        done = lk.bound.get(tid) or lk.applied.get(tid)
+        if done:  # applied before: nothing is set twice
             order = orders.get(h["order_identifier"]) or {}
-            headers.append({"transaction_id": tid, "status": "already_imported",
+            headers.append({"transaction_id": tid, "status": "already_imported" if tid in lk.bound else "applied",
                             "notice_identifier": h["notice_identifier"], "order_identifier": h["order_identifier"],
                             "supplier_gln": h["supplier_gln"], "partner_id": order.get("partner_id"),
                             "company_id": order.get("company_id"), "order_id": order.get("id"),
-                            "picking_id": lk.bound[tid], "picking_name": names.get(lk.bound[tid]),
+                            "picking_id": done, "picking_name": names.get(done),
                             "line_count": h["line_count"]})
             continue
         try:
@@ -578,7 +582,7 @@ def resolve_shipping_notices(norm: Normalised, lk: ReceiptLookups) -> Resolved:
 @dataclass(frozen=True)
 class ReceiptWrite:
     transaction_id: str
-    status: str  # update | already_imported
+    status: str  # update | already_imported | applied (lines set by an interrupted run: to finish)
     picking_id: int
     picking_name: str | None
     notice_identifier: str
@@ -633,7 +637,8 @@ def summarise(resolved: Resolved) -> pd.DataFrame:
     rows = [{"transaction_id": h["transaction_id"], "notice_identifier": h["notice_identifier"],
              "order_identifier": h["order_identifier"], "receipt": _none(h["picking_name"]),
              "lines": h["line_count"], "status": h["status"],
-             "reason": f"already applied to {h['picking_name']}" if h["status"] == "already_imported" else None}
+             "reason": {"already_imported": f"already applied to {h['picking_name']}",
+                        "applied": f"set on {h['picking_name']} by an interrupted run; finished now"}.get(h["status"])}
             for h in resolved.headers.to_dict("records")]
     rows += [{"transaction_id": r["transaction_id"], "notice_identifier": _none(r["notice_identifier"]),
               "order_identifier": None, "receipt": None, "lines": None, "status": "rejected", "reason": r["reason"]}

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from procuros_dagster.mapping import receipts_in
 from procuros_dagster.odoo import receipts
+from procuros_dagster.odoo.setup import provision
 from procuros_dagster.settings import Settings
 
 from conftest import MasterData, connect
@@ -47,6 +48,7 @@ def _import(gw, md, n: int, tag: str):
 
 def test_calls_do_not_grow_with_the_notices_and_a_second_pass_sets_nothing(fresh_sandbox):
     gw = connect(fresh_sandbox)
+    provision(gw)
     md = MasterData(gw)
     gw.write("product.product", [md.widget], {"tracking": "lot"})
     few, outcomes, _ = _import(gw, md, 2, "few")

@@ -1,0 +1,113 @@
+"""Purchase-to-pay runs killed with SIGKILL, then run again: nothing lost, nothing applied twice.
+
+As in test_crash_safety.py, the Odoo sandbox's ``hold`` keeps a call waiting, invisible to
+everyone, and runs it when released: a killed run's request that Odoo commits after its client
+died, after the rerun already looked for what it wrote.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from procuros_dagster.odoo.binder import Binder
+from procuros_dagster.sandbox import demo_data as dd
+from procuros_dagster.sandbox.odoo.clock import Clock
+
+from .test_crash_safety import _kill, _start_import
+from .test_import_shipping_notices import _item, _moves, _notice, p2p  # noqa: F401  (p2p: the fixture)
+
+NOTICES = "import_shipping_notices"
+
+
+def _killed_while_odoo_holds(stack, tmp_path, job: str, model: str, method: str):
+    """Start ``job`` as a process, kill it once its ``model.method`` call reached Odoo; the call
+    stays held (still running in Odoo) until the caller releases it."""
+    held = stack.odoo.hold(model, method)
+    proc = _start_import(stack, tmp_path, job)
+    try:
+        assert held.reached.wait(timeout=180), f"the run never called {model}.{method}"
+        _kill(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return held
+
+
+def _line_quantities(stack, picking_id: int) -> float:
+    lines = stack.gateway.search_read("stock.move.line", [("picking_id", "=", picking_id)], ["quantity"])
+    return sum(ln["quantity"] for ln in lines)
+
+
+@pytest.mark.sandbox_only("holds a create in the Odoo sandbox (hold)")
+def test_killed_while_odoo_sets_a_receipt_s_lines_sets_the_notice_once(stack, p2p, tmp_path):  # noqa: F811
+    tid = stack.procuros.enqueue("SHIPPING_NOTICE", _notice("LS-K1", p2p["b"], dd.SUPPLIER_ORR_GLN, [
+        _item(1, dd.PFAND, 5, 3, "EA")]))
+    [receipt] = stack.gateway.search_read("stock.picking", [("purchase_id", "=", p2p["b_id"])], ["id"])
+    held = _killed_while_odoo_holds(stack, tmp_path, NOTICES, "stock.move.line", "create")
+    # Odoo is still setting the killed run's lines: a rerun now must not set them a second time
+    result = stack.run(NOTICES)
+    assert result.success
+    held.release()
+    assert held.done.wait(timeout=60)
+    assert _line_quantities(stack, receipt["id"]) == 3  # the killed run's lines committed, and only those
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["shipping_notices_acknowledged"].passed
+    assert checks["shipping_notices_acknowledged"].metadata["waiting_for_an_interrupted_run"].value == 1
+    assert stack.procuros.acknowledgements == {}
+    # the next run finds them: the notice is finished (picked, bound, noted), not set again
+    assert stack.run(NOTICES).success
+    assert _line_quantities(stack, receipt["id"]) == 3
+    move = _moves(stack, receipt["id"])[p2p["pfand"]]
+    assert (move["quantity"], move["picked"]) == (3, True)
+    assert stack.procuros.acknowledgements[tid]["success"] is True and stack.procuros.ack_counts[tid] == 1
+    assert Binder(stack.gateway, "receipt").find([tid]) == {tid: ("stock.picking", receipt["id"])}
+    [entry] = stack.gateway.search_read("x_procuros_log", [("x_transaction_id", "=", tid)], ["x_state", "x_res_id"])
+    assert (entry["x_state"], entry["x_res_id"]) == ("imported", receipt["id"])
+    notes = stack.gateway.search_read("mail.message", [("model", "=", "stock.picking"), ("res_id", "=", receipt["id"]),
+                                                       ("body", "ilike", "LS-K1")], ["body"])
+    assert len(notes) == 1 and "interrupted run" in notes[0]["body"]
+
+
+@pytest.mark.sandbox_only("turns the Odoo sandbox's clock back an hour")
+def test_notices_claimed_by_a_run_that_died_before_setting_them_are_taken_over(stack, p2p):  # noqa: F811
+    tid = stack.procuros.enqueue("SHIPPING_NOTICE", _notice("LS-K2", p2p["b"], dd.SUPPLIER_ORR_GLN, [
+        _item(1, dd.PFAND, 5, 2, "EA")]))
+    stack.odoo.clock = Clock(start=datetime.now(timezone.utc) - timedelta(hours=1))
+    assert Binder(stack.gateway, "receipt").claim("stock.picking", [tid], timeout=timedelta(minutes=10)).claimed == [tid]
+    stack.odoo.clock = Clock()
+    assert stack.run(NOTICES).success
+    [receipt] = stack.gateway.search_read("stock.picking", [("purchase_id", "=", p2p["b_id"])], ["id"])
+    assert _moves(stack, receipt["id"])[p2p["pfand"]]["quantity"] == 2
+    assert stack.procuros.acknowledgements[tid]["success"] is True
+
+
+@pytest.fixture
+def suppliers(stack):
+    stack.procuros.known_parties = stack.procuros.known_parties | dd.SUPPLIER_PARTNERS
+    return dd.seed_suppliers(stack.gateway)
+
+
+@pytest.mark.sandbox_only("holds a chatter note in the Odoo sandbox (hold)")
+def test_an_order_sent_and_bound_by_a_run_killed_before_confirming_it_is_confirmed_not_sent_again(
+        stack, suppliers, tmp_path):
+    po = dd.purchase_order(stack.gateway, suppliers.supplier_id, [
+        {"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 3, "price_unit": 15.9}])
+    # the run sent the order, logged and bound it, and died writing its chatter note, before the confirmation
+    held = _killed_while_odoo_holds(stack, tmp_path, "export_purchase_orders", "mail.message", "create")
+    held.release()
+    assert held.done.wait(timeout=60)
+    [sent] = [s for s in stack.procuros.sent if s["type"] == "ORDER"]
+    assert Binder(stack.gateway, "purchase_order").bound_ids("purchase.order", [po]) == {po}
+    assert stack.gateway.read("purchase.order", [po], ["state"])[0]["state"] in ("draft", "sent")
+
+    assert stack.run("export_purchase_orders").success
+    assert stack.gateway.read("purchase.order", [po], ["state"])[0]["state"] == "purchase"
+    assert [s for s in stack.procuros.sent if s["type"] == "ORDER"] == [sent]  # never sent again
+    # an order the supplier must answer stays an RFQ, and a later run leaves everything as it is
+    waiting = dd.purchase_order(stack.gateway, suppliers.orr_supplier_id, [
+        {"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 1, "price_unit": 15.9}])
+    assert stack.run("export_purchase_orders").success and stack.run("export_purchase_orders").success
+    assert stack.gateway.read("purchase.order", [waiting], ["state"])[0]["state"] in ("draft", "sent")
+    assert len([s for s in stack.procuros.sent if s["type"] == "ORDER"]) == 2
