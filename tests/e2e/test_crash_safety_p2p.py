@@ -111,3 +111,40 @@ def test_an_order_sent_and_bound_by_a_run_killed_before_confirming_it_is_confirm
     assert stack.run("export_purchase_orders").success and stack.run("export_purchase_orders").success
     assert stack.gateway.read("purchase.order", [waiting], ["state"])[0]["state"] in ("draft", "sent")
     assert len([s for s in stack.procuros.sent if s["type"] == "ORDER"]) == 2
+
+
+def test_an_order_response_resent_under_a_new_transaction_id_is_recognised_not_applied_twice(stack, suppliers):
+    from .test_import_order_responses import _check, _notes, item, response
+
+    espresso = stack.data.products[dd.ESPRESSO]
+    names = {}
+    for kind in ("REJECT", "CHANGE"):
+        po = dd.purchase_order(stack.gateway, suppliers.orr_supplier_id, [
+            {"product_id": espresso, "product_qty": 10, "product_uom": stack.data.uoms["EA"], "price_unit": 12.0}])
+        names[kind] = (po, stack.gateway.read("purchase.order", [po], ["name"])[0]["name"])
+    rejected, changed = names["REJECT"][0], names["CHANGE"][0]
+    docs = {"REJECT": response(names["REJECT"][1], "REJECT", comments="nicht lieferbar"),
+            "CHANGE": response(names["CHANGE"][1], "CHANGE", [item(1, dd.ESPRESSO, 10, 8)])}
+    first = {k: stack.procuros.enqueue("ORDER_RESPONSE", d) for k, d in docs.items()}
+    result = stack.run("import_order_responses")
+    assert result.success and not _check(result, "order_responses_accepted").passed
+    assert all(stack.procuros.acknowledgements[t]["success"] for t in first.values())
+    # the buyer edits the changed order afterwards; then the supplier resends both responses
+    [line] = stack.gateway.search_read("purchase.order.line", [("order_id", "=", changed)], ["id", "product_qty"])
+    assert line["product_qty"] == 8
+    stack.gateway.write("purchase.order.line", [line["id"]], {"product_qty": 9})
+    again = {k: stack.procuros.enqueue("ORDER_RESPONSE", d) for k, d in docs.items()}
+    result = stack.run("import_order_responses")
+    assert result.success
+    assert _check(result, "order_responses_accepted").passed  # nothing newly rejected
+    for kind, tid in again.items():
+        ack = stack.procuros.acknowledgements[tid]
+        assert ack["success"] is True, ack
+        assert ack["errorContext"]["outcome"] == "already applied"
+        assert f"order response AB-{names[kind][1]} was already applied" in ack["errorContext"]["reason"]
+    assert stack.gateway.read("purchase.order.line", [line["id"]], ["product_qty"])[0]["product_qty"] == 9
+    assert len(_notes(stack, rejected)) == 1 and len(_notes(stack, changed)) == 1  # noted once
+    logs = {e["x_transaction_id"]: e for e in stack.gateway.search_read(
+        "x_procuros_log", [("x_movement", "=", "order_responses")], ["x_transaction_id", "x_state", "x_reason", "x_res_id"])}
+    assert (logs[again["REJECT"]]["x_state"], logs[again["REJECT"]]["x_res_id"]) == ("imported", rejected)
+    assert "not applied again" in logs[again["REJECT"]]["x_reason"]
