@@ -15,8 +15,11 @@ from procuros_dagster.odoo.binder import Binder
 from procuros_dagster.sandbox import demo_data as dd
 from procuros_dagster.sandbox.odoo.clock import Clock
 
+from tests.mapping import fixtures_bills as fb
+
 from .test_crash_safety import _kill, _start_import
 from .test_import_shipping_notices import _item, _moves, _notice, p2p  # noqa: F401  (p2p: the fixture)
+from .test_import_vendor_bills import _bills, _enqueue, bought  # noqa: F401  (bought: the fixture)
 
 NOTICES = "import_shipping_notices"
 
@@ -148,3 +151,31 @@ def test_an_order_response_resent_under_a_new_transaction_id_is_recognised_not_a
         "x_procuros_log", [("x_movement", "=", "order_responses")], ["x_transaction_id", "x_state", "x_reason", "x_res_id"])}
     assert (logs[again["REJECT"]]["x_state"], logs[again["REJECT"]]["x_res_id"]) == ("imported", rejected)
     assert "not applied again" in logs[again["REJECT"]]["x_reason"]
+
+
+@pytest.mark.sandbox_only("holds a create in the Odoo sandbox (hold)")
+@pytest.mark.parametrize("job, kind, check", [("import_vendor_bills", "INVOICE", "invoices_acknowledged"),
+                                              ("import_vendor_credit_notes", "CREDIT_NOTE", "credit_notes_acknowledged")])
+def test_killed_while_odoo_creates_a_vendor_bill_creates_it_once(stack, bought, tmp_path, job, kind, check):  # noqa: F811
+    lines = [{"gtin": dd.APFELSCHORLE, "quantity": 2, "price": 7.2}]
+    doc = (fb.invoice("RE-K-1", bought["name"], lines) if kind == "INVOICE"
+           else fb.credit_note("GS-K-1", lines, order=bought["name"]))
+    tid = _enqueue(stack, kind, doc)
+    held = _killed_while_odoo_holds(stack, tmp_path, job, "account.move", "create")
+    # Odoo is still creating the killed run's draft; the supplier resends it meanwhile: neither is created again
+    resent = _enqueue(stack, kind, doc)
+    result = stack.run(job)
+    assert result.success
+    held.release()
+    assert held.done.wait(timeout=60)
+    assert len(_bills(stack)) == 1  # the killed run's create committed, and only that one
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks[check].passed and checks[check].metadata["waiting_for_an_interrupted_run"].value == 2
+    assert stack.procuros.acknowledgements == {}
+    # the next run finds the draft by the supplier's number: both transactions point to it
+    assert stack.run(job).success
+    [draft] = _bills(stack)
+    assert all(stack.procuros.acknowledgements[t]["success"] for t in (tid, resent))
+    entries = stack.gateway.search_read("x_procuros_log", [("x_transaction_id", "in", [tid, resent])],
+                                        ["x_state", "x_res_id"])
+    assert sorted((e["x_state"], e["x_res_id"]) for e in entries) == [("imported", draft["id"])] * 2
