@@ -27,7 +27,7 @@ from .documents import header_party_gln, identifier as _item_id, party_gln as _g
 from .identifiers import gtin_key
 from .orders_in_normalise import parse_procuros_datetime
 from .schemas_in import _bool, _float, _int, _str, frame
-from .units import UNIT_CODES
+from .units import UNIT_CODES, convert, uom_for_code
 
 DATA, INTERNAL = reasons.DATA, reasons.INTERNAL
 EPSILON = 1e-6
@@ -414,25 +414,8 @@ class ReceiptLookups:
     applied: dict[str, int] = field(default_factory=dict)
 
 
-def _round(qty: float, rounding: float) -> float:
-    """HALF-UP to the unit's rounding, as Odoo rounds a converted move quantity."""
-    if not rounding:
-        return qty
-    return round(math.floor(qty / rounding + 0.5 + 1e-9) * rounding, 10)
-
-
-def convert(qty: float, from_uom: dict, to_uom: dict) -> float:
-    """uom.uom._compute_quantity: qty / from.factor * to.factor (Dozens: factor 1/12)."""
-    if from_uom["id"] == to_uom["id"]:
-        return qty
-    return _round(qty / from_uom["factor"] * to_uom["factor"], to_uom.get("rounding") or 0.0)
-
-
 def _uom_for_code(code: str, lk: ReceiptLookups) -> dict | None:
-    if code in lk.uom_overrides:
-        return lk.uoms.get(lk.uom_overrides[code])
-    found = [u for u in lk.uoms.values() if u.get("x_procuros_unit_code") == code]
-    return sorted(found, key=lambda u: u["id"])[0] if found else None
+    return uom_for_code(code, lk.uoms, lk.uom_overrides)
 
 
 def _product_label(p: dict) -> str:

@@ -55,10 +55,7 @@ def run_lookups(gateway, settings, integration) -> RunLookups:
     uoms = [{"id": u["id"], "name": u.get("name") or "", "category_id": m2o_id(u.get("category_id")),
              "factor": u.get("factor") or 1.0, "x_procuros_unit_code": _text(u.get("x_procuros_unit_code"))}
             for u in gateway.uoms()]
-    overrides: dict[str, int] = {}
-    if settings.uom_codes:
-        resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
-        overrides = {code: resolved[ref] for ref, code in settings.uom_codes.items()}
+    overrides = gateway.unit_code_overrides(settings.uom_codes)
     return RunLookups(orr.frame(orr.UOMS, uoms), overrides, integration.prefix)
 
 

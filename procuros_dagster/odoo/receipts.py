@@ -53,10 +53,7 @@ class RunLookups:
 
 def run_lookups(gateway, settings, integration) -> RunLookups:
     uoms = {u["id"]: {**u, "category_id": m2o_id(u.get("category_id"))} for u in gateway.uoms()}
-    overrides: dict[str, int] = {}
-    if settings.uom_codes:
-        resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
-        overrides = {code: resolved[ref] for ref, code in settings.uom_codes.items()}
+    overrides = gateway.unit_code_overrides(settings.uom_codes)
     return RunLookups(uoms, overrides, integration.prefix)
 
 
