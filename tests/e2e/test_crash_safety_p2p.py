@@ -179,3 +179,33 @@ def test_killed_while_odoo_creates_a_vendor_bill_creates_it_once(stack, bought, 
     entries = stack.gateway.search_read("x_procuros_log", [("x_transaction_id", "in", [tid, resent])],
                                         ["x_state", "x_res_id"])
     assert sorted((e["x_state"], e["x_res_id"]) for e in entries) == [("imported", draft["id"])] * 2
+
+
+@pytest.mark.sandbox_only("fails a confirmation and moves the Odoo sandbox's clock")
+def test_sent_orders_a_user_set_back_to_draft_or_odoo_refused_to_confirm_are_not_confirmed_by_later_runs(
+        stack, suppliers):
+    def rfq():
+        return dd.purchase_order(stack.gateway, suppliers.supplier_id, [
+            {"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 2, "price_unit": 15.9}])
+
+    def state(po):
+        return stack.gateway.read("purchase.order", [po], ["state"])[0]["state"]
+
+    reset = rfq()
+    assert stack.run("export_purchase_orders").success and state(reset) == "purchase"
+    # later, the buyer cancels it and sets it back to draft: that is the buyer's decision
+    stack.odoo.clock = Clock(start=datetime.now(timezone.utc) + timedelta(hours=1))
+    stack.gateway.call("purchase.order", "button_cancel", [[reset]])
+    stack.gateway.call("purchase.order", "button_draft", [[reset]])
+    refused = rfq()
+    stack.odoo.inject_fault("purchase.order", "button_confirm", count=2)  # the batch, then the order alone
+    assert stack.run("export_purchase_orders").success
+    assert state(refused) == "draft" and state(reset) == "draft"
+    notes = stack.gateway.search_read("mail.message", [("model", "=", "purchase.order"), ("res_id", "=", refused),
+                                                       ("body", "ilike", "did not confirm it")], ["id"])
+    assert len(notes) == 1  # the buyer is told to confirm it by hand
+    confirms = stack.odoo.call_counts["purchase.order.button_confirm"]
+    assert stack.run("export_purchase_orders").success
+    assert stack.odoo.call_counts["purchase.order.button_confirm"] == confirms  # neither is confirmed behind their back
+    assert (state(refused), state(reset)) == ("draft", "draft")
+    assert len([s for s in stack.procuros.sent if s["type"] == "ORDER"]) == 2
