@@ -209,3 +209,26 @@ def test_sent_orders_a_user_set_back_to_draft_or_odoo_refused_to_confirm_are_not
     assert stack.odoo.call_counts["purchase.order.button_confirm"] == confirms  # neither is confirmed behind their back
     assert (state(refused), state(reset)) == ("draft", "draft")
     assert len([s for s in stack.procuros.sent if s["type"] == "ORDER"]) == 2
+
+
+@pytest.mark.sandbox_only("holds a write in the Odoo sandbox (hold)")
+def test_killed_while_odoo_writes_an_order_response_s_changes_applies_it_once(stack, suppliers, tmp_path):
+    from .test_import_order_responses import _notes, item, response
+
+    po = dd.purchase_order(stack.gateway, suppliers.orr_supplier_id, [
+        {"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 10, "product_uom": stack.data.uoms["EA"],
+         "price_unit": 12.0}])
+    name = stack.gateway.read("purchase.order", [po], ["name"])[0]["name"]
+    tid = stack.procuros.enqueue("ORDER_RESPONSE", response(name, "CHANGE", [item(1, dd.ESPRESSO, 10, 8)]))
+    held = _killed_while_odoo_holds(stack, tmp_path, "import_order_responses", "purchase.order.line", "write")
+    # the rerun applies the same absolute values and confirms; the killed run's write lands afterwards
+    assert stack.run("import_order_responses").success
+    held.release()
+    assert held.done.wait(timeout=60)
+    assert stack.gateway.read("purchase.order", [po], ["state"])[0]["state"] == "purchase"
+    [line] = stack.gateway.search_read("purchase.order.line", [("order_id", "=", po)], ["product_qty"])
+    assert line["product_qty"] == 8
+    moves = stack.gateway.search_read("stock.move", [("purchase_line_id.order_id", "=", po)], ["product_uom_qty"])
+    assert [m["product_uom_qty"] for m in moves] == [8.0]  # one receipt move, not a second one
+    assert stack.run("import_order_responses").success
+    assert len(_notes(stack, po)) == 1 and stack.procuros.ack_counts[tid] == 1
