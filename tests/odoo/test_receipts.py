@@ -80,6 +80,14 @@ def _order(gw, md) -> tuple[str, int]:
     return gw.read("purchase.order", [po], ["name"])[0]["name"], picking["id"]
 
 
+def _one_receipt(sandbox):
+    """A provisioned Odoo with one confirmed purchase order: (gateway, master data, PO name, receipt id)."""
+    gw = connect(sandbox)
+    provision(gw)
+    md = MasterData(gw)
+    return (gw, md, *_order(gw, md))
+
+
 def _set(gw, picking_id):
     return sorted((ln["quantity"], ln["x_procuros_transaction_id"]) for ln in gw.search_read(
         "stock.move.line", [("picking_id", "=", picking_id)], ["quantity", "x_procuros_transaction_id"]))
@@ -90,10 +98,7 @@ def test_a_notice_whose_lines_a_dead_run_set_is_taken_over_and_finished_not_set_
 
     from procuros_dagster.odoo.binder import Binder
 
-    gw = connect(fresh_sandbox)
-    provision(gw)
-    md = MasterData(gw)
-    name, picking = _order(gw, md)
+    gw, md, name, picking = _one_receipt(fresh_sandbox)
     writes = _writes(gw, md, [_notice("t-dead", "LS-D", name, md, lot="LOT-D")])
     binder = Binder(gw, "receipt")
     # the dead run: claimed, set the lines (they carry the transaction), died before picking and binding
@@ -117,10 +122,7 @@ def test_a_notice_whose_lines_a_dead_run_set_is_taken_over_and_finished_not_set_
 
 
 def test_a_notice_never_replaces_the_lines_another_notice_set(fresh_sandbox):
-    gw = connect(fresh_sandbox)
-    provision(gw)
-    md = MasterData(gw)
-    name, picking = _order(gw, md)
+    gw, md, name, picking = _one_receipt(fresh_sandbox)
     first = _writes(gw, md, [_notice("t-1", "LS-1", name, md, lot="LOT-1")])
     later = _writes(gw, md, [_notice("t-2", "LS-2", name, md, lot="LOT-2")])
     assert later[0].lines[0]["replace"]  # resolved while the move held Odoo's reservation only
