@@ -183,6 +183,8 @@ PURCHASE_ORDERS = Movement(
                           partner_field=purchase_reads.PARTNER_FIELD,
                           # Require Order Response off: confirmed when sent; on: by the supplier's answer
                           after_sent=purchase_reads.confirm_sent,
+                          # a crash between the binding and the confirmation: the next run confirms
+                          unfinished=purchase_reads.unconfirmed_sent,
                           changes=ChangeWatch(candidates=purchase_reads.changed_candidates,
                                               differences=purchase_orders_out.changes_since_sent,
                                               reason=purchase_orders_out.changed_reason,
@@ -281,7 +283,8 @@ ORDER_RESPONSES = Movement(
 def _write_receipts(gateway, writes, *, settings, binder):
     return receipts.write_receipts(
         gateway, writes, validate=settings.purchase_defaults.validate_receipts,
-        chunk_size=settings.odoo.chunk_size, binder=binder)
+        chunk_size=settings.odoo.chunk_size, binder=binder,
+        claim_timeout=timedelta(seconds=settings.odoo.claim_timeout_seconds))
 
 
 RECEIPTS = Movement(

@@ -404,8 +404,9 @@ def acknowledgements_for(raw: RawBatch, resolved: Chunks, outcomes: Chunks, test
                 yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=False,
                                       error_type=outcome.error_type,
                                       error_reason=(outcome.error or "The document could not be written to Odoo")[:1000])
-            else:
-                yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=True)
+            else:  # a movement's outcome may say more, e.g. that a resend was recognised
+                yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=True,
+                                      error_context=getattr(outcome, "ack_context", None))
     if test_flow == "skip":
         # taken off the queue on purpose, not imported: the context says so, so that nobody reads
         # the success as "the order is in Odoo"

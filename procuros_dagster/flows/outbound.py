@@ -12,7 +12,9 @@ record eligible for the next run, and show up in the asset check.
 
 Two optional steps of a movement: ``after_sent`` acts in Odoo on each batch just bound (purchase
 orders are confirmed there), and a ``ChangeWatch`` reports records changed after they were sent
-(once, in the Logs and on the chatter; they are not sent again).
+(once, in the Logs and on the chatter; they are not sent again). A run that died between binding
+a batch and its ``after_sent`` leaves records sent but not acted on: the movement's
+``unfinished`` finds them and the next run finishes them (never sending them again).
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class OutboundSpec:
     # bound, called once per batch bound (purchase orders: confirm those needing no order response)
     after_sent: Callable[[Any, list[int], dict], Any] | None = None
     changes: "ChangeWatch | None" = None  # records sent earlier and changed since: reported, not re-sent
+    # (gateway, *, scope, bound) -> bundle of sent records after_sent may not have reached (a crash
+    # between their binding and it); each run hands those unchanged since they were sent to after_sent
+    unfinished: Callable[..., dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,7 @@ def run_export(
     # own day: a delivery fixed in Odoo a week later is sent by today's run.
     retry_ids = (exchange.failed_record_ids(flow.integration.key, movement.name, movement.odoo_model)
                  if record_ids is None else [])
+    _finish_interrupted(flow, gateway, binder, exchange, scope_domain(flow, ctx.company.get("company_id")))
     bundle = spec.fetch(gateway, day=day, record_ids=record_ids, tz=ctx.timezone, retry_ids=retry_ids,
                         bound=binder.bound_ids, scope=scope_domain(flow, ctx.company.get("company_id")))
     partners = {r["id"]: m2o_id(r.get("partner_id")) for r in bundle.get(movement.odoo_model, [])}
@@ -361,6 +367,28 @@ def _bind(flow: Flow, binder: Binder, exchange: ExchangeLog, gateway, unbound: l
     if flow.spec.after_sent is not None:
         flow.spec.after_sent(gateway, [doc.record_id for doc, _, _ in unbound], bundle or {})
     unbound.clear()
+
+
+def _finish_interrupted(flow: Flow, gateway, binder: Binder, exchange: ExchangeLog, scope: list) -> list[int]:
+    """Records a run sent and bound, then died before their after_sent step: finished now.
+
+    Only those whose latest Logs entry is the send and which nobody changed since: a record a
+    user edited after it was sent (cancelled and set back to draft, say) is the user's to act on."""
+    spec, model = flow.spec, flow.movement.odoo_model
+    if spec.after_sent is None or spec.unfinished is None:
+        return []
+    bundle = spec.unfinished(gateway, scope=scope, bound=binder.bound_ids)
+    records = {r["id"]: r for r in bundle.get(model, [])}
+    if not records:
+        return []
+    latest = exchange.latest(flow.integration.key, flow.movement.name, [f"{model},{i}" for i in records])
+    due = [i for i, r in records.items() if (e := latest.get(f"{model},{i}")) and e["x_state"] == "sent"
+           and str(r.get("write_date") or "") <= str(e.get("create_date") or "")]
+    if due:
+        log.info("%s %s: finishing %d sent before a run was interrupted", flow.integration.key,
+                 flow.movement.name, len(due))
+        spec.after_sent(gateway, due, bundle)
+    return due
 
 
 def _report_failures_once(flow: Flow, exchange: ExchangeLog, gateway, client,

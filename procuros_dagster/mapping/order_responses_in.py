@@ -4,7 +4,8 @@
 2. :func:`resolve_order_responses` — + batched Odoo look-ups → ``Resolved`` with a status per
    response: ``confirm`` (ACCEPT), ``change`` (CHANGE: confirmed values applied, then confirmed),
    ``reject`` (the supplier refused the order: it stays unconfirmed), ``already_confirmed``
-   (ACCEPT of an order confirmed when it was sent), ``already_imported`` (bound before),
+   (ACCEPT of an order confirmed when it was sent), ``already_imported`` (bound before, under
+   this transaction or — a supplier's resend — under another: same supplier, order and number),
    ``superseded`` (a later response to the same order came in the same batch)
 3. :func:`build_order_response_writes` — ``Resolved`` → :class:`OrderResponseWrite` list
 
@@ -17,6 +18,7 @@ Confirmed quantities and prices are converted into the PO line's unit when the r
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -188,6 +190,8 @@ class Lookups:
     uoms: pd.DataFrame  # UOMS
     uom_overrides: dict[str, int] = field(default_factory=dict)  # settings' Procuros code → uom id
     bound: dict[str, int] = field(default_factory=dict)  # transaction id → purchase.order id applied before
+    # document_key → purchase.order id: responses applied before, whatever transaction carried them
+    documents: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -204,12 +208,20 @@ class OrderResponseWrite:
     changes: list[str]  # "line 2 (Espresso): quantity 10 → 8", for the chatter and the Logs
     comments: str | None  # the supplier's words (its reason, for a REJECT)
     note: str | None = None
+    document_key: str = ""  # supplier + order + response number (see document_key)
 
 
 # --- 1. normalise ---------------------------------------------------------------------------
 
 
 
+
+
+def document_key(supplier_gln: str, order: str, number: str) -> str:
+    """What a supplier's order response is, whatever transaction carried it: the supplier, our
+    order and the response's number (a resend under a new transaction id is the same response)."""
+    text = "|".join(str(v).strip().upper() for v in (supplier_gln, order, number))
+    return "doc_" + hashlib.sha1(text.encode()).hexdigest()[:24]
 
 
 def buyer_gln(content: object) -> str | None:
@@ -473,6 +485,11 @@ def resolve_order_responses(norm: Normalised, look: Lookups) -> Resolved:
         if tid in look.bound:
             headers.append({**row, "status": "already_imported", "target_order_id": look.bound[tid]})
             continue
+        resent = look.documents.get(document_key(h["supplier_gln"], order, h["response_identifier"]))
+        if resent:  # the supplier sent it again under a new transaction id: applied once
+            headers.append({**row, "status": "already_imported", "target_order_id": resent,
+                            "note": reasons.response_resent(order, h["response_identifier"])})
+            continue
         key = (order, h["supplier_gln"])
         if key in latest:
             headers.append({**row, "status": "superseded", "note": reasons.response_twice(order, latest[key])})
@@ -551,7 +568,8 @@ def build_order_response_writes(resolved: Resolved) -> list[OrderResponseWrite]:
             transaction_id=str(h["transaction_id"]), status=str(h["status"]), target_order_id=int(h["target_order_id"]),
             order_identifier=str(h["order_identifier"]), response_type=str(h["response_type"]),
             response_identifier=str(h["response_identifier"]), line_vals=line_vals, changes=changes,
-            comments=_value(h["comments"]), note=_value(h["note"])))
+            comments=_value(h["comments"]), note=_value(h["note"]),
+            document_key=document_key(h["supplier_gln"], h["order_identifier"], h["response_identifier"])))
     return out
 
 

@@ -336,5 +336,10 @@ def response_unit_mismatch(order: str | None, line: int, code: str, ordered_in: 
     return f"{_response(order)} line {line}: unit {code} cannot be converted into {ordered_in}, the unit ordered"
 
 
+def response_resent(order: str | None, number: str) -> str:
+    return (f"{_response(order)}: order response {number} was already applied to purchase order {order} "
+            "(received before under another transaction); not applied again")
+
+
 def response_twice(order: str | None, kept: str) -> str:
     return f"{_response(order)}: superseded by the later response {kept} of the same batch"

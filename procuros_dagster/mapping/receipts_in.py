@@ -27,7 +27,7 @@ from .documents import header_party_gln, identifier as _item_id, party_gln as _g
 from .identifiers import gtin_key
 from .orders_in_normalise import parse_procuros_datetime
 from .schemas_in import _bool, _float, _int, _str, frame
-from .units import UNIT_CODES
+from .units import UNIT_CODES, convert, uom_for_code
 
 DATA, INTERNAL = reasons.DATA, reasons.INTERNAL
 EPSILON = 1e-6
@@ -75,7 +75,8 @@ REJECTS = pa.DataFrameSchema(
 RESOLVED_HEADERS = pa.DataFrameSchema(
     {
         "transaction_id": _str(unique=True),
-        "status": _str(checks=[pa.Check.isin(["update", "already_imported"])]),
+        # applied: an interrupted run set its lines but did not bind it (finished, not set again)
+        "status": _str(checks=[pa.Check.isin(["update", "already_imported", "applied"])]),
         "notice_identifier": _str(),
         "order_identifier": _str(),
         "supplier_gln": _str(),
@@ -409,27 +410,12 @@ class ReceiptLookups:
     uoms: dict[int, dict]  # uom.uom id -> id, name, category_id, factor, rounding, x_procuros_unit_code
     uom_overrides: dict[str, int] = field(default_factory=dict)  # Procuros code -> uom id (settings)
     bound: dict[str, int] = field(default_factory=dict)  # transaction id -> receipt it was applied to
-
-
-def _round(qty: float, rounding: float) -> float:
-    """HALF-UP to the unit's rounding, as Odoo rounds a converted move quantity."""
-    if not rounding:
-        return qty
-    return round(math.floor(qty / rounding + 0.5 + 1e-9) * rounding, 10)
-
-
-def convert(qty: float, from_uom: dict, to_uom: dict) -> float:
-    """uom.uom._compute_quantity: qty / from.factor * to.factor (Dozens: factor 1/12)."""
-    if from_uom["id"] == to_uom["id"]:
-        return qty
-    return _round(qty / from_uom["factor"] * to_uom["factor"], to_uom.get("rounding") or 0.0)
+    # transaction id -> receipt holding lines it set, written by a run that died before binding it
+    applied: dict[str, int] = field(default_factory=dict)
 
 
 def _uom_for_code(code: str, lk: ReceiptLookups) -> dict | None:
-    if code in lk.uom_overrides:
-        return lk.uoms.get(lk.uom_overrides[code])
-    found = [u for u in lk.uoms.values() if u.get("x_procuros_unit_code") == code]
-    return sorted(found, key=lambda u: u["id"])[0] if found else None
+    return uom_for_code(code, lk.uoms, lk.uom_overrides)
 
 
 def _product_label(p: dict) -> str:
@@ -549,13 +535,14 @@ def resolve_shipping_notices(norm: Normalised, lk: ReceiptLookups) -> Resolved:
     earlier: dict[int, float] = {}
     for h in norm.headers.to_dict("records"):
         tid = h["transaction_id"]
-        if tid in lk.bound:  # applied before: nothing is set twice
+        done = lk.bound.get(tid) or lk.applied.get(tid)
+        if done:  # applied before: nothing is set twice
             order = orders.get(h["order_identifier"]) or {}
-            headers.append({"transaction_id": tid, "status": "already_imported",
+            headers.append({"transaction_id": tid, "status": "already_imported" if tid in lk.bound else "applied",
                             "notice_identifier": h["notice_identifier"], "order_identifier": h["order_identifier"],
                             "supplier_gln": h["supplier_gln"], "partner_id": order.get("partner_id"),
                             "company_id": order.get("company_id"), "order_id": order.get("id"),
-                            "picking_id": lk.bound[tid], "picking_name": names.get(lk.bound[tid]),
+                            "picking_id": done, "picking_name": names.get(done),
                             "line_count": h["line_count"]})
             continue
         try:
@@ -578,7 +565,7 @@ def resolve_shipping_notices(norm: Normalised, lk: ReceiptLookups) -> Resolved:
 @dataclass(frozen=True)
 class ReceiptWrite:
     transaction_id: str
-    status: str  # update | already_imported
+    status: str  # update | already_imported | applied (lines set by an interrupted run: to finish)
     picking_id: int
     picking_name: str | None
     notice_identifier: str
@@ -633,7 +620,8 @@ def summarise(resolved: Resolved) -> pd.DataFrame:
     rows = [{"transaction_id": h["transaction_id"], "notice_identifier": h["notice_identifier"],
              "order_identifier": h["order_identifier"], "receipt": _none(h["picking_name"]),
              "lines": h["line_count"], "status": h["status"],
-             "reason": f"already applied to {h['picking_name']}" if h["status"] == "already_imported" else None}
+             "reason": {"already_imported": f"already applied to {h['picking_name']}",
+                        "applied": f"set on {h['picking_name']} by an interrupted run; finished now"}.get(h["status"])}
             for h in resolved.headers.to_dict("records")]
     rows += [{"transaction_id": r["transaction_id"], "notice_identifier": _none(r["notice_identifier"]),
               "order_identifier": None, "receipt": None, "lines": None, "status": "rejected", "reason": r["reason"]}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -33,7 +33,7 @@ from .documents import identifier as _item_id
 from .identifiers import gtin_key
 from .odoo_values import m2o_id
 from .schemas_in import _bool, _float, _int, _str, frame
-from .units import UNIT_CODES
+from .units import UNIT_CODES, convert, uom_for_code
 
 DATA, INTERNAL = "DATA", "INTERNAL"
 STATUSES = ("create", "already_imported")
@@ -367,6 +367,9 @@ class BillLookups:
     uom_codes: dict[int, str]  # uom id → Procuros unit code (per run)
     rounding: float  # the company currency's rounding (per run)
     connector: str  # the integration's name in the vendors' Procuros Connector field
+    # uom.uom id → {id, name, category_id (id), factor, rounding, x_procuros_unit_code} (per run)
+    uoms: dict[int, dict] = field(default_factory=dict)
+    uom_overrides: dict[str, int] = field(default_factory=dict)  # the settings' Procuros code → uom id
 
 
 def document_key(partner_id: int, number: str) -> str:
@@ -435,6 +438,16 @@ def _find_product(line: dict, by_gtin, by_code, doc: str, problems: list[str]) -
 
 def _na(value):
     return None if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)) else value
+
+
+def _in_order_unit(quantity: float, code: str, uom_id: int | None, lookups: BillLookups) -> float | None:
+    """A billed quantity in the order line's unit; None when the code has no Odoo unit or one of
+    another category (kilograms for an order in units), or it comes to nothing."""
+    billed, ordered = uom_for_code(code, lookups.uoms, lookups.uom_overrides), lookups.uoms.get(uom_id)
+    if billed is None or ordered is None or billed.get("category_id") != ordered.get("category_id"):
+        return None
+    converted = convert(quantity, billed, ordered)
+    return converted if converted > 0 else None
 
 
 def resolve(norm: Normalised, lookups: BillLookups, kind: Kind = BILL) -> Resolved:
@@ -531,9 +544,15 @@ def resolve(norm: Normalised, lookups: BillLookups, kind: Kind = BILL) -> Resolv
                 continue
             uom = m2o_id(po_line.get("product_uom")) if po_line else m2o_id(product.get("uom_id"))
             ordered_code = lookups.uom_codes.get(uom)
+            quantity, price = float(ln["quantity"]), float(ln["unit_price"])
             if _na(ln["unit_code"]) and ordered_code and ln["unit_code"] != ordered_code and po_line:
-                problems.append(why.unit_mismatch(doc, number_, ln["unit_code"], ordered_code, order["name"]))
-                continue
+                # billed in another unit (cartons of 12 for an order in units): into the order line's
+                # unit, as the receipts convert (the line's total stays the supplier's)
+                converted = _in_order_unit(quantity, ln["unit_code"], uom, lookups)
+                if converted is None:
+                    problems.append(why.unit_mismatch(doc, number_, ln["unit_code"], ordered_code, order["name"]))
+                    continue
+                quantity, price = converted, price * quantity / converted
             tax = choose_tax(float(ln["tax_percentage"]), position, list(product.get("supplier_taxes_id") or []),
                              list(po_line.get("taxes_id") or []) if po_line else [])
             if tax is None:
@@ -547,7 +566,7 @@ def resolve(norm: Normalised, lookups: BillLookups, kind: Kind = BILL) -> Resolv
                 text = f"{text} ({ln['reason']})"
             doc_lines.append({
                 "transaction_id": tid, "line_number": number_, "product_id": product["id"], "product_uom_id": uom,
-                "quantity": float(ln["quantity"]), "price_unit": float(ln["unit_price"]), "tax_id": tax,
+                "quantity": quantity, "price_unit": price, "tax_id": tax,
                 "name": f"{order['name']}: {text}" if order else text,
                 "purchase_line_id": po_line["id"] if po_line else None,
                 "order_price": float(po_line["price_unit"]) if po_line else None,

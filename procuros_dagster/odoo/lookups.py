@@ -85,6 +85,13 @@ class LookupsMixin:
                                                                             ("x_procuros_unit_code",))
         return self.search_read("uom.uom", [], fields, order="id")
 
+    def unit_code_overrides(self, uom_codes: dict[str, str]) -> dict[str, int]:
+        """The settings' ``uom_codes`` ({unit xml id: Procuros code}) as {code: uom id}; one call."""
+        if not uom_codes:
+            return {}
+        resolved = self.resolve("uom.uom", list(uom_codes))
+        return {code: resolved[ref] for ref, code in uom_codes.items()}
+
     def records_by_field(self, model: str, field: str, values: Iterable[Any],
                          fields: Sequence[str] = ("id",)) -> dict[Any, list[dict]]:
         """{value: [records]} for e.g. x_procuros_transaction_id idempotency keys; one search_read.

@@ -2,7 +2,8 @@
 kind and chunk) and the writer (line changes, confirmations, bindings, chatter).
 
 Idempotency: a response is bound (``order_response_<transaction id>`` → the purchase order) after
-it was applied. No claim is taken first, as the sales orders' creates need: nothing is created
+it was applied, and so is the response itself (``order_response_doc_<supplier, order and number>``):
+a supplier resending it under a new transaction id finds it applied and is told so. No claim is taken first, as the sales orders' creates need: nothing is created
 here, and every write is idempotent by itself — the line values are absolute (quantity 8, not
 "2 less"), ``button_confirm`` passes over an order already confirmed, a REJECT writes nothing.
 A run that dies between the write and the binding leaves the response pending; the next run
@@ -54,10 +55,7 @@ def run_lookups(gateway, settings, integration) -> RunLookups:
     uoms = [{"id": u["id"], "name": u.get("name") or "", "category_id": m2o_id(u.get("category_id")),
              "factor": u.get("factor") or 1.0, "x_procuros_unit_code": _text(u.get("x_procuros_unit_code"))}
             for u in gateway.uoms()]
-    overrides: dict[str, int] = {}
-    if settings.uom_codes:
-        resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
-        overrides = {code: resolved[ref] for ref, code in settings.uom_codes.items()}
+    overrides = gateway.unit_code_overrides(settings.uom_codes)
     return RunLookups(orr.frame(orr.UOMS, uoms), overrides, integration.prefix)
 
 
@@ -106,10 +104,14 @@ def fetch_lookups(gateway, norm: orr.Normalised, settings, integration, per_run:
         "company_id": m2o_id(o.get("company_id")),
     } for o in orders]
     binder = Binder(gateway, BINDING_PREFIX, per_run.scope)
-    bound = {tid: res_id for tid, (_, res_id) in binder.find(list(norm.headers["transaction_id"]), MODEL).items()} \
-        if len(norm.headers) else {}
+    heads = norm.headers.to_dict("records")
+    documents = [orr.document_key(h["supplier_gln"], h["order_identifier"], h["response_identifier"]) for h in heads]
+    found = binder.find([h["transaction_id"] for h in heads] + documents, MODEL) if heads else {}
+    keys = set(documents)
+    bound = {k: res_id for k, (_, res_id) in found.items() if k not in keys}
     return orr.Lookups(orders=orr.frame(orr.PURCHASE_ORDERS, order_rows), lines=orr.frame(orr.PURCHASE_LINES, line_rows),
-                       uoms=per_run.uoms, uom_overrides=per_run.uom_overrides, bound=bound)
+                       uoms=per_run.uoms, uom_overrides=per_run.uom_overrides, bound=bound,
+                       documents={k: res_id for k, (_, res_id) in found.items() if k in keys})
 
 
 # --- the writer -------------------------------------------------------------------------------
@@ -136,6 +138,13 @@ class OrderResponseOutcome:
 
     def as_row(self) -> dict:
         return {c: getattr(self, c) for c in self.columns()}
+
+    @property
+    def ack_context(self) -> dict[str, str] | None:
+        """The acknowledgement's word beyond success: a resend was recognised, not applied again."""
+        if self.status == "already_imported" and self.log_reason:
+            return {"outcome": "already applied", "reason": self.log_reason}
+        return None
 
 
 def _supplier_words(w: orr.OrderResponseWrite) -> str:
@@ -218,7 +227,7 @@ def write_order_responses(gateway, writes: Sequence[orr.OrderResponseWrite], *, 
     for w in writes:
         state = (current.get(w.target_order_id) or {}).get("state")
         if w.status == "already_imported":
-            outcome(w, "already_imported")
+            outcome(w, "already_imported", log_reason=w.note)  # a resend says so
         elif state is None:
             outcome(w, "failed", error=f"Purchase order {w.order_identifier} was deleted in Odoo", error_type="DATA")
         elif w.status in ("confirm", "change") and state not in orr.OPEN_STATES:
@@ -248,7 +257,9 @@ def write_order_responses(gateway, writes: Sequence[orr.OrderResponseWrite], *, 
             outcome(w, done[w.status], log_reason=_log_reason(w))
     applied = [o for o in outcomes.values() if o.status != "failed"]
     if applied:
-        binder.bind([(o.transaction_id, MODEL, o.order_id) for o in applied])
+        keys = {w.transaction_id: w.document_key for w in writes}
+        binder.bind([(o.transaction_id, MODEL, o.order_id) for o in applied]
+                    + [(keys[o.transaction_id], MODEL, o.order_id) for o in applied if keys[o.transaction_id]])
     fresh = {o.transaction_id for o in applied if o.status in ("confirmed", "changed", "rejected_by_supplier")}
     if fresh:
         try:

@@ -5,8 +5,9 @@ and makes a constant number of round trips: the purchase orders, then one read p
 A supplier is set up for Procuros the way the seed says: Procuros Connector set on its commercial
 partner, its GLN in Reference; the mapping refuses a purchase order without a GLN with a reason.
 
-``confirm_sent`` is the movement's after-sent hook (Require Order Response), and
-``changed_candidates`` finds purchase orders sent earlier whose lines were written since.
+``confirm_sent`` is the movement's after-sent hook (Require Order Response), ``unconfirmed_sent``
+finds the orders a crash left sent but unconfirmed, and ``changed_candidates`` finds purchase
+orders sent earlier whose lines were written since.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ ELIGIBLE_PURCHASE_ORDERS = [
 ]
 PARTNER_FIELD = "partner_id.commercial_partner_id"
 REQUIRE_ORDER_RESPONSE = "x_procuros_require_order_response"
+NOT_CONFIRMED = "but Odoo did not confirm it"  # the chatter note of a confirmation Odoo refused
 MODELS = ("purchase.order.line", "res.partner", "product.product", "product.supplierinfo", "account.tax",
           "stock.picking.type", "stock.warehouse")
 
@@ -121,11 +123,33 @@ def confirm_sent(gw, record_ids: Sequence[int], bundle: dict[str, list[dict]]) -
             gw.call("purchase.order", "button_confirm", [[oid]])
             confirmed.append(oid)
         except _REFUSED as exc:
-            refused.append((oid, f"<p>Sent to Procuros, but Odoo did not confirm it: {html.escape(str(exc))}. "
+            refused.append((oid, f"<p>Sent to Procuros, {NOT_CONFIRMED}: {html.escape(str(exc))}. "
                                  "Confirm it by hand.</p>"))
     if refused:
         gw.post_messages("purchase.order", refused)
     return confirmed
+
+
+def unconfirmed_sent(gw: Gateway, *, scope: Sequence = (), bound: Bound) -> dict[str, list[dict]]:
+    """RFQs sent earlier to suppliers who do not require an order response, yet still unconfirmed:
+    a run died between binding them and confirming them (the movement's ``unfinished`` hook).
+    Left alone: orders the supplier answered (their response decides) and orders Odoo refused to
+    confirm (the buyer was told on the chatter to confirm them by hand). The flow keeps those
+    unchanged since they were sent. Two calls when none was sent, four when some were."""
+    orders = gw.search_read("purchase.order", [
+        *ELIGIBLE_PURCHASE_ORDERS, *scope, ("state", "in", ["draft", "sent"]),
+        (f"{PARTNER_FIELD}.{REQUIRE_ORDER_RESPONSE}", "=", False)],
+        ["id", "name", "state", "partner_id", "write_date"], order="id")
+    sent = bound("purchase.order", [o["id"] for o in orders]) if orders else set()
+    orders = [o for o in orders if o["id"] in sent]
+    if orders:
+        ids = [o["id"] for o in orders]
+        refused = {m["res_id"] for m in gw.search_read("mail.message", [
+            ("model", "=", "purchase.order"), ("res_id", "in", ids), ("body", "ilike", NOT_CONFIRMED)], ["res_id"])}
+        left = answered(gw, ids) | refused
+        orders = [o for o in orders if o["id"] not in left]
+    # the domain kept suppliers needing no response: confirm_sent needs no partners to tell
+    return {"purchase.order": orders, "res.partner": []}
 
 
 def changed_candidates(gw: Gateway, *, day: date | None = None, record_ids: Sequence[int] | None = None,

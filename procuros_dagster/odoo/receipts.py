@@ -8,18 +8,29 @@ fills are replaced by the notice's (quantity in the move's unit, lot, SSCC packa
 marked picked, packages and lots created once by name, the notice bound to the receipt through
 the Binder, a chatter note on the receipt. The receipt is left for the warehouse to validate
 unless ``purchase_defaults.validate_receipts`` is on.
+
+Exactly once even after a crash, as the sales orders (sale_orders.py): each line carries its
+notice's transaction id in the same create, so a notice's lines exist completely or not at all,
+and a rerun that finds them finishes the notice (picked, bound, noted) instead of setting it
+again. A killed run's create keeps running in Odoo and may commit after the rerun looked, so
+notices are claimed first (``Binder.claim``): one an earlier run claimed and may still be
+setting is left pending at Procuros (``in_flight``); a claim that expired is taken over, after
+looking once more for lines the dead run set. Only Odoo's reservation lines are replaced, never
+lines another notice set.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any, Sequence
 
 from procuros_dagster.mapping import receipts_in
 from procuros_dagster.mapping.odoo_values import m2o_id
 from procuros_dagster.odoo.binder import Binder
+from procuros_dagster.odoo.bindings import MAX_CLAIMS
 from procuros_dagster.odoo.errors import OdooRpcError
 
 log = logging.getLogger(__name__)
@@ -29,6 +40,8 @@ BINDING_PREFIX = "receipt"  # the movement's (movements.RECEIPTS); the Binder bu
 PICKING_FIELDS = ["id", "name", "state", "purchase_id", "picking_type_code", "location_id", "location_dest_id"]
 MOVE_FIELDS = ["id", "picking_id", "product_id", "product_uom", "product_uom_qty", "quantity", "picked", "state",
                "purchase_line_id"]
+LINE_MODEL = "stock.move.line"
+TX_FIELD = "x_procuros_transaction_id"  # on the lines a notice sets (odoo/setup.py)
 
 
 @dataclass(frozen=True)
@@ -40,10 +53,7 @@ class RunLookups:
 
 def run_lookups(gateway, settings, integration) -> RunLookups:
     uoms = {u["id"]: {**u, "category_id": m2o_id(u.get("category_id"))} for u in gateway.uoms()}
-    overrides: dict[str, int] = {}
-    if settings.uom_codes:
-        resolved = gateway.resolve("uom.uom", list(settings.uom_codes))
-        overrides = {code: resolved[ref] for ref, code in settings.uom_codes.items()}
+    overrides = gateway.unit_code_overrides(settings.uom_codes)
     return RunLookups(uoms, overrides, integration.prefix)
 
 
@@ -83,8 +93,14 @@ def fetch_receipt_lookups(gateway, norm: receipts_in.Normalised, settings, integ
     receipts = [{"id": p["id"], "name": p["name"], "state": p["state"], "purchase_id": m2o_id(p["purchase_id"])}
                 for p in pickings if p.get("picking_type_code") == "incoming"]
     open_ids = [r["id"] for r in receipts if r["state"] in receipts_in.OPEN_RECEIPT]
+    # lines these notices set already: an interrupted run's, not bound yet (see the module docstring)
+    marked = _marked_lines(gateway, tids)
+    applied = {ln["tid"]: ln["picking_id"] for ln in marked}
+    touched = {ln["move_id"] for ln in marked}
+    # a move holding a notice's lines has that notice's quantity, even if the run died before picking it
     moves = [{**m, "picking_id": m2o_id(m["picking_id"]), "product_id": m2o_id(m["product_id"]),
-              "product_uom": m2o_id(m["product_uom"]), "purchase_line_id": m2o_id(m.get("purchase_line_id"))}
+              "product_uom": m2o_id(m["product_uom"]), "purchase_line_id": m2o_id(m.get("purchase_line_id")),
+              "picked": bool(m.get("picked")) or m["id"] in touched}
              for m in (gateway.search_read("stock.move", [("picking_id", "in", open_ids)], MOVE_FIELDS)
                        if open_ids else [])]
     product_ids = sorted({m["product_id"] for m in moves})
@@ -99,7 +115,17 @@ def fetch_receipt_lookups(gateway, norm: receipts_in.Normalised, settings, integ
     bound = {key: res_id for key, (_, res_id) in binder.find(tids, MODEL).items()} if tids else {}
     return receipts_in.ReceiptLookups(suppliers=suppliers, orders=orders, receipts=receipts, moves=moves,
                                       products=products, line_units=line_units, uoms=per_run.uoms,
-                                      uom_overrides=per_run.uom_overrides, bound=bound)
+                                      uom_overrides=per_run.uom_overrides, bound=bound, applied=applied)
+
+
+def _marked_lines(gateway, tids: Sequence[str]) -> list[dict]:
+    """The receipt lines these notices set: [{tid, move_id, picking_id}]; one search_read."""
+    if not tids:
+        return []
+    rows = gateway.search_read(LINE_MODEL, [(TX_FIELD, "in", sorted(set(tids)))],
+                               ["move_id", "picking_id", TX_FIELD], order="id")
+    return [{"tid": r[TX_FIELD], "move_id": m2o_id(r["move_id"]), "picking_id": m2o_id(r["picking_id"])}
+            for r in rows]
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -108,7 +134,7 @@ def fetch_receipt_lookups(gateway, norm: receipts_in.Normalised, settings, integ
 class ReceiptOutcome:
     transaction_id: str
     notice_identifier: str | None
-    status: str  # updated | already_imported | failed
+    status: str  # updated | already_imported | in_flight | failed
     picking_id: int | None = None
     picking_name: str | None = None
     validated: bool = False
@@ -151,8 +177,8 @@ def _apply(gateway, writes: Sequence, *, lot_expiry) -> None:
                                                 if expiry and wanted[(n, p)] else {})} for n, p in new_lots]
         lots.update(zip(new_lots, gateway.create("stock.lot", vals)))
     replace = sorted({ln["move_id"] for _, ln in lines if ln["replace"]})
-    if replace:  # Odoo's reservation lines: the notice says what actually comes
-        old = gateway.search_read("stock.move.line", [("move_id", "in", replace)], ["id"])
+    if replace:  # Odoo's reservation lines: the notice says what actually comes (another notice's stay)
+        old = gateway.search_read(LINE_MODEL, [("move_id", "in", replace), (TX_FIELD, "=", False)], ["id"])
         if old:
             gateway.unlink("stock.move.line", [r["id"] for r in old])
     locations = {p["id"]: p for p in gateway.read(MODEL, sorted({w.picking_id for w in writes}),
@@ -162,13 +188,14 @@ def _apply(gateway, writes: Sequence, *, lot_expiry) -> None:
         where = locations[w.picking_id]
         v = {"move_id": ln["move_id"], "picking_id": w.picking_id, "product_id": ln["product_id"],
              "product_uom_id": ln["uom_id"], "quantity": ln["quantity"], "picked": True,
+             TX_FIELD: w.transaction_id,  # the idempotency key, in the same create
              "location_id": m2o_id(where["location_id"]), "location_dest_id": m2o_id(where["location_dest_id"])}
         if ln["lot"]:
             v["lot_id"] = lots[(ln["lot"], ln["product_id"])]
         if ln["sscc"]:
             v["result_package_id"] = packages[ln["sscc"]]
         vals.append(v)
-    gateway.create("stock.move.line", vals)
+    gateway.create(LINE_MODEL, vals)
     gateway.write("stock.move", sorted({ln["move_id"] for _, ln in lines}), {"picked": True})
 
 
@@ -204,18 +231,65 @@ def _groups(writes: list) -> list[list]:
 
 
 def _note(o: ReceiptOutcome, w, validated: bool) -> str:
+    then = "Validated on arrival of the notice." if validated else "Left for the warehouse to check and validate."
+    head = (f"<p>Shipping notice <b>{html.escape(w.notice_identifier)}</b> for {html.escape(w.order_identifier)} "
+            f"from Procuros transaction {html.escape(w.transaction_id)}")
+    if not w.lines:  # finished after a crash: the lines were set by the interrupted run
+        return f"{head}: quantities set (by an interrupted run, finished now). {then}</p>"
     lines = "".join(
         f"<li>{ln['quantity']:g} {html.escape(ln['unit'])} {html.escape(ln['product'])}"
         + (f", lot {html.escape(ln['lot'])}" if ln["lot"] else "")
         + (f", expiry {html.escape(ln['expiry'])}" if ln["expiry"] else "")
         + (f", SSCC {html.escape(ln['sscc'])}" if ln["sscc"] else "") + "</li>" for ln in w.lines)
-    then = "Validated on arrival of the notice." if validated else "Left for the warehouse to check and validate."
-    return (f"<p>Shipping notice <b>{html.escape(w.notice_identifier)}</b> for {html.escape(w.order_identifier)} "
-            f"from Procuros transaction {html.escape(w.transaction_id)}: quantities set. {then}</p><ul>{lines}</ul>")
+    return f"{head}: quantities set. {then}</p><ul>{lines}</ul>"
+
+
+def _claimed(gateway, binder: Binder, todo: list, outcomes: list[ReceiptOutcome], timeout: timedelta):
+    """The notices this run may set (claimed, nothing of them in Odoo) and those an interrupted run
+    set but did not bind (to finish); the others become already_imported / in_flight / failed."""
+    claims = binder.claim(MODEL, [w.transaction_id for w in todo], timeout=timeout)
+    in_flight, exhausted, claimed = set(claims.in_flight), set(claims.exhausted), set(claims.claimed)
+    for w in todo:
+        key = w.transaction_id
+        if key in claims.bound:  # a run that died after binding, before its Logs entry
+            outcomes.append(ReceiptOutcome(key, w.notice_identifier, "already_imported", claims.bound[key][1],
+                                           w.picking_name))
+        elif key in in_flight:
+            outcomes.append(ReceiptOutcome(
+                key, w.notice_identifier, "in_flight", w.picking_id, w.picking_name,
+                error="an earlier run may still be setting this shipping notice in Odoo; a later run finishes it"))
+        elif key in exhausted:
+            outcomes.append(ReceiptOutcome(
+                key, w.notice_identifier, "failed", w.picking_id, w.picking_name,
+                error=f"Gave up setting the shipping notice after {MAX_CLAIMS} interrupted attempts; "
+                      "check the receipt in Odoo, then replay the transaction"))
+    todo = [w for w in todo if w.transaction_id in claimed and w.transaction_id not in claims.bound]
+    # taken over from a run that died: it may have set the lines before it died (its requests are
+    # over by now, the claim having expired), so look once more
+    taken_over = set(claims.taken_over) & {w.transaction_id for w in todo}
+    found = {ln["tid"]: ln["picking_id"] for ln in _marked_lines(gateway, sorted(taken_over))}
+    finish = [replace(w, status="applied", picking_id=found[w.transaction_id], lines=())
+              for w in todo if w.transaction_id in found]
+    return [w for w in todo if w.transaction_id not in found], finish
+
+
+def _finish(gateway, writes: list) -> list[ReceiptOutcome]:
+    """Notices whose lines an interrupted run set: their moves picked (the step it may not have
+    reached); bound, noted and validated with the rest. Nothing is set again."""
+    if not writes:
+        return []
+    lines = _marked_lines(gateway, [w.transaction_id for w in writes])
+    moves = sorted({ln["move_id"] for ln in lines})
+    if moves:
+        gateway.write("stock.move", moves, {"picked": True})
+    names = {r["id"]: r["name"] for r in gateway.read(MODEL, sorted({w.picking_id for w in writes}), ["name"])}
+    return [ReceiptOutcome(w.transaction_id, w.notice_identifier, "updated", w.picking_id, names.get(w.picking_id))
+            for w in writes]
 
 
 def write_receipts(gateway, writes: Sequence, *, validate: bool = False, chunk_size: int = 200,
-                   binder: Binder | None = None) -> list[ReceiptOutcome]:
+                   binder: Binder | None = None,
+                   claim_timeout: timedelta = timedelta(minutes=10)) -> list[ReceiptOutcome]:
     binder = binder or Binder(gateway, BINDING_PREFIX)
     known: list[bool] = []
 
@@ -228,13 +302,13 @@ def write_receipts(gateway, writes: Sequence, *, validate: bool = False, chunk_s
         ReceiptOutcome(w.transaction_id, w.notice_identifier, "already_imported", w.picking_id, w.picking_name)
         for w in writes if w.status == "already_imported"]
     todo = [w for w in writes if w.status == "update"]
-    # a rerun that crashed after a write but before its Logs entry: the binding says it is done
-    done = binder.find([w.transaction_id for w in todo], MODEL) if todo else {}
-    outcomes += [ReceiptOutcome(w.transaction_id, w.notice_identifier, "already_imported", w.picking_id,
-                                w.picking_name) for w in todo if w.transaction_id in done]
-    todo = [w for w in todo if w.transaction_id not in done]
-    by_tid = {w.transaction_id: w for w in todo}
-    fresh: list[ReceiptOutcome] = []
+    finish = [w for w in writes if w.status == "applied"]
+    if todo:
+        todo, taken_over = _claimed(gateway, binder, todo, outcomes, claim_timeout)
+        finish += taken_over
+    by_tid = {w.transaction_id: w for w in todo + finish}
+    fresh: list[ReceiptOutcome] = _finish(gateway, finish)
+    binder.bind([(o.transaction_id, MODEL, o.picking_id) for o in fresh])
     for group in _groups(todo):
         for start in range(0, len(group), max(1, chunk_size)):
             part = group[start:start + chunk_size]

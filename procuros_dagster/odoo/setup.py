@@ -90,6 +90,10 @@ FIELDS: tuple[FieldSpec, ...] = (
               "Unit code used for this unit in Procuros documents.", selection=tuple(UNIT_CODES)),
     *(FieldSpec(m, "x_procuros_transaction_id", "char", "Procuros Transaction", _TX, index=True)
       for m in ("sale.order", "purchase.order", "stock.picking", "account.move")),
+    # a receipt's lines carry the shipping notice that set them, in the same create: a rerun after a
+    # crash finds them and never sets the notice twice (odoo/receipts.py)
+    FieldSpec("stock.move.line", "x_procuros_transaction_id", "char", "Procuros Transaction",
+              "Id of the supplier's Procuros shipping notice that set this line (idempotency key).", index=True),
     FieldSpec("sale.order", "x_procuros_order_date", "datetime", "Procuros Order Date",
               "The buyer's order date (confirming the order overwrites the order date)."),
     FieldSpec("sale.order", "x_procuros_buyer_gln", "char", "Procuros Buyer GLN", "GLN of the ordering party."),

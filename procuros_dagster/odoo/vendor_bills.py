@@ -47,6 +47,8 @@ class RunLookups:
     uom_codes: dict[int, str]
     rounding: float
     connector: str
+    uoms: dict[int, dict]
+    uom_overrides: dict[str, int]
 
 
 def run_lookups(gateway, settings, integration) -> RunLookups:
@@ -57,9 +59,12 @@ def run_lookups(gateway, settings, integration) -> RunLookups:
                                 ["id", "name", "amount", "amount_type", "sequence"], order="sequence, id")
     position_taxes = gateway.search_read("account.fiscal.position.tax", [],
                                          ["position_id", "tax_src_id", "tax_dest_id"], order="id")
-    codes = {u["id"]: u.get("x_procuros_unit_code") for u in gateway.uoms() if u.get("x_procuros_unit_code")}
+    uoms = {u["id"]: {**u, "category_id": m2o_id(u.get("category_id"))} for u in gateway.uoms()}
+    codes = {i: u.get("x_procuros_unit_code") for i, u in uoms.items() if u.get("x_procuros_unit_code")}
+    overrides = gateway.unit_code_overrides(settings.uom_codes)
+    codes.update({uom_id: code for code, uom_id in overrides.items()})  # as the documents we send say
     return RunLookups(taxes, position_taxes, codes, float(currency[0]["rounding"]) if currency else 0.01,
-                      integration.connector)
+                      integration.connector, uoms, overrides)
 
 
 def _unique(values) -> list:
@@ -94,7 +99,8 @@ def fetch_lookups(gateway, norm: vendor_bills_in.Normalised, settings, integrati
     return vendor_bills_in.BillLookups(
         partners=partners, orders=orders, order_lines=order_lines, products=products, moves=moves,
         taxes=per_run.taxes, position_taxes=per_run.position_taxes, uom_codes=per_run.uom_codes,
-        rounding=per_run.rounding, connector=per_run.connector)
+        rounding=per_run.rounding, connector=per_run.connector, uoms=per_run.uoms,
+        uom_overrides=per_run.uom_overrides)
 
 
 # --- writing ----------------------------------------------------------------------------------

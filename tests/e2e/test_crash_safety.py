@@ -20,14 +20,14 @@ from procuros_dagster.sandbox import demo_data as dd
 ACK = "POST /v2/transactions/bulk/mark-processed"
 
 
-def _start_import(stack, tmp_path) -> subprocess.Popen:
+def _start_import(stack, tmp_path, job: str = "import_sales_orders") -> subprocess.Popen:
     """`dagster job execute` as an operator runs it, in a process of its own that can be killed."""
     home = tmp_path / "cli_home"
     home.mkdir(exist_ok=True)
     env = {**os.environ, **stack.env, "DAGSTER_HOME": str(home)}
     return subprocess.Popen(
         [sys.executable, "-m", "dagster", "job", "execute", "-m", "procuros_dagster.definitions",
-         "-j", "import_sales_orders", "--tags", json.dumps({"dagster/partition": stack.today})],
+         "-j", job, "--tags", json.dumps({"dagster/partition": stack.today})],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
 

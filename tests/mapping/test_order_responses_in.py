@@ -182,6 +182,21 @@ def test_a_response_applied_before_is_not_applied_again():
     assert (w.status, w.line_vals) == ("already_imported", [])
 
 
+def test_a_response_resent_under_a_new_transaction_id_is_recognised_by_supplier_order_and_number():
+    key = orr.document_key(SUPPLIER, "P00001", "AB-P00001")
+    assert key == orr.document_key(f" {SUPPLIER}", "p00001", "ab-p00001 ")  # spacing and case make no other response
+    look = lookups(bound={})
+    look = orr.Lookups(look.orders, look.lines, look.uoms, documents={key: 1})
+    _, _, [w] = run(content(kind="REJECT"), look=look)
+    assert (w.status, w.target_order_id, w.document_key) == ("already_imported", 1, key)
+    assert "order response AB-P00001 was already applied to purchase order P00001" in w.note
+    # another number, another order or another supplier is another response
+    for doc in (content(kind="REJECT", orderResponseIdentifier="AB-2"),):
+        _, _, [other] = run(doc, look=look)
+        assert other.status == "reject" and other.document_key != key
+    assert len({key, orr.document_key(OTHER, "P00001", "AB-P00001"), orr.document_key(SUPPLIER, "P00002", "AB-P00001")}) == 3
+
+
 def test_of_two_responses_to_one_order_in_a_batch_the_later_version_is_applied():
     first = content(kind="REJECT", version=1)
     second = content(kind="ACCEPT", version=2, orderResponseIdentifier="AB-2")

@@ -220,3 +220,29 @@ def test_test_flow_documents_refused_by_the_integration_are_rejected_with_a_reas
     [reject] = norm.rejects.to_dict("records")
     assert (reject["transaction_id"], reject["document_number"], reject["supplier_gln"]) == ("t-test", "RE-T", dd.SUPPLIER_GLN)
     assert reject["reason"] == "Test transactions are not accepted by this Odoo; send the invoice in the live flow"
+
+
+UOMS = {1: {"id": 1, "name": "Units", "category_id": 1, "factor": 1.0, "rounding": 0.01, "x_procuros_unit_code": "EA"},
+        5: {"id": 5, "name": "Carton of 10", "category_id": 1, "factor": 0.1, "rounding": 0.01,
+            "x_procuros_unit_code": "CT"},
+        6: {"id": 6, "name": "kg", "category_id": 2, "factor": 1.0, "rounding": 0.001, "x_procuros_unit_code": "KGM"}}
+
+
+def test_a_bill_in_cartons_for_an_order_in_units_is_converted_into_the_order_lines_unit():
+    lookups = _lookups(uoms=UOMS, uom_codes={1: "EA", 5: "CT", 6: "KGM"})
+    _, resolved = _resolve([fb.invoice("RE-CT", "P00001", [{**APS_LINE, "quantity": 1, "price": 72.0, "unit": "CT"}])],
+                           lookups=lookups)
+    assert resolved.rejects.empty, resolved.rejects["reason"].tolist()
+    [line] = resolved.lines.to_dict("records")
+    # 1 carton of 10 at 72.00 = 10 units at 7.20, the order line's unit and price: nothing to flag
+    assert (line["quantity"], line["price_unit"], line["product_uom_id"]) == (10.0, 7.2, 1)
+    tid = resolved.headers["transaction_id"][0]
+    assert vb.findings(resolved, [_Outcome(tid, "created", "BILL/2026/11/0003", 72.0, 13.68, 85.68)]).empty
+    # the settings may name the unit a code stands for
+    moved = {**UOMS, 5: {**UOMS[5], "x_procuros_unit_code": False}}
+    _, resolved = _resolve([fb.invoice("RE-CT", "P00001", [{**APS_LINE, "quantity": 2, "price": 72.0, "unit": "CT"}])],
+                           lookups=_lookups(uoms=moved, uom_overrides={"CT": 5}))
+    assert resolved.lines["quantity"].tolist() == [20.0]
+    # a unit of another category is not converted: the supplier is told to bill in the order's unit
+    _, resolved = _resolve([fb.invoice("RE-KG", "P00001", [{**APS_LINE, "unit": "KGM"}])], lookups=lookups)
+    assert "is billed in KGM, but purchase order P00001 orders it in EA" in resolved.rejects["reason"][0]

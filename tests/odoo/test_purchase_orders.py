@@ -104,7 +104,9 @@ def test_a_run_that_died_before_binding_is_settled_by_the_next_one(fresh_sandbox
     binder = Binder(gw, "order_response")
     [first] = write_order_responses(gw, writes, binder=binder)
     assert first.status == "changed"
-    gw.unlink("ir.model.data", gw.search("ir.model.data", [("name", "=", binder.name("or-0"))]))  # as if never bound
+    # as if never bound: neither the transaction nor the response (both are bound in one call)
+    gw.unlink("ir.model.data", gw.search("ir.model.data", [("module", "=", "procuros"),
+                                                           ("name", "=like", "order_response_%")]))
     resolved, again, _ = _resolve(gw, [doc])
     assert resolved.rejects.empty  # not refused to the supplier: its changes are in
     assert [w.status for w in again] == ["already_confirmed"]

@@ -1389,6 +1389,18 @@ def button_cancel(db, model, ids):
     return True
 
 
+@method("purchase.order")
+def button_draft(db, model, ids):
+    """Odoo 17 addons/purchase/models/purchase_order.py::
+
+        def button_draft(self):
+            self.write({'state': 'draft'})
+            return {}
+    """
+    db.write("purchase.order", db.as_ids(ids), {"state": "draft"})
+    return {}
+
+
 def _load_actions() -> dict:
     return json.loads(registry._data("actions.json").read_text())
 
