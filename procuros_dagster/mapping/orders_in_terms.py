@@ -114,7 +114,9 @@ def price_per_line_unit(price: float, unit_code: str, per_quantity: float | None
     by it. Without it a pricing unit other than the line's is converted through Odoo's units
     (``factors``: the pricing and the line unit's factors, same category); None when neither says
     how many line units a pricing unit holds."""
-    if per_quantity is not None and per_quantity != 1:
+    if per_quantity == 1:  # one line unit per pricing unit: the price is the line unit's
+        return price, None
+    if per_quantity is not None:
         shown = f"{_n(per_quantity)} {unit_code}" + (f" ({per_code})" if per_code and per_code != unit_code else "")
         return price / per_quantity, f"{_n(price)} per {shown}"
     if not per_code or per_code == unit_code:

@@ -680,3 +680,21 @@ def test_an_order_in_another_currency_is_rejected_not_imported_at_face_value():
         f"Order {PO} is in USD, but this supplier invoices in EUR; "
         "send the order in EUR or agree the currency with the supplier")
     assert run([order_tx(currency=None)], eur).rejects.empty  # no currency given: the supplier's applies
+
+
+def test_the_new_fields_must_have_their_json_types_too():
+    tx = order_tx(items=[item(1, GTIN_SCHORLE, unitPrice=12.5, pricingUnitQuantity="100")], promotionCode=7)
+    reason = only_reason(run([tx]))
+    assert "items[0].pricingUnitQuantity must be a number, not text ('100')" in reason
+    assert "header.promotionCode must be text, not a whole number (7)" in reason
+    summary = order_tx()
+    summary["content"]["summary"] = {"modificationGroups": {"level": 1}}
+    assert "summary.modificationGroups must be a list, not an object" in only_reason(run([summary]))
+
+
+def test_a_new_version_clears_what_the_buyer_no_longer_sends():
+    lk = lookups(existing=[existing_order(500, "S00012", "draft", "old-tid")])
+    [w] = build_sale_order_vals(run([order_tx(version=2)], lk))
+    assert w.status == "update"
+    assert w.vals["x_procuros_promotion_code"] is False and w.vals["x_procuros_delivery_latest"] is False
+    assert w.vals["x_procuros_buyer_payment_terms"] == "2 % within 14 days, net 30 days"
