@@ -319,13 +319,18 @@ def _ship_to_by_address(lk: OrderLookups, h: dict, buyer: dict) -> tuple[int | N
                   "new_ship_to_city": h["ship_to_city"], "new_ship_to_country_id": country}
 
 
+def _terms(h: dict) -> list[tuple[int, float]]:
+    """The buyer's payment terms as normalised ("14:2,30:0"): [(days, percentage)]."""
+    return [(int(d), float(p)) for d, p in (t.split(":") for t in (h["payment_terms"] or "").split(",") if t)]
+
+
 def _payment_term(lk: OrderLookups, h: dict, buyer: dict, notes: list[str]) -> int | None:
     """The buyer's terms matched to an Odoo payment term; else the customer's own (or the
     settings' default), said in the chatter."""
     fallback = buyer["property_payment_term_id"] or lk.defaults.payment_term_id
     if not h["payment_terms"]:
         return fallback
-    terms = [(int(d), float(p)) for d, p in (t.split(":") for t in h["payment_terms"].split(","))]
+    terms = _terms(h)
     found = match_payment_term(terms, lk.payment_terms)
     if found is not None:
         return found
@@ -399,7 +404,7 @@ def resolve_orders(norm: Normalised, lookups: OrderLookups) -> Resolved:
             if buyer is not None and status == "create" and (buyer["id"], order) in in_batch:
                 problems.append(reasons.duplicate_in_batch(order, in_batch[(buyer["id"], order)]))
             resolved_lines = _lines(ix, h, lines_by_tid.get(tid, []), problems, d.price_digits, notes)
-            doc_charges = [c for c in charges_by_tid.get(tid, [])]
+            doc_charges = charges_by_tid.get(tid, [])
             if doc_charges and d.charge_product_id is None and not problems:
                 rejects.append({"transaction_id": tid, "order_identifier": order, "buyer_gln": h["buyer_gln"],
                                 "error_type": reasons.INTERNAL,
@@ -443,9 +448,7 @@ def resolve_orders(norm: Normalised, lookups: OrderLookups) -> Resolved:
             "promotion_code": h["promotion_code"],
             "contract_reference": h["contract_reference"],
             "final_recipient": h["final_recipient"],
-            "buyer_payment_terms": describe_terms(
-                [(int(a), float(b)) for a, b in (t.split(":") for t in h["payment_terms"].split(","))])
-                if h["payment_terms"] else None,
+            "buyer_payment_terms": describe_terms(_terms(h)) or None,
             **new_ship_to,
             "notes": "\n".join(notes) or None,
         })
