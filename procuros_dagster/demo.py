@@ -142,6 +142,10 @@ def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -
         _run(defs, instance, "import_sales_orders", today)
         for order in gateway.search_read("sale.order", [], ["name", "client_order_ref", "amount_total", "state"], order="id"):
             _say(f"  quotation {order['name']}  buyer order {order['client_order_ref']}  total {order['amount_total']:.2f}  {order['state']}")
+            for line in gateway.search_read("sale.order.line", [("order_id", "=", order["id"]), ("x_procuros_buyer_price", "!=", False)],
+                                            ["name", "price_unit", "discount", "x_procuros_buyer_price"]):
+                _say(f"    {line['name']}: buyer's price {line['x_procuros_buyer_price']} = {line['price_unit']:.2f} each, "
+                     f"{line['discount']:g} % buyer's discount")
         for tid in ids:
             ack = procuros.acknowledgements.get(tid, {})
             verdict = "imported" if ack.get("success") else f"rejected ({ack.get('errorType')}): {ack.get('errorReason')}"

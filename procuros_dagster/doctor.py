@@ -270,6 +270,7 @@ SETTINGS_REFS = (  # settings key, Odoo model, what users call it
     ("sales_defaults.location", "stock.location", "location"),
     ("sales_defaults.shipping_method", "delivery.carrier", "shipping method"),
     ("sales_defaults.payment_terms", "account.payment.term", "payment terms"),
+    ("sales_defaults.charge_product", "product.product", "product"),
 )
 
 

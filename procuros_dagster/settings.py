@@ -215,6 +215,9 @@ class SalesDefaults:
     location: str | None = None
     shipping_method: str | None = None
     payment_terms: str | None = None
+    # the service product of the buyer's charges (freight, packaging …); default: the shipping
+    # method's delivery product
+    charge_product: str | None = None
 
 
 @dataclass(frozen=True)
@@ -617,7 +620,8 @@ def _date(value: Any, bad: Problem):
 
 
 _SECTION_CHECKS: dict[type, dict[str, Callable]] = {
-    SalesDefaults: {f: _opt_str for f in ("warehouse", "location", "shipping_method", "payment_terms")},
+    SalesDefaults: {f: _opt_str for f in ("warehouse", "location", "shipping_method", "payment_terms",
+                                          "charge_product")},
     PurchaseDefaults: {"picking_type": _opt_str, "validate_receipts": _bool},
     Schedules: {"timezone": _timezone, **{f.name: _cron for f in fields(Schedules) if f.name != "timezone"}},
     Sensors: {

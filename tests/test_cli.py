@@ -21,6 +21,8 @@ def test_demo_runs_order_to_cash_end_to_end_without_credentials(tmp_path):
     out = result.stdout
     assert "import_sales_orders" in out and "FAILED" not in out
     assert "rejected (DATA): Order PO-2026-004713 line 1: GTIN 4300348765432 matches no product" in out
+    # the buyer's price per 100 cartons is a price per carton, with the buyer's discount
+    assert "buyer's price 4470 per 100 CT = 44.70 each, 5 % buyer's discount" in out
     for kind in ("SHIPPING_NOTICE", "INVOICE", "CREDIT_NOTE"):
         assert f"sent {kind}" in out
     # purchase-to-pay: the RFQ that needs an answer is confirmed by it, shipped, billed and credited

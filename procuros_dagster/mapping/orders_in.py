@@ -36,6 +36,10 @@ class OrderWrite:
     status: str
     target_order_id: int | None
     vals: dict
+    notes: tuple[str, ...] = ()  # for the chatter: how the buyer's terms were read
+    # an address-only ship-to none of the buyer's addresses has: res.partner values of the
+    # delivery address the writer finds or creates (then partner_shipping_id)
+    new_shipping: dict | None = None
 
 
 def odoo_datetime(ts: object) -> str | bool:
@@ -57,6 +61,51 @@ def _int(value: object) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
+def _text(value: object) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+# the buyer's own values on the quotation and its lines (fields of setup.py), set when sent
+_HEADER_FIELDS = {"x_procuros_delivery_earliest": "delivery_earliest", "x_procuros_delivery_latest": "delivery_latest",
+                  "x_procuros_order_type": "order_type", "x_procuros_promotion_code": "promotion_code",
+                  "x_procuros_contract_reference": "contract_reference",
+                  "x_procuros_final_recipient": "final_recipient",
+                  "x_procuros_buyer_payment_terms": "buyer_payment_terms"}
+_LINE_FIELDS = {"x_procuros_buyer_article_number": "buyer_article_number", "x_procuros_buyer_price": "buyer_price",
+                "x_procuros_delivery_date": "delivery_date", "x_procuros_delivery_earliest": "delivery_earliest",
+                "x_procuros_delivery_latest": "delivery_latest"}
+
+
+def _buyer_values(row: dict, fields: dict[str, str], clear: bool) -> dict:
+    out = {}
+    for odoo, col in fields.items():
+        value = row.get(col)
+        value = odoo_datetime(value) if isinstance(value, pd.Timestamp) or (value is not None and not isinstance(value, str)
+                                                                             and pd.isna(value)) else _text(value)
+        if value or clear:  # on update, False clears what the buyer no longer sends
+            out[odoo] = value or False
+    return out
+
+
+def _charge_vals(c: dict, sequence: int) -> dict:
+    where = f" (line {int(c['line_number'])})" if _int(c["line_number"]) is not None else ""
+    return {"product_id": int(c["product_id"]), "product_uom": int(c["product_uom"]), "product_uom_qty": 1.0,
+            "price_unit": float(c["amount"]), "name": f"{c['description']}{where}", "sequence": sequence,
+            "x_procuros_is_deposit": False}
+
+
+def _new_shipping(h: dict) -> dict | None:
+    if _text(h.get("new_ship_to_name")) is None:
+        return None
+    vals = {"parent_id": int(h["partner_id"]), "type": "delivery", "name": str(h["new_ship_to_name"])}
+    for odoo, col in (("street", "new_ship_to_street"), ("zip", "new_ship_to_zip"), ("city", "new_ship_to_city")):
+        if _text(h.get(col)):
+            vals[odoo] = str(h[col])
+    if _int(h.get("new_ship_to_country_id")) is not None:
+        vals["country_id"] = _int(h["new_ship_to_country_id"])
+    return vals
+
+
 def _line_vals(ln: dict, sequence: int) -> dict:
     vals = {
         "product_id": int(ln["product_id"]),
@@ -71,7 +120,9 @@ def _line_vals(ln: dict, sequence: int) -> dict:
         vals["price_unit"] = float(ln["price_unit"])
     if not pd.isna(ln["name"]):
         vals["name"] = str(ln["name"])
-    return vals
+    if not pd.isna(ln["discount"]):
+        vals["discount"] = float(ln["discount"])
+    return vals | _buyer_values(ln, _LINE_FIELDS, clear=False)
 
 
 def build_sale_order_vals(resolved: Resolved) -> list[OrderWrite]:
@@ -85,6 +136,9 @@ def build_sale_order_vals(resolved: Resolved) -> list[OrderWrite]:
     """
     lines = resolved.lines.sort_values(["transaction_id", "line_number"])
     by_tid = {tid: grp.to_dict("records") for tid, grp in lines.groupby("transaction_id", sort=False)}
+    charges: dict[str, list[dict]] = {}
+    for c in resolved.charges.to_dict("records"):
+        charges.setdefault(c["transaction_id"], []).append(c)
     out = []
     for h in resolved.headers.sort_values("transaction_id").to_dict("records"):
         if h["status"] == "already_imported":
@@ -92,10 +146,14 @@ def build_sale_order_vals(resolved: Resolved) -> list[OrderWrite]:
             continue
         update = h["status"] == "update"
         order_line = [(0, 0, _line_vals(ln, 10 * (i + 1))) for i, ln in enumerate(by_tid.get(h["transaction_id"], []))]
+        # the buyer's charges after its lines, each a line of the charge product
+        order_line += [(0, 0, _charge_vals(c, 10 * (len(order_line) + i + 1)))
+                       for i, c in enumerate(charges.get(h["transaction_id"], []))]
+        new_shipping = _new_shipping(h)
         vals = {
             "partner_id": int(h["partner_id"]),
             "partner_invoice_id": int(h["partner_invoice_id"]),
-            "partner_shipping_id": int(h["partner_shipping_id"]),
+            **({} if new_shipping else {"partner_shipping_id": int(h["partner_shipping_id"])}),
             "client_order_ref": str(h["client_order_ref"]),
             "date_order": odoo_datetime(h["order_date"]),
             "warehouse_id": int(h["warehouse_id"]),
@@ -113,9 +171,11 @@ def build_sale_order_vals(resolved: Resolved) -> list[OrderWrite]:
             vals["commitment_date"] = commitment
         if note or update:
             vals["note"] = note
+        vals |= _buyer_values(h, _HEADER_FIELDS, clear=update)
         vals["order_line"] = ([(5, 0, 0)] if update else []) + order_line
+        notes = tuple(_text(h["notes"]).split("\n")) if _text(h["notes"]) else ()
         out.append(OrderWrite(str(h["transaction_id"]), str(h["status"]),
-                              _int(h["target_order_id"]) if update else None, vals))
+                              _int(h["target_order_id"]) if update else None, vals, notes, new_shipping))
     return out
 
 
@@ -169,7 +229,8 @@ def reject_test_flow(transactions: list[dict]) -> pd.DataFrame:
 
 def with_test_rejects(norm: Normalised, transactions: list[dict]) -> Normalised:
     return Normalised(headers=norm.headers, lines=norm.lines,
-                      rejects=pd.concat([norm.rejects, reject_test_flow(transactions)], ignore_index=True))
+                      rejects=pd.concat([norm.rejects, reject_test_flow(transactions)], ignore_index=True),
+                      charges=norm.charges)
 
 
 def reject_malformed(resolved: Resolved, malformed: dict[str, str]) -> Resolved:
@@ -189,4 +250,5 @@ def reject_malformed(resolved: Resolved, malformed: dict[str, str]) -> Resolved:
         headers=headers[~headers["transaction_id"].isin(list(malformed))],
         lines=resolved.lines[~resolved.lines["transaction_id"].isin(list(malformed))],
         rejects=pd.concat([resolved.rejects, extra], ignore_index=True),
+        charges=resolved.charges[~resolved.charges["transaction_id"].isin(list(malformed))],
     )

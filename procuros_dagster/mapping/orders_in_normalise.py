@@ -10,14 +10,15 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
 
 from . import reasons
 from .orders_in_types import clean, text_problems, type_problems
-from .schemas_in import NORMALISED_HEADERS, NORMALISED_LINES, REJECTS, frame
+from .orders_in_terms import read_modifications, read_terms
+from .schemas_in import CHARGES, NORMALISED_HEADERS, NORMALISED_LINES, REJECTS, empty_frame, frame
 from .units import UNIT_CODES
 
 BERLIN = "Europe/Berlin"
@@ -32,6 +33,8 @@ class Normalised:
     headers: pd.DataFrame
     lines: pd.DataFrame
     rejects: pd.DataFrame
+    # the buyer's charges (line and order level), one row each: they become charge lines
+    charges: pd.DataFrame = field(default_factory=lambda: empty_frame(CHARGES))
 
 
 class _Rejected(Exception):
@@ -135,7 +138,7 @@ def _line_numbers(items: list) -> list[int]:
 
 
 def _normalise_lines(tid: str, order: str | None, items: list, problems: list[str],
-                     limits: ImportLimits) -> list[dict]:
+                     limits: ImportLimits, charges: list[dict], notes: list[str]) -> list[dict]:
     rows = []
     numbers = _line_numbers(items)
     seen: set[int] = set()
@@ -179,6 +182,15 @@ def _normalise_lines(tid: str, order: str | None, items: list, problems: list[st
         price = float(price) if isinstance(price, (int, float)) and not isinstance(price, bool) else None
         if price is not None and not 0 <= price <= limits.max_unit_price:
             problems.append(reasons.price_implausible(order, number, price, limits.max_unit_price))
+        per_quantity = item.get("pricingUnitQuantity")
+        per_quantity = float(per_quantity) if isinstance(per_quantity, (int, float)) and not isinstance(per_quantity, bool) else None
+        if per_quantity is not None and not per_quantity > 0:
+            problems.append(f"{reasons._order(order)} line {number}: pricingUnitQuantity must be more than 0 "
+                            f"(the number of {unit} the price is for), not {per_quantity:g}")
+        mods = read_modifications(item.get("modificationGroups"), f"line {number}", order)
+        problems.extend(mods.problems)
+        notes.extend(mods.notes)
+        charges.extend({"transaction_id": tid, "line_number": number, **c} for c in mods.charges)
         rows.append({
             "transaction_id": tid,
             "line_number": number,
@@ -192,6 +204,13 @@ def _normalise_lines(tid: str, order: str | None, items: list, problems: list[st
             "description": _text(item.get("description")),
             "requested_delivery_date": _date(problems, order, "requestedDeliveryDate",
                                              item.get("requestedDeliveryDate"), number),
+            "requested_earliest_date": _date(problems, order, "requestedEarliestDeliveryDate",
+                                             item.get("requestedEarliestDeliveryDate"), number),
+            "requested_latest_date": _date(problems, order, "requestedLatestDeliveryDate",
+                                           item.get("requestedLatestDeliveryDate"), number),
+            "pricing_unit_quantity": per_quantity,
+            "pricing_unit_code": _text(item.get("pricingUnitOfMeasure")),
+            "allowance_percent": mods.allowance_percent or None,
         })
     return rows
 
@@ -248,9 +267,21 @@ def _normalise_one(tx: dict, own_gln: str | None, limits: ImportLimits) -> tuple
     if len(items) > limits.max_lines:
         problems.append(reasons.too_many_lines(order, len(items), limits.max_lines))
         items = []
-    lines = _normalise_lines(tid, order, items, problems, limits)
+    charges: list[dict] = []
+    notes: list[str] = []
+    lines = _normalise_lines(tid, order, items, problems, limits, charges, notes)
+    summary = content.get("summary") if isinstance(content.get("summary"), dict) else {}
+    order_mods = read_modifications(summary.get("modificationGroups"), "the order's summary", order)
+    problems.extend(order_mods.problems)
+    notes.extend(order_mods.notes)
+    charges.extend({"transaction_id": tid, "line_number": None, **c} for c in order_mods.charges)
+    earliest = _date(problems, order, "requestedEarliestDeliveryDate", header.get("requestedEarliestDeliveryDate"))
+    latest = _date(problems, order, "requestedLatestDeliveryDate", header.get("requestedLatestDeliveryDate"))
+    if earliest is not None and latest is not None and latest < earliest:
+        problems.append(f"{reasons._order(order)}: requestedLatestDeliveryDate is before requestedEarliestDeliveryDate")
     if problems:
         raise _Rejected(problems)
+    terms = read_terms(header.get("paymentTerms"))
 
     ship_to = header.get("shipTo") if isinstance(header.get("shipTo"), dict) else {}
     ship_gln = _identifier(ship_to, "GS1")
@@ -280,8 +311,30 @@ def _normalise_one(tx: dict, own_gln: str | None, limits: ImportLimits) -> tuple
         "replaces_transaction_id": _text(tx.get("replacesProcurosTransactionId")),
         "is_latest_version": True,
         "payment_days": _net_payment_days(header.get("paymentTerms")),
+        "payment_terms": ",".join(f"{d}:{p:g}" for d, p in terms) or None,
+        "requested_earliest_date": earliest,
+        "requested_latest_date": latest,
+        "order_type": _text(header.get("type")),
+        "promotion_code": _text(header.get("promotionCode")),
+        "contract_reference": _text(header.get("contractReference")),
+        "final_recipient": _party_text(header.get("finalRecipient")),
+        "order_allowance_percent": order_mods.allowance_percent or None,
+        "notes": "\n".join(notes) or None,
         "line_count": len(lines),
-    }, lines
+    }, lines, charges
+
+
+def _party_text(party: object) -> str | None:
+    """A party as one line people can read: name (GLN …), street, zip city, country."""
+    if not isinstance(party, dict):
+        return None
+    address = party.get("postalAddress") if isinstance(party.get("postalAddress"), dict) else {}
+    gln = _identifier(party, "GS1")
+    name = _text(party.get("name")) or _text(address.get("name"))
+    parts = [" ".join(p for p in (name, f"(GLN {gln})" if gln else None) if p) or None, _text(address.get("street")),
+             " ".join(p for p in (_text(address.get("postalCode")), _text(address.get("city"))) if p) or None,
+             _text(address.get("countryCode"))]
+    return ", ".join(p for p in parts if p) or None
 
 
 def _reject_row(tx: object, error_type: str, reason: str) -> dict:
@@ -305,7 +358,7 @@ def normalise_orders(transactions: list[dict], *, own_gln: str | None = None,
     Input order is kept; a transaction id seen twice in one batch is only mapped once. With
     ``own_gln``, an order whose supplier is someone else is rejected.
     """
-    headers, lines, rejects = [], [], []
+    headers, lines, rejects, charges = [], [], [], []
     copies: dict[str, set[bytes]] = {}
     for tx in transactions:  # a queue may list one transaction twice: fine only if identical
         if isinstance(tx, dict) and isinstance(tx.get("procurosTransactionId"), str):
@@ -322,7 +375,7 @@ def normalise_orders(transactions: list[dict], *, own_gln: str | None = None,
                 raise _Rejected([reasons.malformed_document("no procurosTransactionId")], reasons.INTERNAL)
             if len(copies.get(tid, ())) > 1:
                 raise _Rejected([reasons.listed_twice(tid)], reasons.INTERNAL)
-            header, doc_lines = _normalise_one(tx, own_gln, limits)
+            header, doc_lines, doc_charges = _normalise_one(tx, own_gln, limits)
         except _Rejected as rej:
             rejects.append(_reject_row(tx, rej.error_type, reasons.join(rej.problems)))
             continue
@@ -331,8 +384,10 @@ def normalise_orders(transactions: list[dict], *, own_gln: str | None = None,
             continue
         headers.append(header)
         lines.extend(doc_lines)
+        charges.extend(doc_charges)
     return Normalised(
         headers=frame(NORMALISED_HEADERS, headers),
         lines=frame(NORMALISED_LINES, lines),
         rejects=frame(REJECTS, rejects),
+        charges=frame(CHARGES, charges),
     )

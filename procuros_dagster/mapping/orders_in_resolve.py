@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pandera.pandas as pa
@@ -16,8 +17,13 @@ import pandera.pandas as pa
 from . import reasons
 from .identifiers import gtin_key, is_valid_gtin
 from .orders_in_normalise import Normalised
+from .orders_in_terms import (
+    address_candidates, combined_discount, describe_terms, match_address, match_payment_term, price_note,
+    price_per_line_unit,
+)
 from .schemas_in import (
-    EXISTING_ORDERS, PARTNERS, PRODUCTS, REJECTS, RESOLVED_HEADERS, RESOLVED_LINES, UOMS, frame,
+    EXISTING_ORDERS, PARTNERS, PRODUCTS, REJECTS, RESOLVED_CHARGES, RESOLVED_HEADERS, RESOLVED_LINES, UOMS,
+    empty_frame, frame,
 )
 
 EDITABLE_STATES = ("draft", "sent")
@@ -32,6 +38,9 @@ class SalesDefaults:
     payment_term_id: int | None
     company_id: int
     currency: str | None = None  # the company's currency (ISO code): prices are taken as given in it
+    charge_product_id: int | None = None  # the service product of the buyer's charges (freight, packaging …)
+    charge_uom_id: int | None = None  # that product's unit
+    price_digits: int = 2  # Odoo's "Product Price" precision: sale.order.line.price_unit is rounded to it
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,11 @@ class OrderLookups:
     defaults: SalesDefaults
     integration_name: str
     uom_overrides: dict[str, int] = field(default_factory=dict)
+    # Odoo's payment terms: id, name, early_discount, discount_percentage, discount_days, lines
+    payment_terms: list[dict] = field(default_factory=list)
+    # the buyers (and their delivery addresses) of address-only ship-tos: id, parent_id, type, street, zip, city, country_id
+    addresses: list[dict] = field(default_factory=list)
+    countries: dict[str, int] = field(default_factory=dict)  # ISO code -> res.country id
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class Resolved:
     headers: pd.DataFrame
     lines: pd.DataFrame
     rejects: pd.DataFrame
+    charges: pd.DataFrame = field(default_factory=lambda: empty_frame(RESOLVED_CHARGES))
 
 
 def _odoo_value(value: object) -> object:
@@ -213,7 +228,39 @@ def _uom(ix: _Index, order: str, code: str, problems: list[str], lines: list[int
     return None
 
 
-def _lines(ix: _Index, h: dict, lines: list[dict], problems: list[str]) -> list[dict]:
+def _round(value: float, digits: int) -> float:
+    # Odoo's float_round (half-up in decimal terms), not Python's banker's rounding of binary floats
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def _price(ix: _Index, h: dict, ln: dict, uom: dict, digits: int, problems: list[str],
+           notes: list[str]) -> tuple[float | None, str | None]:
+    """The buyer's price per line unit, rounded as Odoo rounds it, and the price as sent when it
+    was per another quantity (a price per 100 must not become a price per piece)."""
+    price, per_code = ln["unit_price"], ln["pricing_unit_code"]
+    if price is None:
+        return None, None
+    factors = None
+    if per_code and per_code != ln["unit_code"] and ln["pricing_unit_quantity"] is None:
+        pricing = (ix.uom_by_code.get(per_code.upper()) or [None])[0]
+        if pricing is not None and pricing.get("factor") and uom.get("factor") and pricing["category_id"] == uom["category_id"]:
+            factors = (float(pricing["factor"]), float(uom["factor"]))
+    per_unit, said = price_per_line_unit(price, ln["unit_code"], ln["pricing_unit_quantity"], per_code, factors)
+    if per_unit is None:
+        problems.append(f"{reasons._order(h['order_identifier'])} line {ln['line_number']}: the price "
+                        f"{price:g} is per {per_code}, but the line does not say how many {ln['unit_code']} "
+                        f"are in one {per_code}; send pricingUnitQuantity")
+        return None, None
+    kept = _round(per_unit, digits)
+    if said:
+        notes.append(price_note(f"Line {ln['line_number']}", said, per_unit, kept, ln["unit_code"],
+                                ln["quantity"], digits))
+    return kept, said
+
+
+def _lines(ix: _Index, h: dict, lines: list[dict], problems: list[str], digits: int = 2,
+           notes: list[str] | None = None) -> list[dict]:
+    notes = [] if notes is None else notes
     order = h["order_identifier"]
     by_code: dict[str, list[int]] = defaultdict(list)
     for ln in lines:
@@ -232,28 +279,69 @@ def _lines(ix: _Index, h: dict, lines: list[dict], problems: list[str]) -> list[
             sold_in = (ix.uom.get(product["uom_id"]) or {}).get("name") or f"unit category {product['uom_category_id']}"
             problems.append(reasons.unit_category_mismatch(order, n, ln["unit_code"], _product_label(product), sold_in))
             continue
+        price, said = _price(ix, h, ln, uom, digits, problems, notes)
+        discount = combined_discount(ln["allowance_percent"], h["order_allowance_percent"])
         out.append({
             "transaction_id": h["transaction_id"],
             "line_number": n,
             "product_id": product["id"],
             "product_uom": uom["id"],
             "product_uom_qty": ln["quantity"],
-            "price_unit": ln["unit_price"],
+            "price_unit": price,
             "name": ln["description"],
             "is_deposit_item": bool(ln["is_deposit_item"]),
+            "discount": discount or None,
+            "buyer_article_number": ln["buyer_item_id"],
+            "buyer_price": said,
+            "delivery_date": ln["requested_delivery_date"],
+            "delivery_earliest": ln["requested_earliest_date"],
+            "delivery_latest": ln["requested_latest_date"],
         })
     return out
 
 
 def _note(h: dict) -> str | None:
-    parts = [h["comments"], h["delivery_information"]]
-    address = [h["ship_to_name"], h["ship_to_street"],
-               " ".join(p for p in (h["ship_to_postal_code"], h["ship_to_city"]) if p) or None,
-               h["ship_to_country"]]
-    if h["ship_to_gln"] is None and any(address):
-        parts.append("Ship to: " + ", ".join(a for a in address if a))
-    text = "\n\n".join(p for p in parts if p)
+    # an address-only ship-to is the delivery address itself (found or created), not a note
+    text = "\n\n".join(p for p in (h["comments"], h["delivery_information"]) if p)
     return text or None
+
+
+def _ship_to_by_address(lk: OrderLookups, h: dict, buyer: dict) -> tuple[int | None, dict]:
+    """An address-only ship-to: the buyer or one of its delivery addresses at that address, else
+    the values of a new delivery address of the buyer (created with the order)."""
+    country = lk.countries.get((h["ship_to_country"] or "").upper())
+    found = match_address(address_candidates(lk.addresses, buyer["id"]), h["ship_to_street"],
+                          h["ship_to_postal_code"], h["ship_to_city"], country)
+    if found is not None:
+        return found, {}
+    return None, {"new_ship_to_name": h["ship_to_name"] or h["ship_to_city"] or buyer["name"],
+                  "new_ship_to_street": h["ship_to_street"], "new_ship_to_zip": h["ship_to_postal_code"],
+                  "new_ship_to_city": h["ship_to_city"], "new_ship_to_country_id": country}
+
+
+def _terms(h: dict) -> list[tuple[int, float]]:
+    """The buyer's payment terms as normalised ("14:2,30:0"): [(days, percentage)]."""
+    return [(int(d), float(p)) for d, p in (t.split(":") for t in (h["payment_terms"] or "").split(",") if t)]
+
+
+def _payment_term(lk: OrderLookups, h: dict, buyer: dict, notes: list[str]) -> int | None:
+    """The buyer's terms matched to an Odoo payment term; else the customer's own (or the
+    settings' default), said in the chatter."""
+    fallback = buyer["property_payment_term_id"] or lk.defaults.payment_term_id
+    if not h["payment_terms"]:
+        return fallback
+    terms = _terms(h)
+    found = match_payment_term(terms, lk.payment_terms)
+    if found is not None:
+        return found
+    names = {t["id"]: t.get("name") for t in lk.payment_terms}
+    instead = (f"the customer's payment terms ({names.get(buyer['property_payment_term_id'], '?')}) apply"
+               if buyer["property_payment_term_id"] else
+               f"the default payment terms ({names.get(fallback, '?')}) apply" if fallback else
+               "Odoo's default applies")
+    notes.append(f"The buyer asks for payment terms {describe_terms(terms)}; no Odoo payment term matches "
+                 f"them, so {instead}. Agree the terms with the buyer if they differ.")
+    return fallback
 
 
 def _target(ix: _Index, h: dict, buyer: dict | None, problems: list[str]) -> tuple[str, dict | None]:
@@ -281,6 +369,10 @@ def resolve_orders(norm: Normalised, lookups: OrderLookups) -> Resolved:
     """Normalised orders → Resolved(headers, lines, rejects); stage-1 rejects pass through."""
     ix = _Index(lookups)
     d = lookups.defaults
+    charges_by_tid: dict[str, list[dict]] = defaultdict(list)
+    for c in (_row(r) for r in norm.charges.to_dict("records")):
+        charges_by_tid[c["transaction_id"]].append(c)
+    out_charges: list[dict] = []
     lines_by_tid: dict[str, list[dict]] = defaultdict(list)
     for ln in sorted((_row(r) for r in norm.lines.to_dict("records")), key=lambda r: r["line_number"]):
         lines_by_tid[ln["transaction_id"]].append(ln)
@@ -301,13 +393,26 @@ def resolve_orders(norm: Normalised, lookups: OrderLookups) -> Resolved:
             problems: list[str] = []
             buyer = _buyer(ix, h, lookups, problems)
             shipping = invoice = None
+            new_ship_to: dict = {}
+            notes = [h["notes"]] if h["notes"] else []
             if buyer is not None:
                 shipping = _address(ix, h, buyer, "ship_to", h["ship_to_gln"], problems)
+                if h["ship_to_gln"] is None and any(h[k] for k in ("ship_to_street", "ship_to_postal_code", "ship_to_city")):
+                    shipping, new_ship_to = _ship_to_by_address(lookups, h, buyer)
                 invoice = _address(ix, h, buyer, "bill_to", h["bill_to_gln"], problems)
             status, previous = _target(ix, h, buyer, problems)
             if buyer is not None and status == "create" and (buyer["id"], order) in in_batch:
                 problems.append(reasons.duplicate_in_batch(order, in_batch[(buyer["id"], order)]))
-            resolved_lines = _lines(ix, h, lines_by_tid.get(tid, []), problems)
+            resolved_lines = _lines(ix, h, lines_by_tid.get(tid, []), problems, d.price_digits, notes)
+            doc_charges = charges_by_tid.get(tid, [])
+            if doc_charges and d.charge_product_id is None and not problems:
+                rejects.append({"transaction_id": tid, "order_identifier": order, "buyer_gln": h["buyer_gln"],
+                                "error_type": reasons.INTERNAL,
+                                "reason": f"{reasons._order(order)} carries the buyer's charges "
+                                          f"({', '.join(c['description'] for c in doc_charges)}), but the connector "
+                                          "has no product to charge them with: set sales_defaults.charge_product "
+                                          "(or a shipping method whose delivery product takes them)"})
+                continue
             if d.currency and h.get("currency") and h["currency"] != d.currency:
                 problems.append(reasons.currency_mismatch(order, h["currency"], d.currency))
         except Exception as exc:  # one broken document must not stop the batch
@@ -329,16 +434,30 @@ def resolve_orders(norm: Normalised, lookups: OrderLookups) -> Resolved:
             "partner_id": buyer["id"],
             "partner_shipping_id": shipping,
             "partner_invoice_id": invoice,
-            "payment_term_id": buyer["property_payment_term_id"] or d.payment_term_id,
+            "payment_term_id": _payment_term(lookups, h, buyer, notes),
             "carrier_id": buyer["property_delivery_carrier_id"] or d.carrier_id,
             "warehouse_id": d.warehouse_id,
             "company_id": d.company_id,
-            "commitment_date": h["requested_delivery_date"] or (min(line_dates) if line_dates else None),
+            # Odoo's Delivery Date: the requested day, else the window's first day, else the lines' first
+            "commitment_date": h["requested_delivery_date"] or h["requested_earliest_date"]
+                               or (min(line_dates) if line_dates else None),
             "note": _note(h),
+            "delivery_earliest": h["requested_earliest_date"],
+            "delivery_latest": h["requested_latest_date"],
+            "order_type": h["order_type"],
+            "promotion_code": h["promotion_code"],
+            "contract_reference": h["contract_reference"],
+            "final_recipient": h["final_recipient"],
+            "buyer_payment_terms": describe_terms(_terms(h)) or None,
+            **new_ship_to,
+            "notes": "\n".join(notes) or None,
         })
         out_lines.extend(resolved_lines)
+        out_charges.extend({**c, "product_id": d.charge_product_id, "product_uom": d.charge_uom_id}
+                           for c in doc_charges)
     return Resolved(
         headers=frame(RESOLVED_HEADERS, headers),
         lines=frame(RESOLVED_LINES, out_lines),
         rejects=frame(REJECTS, rejects),
+        charges=frame(RESOLVED_CHARGES, out_charges),
     )

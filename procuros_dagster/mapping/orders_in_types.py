@@ -20,12 +20,17 @@ _IDENTIFIER = {"identifier": TEXT, "domain": TEXT}
 _HEADER = {
     "orderIdentifier": TEXT, "orderDate": TEXT, "requestedDeliveryDate": TEXT, "currency": TEXT,
     "comments": TEXT, "deliveryInformation": TEXT, "version": WHOLE, "paymentTerms": LIST,
-    "buyer": OBJECT, "supplier": OBJECT, "shipTo": OBJECT, "billTo": OBJECT,
+    "buyer": OBJECT, "supplier": OBJECT, "shipTo": OBJECT, "billTo": OBJECT, "finalRecipient": OBJECT,
+    "type": TEXT, "promotionCode": TEXT, "contractReference": TEXT,
+    "requestedEarliestDeliveryDate": TEXT, "requestedLatestDeliveryDate": TEXT,
 }
 _ITEM = {
     "lineNumber": WHOLE, "identifiers": LIST, "isDepositItem": FLAG, "quantity": NUMBER,
     "unitOfMeasure": TEXT, "unitPrice": NUMBER, "description": TEXT, "requestedDeliveryDate": TEXT,
+    "requestedEarliestDeliveryDate": TEXT, "requestedLatestDeliveryDate": TEXT,
+    "pricingUnitQuantity": NUMBER, "pricingUnitOfMeasure": TEXT, "modificationGroups": LIST,
 }
+_SUMMARY = {"subtotalAmount": NUMBER, "modificationGroups": LIST}
 MAX_LINE_NUMBER = 2_147_483_647  # Odoo integer fields are 32 bits
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
@@ -74,13 +79,18 @@ def type_problems(content: Any) -> list[str]:
         problems.append(reasons.wrong_type(order, "header", OBJECT, _kind(header), header))
     if isinstance(header, dict):
         _fields(header, _HEADER, "header.", problems, order)
-        for role in ("buyer", "supplier", "shipTo", "billTo"):
+        for role in ("buyer", "supplier", "shipTo", "billTo", "finalRecipient"):
             party = header.get(role)
             if isinstance(party, dict):
                 _fields(party, _PARTY, f"header.{role}.", problems, order)
                 _identifiers(party.get("identifiers"), f"header.{role}.identifiers", problems, order)
                 if isinstance(party.get("postalAddress"), dict):
                     _fields(party["postalAddress"], _ADDRESS, f"header.{role}.postalAddress.", problems, order)
+    summary = content.get("summary")
+    if summary is not None and not isinstance(summary, dict):
+        problems.append(reasons.wrong_type(order, "summary", OBJECT, _kind(summary), summary))
+    elif isinstance(summary, dict):
+        _fields(summary, _SUMMARY, "summary.", problems, order)
     items = content.get("items")
     if items is not None and not isinstance(items, list):
         problems.append(reasons.wrong_type(order, "items", LIST, _kind(items), items))

@@ -61,6 +61,15 @@ NORMALISED_HEADERS = pa.DataFrameSchema(
         "replaces_transaction_id": _str(nullable=True),
         "is_latest_version": _bool(),
         "payment_days": _int(nullable=True),
+        "payment_terms": _str(nullable=True),  # the buyer's terms as "days:percentage,…"
+        "requested_earliest_date": _ts(nullable=True),
+        "requested_latest_date": _ts(nullable=True),
+        "order_type": _str(nullable=True),
+        "promotion_code": _str(nullable=True),
+        "contract_reference": _str(nullable=True),
+        "final_recipient": _str(nullable=True),
+        "order_allowance_percent": _float(nullable=True),
+        "notes": _str(nullable=True),  # for the chatter: how the buyer's terms were read
         "line_count": _int(checks=[pa.Check.ge(1)]),
     },
     strict=True,
@@ -81,6 +90,11 @@ NORMALISED_LINES = pa.DataFrameSchema(
         "unit_price": _float(nullable=True),
         "description": _str(nullable=True),
         "requested_delivery_date": _ts(nullable=True),
+        "requested_earliest_date": _ts(nullable=True),
+        "requested_latest_date": _ts(nullable=True),
+        "pricing_unit_quantity": _float(nullable=True),
+        "pricing_unit_code": _str(nullable=True),
+        "allowance_percent": _float(nullable=True),
     },
     strict=True,
     ordered=True,
@@ -89,6 +103,19 @@ NORMALISED_LINES = pa.DataFrameSchema(
     checks=[pa.Check(lambda df: df[["gtin", "buyer_item_id", "supplier_item_id"]].notna().any(axis=1),
                      name="line_has_identifier")],
     name="NormalisedOrderLines",
+)
+
+CHARGES = pa.DataFrameSchema(
+    {
+        "transaction_id": _str(),
+        "line_number": _int(nullable=True),  # empty: a charge on the whole order (its summary)
+        "reason": _str(nullable=True),
+        "description": _str(),
+        "amount": _float(checks=[pa.Check.ge(0)]),
+    },
+    strict=True,
+    ordered=True,
+    name="OrderCharges",
 )
 
 REJECTS = pa.DataFrameSchema(
@@ -122,6 +149,20 @@ RESOLVED_HEADERS = pa.DataFrameSchema(
         "order_date": _ts(),
         "commitment_date": _ts(nullable=True),
         "note": _str(nullable=True),
+        "delivery_earliest": _ts(nullable=True),
+        "delivery_latest": _ts(nullable=True),
+        "order_type": _str(nullable=True),
+        "promotion_code": _str(nullable=True),
+        "contract_reference": _str(nullable=True),
+        "final_recipient": _str(nullable=True),
+        "buyer_payment_terms": _str(nullable=True),  # the buyer's terms in words
+        # an address-only ship-to none of the buyer's addresses has: a delivery address to create
+        "new_ship_to_name": _str(nullable=True),
+        "new_ship_to_street": _str(nullable=True),
+        "new_ship_to_zip": _str(nullable=True),
+        "new_ship_to_city": _str(nullable=True),
+        "new_ship_to_country_id": _int(nullable=True),
+        "notes": _str(nullable=True),
         "buyer_gln": _str(),
         "buyer_name": _str(nullable=True),
         "version": _int(nullable=True),
@@ -133,7 +174,8 @@ RESOLVED_HEADERS = pa.DataFrameSchema(
         pa.Check(lambda df: (df["status"] == "create") | df["target_order_id"].notna(),
                  name="update_has_target"),
         pa.Check(lambda df: (df["status"] == "already_imported")
-                 | df[["partner_shipping_id", "partner_invoice_id", "warehouse_id"]].notna().all(axis=1),
+                 | (df[["partner_invoice_id", "warehouse_id"]].notna().all(axis=1)
+                    & (df["partner_shipping_id"].notna() | df["new_ship_to_name"].notna())),
                  name="new_values_complete"),
     ],
     name="ResolvedOrderHeaders",
@@ -149,12 +191,21 @@ RESOLVED_LINES = pa.DataFrameSchema(
         "price_unit": _float(nullable=True),
         "name": _str(nullable=True),
         "is_deposit_item": _bool(),
+        "discount": _float(nullable=True),
+        "buyer_article_number": _str(nullable=True),
+        "buyer_price": _str(nullable=True),  # the buyer's price as sent, when converted: "12.5 per 100 EA"
+        "delivery_date": _ts(nullable=True),
+        "delivery_earliest": _ts(nullable=True),
+        "delivery_latest": _ts(nullable=True),
     },
     strict=True,
     ordered=True,
     unique=["transaction_id", "line_number"],
     name="ResolvedOrderLines",
 )
+
+RESOLVED_CHARGES = pa.DataFrameSchema({**CHARGES.columns, "product_id": _int(), "product_uom": _int()}, strict=True, ordered=True,
+                                     name="ResolvedOrderCharges")
 
 SUMMARY = pa.DataFrameSchema(
     {

@@ -57,7 +57,11 @@ def sale_order_write_problems(writes: Sequence[Any]) -> list[dict]:
         if w.status == "already_imported":
             continue
         vals = w.vals
+        # an address-only ship-to may be a delivery address the writer creates first
+        new_address = bool(getattr(w, "new_shipping", None)) and "partner_shipping_id" not in vals
         for key in ("partner_id", "partner_shipping_id", "partner_invoice_id"):
+            if key == "partner_shipping_id" and new_address:
+                continue
             if not _is_id(vals.get(key)):
                 problems.append({"transaction_id": w.transaction_id, "problem": f"{key} is {vals.get(key)!r}, not an Odoo id"})
         if vals.get("x_procuros_transaction_id") != w.transaction_id:
@@ -70,7 +74,8 @@ def sale_order_write_problems(writes: Sequence[Any]) -> list[dict]:
                 "transaction_id": w.transaction_id,
                 "status": w.status,
                 "partner_id": vals.get("partner_id") if _is_id(vals.get("partner_id")) else 0,
-                "partner_shipping_id": vals.get("partner_shipping_id") if _is_id(vals.get("partner_shipping_id")) else 0,
+                "partner_shipping_id": vals.get("partner_shipping_id") if _is_id(vals.get("partner_shipping_id"))
+                else 1 if new_address else 0,
                 "partner_invoice_id": vals.get("partner_invoice_id") if _is_id(vals.get("partner_invoice_id")) else 0,
                 "line_count": len(line_vals),
             }

@@ -40,6 +40,7 @@ RESOLVABLE = {
     "uom.uom": "name",
     "res.country": "code",
     "res.currency": "name",
+    "product.product": "name",
 }
 _XMLID = re.compile(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Protocol, Sequence
 
 from procuros_dagster.odoo.binder import Binder
 from procuros_dagster.odoo.bindings import MAX_CLAIMS
+from procuros_dagster.mapping.orders_in_terms import address_candidates, match_address
 from procuros_dagster.odoo.errors import OdooRpcError
+from procuros_dagster.odoo.order_lookups import delivery_addresses
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ class OrderWrite(Protocol):  # produced by procuros_dagster.mapping.orders_in.bu
     status: str  # create | update | already_imported
     target_order_id: int | None
     vals: dict[str, Any]
+    notes: tuple[str, ...]  # for the chatter
+    new_shipping: dict | None  # res.partner values of a delivery address to find or create
 
 
 @dataclass
@@ -127,11 +131,51 @@ def _claimed(binder: Binder, to_create: list, outcomes: list[OrderWriteOutcome],
     return [w for w in to_create if w.transaction_id in claimed], claims
 
 
+def _address_key(vals: dict) -> tuple:
+    return (vals["parent_id"], vals.get("name"), vals.get("street"), vals.get("zip"), vals.get("city"),
+            vals.get("country_id"))
+
+
+def with_delivery_addresses(gateway, writes: Sequence[OrderWrite]) -> list:
+    """Writes whose ship-to was given by an address none of the buyer's has: the address is
+    looked up again (an earlier chunk or run may have created it), else created once as a
+    delivery address of the buyer (one read and one create for the whole chunk)."""
+    wanted = [w for w in writes if getattr(w, "new_shipping", None) and w.status != "already_imported"]
+    if not wanted:
+        return list(writes)
+    buyers = sorted({w.new_shipping["parent_id"] for w in wanted})
+    existing = delivery_addresses(gateway, buyers)
+    found: dict[tuple, int] = {}
+    for w in wanted:
+        v = w.new_shipping
+        hit = match_address(address_candidates(existing, v["parent_id"]), v.get("street"), v.get("zip"),
+                            v.get("city"), v.get("country_id"))
+        if hit is not None:
+            found[_address_key(v)] = hit
+    missing = list({_address_key(w.new_shipping): w.new_shipping for w in wanted
+                    if _address_key(w.new_shipping) not in found}.items())
+    if missing:
+        ids = gateway.create("res.partner", [v for _, v in missing])
+        found |= {key: pid for (key, _), pid in zip(missing, ids)}
+    return [replace(w, vals={**w.vals, "partner_shipping_id": found[_address_key(w.new_shipping)]}, new_shipping=None)
+            if w in wanted else w for w in writes]
+
+
+def _message(o: OrderWriteOutcome, notes: Sequence[str]) -> str:
+    body = "<p>{} from Procuros transaction <b>{}</b> (buyer's order {}).</p>".format(
+        "Imported" if o.status == "created" else "Updated to a new version",
+        html.escape(o.transaction_id), html.escape(o.order_identifier or "?"))
+    if notes:  # how the buyer's prices, discounts and terms were read: for the user to check
+        body += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+    return body
+
+
 def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int = 200,
                       claim_timeout: timedelta = timedelta(minutes=10),
                       binder: Binder | None = None) -> list[OrderWriteOutcome]:
     """``binder``: the sales orders' bindings of the integration (default: the default integration's)."""
     binder = binder or Binder(gateway, "order")
+    notes = {w.transaction_id: tuple(getattr(w, "notes", ()) or ()) for w in writes}
     outcomes: list[OrderWriteOutcome] = []
     to_create = [w for w in writes if w.status == "create"]
     claims = None
@@ -147,8 +191,10 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
                                            existing[w.transaction_id])
                          for w in to_create if w.transaction_id in existing]
             to_create = [w for w in to_create if w.transaction_id not in existing]
+    to_create = with_delivery_addresses(gateway, to_create)
     for chunk in _chunks(to_create, chunk_size):
         outcomes.extend(_create_chunk(gateway, chunk))
+    writes = with_delivery_addresses(gateway, writes) if any(w.status == "update" for w in writes) else writes
     updates = [w for w in writes if w.status == "update"]
     # A quotation may have been confirmed since it was resolved: only drafts take a new version.
     states = (
@@ -178,19 +224,6 @@ def write_sale_orders(gateway, writes: Sequence[OrderWrite], *, chunk_size: int 
                     known=claims.bound if covered else None)
         fresh = [o for o in written if o.status in ("created", "updated")]
         if fresh:
-            gateway.post_messages(
-                MODEL,
-                [
-                    (
-                        o.order_id,
-                        "<p>{} from Procuros transaction <b>{}</b> (buyer's order {}).</p>".format(
-                            "Imported" if o.status == "created" else "Updated to a new version",
-                            html.escape(o.transaction_id),
-                            html.escape(o.order_identifier or "?"),
-                        ),
-                    )
-                    for o in fresh
-                ],
-            )
+            gateway.post_messages(MODEL, [(o.order_id, _message(o, notes.get(o.transaction_id, ()))) for o in fresh])
     order = {w.transaction_id: i for i, w in enumerate(writes)}
     return sorted(outcomes, key=lambda o: order.get(o.transaction_id, 0))

@@ -113,6 +113,34 @@ FIELDS: tuple[FieldSpec, ...] = (
               "The customer's Send Invoice & Credit Notes switch (Contacts, Procuros).",
               related="commercial_partner_id.x_procuros_send_invoice"),
 )
+# --- what the buyer's ORDER says, kept on the quotation and its lines (inbound orders) -------------
+_SO, _SOL = "sale.order", "sale.order.line"
+ORDER_IN_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(_SO, "x_procuros_delivery_earliest", "datetime", "Requested Earliest Delivery",
+              "The start of the buyer's delivery window (the Delivery Date is the day the buyer asked for)."),
+    FieldSpec(_SO, "x_procuros_delivery_latest", "datetime", "Requested Latest Delivery",
+              "The end of the buyer's delivery window."),
+    FieldSpec(_SO, "x_procuros_order_type", "char", "Buyer's Order Type", "The order type the buyer sent."),
+    FieldSpec(_SO, "x_procuros_promotion_code", "char", "Promotion Code", "The buyer's promotion code."),
+    FieldSpec(_SO, "x_procuros_contract_reference", "char", "Contract Reference",
+              "The buyer's contract the order refers to."),
+    FieldSpec(_SO, "x_procuros_final_recipient", "char", "Final Recipient",
+              "The ultimate consignee when the delivery address is only an intermediate (cross-docking)."),
+    FieldSpec(_SO, "x_procuros_buyer_payment_terms", "char", "Buyer's Payment Terms",
+              "The payment terms as the buyer sent them (the Payment Terms field holds Odoo's match)."),
+    FieldSpec(_SOL, "x_procuros_buyer_article_number", "char", "Buyer's Article Number",
+              "The buyer's own number of the article, echoed on the documents sent back to the buyer."),
+    FieldSpec(_SOL, "x_procuros_buyer_price", "char", "Buyer's Price",
+              "The buyer's price as sent when it was per another quantity, e.g. 12.5 per 100 EA."),
+    FieldSpec(_SOL, "x_procuros_delivery_date", "datetime", "Requested Delivery", "The buyer's delivery date of the line."),
+    FieldSpec(_SOL, "x_procuros_delivery_earliest", "datetime", "Requested Earliest Delivery",
+              "The start of the line's delivery window."),
+    FieldSpec(_SOL, "x_procuros_delivery_latest", "datetime", "Requested Latest Delivery",
+              "The end of the line's delivery window."),
+)
+FIELDS = FIELDS + ORDER_IN_FIELDS
+# --- end of the inbound orders' fields -------------------------------------------------------------
+
 #: the request flag the buttons set and the connector clears, and the models that have it
 REQUEST_FIELD = "x_procuros_send_requested"
 REQUEST_MODELS = ("stock.picking", "account.move", "purchase.order")

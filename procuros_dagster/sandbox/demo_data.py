@@ -156,9 +156,11 @@ def order_content(
     order_date: str = "2026-11-27T08:15:00+01:00",
     requested_delivery_date: str | None = "2026-12-03T00:00:00+01:00",
     comments: str | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A Procuros ORDER as a buyer sends it to us. ``lines``: gtin, quantity, and optionally
-    unit, price, deposit, description, buyer_id (buyer's article number instead of a GTIN)."""
+    unit, price, deposit, description, buyer_id (buyer's article number instead of a GTIN),
+    item (more OrderItem keys, e.g. pricingUnitQuantity, modificationGroups)."""
     header: dict[str, Any] = {
         "buyer": {"name": "Kaufhaus Rheinland AG", "identifiers": [{"identifier": buyer_gln, "domain": "GS1"}]},
         "supplier": {"name": "Nordwind Getränke GmbH", "identifiers": [{"identifier": OWN_GLN, "domain": "GS1"}]},
@@ -192,8 +194,8 @@ def order_content(
             item["unitPrice"] = line["price"]
         if line.get("description"):
             item["description"] = line["description"]
-        items.append(item)
-    return {"header": header, "items": items}
+        items.append(item | line.get("item", {}))
+    return {"header": header, "items": items} | ({"summary": summary} if summary else {})
 
 
 def demo_orders() -> list[dict[str, Any]]:
@@ -209,7 +211,14 @@ def demo_orders() -> list[dict[str, Any]]:
             bill_to_gln=BILL_TO_GLN,
             comments="Anlieferung Mo-Fr 06:00-10:00, Rampe 3.",
         ),
-        order_content("PO-2026-004712", [{"gtin": ESPRESSO, "quantity": 5, "unit": "CT"}], ship_to_gln=None),
+        # priced per 100 cartons (44.70 a carton), with the buyer's 5 % off
+        order_content("PO-2026-004712", [{"gtin": ESPRESSO, "quantity": 5, "unit": "CT", "price": 4470.0, "item": {
+            "pricingUnitQuantity": 100, "modificationGroups": [{"level": 1, "basis": 223.5, "modifications": [
+                {"type": "ALLOWANCE", "calculationType": "RELATIVE", "reasonCode": "DISCOUNT", "percentage": 5}]}]}}],
+            ship_to_gln=None, summary={"subtotalAmount": 212.33, "totalCharges": 0.0, "totalAllowances": 0.0,
+                                       "netAmount": 212.33, "grossAmount": 227.19, "dueAmount": 227.19,
+                                       "tax": {"total": 14.86, "items": [{"percentage": 7, "taxableAmount": 212.33,
+                                                                          "taxAmount": 14.86, "category": "sales"}]}}),
         order_content("PO-2026-004713", [{"gtin": "4300348765432", "quantity": 3}]),
     ]
 

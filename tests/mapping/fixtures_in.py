@@ -117,11 +117,11 @@ PARTNERS = [
 
 # uom categories: 1 = Unit, 2 = Weight
 UOMS = [
-    {"id": 1, "name": "Units", "category_id": 1, "x_procuros_unit_code": "EA"},
-    {"id": 21, "name": "Case", "category_id": 1, "x_procuros_unit_code": "CS"},
-    {"id": 22, "name": "Carton", "category_id": 1, "x_procuros_unit_code": "CT"},
-    {"id": 12, "name": "kg", "category_id": 2, "x_procuros_unit_code": "KGM"},
-    {"id": 13, "name": "g", "category_id": 2, "x_procuros_unit_code": None},
+    {"id": 1, "name": "Units", "category_id": 1, "x_procuros_unit_code": "EA", "factor": 1.0},
+    {"id": 21, "name": "Case", "category_id": 1, "x_procuros_unit_code": "CS", "factor": 1 / 12},
+    {"id": 22, "name": "Carton", "category_id": 1, "x_procuros_unit_code": "CT", "factor": 1 / 6},
+    {"id": 12, "name": "kg", "category_id": 2, "x_procuros_unit_code": "KGM", "factor": 1.0},
+    {"id": 13, "name": "g", "category_id": 2, "x_procuros_unit_code": None, "factor": 1000.0},
 ]
 
 
@@ -139,19 +139,42 @@ PRODUCTS = [
     _product(106, "Zitronenlimo B", "0" + GTIN_TWIN, "NW-LIMO-B"),  # same GTIN stored as GTIN-14
 ]
 
-DEFAULTS = SalesDefaults(warehouse_id=1, location_id=8, carrier_id=2, payment_term_id=4, company_id=1)
+DEFAULTS = SalesDefaults(warehouse_id=1, location_id=8, carrier_id=2, payment_term_id=4, company_id=1,
+                         charge_product_id=190, charge_uom_id=1)
+
+
+def _term(id, name, days, early=None, delay="days_after"):
+    return {"id": id, "name": name, "early_discount": bool(early), "discount_percentage": early[0] if early else 2.0,
+            "discount_days": early[1] if early else 10, "lines": [("percent", 100.0, delay, days)]}
+
+
+# as a fresh Odoo 17 has them (discount fields keep their defaults when early_discount is off)
+PAYMENT_TERMS = [_term(1, "Immediate Payment", 0), _term(4, "30 Days", 30), _term(5, "45 Days", 45),
+                 _term(6, "End of Following Month", 0, delay="days_after_end_of_next_month"),
+                 _term(9, "2/7 Net 30", 30, (2.0, 7)), {**_term(10, "2/14 Net 30", 60), "lines": []}]
 ORDER_COLUMNS = ["id", "name", "state", "x_procuros_transaction_id", "client_order_ref", "partner_id"]
 
 
-def lookups(partners=None, products=None, uoms=None, existing=None, overrides=None, integration="Procuros") -> OrderLookups:
+ADDRESSES = [
+    {"id": 10, "parent_id": None, "type": "contact", "street": "Hohe Straße 52", "zip": "50667", "city": "Köln", "country_id": 57},
+    {"id": 11, "parent_id": 10, "type": "delivery", "street": "Industriestraße 8", "zip": "50226", "city": "Frechen", "country_id": 57},
+    {"id": 14, "parent_id": 10, "type": "delivery", "street": "Markt 1", "zip": "53111", "city": "Bonn", "country_id": 57},
+]
+
+
+def lookups(partners=None, products=None, uoms=None, existing=None, overrides=None, integration="Procuros",
+            payment_terms=None, addresses=None, defaults=None) -> OrderLookups:
     return OrderLookups(
         partners=pd.DataFrame(PARTNERS if partners is None else partners),
         products=pd.DataFrame(PRODUCTS if products is None else products),
         uoms=pd.DataFrame(UOMS if uoms is None else uoms),
         existing_orders=pd.DataFrame(existing or [], columns=ORDER_COLUMNS),
-        defaults=DEFAULTS,
+        defaults=defaults or DEFAULTS,
         integration_name=integration,
         uom_overrides=overrides or {},
+        payment_terms=PAYMENT_TERMS if payment_terms is None else payment_terms,
+        addresses=ADDRESSES if addresses is None else addresses,
+        countries={"DE": 57, "AT": 13},
     )
 
 

@@ -16,6 +16,7 @@ from procuros_dagster.mapping.orders_in import (
 from .fixtures_in import (
     SUPPLIER_GLN, ALL_GS1, BILL_GLN, BUYER_GLN, GTIN_DEPOSIT, GTIN_ESPRESSO, GTIN_FLOUR, GTIN_SCHORLE, GTIN_TWIN,
     OTHER_BUYER_GLN, OTHER_SHIP_GLN, PARTNERS, SHIP_GLN, TID, existing_order, item, lookups, order_tx, party,
+    DEFAULTS, PAYMENT_TERMS,
 )
 
 PO = "PO-2025-004711"
@@ -56,8 +57,8 @@ def test_happy_path_end_to_end():
     r = res.headers.iloc[0]
     assert r.status == "create" and pd.isna(r.target_order_id)
     assert (r.partner_id, r.partner_shipping_id, r.partner_invoice_id) == (10, 11, 12)
-    # Kaufhaus has no own payment term / carrier → integration defaults
-    assert (r.payment_term_id, r.carrier_id, r.warehouse_id, r.company_id) == (4, 2, 1, 1)
+    # Kaufhaus has no own carrier → integration default; its order's terms are Odoo's "2/14 Net 30"
+    assert (r.payment_term_id, r.carrier_id, r.warehouse_id, r.company_id) == (10, 2, 1, 1)
     assert r.commitment_date == pd.Timestamp("2025-03-16 23:00", tz="UTC")
     assert r.note == "Anlieferung Mo-Fr 06:00-10:00, Rampe 3."
     lines = res.lines
@@ -73,18 +74,19 @@ def test_happy_path_end_to_end():
         "partner_id": 10, "partner_invoice_id": 12, "partner_shipping_id": 11,
         "client_order_ref": PO, "date_order": "2025-03-10 07:15:00", "warehouse_id": 1,
         "x_procuros_transaction_id": TID, "x_procuros_order_date": "2025-03-10 07:15:00",
-        "x_procuros_buyer_gln": BUYER_GLN, "company_id": 1, "payment_term_id": 4, "carrier_id": 2,
+        "x_procuros_buyer_gln": BUYER_GLN, "company_id": 1, "payment_term_id": 10, "carrier_id": 2,
         "commitment_date": "2025-03-16 23:00:00", "note": "<p>Anlieferung Mo-Fr 06:00-10:00, Rampe 3.</p>",
+        "x_procuros_buyer_payment_terms": "2 % within 14 days, net 30 days",
         "order_line": [
             (0, 0, {"product_id": 101, "product_uom": 21, "product_uom_qty": 40.0, "sequence": 10,
                     "x_procuros_line_number": 1, "x_procuros_is_deposit": False, "price_unit": 7.2,
-                    "name": "Apfelschorle 12 x 0,5 l PET"}),
+                    "name": "Apfelschorle 12 x 0,5 l PET", "x_procuros_buyer_article_number": "KR-55102"}),
             (0, 0, {"product_id": 102, "product_uom": 21, "product_uom_qty": 40.0, "sequence": 20,
                     "x_procuros_line_number": 2, "x_procuros_is_deposit": True, "price_unit": 3.0,
                     "name": "Pfand 12 x 0,25 EUR (Einweg)"}),
             (0, 0, {"product_id": 103, "product_uom": 22, "product_uom_qty": 10.0, "sequence": 30,
                     "x_procuros_line_number": 3, "x_procuros_is_deposit": False, "price_unit": 89.4,
-                    "name": "Bio-Espresso ganze Bohne 6 x 1 kg"}),
+                    "name": "Bio-Espresso ganze Bohne 6 x 1 kg", "x_procuros_buyer_article_number": "KR-70931"}),
         ],
     }
 
@@ -116,7 +118,7 @@ def test_vals_contain_only_plain_int_ids():
 
 def test_partner_payment_term_and_carrier_win_over_defaults_and_missing_shipto_billto_mean_buyer():
     tx = order_tx(buyer=party(OTHER_BUYER_GLN, "Bergmann Markt GmbH"), shipTo=None, billTo=None,
-                  requestedDeliveryDate=None, comments=None)
+                  requestedDeliveryDate=None, comments=None, paymentTerms=None)
     res = run([tx])
     r = res.headers.iloc[0]
     assert (r.partner_id, r.partner_shipping_id, r.partner_invoice_id) == (20, 20, 20)
@@ -128,11 +130,11 @@ def test_partner_payment_term_and_carrier_win_over_defaults_and_missing_shipto_b
 def test_defaults_without_payment_term_are_left_to_odoo():
     lk = lookups()
     lk = type(lk)(**{**lk.__dict__, "defaults": type(lk.defaults)(1, None, None, None, 1)})
-    vals = build_sale_order_vals(run([order_tx()], lk))[0].vals
+    vals = build_sale_order_vals(run([order_tx(paymentTerms=None)], lk))[0].vals
     assert "payment_term_id" not in vals and "carrier_id" not in vals
 
 
-def test_shipto_given_by_address_only_uses_buyer_and_keeps_address_in_note():
+def test_shipto_given_by_address_only_is_the_buyer_s_delivery_address_at_that_address():
     ship = {"name": "Filiale Bonn", "postalAddress": {"street": "Markt 1", "city": "Bonn", "postalCode": "53111",
                                                       "countryCode": "DE"}}
     tx = order_tx(shipTo=ship, deliveryInformation="Bitte avisieren.")
@@ -140,9 +142,176 @@ def test_shipto_given_by_address_only_uses_buyer_and_keeps_address_in_note():
     h = norm.headers.iloc[0]
     assert pd.isna(h.ship_to_gln) and h.ship_to_city == "Bonn" and h.ship_to_postal_code == "53111"
     r = resolve_orders(norm, lookups()).headers.iloc[0]
-    assert r.partner_shipping_id == 10
-    assert r.note == ("Anlieferung Mo-Fr 06:00-10:00, Rampe 3.\n\nBitte avisieren.\n\n"
-                      "Ship to: Filiale Bonn, Markt 1, 53111 Bonn, DE")
+    assert r.partner_shipping_id == 14  # Kaufhaus's delivery address at Markt 1, Bonn
+    assert r.note == "Anlieferung Mo-Fr 06:00-10:00, Rampe 3.\n\nBitte avisieren."  # no "Ship to:" note
+    # the buyer's own address is the buyer; spelling (Straße/Str.) and case do not matter
+    own = {"postalAddress": {"street": "Hohe Str. 52", "city": "KÖLN", "postalCode": "50667"}}
+    assert run([order_tx(shipTo=own)]).headers.iloc[0].partner_shipping_id == 10
+
+
+def test_shipto_at_a_new_address_becomes_a_new_delivery_address_of_the_buyer():
+    ship = {"name": "Filiale Aachen", "postalAddress": {"street": "Dom 3", "city": "Aachen", "postalCode": "52062",
+                                                        "countryCode": "DE"}}
+    [w] = build_sale_order_vals(run([order_tx(shipTo=ship)]))
+    assert "partner_shipping_id" not in w.vals
+    assert w.new_shipping == {"parent_id": 10, "type": "delivery", "name": "Filiale Aachen", "street": "Dom 3",
+                              "zip": "52062", "city": "Aachen", "country_id": 57}
+    # not at an address of another country either
+    elsewhere = {"postalAddress": {"street": "Markt 1", "city": "Bonn", "postalCode": "53111", "countryCode": "AT"}}
+    assert build_sale_order_vals(run([order_tx(shipTo=elsewhere)]))[0].new_shipping["country_id"] == 13
+
+
+def test_final_recipient_order_type_promotion_contract_and_delivery_window_are_kept():
+    final = {"name": "Markt Bonn-Süd", "identifiers": [{"identifier": OTHER_SHIP_GLN}],
+             "postalAddress": {"street": "Südring 2", "postalCode": "53119", "city": "Bonn", "countryCode": "DE"}}
+    tx = order_tx(finalRecipient=final, type="CROSS_DOCKING", promotionCode="OSTERN25", contractReference="RV-2025-7",
+                  requestedDeliveryDate=None, requestedEarliestDeliveryDate="2025-03-17",
+                  requestedLatestDeliveryDate="2025-03-19T12:00:00+01:00")
+    tx["content"]["items"][0]["requestedDeliveryDate"] = "2025-03-18"
+    tx["content"]["items"][0]["requestedLatestDeliveryDate"] = "2025-03-18T10:00:00+01:00"
+    [w] = build_sale_order_vals(run([tx]))
+    v = w.vals
+    assert v["commitment_date"] == "2025-03-16 23:00:00"  # the window's first day is Odoo's Delivery Date
+    assert (v["x_procuros_delivery_earliest"], v["x_procuros_delivery_latest"]) == (
+        "2025-03-16 23:00:00", "2025-03-19 11:00:00")
+    assert v["x_procuros_final_recipient"] == f"Markt Bonn-Süd (GLN {OTHER_SHIP_GLN}), Südring 2, 53119 Bonn, DE"
+    assert (v["x_procuros_order_type"], v["x_procuros_promotion_code"], v["x_procuros_contract_reference"]) == (
+        "CROSS_DOCKING", "OSTERN25", "RV-2025-7")
+    line = v["order_line"][0][2]
+    assert (line["x_procuros_delivery_date"], line["x_procuros_delivery_latest"]) == (
+        "2025-03-17 23:00:00", "2025-03-18 09:00:00")
+    assert "x_procuros_delivery_date" not in v["order_line"][1][2]
+    bad = order_tx(requestedEarliestDeliveryDate="2025-03-19", requestedLatestDeliveryDate="2025-03-17")
+    assert "requestedLatestDeliveryDate is before requestedEarliestDeliveryDate" in only_reason(run([bad]))
+
+
+def test_buyer_article_numbers_are_stored_on_the_lines():
+    lines = [l[2] for l in build_sale_order_vals(run([order_tx()]))[0].vals["order_line"]]
+    assert [l.get("x_procuros_buyer_article_number") for l in lines] == ["KR-55102", None, "KR-70931"]
+
+
+@pytest.mark.parametrize("terms, term_id, noted", [
+    ([{"payInNumberOfDays": 30, "percentage": 0}], 4, False),  # "30 Days" by its instalment
+    ([{"payInNumberOfDays": 7, "percentage": 2}, {"payInNumberOfDays": 30, "percentage": 0}], 9, False),
+    ([{"payInNumberOfDays": 14, "percentage": 2}, {"payInNumberOfDays": 30, "percentage": 0}], 10, False),  # by name
+    ([{"payInNumberOfDays": 60, "percentage": 0}], 4, True),  # none matches: the default, said in the chatter
+    ([{"payInNumberOfDays": 10, "percentage": 3}, {"payInNumberOfDays": 45, "percentage": 0}], 4, True),
+])
+def test_the_order_s_payment_terms_are_matched_to_odoo_s(terms, term_id, noted):
+    [w] = build_sale_order_vals(run([order_tx(paymentTerms=terms)]))
+    assert w.vals["payment_term_id"] == term_id
+    assert any("no Odoo payment term matches" in n for n in w.notes) is noted
+    if noted:
+        assert "the default payment terms (30 Days) apply" in w.notes[0]
+
+
+def test_unmatched_payment_terms_fall_back_to_the_customer_s_and_say_so():
+    tx = order_tx(buyer=party(OTHER_BUYER_GLN, "Bergmann Markt GmbH"), shipTo=None, billTo=None,
+                  paymentTerms=[{"payInNumberOfDays": 60, "percentage": 0}])
+    terms = PAYMENT_TERMS + [{"id": 7, "name": "Bergmann 90", "early_discount": False, "lines": []}]
+    [w] = build_sale_order_vals(run([tx], lookups(payment_terms=terms)))
+    assert w.vals["payment_term_id"] == 7
+    assert w.notes == ("The buyer asks for payment terms net 60 days; no Odoo payment term matches them, so the "
+                       "customer's payment terms (Bergmann 90) apply. Agree the terms with the buyer if they differ.",)
+
+
+# --- prices per pricing unit, discounts and charges ------------------------------------------------
+
+
+def _one_line(**kw):
+    return order_tx(items=[item(1, GTIN_SCHORLE, quantity=1000, unitOfMeasure="EA", **kw)])
+
+
+def test_a_price_per_100_pieces_is_not_imported_as_a_price_per_piece():
+    [w] = build_sale_order_vals(run([_one_line(unitPrice=12.5, pricingUnitQuantity=100)]))
+    line = w.vals["order_line"][0][2]
+    assert line["price_unit"] == 0.13  # 0.125 per piece, rounded as Odoo rounds prices (2 decimals)
+    assert line["x_procuros_buyer_price"] == "12.5 per 100 EA"
+    assert w.notes == ("Line 1: the buyer's price 12.5 per 100 EA is 0.125 per EA; Odoo keeps prices to 2 decimals "
+                       "(Product Price), so 0.13 per EA: 130.00 instead of the buyer's 125.00",)
+    # with 4 price digits the price per piece is exact, and the line says what the buyer sent
+    lk = lookups(defaults=type(DEFAULTS)(**{**DEFAULTS.__dict__, "price_digits": 4}))
+    [w] = build_sale_order_vals(run([_one_line(unitPrice=12.5, pricingUnitQuantity=100, pricingUnitOfMeasure="CT")], lk))
+    assert w.vals["order_line"][0][2]["price_unit"] == 0.125
+    assert w.notes == ("Line 1: the buyer's price 12.5 per 100 EA (CT) is 0.125 per EA",)
+
+
+def test_a_price_per_another_unit_is_converted_through_odoo_s_units():
+    # the line in cases of 12, the price per piece (EA): 0.6 per piece is 7.20 per case
+    tx = order_tx(items=[item(1, GTIN_SCHORLE, quantity=10, unitOfMeasure="CS", unitPrice=0.6, pricingUnitOfMeasure="EA")])
+    [w] = build_sale_order_vals(run([tx]))
+    assert w.vals["order_line"][0][2]["price_unit"] == 7.2
+    assert w.vals["order_line"][0][2]["x_procuros_buyer_price"] == "0.6 per EA"
+    # a pricing unit that says nothing about the line's: the buyer must say how many
+    bad = order_tx(items=[item(1, GTIN_SCHORLE, quantity=10, unitOfMeasure="CS", unitPrice=30, pricingUnitOfMeasure="KGM")])
+    assert only_reason(run([bad])) == ("Order PO-2025-004711 line 1: the price 30 is per KGM, but the line does not "
+                                       "say how many CS are in one KGM; send pricingUnitQuantity")
+    zero = _one_line(unitPrice=12.5, pricingUnitQuantity=0)
+    assert "line 1: pricingUnitQuantity must be more than 0" in only_reason(run([zero]))
+
+
+def _group(level, basis, *mods):
+    return {"level": level, "basis": basis, "modifications": list(mods)}
+
+
+def _mod(kind, calc, value, reason="DISCOUNT", description=None):
+    m = {"type": kind, "calculationType": calc, "reasonCode": reason,
+         ("percentage" if calc == "RELATIVE" else "amount"): value}
+    if description:
+        m["description"] = description
+    return m
+
+
+def test_line_allowances_become_the_line_s_discount_and_line_charges_charge_lines():
+    groups = [_group(2, 90.0, _mod("ALLOWANCE", "RELATIVE", 5)),
+              _group(1, 100.0, _mod("ALLOWANCE", "RELATIVE", 10), _mod("CHARGE", "ABSOLUTE", 4.5, "PACKAGING"))]
+    tx = order_tx(items=[item(1, GTIN_SCHORLE, quantity=10, unitOfMeasure="CS", unitPrice=10, modificationGroups=groups),
+                         item(2, GTIN_ESPRESSO, quantity=2, unitOfMeasure="CT", unitPrice=50,
+                              modificationGroups=[_group(1, 100.0, _mod("ALLOWANCE", "ABSOLUTE", 12.5))])])
+    [w] = build_sale_order_vals(run([tx]))
+    lines = [l[2] for l in w.vals["order_line"]]
+    assert [l.get("discount") for l in lines[:2]] == [14.5, 12.5]  # 10 % then 5 % of the rest; 12.50 of 100.00
+    assert lines[2] == {"product_id": 190, "product_uom": 1, "product_uom_qty": 1.0, "price_unit": 4.5,
+                        "name": "Packaging (line 1)", "sequence": 30, "x_procuros_is_deposit": False}
+    assert w.notes == ("Line 2: the buyer's allowance of 12.50 (Discount) is 12.5 % of 100.00",)
+
+
+def test_order_allowances_apply_to_every_line_and_order_charges_are_charge_lines():
+    summary = {"subtotalAmount": 400.0, "modificationGroups": [_group(
+        1, 400.0, _mod("ALLOWANCE", "ABSOLUTE", 20, description="Jubiläumsrabatt"),
+        _mod("CHARGE", "ABSOLUTE", 25, "SHIPPING", "Fracht"))]}
+    tx = order_tx(items=[item(1, GTIN_SCHORLE, quantity=10, unitOfMeasure="CS", unitPrice=30,
+                              modificationGroups=[_group(1, 300.0, _mod("ALLOWANCE", "RELATIVE", 10))]),
+                         item(2, GTIN_ESPRESSO, quantity=1, unitOfMeasure="CT", unitPrice=100)])
+    tx["content"]["summary"] = summary
+    [w] = build_sale_order_vals(run([tx]))
+    lines = [l[2] for l in w.vals["order_line"]]
+    assert [l.get("discount") for l in lines[:2]] == [14.5, 5.0]  # 10 % and the order's 5 %; the order's 5 %
+    assert (lines[2]["name"], lines[2]["price_unit"]) == ("Fracht", 25.0)
+    assert w.notes == ("The order's summary: the buyer's allowance of 20.00 (Jubiläumsrabatt) is 5 % of 400.00",)
+
+
+@pytest.mark.parametrize("groups, reason", [
+    ([_group(1, 100.0, _mod("ALLOWANCE", "ABSOLUTE", 120))], "line 1: allowances of 120.00 exceed the amount of 100.00"),
+    ([_group(1, 100.0, {"type": "REBATE", "calculationType": "RELATIVE", "percentage": 3})],
+     "line 1: a modification must be an ALLOWANCE or CHARGE, ABSOLUTE or RELATIVE (got 'REBATE', 'RELATIVE')"),
+    ([_group(1, 100.0, {"type": "ALLOWANCE", "calculationType": "RELATIVE"})],
+     "line 1: a relative allowance needs a percentage of 0 or more"),
+    ([{"level": 1, "modifications": [_mod("ALLOWANCE", "RELATIVE", 3)]}],
+     "line 1: a modification group needs its basis (the amount it applies to)"),
+])
+def test_modifications_that_cannot_be_applied_are_rejected_with_the_reason(groups, reason):
+    tx = order_tx(items=[item(1, GTIN_SCHORLE, quantity=10, unitOfMeasure="CS", unitPrice=10, modificationGroups=groups)])
+    assert reason in only_reason(run([tx]))
+
+
+def test_charges_without_a_charge_product_are_our_own_failure_named_with_the_setting():
+    lk = lookups(defaults=type(DEFAULTS)(**{**DEFAULTS.__dict__, "charge_product_id": None}))
+    tx = order_tx(items=[item(1, GTIN_SCHORLE, quantity=1, modificationGroups=[
+        _group(1, 7.2, _mod("CHARGE", "ABSOLUTE", 3, "HANDLING"))])])
+    res = run([tx], lk)
+    assert res.rejects["error_type"].tolist() == ["INTERNAL"]
+    assert "set sales_defaults.charge_product" in only_reason(res)
 
 
 def test_party_gln_is_taken_from_the_gs1_identifier():
@@ -511,3 +680,21 @@ def test_an_order_in_another_currency_is_rejected_not_imported_at_face_value():
         f"Order {PO} is in USD, but this supplier invoices in EUR; "
         "send the order in EUR or agree the currency with the supplier")
     assert run([order_tx(currency=None)], eur).rejects.empty  # no currency given: the supplier's applies
+
+
+def test_the_new_fields_must_have_their_json_types_too():
+    tx = order_tx(items=[item(1, GTIN_SCHORLE, unitPrice=12.5, pricingUnitQuantity="100")], promotionCode=7)
+    reason = only_reason(run([tx]))
+    assert "items[0].pricingUnitQuantity must be a number, not text ('100')" in reason
+    assert "header.promotionCode must be text, not a whole number (7)" in reason
+    summary = order_tx()
+    summary["content"]["summary"] = {"modificationGroups": {"level": 1}}
+    assert "summary.modificationGroups must be a list, not an object" in only_reason(run([summary]))
+
+
+def test_a_new_version_clears_what_the_buyer_no_longer_sends():
+    lk = lookups(existing=[existing_order(500, "S00012", "draft", "old-tid")])
+    [w] = build_sale_order_vals(run([order_tx(version=2)], lk))
+    assert w.status == "update"
+    assert w.vals["x_procuros_promotion_code"] is False and w.vals["x_procuros_delivery_latest"] is False
+    assert w.vals["x_procuros_buyer_payment_terms"] == "2 % within 14 days, net 30 days"

@@ -65,3 +65,31 @@ def test_already_imported_orders_are_bound_not_created_again(fresh_sandbox):
     assert (again.status, again.order_id) == ("already_imported", first.order_id)
     assert gw.search_count("sale.order", [("x_procuros_transaction_id", "=", "t-1")]) == 1
     assert binding_name("t-1") in gw.find_bindings([binding_name("t-1")])
+
+
+def test_an_address_only_ship_to_is_created_once_as_a_delivery_address_and_found_again(fresh_sandbox):
+    gw = connect(fresh_sandbox)
+    provision(gw)
+    md = MasterData(gw)
+    address = {"parent_id": md.customer, "type": "delivery", "name": "Filiale Aachen", "street": "Dom 3",
+               "zip": "52062", "city": "Aachen"}
+
+    def write(tid, ref):
+        vals = {k: v for k, v in md.order_vals(ref=ref).items() if k != "partner_shipping_id"}
+        return OrderWrite(tid, "create", None, {**vals, "x_procuros_transaction_id": tid},
+                          ("Line 1: the buyer's price 12.5 per 100 EA is 0.125 per EA",), dict(address))
+
+    # two orders of one chunk to the same new address: one delivery address, both orders on it
+    first, second = write_sale_orders(gw, [write("t-a1", "PO-A1"), write("t-a2", "PO-A2")])
+    ships = {r["partner_shipping_id"][0] for r in gw.read("sale.order", [first.order_id, second.order_id],
+                                                          ["partner_shipping_id"])}
+    created = gw.search_read("res.partner", [("parent_id", "=", md.customer), ("street", "=", "Dom 3")], ["type"])
+    assert len(created) == 1 and ships == {created[0]["id"]} and created[0]["type"] == "delivery"
+    # a later run (the resolution did not see it yet) finds it instead of creating it again
+    [third] = write_sale_orders(gw, [write("t-a3", "PO-A3")])
+    assert gw.read("sale.order", [third.order_id], ["partner_shipping_id"])[0]["partner_shipping_id"][0] == created[0]["id"]
+    assert gw.search_count("res.partner", [("street", "=", "Dom 3")]) == 1
+    # the notes are in the order's chatter
+    bodies = [m["body"] for m in gw.search_read("mail.message", [("model", "=", "sale.order"),
+                                                                 ("res_id", "=", first.order_id)], ["body"])]
+    assert any("<li>Line 1: the buyer&#x27;s price 12.5 per 100 EA is 0.125 per EA</li>" in b for b in bodies)

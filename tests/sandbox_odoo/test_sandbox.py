@@ -145,13 +145,21 @@ def test_custom_field_and_messages(odoo):
     assert row == {"id": msg, "model": "sale.order", "res_id": so, "body": "<p>hello</p>"}
 
 
+def test_an_order_s_default_addresses_are_the_partner_s_delivery_and_invoice_addresses(odoo):
+    # sale.order._compute_partner_shipping_id: partner_id.address_get(['delivery'])['delivery']
+    cust, ship, *_ = seed(odoo)
+    so = call(odoo, "sale.order", "create", {"partner_id": cust})
+    o = call(odoo, "sale.order", "read", [so], fields=["partner_shipping_id", "partner_invoice_id"])[0]
+    assert (o["partner_shipping_id"][0], o["partner_invoice_id"][0]) == (ship, cust)  # no invoice address: itself
+
+
 def test_sales_flow_end_to_end(odoo):
     cust, ship, sup, widget, flour = seed(odoo)
     so1, so2 = call(odoo, "sale.order", "create", [
         {"partner_id": cust, "partner_shipping_id": ship, "client_order_ref": "PO-1", "carrier_id": 1,
          "order_line": [[0, 0, {"product_id": widget, "product_uom_qty": 10, "price_unit": 12.5}],
                         [0, 0, {"product_id": flour, "product_uom_qty": 10, "price_unit": 2.4}]]},
-        {"partner_id": cust, "client_order_ref": "PO-2",
+        {"partner_id": cust, "partner_shipping_id": cust, "client_order_ref": "PO-2",
          "order_line": [[0, 0, {"product_id": widget, "product_uom_qty": 5, "price_unit": 12.5}]]}])
     o = call(odoo, "sale.order", "read", [so1], fields=["name", "amount_untaxed", "amount_tax", "amount_total", "state"])[0]
     assert (o["name"], o["amount_untaxed"], o["amount_tax"], o["amount_total"], o["state"]) == \

@@ -504,6 +504,38 @@ def _next(db, key: str) -> int:
     return db.counters[key]
 
 
+def address_get(db, partner: dict, kind: str) -> int:
+    """res.partner.address_get([kind])[kind] of Odoo 17: a depth-first search through the partner's
+    descendants (not into other companies), then on at its ancestors within the same company;
+    else the first 'contact', else the partner itself.
+
+        to_scan = [c for c in record.child_ids if c not in visited if not c.is_company] + to_scan
+        ...
+        if current_partner.is_company or not current_partner.parent_id: break
+    """
+    found: dict[str, int] = {}
+    visited: set[int] = set()
+    current = partner
+    while current:
+        to_scan = [current]
+        while to_scan:
+            r = to_scan.pop(0)
+            visited.add(r["id"])
+            if r.get("type") in (kind, "contact") and r.get("type") not in found:
+                found[r["type"]] = r["id"]
+            if kind in found:
+                return found[kind]
+            kids = [c for c in children(db, "res.partner", "parent_id", r["id"])
+                    if c.get("active", True) and c["id"] not in visited and not c.get("is_company")]
+            kids.sort(key=lambda c: c["id"], reverse=True)  # child_ids in _order "complete_name, id desc"
+            kids.sort(key=lambda c: val(db, "res.partner", c, "complete_name") or "")
+            to_scan = kids + to_scan
+        if current.get("is_company") or not current.get("parent_id"):
+            break
+        current = rec(db, "res.partner", current["parent_id"])
+    return found.get(kind) or found.get("contact") or partner["id"]
+
+
 def _so_defaults(db, raw, x2m):
     stamp = now()
     raw.setdefault("state", "draft")
@@ -511,8 +543,11 @@ def _so_defaults(db, raw, x2m):
     raw.setdefault("expected_date", stamp)
     partner = rec(db, "res.partner", raw.get("partner_id"))
     if partner:
-        raw.setdefault("partner_invoice_id", partner["id"])
-        raw.setdefault("partner_shipping_id", partner["id"])
+        # sale.order._compute_partner_invoice_id / _compute_partner_shipping_id:
+        #   order.partner_shipping_id = order.partner_id.address_get(['delivery'])['delivery']
+        raw.setdefault("partner_invoice_id", address_get(db, partner, "invoice"))
+        raw.setdefault("partner_shipping_id", address_get(db, partner, "delivery"))
+        # _compute_payment_term_id: order.payment_term_id = order.partner_id.property_payment_term_id
         raw.setdefault("payment_term_id", partner.get("property_payment_term_id") or False)
         raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, partner["id"], raw.get("partner_shipping_id")))
     if "pricelist_id" not in raw:
