@@ -23,7 +23,7 @@ CREDIT_NOTE = "CREDIT_NOTE"
 LINE_COLUMNS = [
     "record_id", "document", "transaction_type", "line_number", "gtin", "unit",
     "quantity", "ordered_quantity", "shipped_quantity", "over_delivered",
-    "unit_price", "net_amount", "tax_amount",
+    "unit_price", "net_amount", "tax_amount", "allowance_amount",
 ]
 TOTALS_COLUMNS = [
     "record_id", "document", "transaction_type", "lines_net", "lines_tax",
@@ -160,7 +160,8 @@ def lines_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame(list(rows), columns=LINE_COLUMNS)
     for col in ("record_id", "line_number"):
         df[col] = df[col].astype("int64")
-    for col in ("quantity", "ordered_quantity", "shipped_quantity", "unit_price", "net_amount", "tax_amount"):
+    for col in ("quantity", "ordered_quantity", "shipped_quantity", "unit_price", "net_amount", "tax_amount",
+                "allowance_amount"):
         df[col] = df[col].astype("float64")
     df["over_delivered"] = df["over_delivered"].astype(bool)
     for col in ("document", "transaction_type", "gtin", "unit"):

@@ -43,13 +43,14 @@ SALE_ORDER_FIELDS = [
 SALE_LINE_FIELDS = [
     "id", "order_id", "sequence", "display_type", "product_id", "name", "product_uom_qty", "product_uom",
     "price_unit", "discount", "qty_delivered", "x_procuros_line_number", "x_procuros_is_deposit",
+    "is_delivery",
 ]
 PARTNER_FIELDS = [
     "id", "name", "display_name", "ref", "type", "parent_id", "is_company", "commercial_partner_id", "street",
     "street2", "zip", "city", "country_code", "vat", "x_procuros_send_shipping_notice", "x_procuros_send_invoice",
     "x_procuros_send_credit_note_reason",
 ]
-PRODUCT_FIELDS = ["id", "name", "display_name", "default_code", "barcode", "uom_id"]
+PRODUCT_FIELDS = ["id", "name", "display_name", "default_code", "barcode", "uom_id", "type"]
 LOT_FIELDS = ["id", "name", "product_id", "expiration_date"]  # expiration_date needs product_expiry
 PACKAGE_FIELDS = ["id", "name", "package_type_id"]
 MOVE_HEADER_FIELDS = [

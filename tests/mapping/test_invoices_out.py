@@ -107,15 +107,83 @@ def test_early_discount_payment_term_and_bill_to():
     assert h["billTo"]["identifiers"] == [{"identifier": "4012345000023", "domain": "GS1"}]
 
 
-def test_discounted_line_sends_net_unit_price():
+def test_discounted_line_keeps_the_gross_price_with_a_discount_allowance():
     bundle = fx.invoice_bundle()
     line = bundle["account.move.line"][0]
     line.update(discount=10.0, price_subtotal=112.5, price_total=133.88)
     bundle["account.move"][0].update(amount_untaxed=173.7, amount_tax=25.66, amount_total=199.36)
     batch, doc = _one(bundle)
-    assert doc.content["items"][0]["unitPrice"] == 11.25
+    item = doc.content["items"][0]
+    assert item["unitPrice"] == 12.5
+    assert item["modificationGroups"] == [{"basis": 125.0, "level": 1, "modifications": [
+        {"type": "ALLOWANCE", "calculationType": "RELATIVE", "reasonCode": "DISCOUNT", "percentage": 10.0,
+         "amount": 12.5}]}]
     assert doc.content["summary"]["subtotalAmount"] == 173.7
     assert totals_mismatches(batch).empty
+
+
+def test_a_discount_whose_net_price_does_not_round_is_sent():
+    """500 x 2.49 less 2.5 % = 1213.88 in Odoo; a net unit price (2.4278) x 500 = 1213.90 failed the
+    line check and blocked the invoice. Gross price plus the allowance adds up to the cent."""
+    bundle = fx.invoice_bundle()
+    line = bundle["account.move.line"][0]
+    line.update(quantity=500.0, price_unit=2.49, discount=2.5, price_subtotal=1213.88, price_total=1444.52)
+    bundle["account.move"][0].update(amount_untaxed=1275.08, amount_tax=234.92, amount_total=1510.0)
+    batch, doc = _one(bundle)
+    item = doc.content["items"][0]
+    assert (item["quantity"], item["unitPrice"]) == (500.0, 2.49)
+    [mod] = item["modificationGroups"][0]["modifications"]
+    assert (item["modificationGroups"][0]["basis"], mod["percentage"], mod["amount"]) == (1245.0, 2.5, 31.12)
+    assert doc.content["summary"]["subtotalAmount"] == 1275.08
+    assert batch.lines["allowance_amount"].tolist() == [31.12, 0.0]
+    assert totals_mismatches(batch).empty
+
+
+def _with_freight(bundle, *, product=True):
+    """A freight line (service product without GTIN, or a line without product) at 19 %: 25 + 4.75."""
+    freight = [8, "Fracht"]
+    if product:
+        bundle["product.product"].append({"id": 8, "name": "Frachtpauschale", "display_name": "Frachtpauschale",
+                                          "default_code": False, "barcode": False, "uom_id": fx.UNITS,
+                                          "type": "service"})
+    line = fx._aml(14, fx.INV1, 2, freight if product else False, "Frachtpauschale", 1.0, fx.UNITS, 25.0, 25.0,
+                   29.75, [14], [])
+    bundle["account.move.line"].append(line)
+    bundle["account.move"][0]["invoice_line_ids"].append(14)
+    bundle["account.move"][0].update(amount_untaxed=211.2, amount_tax=32.78, amount_total=243.98)
+    return bundle
+
+
+def test_freight_line_without_gtin_is_a_document_charge():
+    batch, doc = _one(_with_freight(fx.invoice_bundle()))
+    assert [i["identifiers"][0]["identifier"] for i in doc.content["items"]] == [fx.WIDGET_GTIN, fx.FLOUR_GTIN]
+    s = doc.content["summary"]
+    assert (s["subtotalAmount"], s["totalCharges"], s["totalAllowances"], s["netAmount"]) == (186.2, 25.0, 0.0, 211.2)
+    assert s["modificationGroups"] == [{"basis": 186.2, "level": 1, "modifications": [
+        {"type": "CHARGE", "calculationType": "ABSOLUTE", "reasonCode": "SHIPPING", "description": "Frachtpauschale",
+         "amount": 25.0, "tax": {"amount": 4.75, "percentage": 19.0}}]}]
+    assert s["tax"]["items"][0] == {"percentage": 19.0, "taxableAmount": 150.0, "taxAmount": 28.5, "category": "sales"}
+    assert totals_mismatches(batch).empty
+
+
+def test_a_line_without_product_is_a_charge_too_and_a_negative_one_an_allowance():
+    bundle = _with_freight(fx.invoice_bundle(), product=False)
+    line = bundle["account.move.line"][-1]
+    line.update(name="Aktionsrabatt", price_unit=-25.0, price_subtotal=-25.0, price_total=-29.75)
+    bundle["account.move"][0].update(amount_untaxed=161.2, amount_tax=23.28, amount_total=184.48)
+    batch, doc = _one(bundle)
+    s = doc.content["summary"]
+    [mod] = s["modificationGroups"][0]["modifications"]
+    assert (mod["type"], mod["reasonCode"], mod["amount"]) == ("ALLOWANCE", "DISCOUNT", 25.0)
+    assert (s["totalCharges"], s["totalAllowances"]) == (0.0, 25.0)
+    assert totals_mismatches(batch).empty
+
+
+def test_a_goods_product_without_gtin_still_fails():
+    bundle = fx.invoice_bundle()
+    bundle["product.product"][0]["barcode"] = False
+    [failure] = build_invoices(bundle, fx.ctx()).failures
+    assert "has no barcode (GTIN)" in failure.reason
 
 
 def test_deterministic_payload():
