@@ -25,7 +25,7 @@ Bound = Callable[[str, Sequence[int]], set[int]]
 
 PICKING_FIELDS = [
     "id", "name", "state", "origin", "partner_id", "picking_type_code", "date_done", "carrier_id",
-    "carrier_tracking_ref", "move_ids", "move_line_ids", "sale_id", "backorder_id", "backorder_ids", "company_id",
+    "carrier_tracking_ref", "carrier_tracking_url", "x_procuros_sscc", "move_ids", "move_line_ids", "sale_id", "backorder_id", "backorder_ids", "company_id",
 ]
 MOVE_FIELDS = [
     "id", "product_id", "product_uom_qty", "quantity", "product_uom", "state", "sale_line_id", "picking_id",
@@ -37,7 +37,8 @@ MOVE_LINE_FIELDS = [
 ]
 SALE_ORDER_FIELDS = [
     "id", "name", "state", "partner_id", "partner_invoice_id", "partner_shipping_id", "client_order_ref",
-    "origin", "date_order", "currency_id", "order_line", "x_procuros_order_date", "x_procuros_buyer_gln",
+    "origin", "date_order", "commitment_date", "currency_id", "order_line", "x_procuros_order_date",
+    "x_procuros_buyer_gln",
     "x_procuros_transaction_id",
 ]
 SALE_LINE_FIELDS = [
@@ -52,7 +53,7 @@ PARTNER_FIELDS = [
 ]
 PRODUCT_FIELDS = ["id", "name", "display_name", "default_code", "barcode", "uom_id", "type"]
 LOT_FIELDS = ["id", "name", "product_id", "expiration_date"]  # expiration_date needs product_expiry
-PACKAGE_FIELDS = ["id", "name", "package_type_id"]
+PACKAGE_FIELDS = ["id", "name", "package_type_id", "x_procuros_sscc"]
 MOVE_HEADER_FIELDS = [
     "id", "name", "move_type", "state", "invoice_date", "invoice_date_due", "ref", "invoice_origin",
     "partner_id", "partner_shipping_id", "commercial_partner_id", "currency_id", "amount_untaxed", "amount_tax",

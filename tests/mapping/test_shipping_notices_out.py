@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from procuros_dagster.mapping.identifiers import is_valid_sscc
 from procuros_dagster.mapping.shipping_notices_out import build_shipping_notices
 from procuros_dagster.procuros.openapi import validate_document
 
@@ -89,7 +90,8 @@ def test_lots_packages_and_deposit_line():
     batch, doc = _one(fx.lots_packages_bundle())
     units = doc.content["transportUnits"]
     assert [(u.get("unitIdentifier"), u.get("unitType")) for u in units] == [
-        (fx.SSCC_1, "CARTON"), (fx.SSCC_2, "PACKAGE"), (None, None)]
+        (fx.SSCC_1, "CARTON"), (fx.SSCC_2, "PACKAGE"), (None, "PALLET")]  # no GS1 prefix: no SSCC to give it
+    assert [u.get("containedTradeUnitCount") for u in units] == [6, 4, None]  # the pallet holds kg of flour
     assert [(i["lineNumber"], i["shippedQuantity"]) for i in units[0]["items"]] == [(1, 6.0)]
     assert [(i["lineNumber"], i["shippedQuantity"]) for i in units[1]["items"]] == [(1, 4.0)]
     loose = {i["lineNumber"]: i for i in units[2]["items"]}
@@ -102,6 +104,55 @@ def test_lots_packages_and_deposit_line():
     # the line frame has one row per line, not per unit portion
     assert batch.lines["line_number"].tolist() == [1, 2, 3]
     assert batch.lines["shipped_quantity"].tolist() == [10.0, 10.0, 25.5]
+
+
+PREFIX = "4098765"  # the GS1 company prefix of our GLN 4098765000010
+
+
+def test_every_transport_unit_gets_an_sscc_in_our_prefix_stored_before_sending():
+    bundle = fx.lots_packages_bundle()
+    bundle["stock.quant.package"][1]["name"] = "PACK0000022"  # Odoo's own package name: no SSCC
+    batch, doc = _one(bundle, gs1_prefix=PREFIX)
+    units = doc.content["transportUnits"]
+    # package 22: extension 0 + prefix + serial 22 (9 digits) + check digit; the pallet: 1 + picking id 7
+    assert [u["unitIdentifier"] for u in units] == [fx.SSCC_1, "040987650000000225", "140987650000000079"]
+    assert all(is_valid_sscc(u["unitIdentifier"]) for u in units)
+    assert batch.odoo_writes == {7: [("stock.quant.package", 22, {"x_procuros_sscc": "040987650000000225"}),
+                                     ("stock.picking", 7, {"x_procuros_sscc": "140987650000000079"})]}
+
+
+def test_a_stored_sscc_is_used_again_and_nothing_is_written():
+    bundle = fx.lots_packages_bundle()
+    bundle["stock.quant.package"][1].update(name="PACK0000022", x_procuros_sscc=fx.SSCC_2)
+    bundle["stock.picking"][0]["x_procuros_sscc"] = "140987650000000079"
+    batch, doc = _one(bundle, gs1_prefix="4012345")  # another prefix since: the stored ones stay
+    assert [u["unitIdentifier"] for u in doc.content["transportUnits"]] == [
+        fx.SSCC_1, fx.SSCC_2, "140987650000000079"]
+    assert batch.odoo_writes == {}
+
+
+def test_a_serial_that_does_not_fit_the_prefix_is_a_failure():
+    bundle = fx.lots_packages_bundle()
+    bundle["stock.picking"][0]["id"] = 1_000_000  # a 10-digit prefix leaves 6 digits for the serial
+    bundle["stock.move"] = [{**m, "picking_id": [1_000_000, "WH/OUT/00005"]} for m in bundle["stock.move"]]
+    bundle["stock.move.line"] = [{**m, "picking_id": [1_000_000, "WH/OUT/00005"]} for m in bundle["stock.move.line"]]
+    [failure] = build_shipping_notices(bundle, fx.ctx(gs1_prefix="4098765000")).failures
+    assert "no SSCC for its pallet: serial 1000000 does not fit the 6 digits" in failure.reason
+
+
+def test_requested_and_expected_delivery_date_carrier_and_tracking():
+    bundle = fx.no_backorder_bundle()
+    bundle["sale.order"][2]["commitment_date"] = "2026-11-30 23:00:00"  # Dec 1st in Berlin
+    bundle["stock.picking"][0].update(carrier_tracking_ref="HAN-7781204",
+                                      carrier_tracking_url='[["HAN-7781204", "https://track.example/HAN-7781204"]]')
+    _, doc = _one(bundle)
+    h = doc.content["header"]
+    assert (h["requestedDeliveryDate"], h["expectedDeliveryDate"]) == ("2026-12-01T00:00:00+01:00",) * 2
+    assert (h["carrier"], h["trackingNumber"], h["trackingUrl"]) == (
+        "Standard delivery", "HAN-7781204", "https://track.example/HAN-7781204")
+    bundle["sale.order"][2]["commitment_date"] = "2026-11-26 23:00:00"  # wanted on Nov 27th, left on the 28th
+    _, doc = _one(bundle)
+    assert doc.content["header"]["expectedDeliveryDate"] == doc.content["header"]["despatchDate"]
 
 
 def test_split_line_keeps_open_quantity_on_its_last_portion():
