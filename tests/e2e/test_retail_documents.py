@@ -3,8 +3,11 @@ real Dagster runs against the sandboxes (or a real Odoo 17)."""
 
 from __future__ import annotations
 
+from procuros_dagster.defs.build import build_definitions
+from procuros_dagster.mapping.identifiers import is_valid_sscc
 from procuros_dagster.procuros.openapi import validate_document
 from procuros_dagster.sandbox import demo_data as dd
+from procuros_dagster.settings import load_settings
 
 
 def _import(stack, *contents) -> list[dict]:
@@ -57,3 +60,54 @@ def test_discounted_invoice_with_freight_goes_out_with_allowances_and_charges(st
     [charge] = s["modificationGroups"][0]["modifications"]
     assert (charge["type"], charge["calculationType"], charge["amount"]) == ("CHARGE", "ABSOLUTE", 25.0)
     assert charge["tax"]["percentage"] == 19
+
+
+PREFIX = "4098765"  # our GS1 company prefix (of our GLN 4098765000010)
+
+
+def test_every_transport_unit_carries_an_sscc_stored_on_the_package_and_the_delivery(stack, tmp_path, monkeypatch):
+    """One crate on a Euro pallet packed in Odoo, the rest in no package: each unit gets an SSCC in
+    our GS1 company prefix, kept on the package and on the delivery for the labels and reruns."""
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(f'gs1_company_prefix: "{PREFIX}"\n')
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    stack.defs = build_definitions(load_settings())
+    [order] = _import(stack, dd.order_content("PO-NVE", [{"gtin": dd.APFELSCHORLE, "quantity": 4, "unit": "CS"},
+                                                          {"gtin": dd.ESPRESSO, "quantity": 2, "unit": "CT"}]))
+    gw = stack.gateway
+    gw.confirm_sale_orders([order["id"]])
+    [picking] = gw.read("sale.order", [order["id"]], ["picking_ids"])[0]["picking_ids"]
+    gw.call("stock.picking", "action_assign", [[picking]])
+    moves = gw.search_read("stock.move", [("picking_id", "=", picking)], ["id", "product_uom_qty", "product_id"],
+                           order="id")
+    gw.set_move_quantities({m["id"]: m["product_uom_qty"] for m in moves})
+    [pallet_type] = gw.create("stock.package.type", [{"name": "Euro-Palette 120 x 80"}])
+    [package] = gw.create("stock.quant.package", [{"name": "PACK0000001", "package_type_id": pallet_type}])
+    apfel = gw.search_read("stock.move.line", [("move_id", "=", moves[0]["id"])], ["id"])
+    gw.write("stock.move.line", [ml["id"] for ml in apfel], {"result_package_id": package})
+    assert gw.validate_pickings([picking]).validated == [picking]
+
+    assert stack.run("export_shipping_notices").success
+    [notice] = _sent(stack, "SHIPPING_NOTICE")
+    assert validate_document("SHIPPING_NOTICE", notice) == []
+    units = notice["transportUnits"]
+    assert [(u["unitType"], u.get("containedTradeUnitCount")) for u in units] == [("EURO_PALLET", 4), ("PALLET", 2)]
+    codes = [u["unitIdentifier"] for u in units]
+    assert all(is_valid_sscc(c) and c[1:8] == PREFIX for c in codes)
+    assert codes[0] == f"0{PREFIX}{package:09d}"[:17] + codes[0][17] and codes[1][0] == "1"
+    stored_package = gw.read("stock.quant.package", [package], ["name", "x_procuros_sscc"])[0]
+    stored_picking = gw.read("stock.picking", [picking], ["x_procuros_sscc"])[0]
+    assert (stored_package["x_procuros_sscc"], stored_picking["x_procuros_sscc"]) == tuple(codes)
+    assert stored_package["name"] == "PACK0000001"  # the user's package keeps its name
+
+    # Sent again (its binding lost, say): the same units, so Procuros sees the same payload.
+    gw.write("ir.model.data", [r["id"] for r in gw.search_read(
+        "ir.model.data", [("module", "=", "procuros"), ("name", "=", f"shipping_notice_{picking}")], ["id"])],
+        {"name": "lost_binding"})
+    [name] = [p["name"] for p in gw.read("stock.picking", [picking], ["name"])]
+    job = stack.defs.resolve_job_def("send_to_procuros")
+    assert job.execute_in_process(instance=stack.instance, run_config={
+        "ops": {"send_documents_now": {"config": {"shipping_notices": [name]}}}}).success
+    first, again = _sent(stack, "SHIPPING_NOTICE")
+    assert again == first  # Procuros answers "Payload already received": it counts as sent
+    assert gw.read("stock.picking", [picking], ["x_procuros_sscc"])[0]["x_procuros_sscc"] == codes[1]
