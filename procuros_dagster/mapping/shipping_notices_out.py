@@ -170,10 +170,11 @@ def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], 
         unit = m2o_id(sale_line.get("product_uom")) if sale_line else m2o_id(moves[0].get("product_uom"))
         shipped = qty(sum(_in_unit(m, m.get("quantity"), unit, ctx) for m in moves))
         if sale_line is not None:
-            earlier = _shipped_earlier(picking, d.moves_by_sale_line[key[1]], unit, ctx)
-            ordered = qty(max(float(sale_line.get("product_uom_qty") or 0.0) - earlier, 0.0))
+            # the buyer's ordered quantity, whatever earlier deliveries of the line shipped
+            earlier = qty(_shipped_earlier(picking, d.moves_by_sale_line[key[1]], unit, ctx))
+            ordered = qty(float(sale_line.get("product_uom_qty") or 0.0))
         else:
-            ordered = shipped  # a move added in the warehouse without an order line
+            earlier, ordered = 0.0, shipped  # a move added in the warehouse without an order line
         product = d.products.get(m2o_id(moves[0].get("product_id")) or -1)
         uom = sale_line.get("product_uom") if sale_line else moves[0].get("product_uom")
         item = item_identity(product, m2o_id(uom), m2o_name(uom), m2o_name(moves[0].get("product_id")), ctx)
@@ -184,20 +185,33 @@ def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], 
         if isinstance(ln, int) and not isinstance(ln, bool) and ln > 0:
             item["orderLineNumber"] = ln
         if abs(ordered - shipped) > _EPS:
-            item["openQuantityAction"] = _open_action(key, backorders, d)
+            # the rest of the line: still to come (a backorder) or cancelled — or, when earlier
+            # deliveries shipped it, with them: the API knows no "delivered earlier", and DISCARDED
+            # would book a shortfall the buyer never had
+            open_after = ordered - earlier - shipped
+            item["openQuantityAction"] = _open_action(key, backorders, d) if open_after > _EPS or earlier <= _EPS \
+                else "DELIVERED_LATER"
         desc = first_line(sale_line.get("name")) if sale_line else None
         if desc:
             item["description"] = desc
+        over = qty(earlier + shipped - ordered)
+        if over > _EPS:
+            item["comments"] = over_delivery_comment(over, earlier, shipped, ordered, item["unitOfMeasure"])
         item["_portions"] = _portions(moves, shipped, unit, d, ctx)
         items.append(item)
         rows.append({
             "record_id": pid, "document": str(picking["name"]), "transaction_type": SHIPPING_NOTICE,
             "line_number": line_number, "gtin": item["identifiers"][0]["identifier"],
             "unit": item["unitOfMeasure"], "quantity": shipped, "ordered_quantity": ordered,
-            "shipped_quantity": shipped, "over_delivered": shipped > ordered + _EPS,
+            "shipped_quantity": shipped, "over_delivered": earlier + shipped > ordered + _EPS,
             "unit_price": None, "net_amount": None, "tax_amount": None,
         })
     return items, rows
+
+
+def over_delivery_comment(over: float, earlier: float, shipped: float, ordered: float, unit: str) -> str:
+    total = f"{qty(earlier + shipped):g} {unit} shipped in all" if earlier > _EPS else f"{shipped:g} {unit} shipped"
+    return f"Over-delivery: {over:g} {unit} more than ordered ({total}, {ordered:g} {unit} ordered)"
 
 
 def _in_unit(record: dict, quantity: Any, unit: int | None, ctx: ExportContext, uom_field: str = "product_uom") -> float:

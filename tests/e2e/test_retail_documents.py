@@ -111,3 +111,25 @@ def test_every_transport_unit_carries_an_sscc_stored_on_the_package_and_the_deli
     first, again = _sent(stack, "SHIPPING_NOTICE")
     assert again == first  # Procuros answers "Payload already received": it counts as sent
     assert gw.read("stock.picking", [picking], ["x_procuros_sscc"])[0]["x_procuros_sscc"] == codes[1]
+
+
+def test_notice_echoes_the_requested_date_and_shows_an_over_delivery(stack):
+    early = dd.order_content("PO-SPAET", [{"gtin": dd.ESPRESSO, "quantity": 2, "unit": "CT"}],
+                             requested_delivery_date="2020-01-06T00:00:00+01:00")
+    later = dd.order_content("PO-MEHR", [{"gtin": dd.APFELSCHORLE, "quantity": 4, "unit": "CS"}],
+                             requested_delivery_date="2099-06-01T00:00:00+02:00")
+    orders = {o["client_order_ref"]: o for o in _import(stack, early, later)}
+    dd.deliver(stack.gateway, orders["PO-SPAET"]["id"])
+    dd.deliver(stack.gateway, orders["PO-MEHR"]["id"], fraction=1.25)  # 5 cases of 4 ordered
+    assert stack.run("export_shipping_notices").success
+    notices = {n["header"]["orderIdentifier"]: n for n in _sent(stack, "SHIPPING_NOTICE")}
+    for notice in notices.values():
+        assert validate_document("SHIPPING_NOTICE", notice) == []
+    late, ahead = notices["PO-SPAET"]["header"], notices["PO-MEHR"]["header"]
+    # late: expected when it left (Odoo knows no transit time); ahead of time: as requested
+    assert (late["requestedDeliveryDate"], late["expectedDeliveryDate"]) == (
+        "2020-01-06T00:00:00+01:00", late["despatchDate"])
+    assert ahead["requestedDeliveryDate"] == ahead["expectedDeliveryDate"] == "2099-06-01T00:00:00+02:00"
+    [item] = [i for u in notices["PO-MEHR"]["transportUnits"] for i in u["items"]]
+    assert (item["orderedQuantity"], item["shippedQuantity"]) == (4, 5)
+    assert item["comments"] == "Over-delivery: 1 CS more than ordered (5 CS shipped, 4 CS ordered)"

@@ -78,12 +78,36 @@ def test_backorder_holding_only_other_lines_discards_this_line():
     assert _items(doc.content)[1]["openQuantityAction"] == "DISCARDED"
 
 
-def test_second_delivery_of_the_same_line_orders_only_the_open_rest():
+def test_second_delivery_reports_the_buyers_ordered_quantity():
+    """The buyer matches notice lines to its order line: ordered is what it ordered (10 kg), not
+    what was left (2.5 kg); the rest went out with the first delivery, which DISCARDED would deny."""
     _, doc = _one(fx.second_delivery_bundle())
     (item,) = _items(doc.content)
-    assert (item["orderLineNumber"], item["orderedQuantity"], item["shippedQuantity"]) == (2, 2.5, 2.5)
-    assert "openQuantityAction" not in item
+    assert (item["orderLineNumber"], item["orderedQuantity"], item["shippedQuantity"]) == (2, 10.0, 2.5)
+    assert item["openQuantityAction"] == "DELIVERED_LATER"
+    assert "comments" not in item
     assert doc.content["header"]["shippingNoticeDate"] == "2026-11-30T10:12:00+01:00"
+
+
+def test_over_delivery_is_shown_as_such():
+    bundle = fx.full_delivery_bundle()
+    bundle["stock.move"][0]["quantity"] = 12.0  # 12 widgets of 10 ordered left the warehouse
+    bundle["stock.move.line"][0]["quantity"] = 12.0
+    batch, doc = _one(bundle)
+    widget = _items(doc.content)[0]
+    assert (widget["orderedQuantity"], widget["shippedQuantity"]) == (10.0, 12.0)
+    assert widget["comments"] == "Over-delivery: 2 EA more than ordered (12 EA shipped, 10 EA ordered)"
+    assert batch.lines["over_delivered"].tolist() == [True, False]
+
+
+def test_a_second_delivery_beyond_the_order_is_an_over_delivery_too():
+    bundle = fx.second_delivery_bundle()
+    bundle["stock.move"][-1]["quantity"] = 4.0  # 7.5 kg earlier + 4 kg now of 10 kg ordered
+    bundle["stock.move.line"][-1]["quantity"] = 4.0
+    batch, doc = _one(bundle)
+    (item,) = _items(doc.content)
+    assert item["comments"] == "Over-delivery: 1.5 KGM more than ordered (11.5 KGM shipped in all, 10 KGM ordered)"
+    assert batch.lines["over_delivered"].tolist() == [True]
 
 
 def test_lots_packages_and_deposit_line():
