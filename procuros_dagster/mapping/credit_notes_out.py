@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .invoices_out import MoveData, build_moves, document_charges, last_delivery, order_date, order_identifier, orders_of, parties, \
+from .invoices_out import MoveData, build_moves, categorise, document_charges, last_delivery, order_date, order_identifier, orders_of, parties, \
     product_lines, summary
 from .outbound import (
     CREDIT_NOTE, ExportContext, OutboundBatch, date_as_datetime, drop_none, local_datetime, text,
@@ -72,4 +72,5 @@ def _credit_note_content(move: dict, commercial: dict, items: list[dict], data: 
             header["shippingNoticeDate"] = local_datetime(delivery["date_done"], tz)
     if commercial.get(REASON_SWITCH):
         header["reason"] = reversal_reason(move.get("ref"), header.get("invoiceIdentifier"))
-    return {"header": drop_none(header), "items": items, "summary": summary(move, items, document_charges(move, data))}
+    return {"header": drop_none(header), "items": items,
+            "summary": summary(move, items, document_charges(move, data), categorise(commercial, ctx))}

@@ -17,13 +17,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 from .outbound import (
     INVOICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, date_as_datetime,
     drop_none, failure_from, finish_batch, first_line, ids, index, kind, local_date, local_datetime, money,
     qty, text, order_identifier,
 )
+from .invoice_legal import CATEGORIES, bank_account, financial_institution, legal_information, tax_category
 from .odoo_values import m2o_id, m2o_name
 from .parties import bill_to_party, buyer_party, ship_to_party, supplier_party
 from .shipping_notices_out import item_identity, notice_lines
@@ -53,6 +54,10 @@ class MoveData:
     terms: dict[int, dict]
     term_lines: dict[int, dict]
     stock_moves: dict[int, dict] = field(default_factory=dict)
+    bank_accounts: dict[int, dict] = field(default_factory=dict)
+    banks: dict[int, dict] = field(default_factory=dict)
+    companies: dict[int, dict] = field(default_factory=dict)
+    fiscal_positions: dict[int, dict] = field(default_factory=dict)
 
     @classmethod
     def of(cls, bundle: dict[str, list[dict]]) -> "MoveData":
@@ -60,7 +65,8 @@ class MoveData:
                    index(bundle, "sale.order.line"), index(bundle, "sale.order"), index(bundle, "stock.picking"),
                    index(bundle, "res.partner"), index(bundle, "product.product"),
                    index(bundle, "account.payment.term"), index(bundle, "account.payment.term.line"),
-                   index(bundle, "stock.move"))
+                   index(bundle, "stock.move"), index(bundle, "res.partner.bank"), index(bundle, "res.bank"),
+                   index(bundle, "res.company"), index(bundle, "account.fiscal.position"))
 
     @cached_property
     def done_moves_by_picking(self) -> dict[int, list[dict]]:
@@ -269,9 +275,11 @@ def public(items: list[dict]) -> list[dict]:
     return [{k: v for k, v in it.items() if not k.startswith("_")} for it in items]
 
 
-def summary(move: dict, items: list[dict], charges: list[dict] = ()) -> dict[str, Any]:
+def summary(move: dict, items: list[dict], charges: list[dict] = (),
+            category: Callable[[float], str] = lambda rate: "S") -> dict[str, Any]:
     """Totals as Procuros reads them: subtotal = Σ line nets (after line discounts), plus the
-    document-level charges, minus its allowances = Odoo's untaxed amount."""
+    document-level charges, minus its allowances = Odoo's untaxed amount; each tax rate with its
+    category (UNCL5305 code -> invoice_legal.CATEGORIES: "sales", or why it is tax-free)."""
     by_rate: dict[float, list[float]] = defaultdict(lambda: [0.0, 0.0])
     subtotal = 0.0
     for it in items:
@@ -292,7 +300,8 @@ def summary(move: dict, items: list[dict], charges: list[dict] = ()) -> dict[str
         "dueAmount": money(move.get("amount_total")),
         "tax": {
             "total": money(move.get("amount_tax")),
-            "items": [{"percentage": rate, "taxableAmount": money(v[0]), "taxAmount": money(v[1]), "category": "sales"}
+            "items": [drop_none({"percentage": rate, "taxableAmount": money(v[0]), "taxAmount": money(v[1]),
+                                 "category": CATEGORIES[category(rate)][0], "description": CATEGORIES[category(rate)][1]})
                       for rate, v in sorted(by_rate.items(), reverse=True)],
         },
     }
@@ -398,10 +407,12 @@ def items_by_delivery(lines: list[dict], items: list[dict], data: MoveData, on_o
 
 def parties(move: dict, commercial: dict, orders: list[dict], data: MoveData, ctx: ExportContext) -> dict[str, Any]:
     gln = text(orders[0].get("x_procuros_buyer_gln")) if orders else None
-    out: dict[str, Any] = {
-        "buyer": buyer_party(commercial, gln=gln, full_address=True),
-        "supplier": supplier_party(ctx, full_address=True),
-    }
+    supplier = supplier_party(ctx, full_address=True)
+    bank = financial_institution(bank_account(move, data.bank_accounts, data.companies), data.banks,
+                                 supplier.get("name"))
+    if bank:
+        supplier["financialInstitution"] = bank
+    out: dict[str, Any] = {"buyer": buyer_party(commercial, gln=gln, full_address=True), "supplier": supplier}
     bill_to = bill_to_party(data.partners.get(m2o_id(move.get("partner_id")) or -1), commercial)
     if bill_to:
         out["billTo"] = bill_to
@@ -456,4 +467,17 @@ def _invoice_content(move: dict, commercial: dict, items: list[dict], data: Move
     }
     if not header["invoiceDate"]:
         raise BuildError("has no invoice date")
-    return {"header": drop_none(header), "items": items, "summary": summary(move, items, document_charges(move, data))}
+    supplied = max((it["shippingNoticeDate"] for it in items if it.get("shippingNoticeDate")),
+                   default=header["shippingNoticeDate"])
+    charges = document_charges(move, data)
+    category = categorise(commercial, ctx)
+    header["legalInformation"] = legal_information(
+        {category(float(t["tax"]["percentage"])) for t in [*items, *charges]},
+        data.fiscal_positions.get(m2o_id(move.get("fiscal_position_id")) or -1), ctx.company, commercial,
+        supplied[:10] if supplied else None)
+    return {"header": drop_none(header), "items": items, "summary": summary(move, items, charges, category)}
+
+
+def categorise(commercial: dict, ctx: ExportContext) -> Callable[[float], str]:
+    """The tax category of a rate on this customer's documents (invoice_legal.tax_category)."""
+    return lambda rate: tax_category(rate, ctx.company, commercial)

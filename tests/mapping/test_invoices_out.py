@@ -266,3 +266,74 @@ def test_undelivered_line_has_no_item_reference():
     bundle["stock.move"] = [m for m in bundle["stock.move"] if m["id"] != 10]
     _, doc = _one(bundle)
     assert _refs(doc) == [("WH/OUT/00002", "2026-11-28T18:54:47+01:00", 1), (None, None, None)]
+
+
+# --- what invoice law and the retailer's invoice check need ---------------------------------
+
+def _with_bank(bundle, *, named=False):
+    bundle["account.move"][0].update(company_id=[1, "My Company"], partner_bank_id=[7, "DE89…"] if named else False)
+    bundle["res.company"] = [{"id": 1, "partner_id": [1, "My Company"]}]
+    bundle["res.bank"] = [{"id": 2, "name": "Sparkasse Bremen", "bic": "SBREDE22XXX"}]
+    bundle["res.partner.bank"] = [
+        {"id": 6, "acc_number": "DE02 1001 0010 0006 8201 01", "acc_holder_name": False, "partner_id": [1, "My Company"],
+         "bank_id": False, "allow_out_payment": False, "sequence": 10, "company_id": False},
+        {"id": 7, "acc_number": "DE89 2905 0101 0012 3456 78", "acc_holder_name": False, "partner_id": [1, "My Company"],
+         "bank_id": [2, "Sparkasse Bremen"], "allow_out_payment": True, "sequence": 20, "company_id": False},
+    ]
+    return bundle
+
+
+def test_supplier_bank_details_from_the_company_account_odoo_would_pick():
+    _, doc = _one(_with_bank(fx.invoice_bundle()))
+    # the account allowed for payments first, as account.move._compute_partner_bank_id sorts them
+    assert doc.content["header"]["supplier"]["financialInstitution"] == {
+        "name": "Sparkasse Bremen", "institutionId": "SBREDE22XXX", "institutionIdDomain": "BIC",
+        "accountNumber": "DE89290501010012345678", "accountHolder": "My Company"}
+
+
+def test_the_invoice_s_own_bank_account_wins():
+    bundle = _with_bank(fx.invoice_bundle())
+    bundle["account.move"][0]["partner_bank_id"] = [6, "DE02…"]
+    _, doc = _one(bundle)
+    assert doc.content["header"]["supplier"]["financialInstitution"] == {
+        "accountNumber": "DE02100100100006820101", "accountHolder": "My Company"}
+
+
+def _tax_free(bundle, country, vat):
+    """The fiscal position replaced 19 % / 7 % by 0 %: Odoo's amounts without tax."""
+    bundle["res.partner"][0].update(country_code=country, vat=vat)
+    bundle["account.tax"] += [{"id": 40, "name": "0% EU D", "amount": 0.0, "amount_type": "percent",
+                               "price_include": False, "description": "Tax free intracomm. Delivery"}]
+    for line in bundle["account.move.line"]:
+        if line["display_type"] == "product":
+            line.update(tax_ids=[40], price_total=line["price_subtotal"])
+    bundle["account.move"][0].update(amount_tax=0.0, amount_total=186.2, fiscal_position_id=[4, "EU"])
+    bundle["account.fiscal.position"] = [{"id": 4, "name": "Business partner EU (with VAT ID)",
+                                          "note": "<p>Steuerfreie innergemeinschaftliche Lieferung</p>"}]
+    return bundle
+
+
+def test_intra_community_supply_category_legal_text_and_both_vat_ids():
+    _, doc = _one(_tax_free(fx.invoice_bundle(), "FR", "FR 40303265045"))
+    [rate] = doc.content["summary"]["tax"]["items"]
+    assert (rate["percentage"], rate["category"], rate["description"]) == (
+        0.0, "intra-community supply", "Intra-Community supply (VATEX-EU-IC)")
+    legal = doc.content["header"]["legalInformation"].splitlines()
+    assert legal == ["Steuerfreie innergemeinschaftliche Lieferung", "Intra-Community supply (VATEX-EU-IC)",
+                     "VAT ID of the buyer: FR40303265045; VAT ID of the supplier: DE298765432",
+                     "Date of supply: 2026-11-28"]
+    # a French VAT id is no VAT_DE identifier
+    assert [i["domain"] for i in doc.content["header"]["buyer"]["identifiers"]] == ["GS1"]
+
+
+def test_export_and_domestic_exempt_categories():
+    _, doc = _one(_tax_free(fx.invoice_bundle(), "CH", "CHE-123.456.788"))
+    assert doc.content["summary"]["tax"]["items"][0]["category"] == "export"
+    _, doc = _one(_tax_free(fx.invoice_bundle(), "DE", "DE812345678"))
+    assert doc.content["summary"]["tax"]["items"][0]["category"] == "exempt"
+
+
+def test_a_domestic_taxed_invoice_says_only_the_date_of_supply():
+    _, doc = _one(fx.invoice_bundle())
+    assert doc.content["header"]["legalInformation"] == "Date of supply: 2026-11-28"
+    assert {i["category"] for i in doc.content["summary"]["tax"]["items"]} == {"sales"}

@@ -64,6 +64,19 @@ EXTRA_MODELS: dict[str, dict] = {
     "stock.package.type": {"name": F("char", "Package Type", required=True), "sequence": F("integer", "Sequence"),
                            "base_weight": F("float", "Weight"), "barcode": F("char", "Barcode"),
                            "company_id": F("many2one", "Company", "res.company")},
+    # base/models/res_bank.py (Odoo 17): res.bank and res.partner.bank (_rec_name acc_number,
+    # _order 'sequence, id'); acc_holder_name is computed from the partner when left empty
+    "res.bank": {"name": F("char", "Name", required=True), "bic": F("char", "Bank Identifier Code"),
+                 "street": F("char", "Street"), "zip": F("char", "Zip"), "city": F("char", "City"),
+                 "country": F("many2one", "Country", "res.country"), "active": F("boolean", "Active")},
+    "res.partner.bank": {"acc_number": F("char", "Account Number", required=True),
+                         "acc_holder_name": F("char", "Account Holder Name"),
+                         "partner_id": F("many2one", "Account Holder", "res.partner", required=True),
+                         "allow_out_payment": F("boolean", "Send Money"),
+                         "bank_id": F("many2one", "Bank", "res.bank"),
+                         "sequence": F("integer", "Sequence"), "active": F("boolean", "Active"),
+                         "currency_id": F("many2one", "Currency", "res.currency"),
+                         "company_id": F("many2one", "Company", "res.company", readonly=True)},
     "product.pricelist": {"name": F("char", "Pricelist Name", required=True), "active": F("boolean", "Active"),
                           "currency_id": F("many2one", "Currency", "res.currency", required=True),
                           "company_id": F("many2one", "Company", "res.company")},
@@ -175,6 +188,9 @@ ORDERS: dict[str, str] = {
     "product.pricelist.item": "applied_on asc, min_quantity desc, categ_id desc, id desc",
     "decimal.precision": "name asc",
     "ir.module.module": "application desc, sequence asc, name asc",
+    "res.bank": "name asc",
+    "res.partner.bank": "sequence asc, id asc",
+    "stock.quant.package": "name asc",
 }
 
 DESCRIPTIONS: dict[str, str] = {
