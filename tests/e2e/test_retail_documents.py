@@ -133,3 +133,37 @@ def test_notice_echoes_the_requested_date_and_shows_an_over_delivery(stack):
     [item] = [i for u in notices["PO-MEHR"]["transportUnits"] for i in u["items"]]
     assert (item["orderedQuantity"], item["shippedQuantity"]) == (4, 5)
     assert item["comments"] == "Over-delivery: 1 CS more than ordered (5 CS shipped, 4 CS ordered)"
+
+
+def test_intra_community_invoice_names_bank_tax_category_and_legal_texts(stack):
+    """A French customer with a VAT id: Odoo's fiscal position makes the lines tax-free; the invoice
+    says why, names both VAT ids and where to pay."""
+    gw = stack.gateway
+    france = gw.search_read("res.country", [("code", "=", "FR")], ["id"], limit=1)[0]["id"]
+    position = gw.xmlids(["account.1_fiscal_position_eu_vat_id_partner_skr03"])[
+        "account.1_fiscal_position_eu_vat_id_partner_skr03"][1]
+    gw.write("account.fiscal.position", [position], {"note": "<p>Steuerfreie innergemeinschaftliche Lieferung</p>"})
+    gw.write("res.partner", [stack.data.buyer_id], {"country_id": france, "zip": "75001", "city": "Paris",
+                                                    "vat": "FR40303265045", "property_account_position_id": position})
+    [company] = gw.search_read("res.company", [], ["partner_id"], limit=1)
+    [bank] = gw.create("res.bank", [{"name": "Sparkasse Bremen", "bic": "SBREDE22XXX"}])
+    gw.create("res.partner.bank", [{"acc_number": "DE89 2905 0101 0012 3456 78", "bank_id": bank,
+                                    "partner_id": company["partner_id"][0]}])
+    [order] = _import(stack, dd.order_content("PO-FR", [{"gtin": dd.ESPRESSO, "quantity": 2, "unit": "CT",
+                                                          "price": 89.4}]))
+    dd.deliver(gw, order["id"])
+    _invoice(stack, [order["id"]])
+    assert stack.run("export_shipping_notices").success
+    assert stack.run("export_invoices").success
+    [invoice] = _sent(stack, "INVOICE")
+    assert validate_document("INVOICE", invoice) == []
+    h = invoice["header"]
+    assert h["supplier"]["financialInstitution"] == {
+        "name": "Sparkasse Bremen", "institutionId": "SBREDE22XXX", "institutionIdDomain": "BIC",
+        "accountNumber": "DE89290501010012345678", "accountHolder": "Nordwind Getränke GmbH"}
+    [rate] = invoice["summary"]["tax"]["items"]
+    assert (rate["percentage"], rate["category"]) == (0, "intra-community supply")
+    legal = h["legalInformation"].splitlines()
+    assert legal[:3] == ["Steuerfreie innergemeinschaftliche Lieferung", "Intra-Community supply (VATEX-EU-IC)",
+                         "VAT ID of the buyer: FR40303265045; VAT ID of the supplier: DE298765435"]
+    assert legal[3] == f"Date of supply: {invoice['items'][0]['shippingNoticeDate'][:10]}"
