@@ -229,14 +229,14 @@ def build_items(move: dict, lines: list[dict], data: MoveData, ctx: ExportContex
             raise BuildError(f"line {line.get('name')!r} has a negative quantity (e.g. a down payment deduction); "
                              "Procuros needs positive lines")
         product = data.products.get(m2o_id(line["product_id"]))
+        sl = line_sale_line(line, data)
         ident = item_identity(product, m2o_id(line.get("product_uom_id")), m2o_name(line.get("product_uom_id")),
-                              m2o_name(line.get("product_id")), ctx)
+                              m2o_name(line.get("product_id")), ctx, sl)
         subtotal = money(line.get("price_subtotal"))
         discount = float(line.get("discount") or 0.0)
         # unitPrice is the gross price Odoo invoiced; a discount is its own allowance on the line
         unit_price = float(line.get("price_unit") or 0.0)
         tax = _tax_of(line, data)
-        sl = line_sale_line(line, data)
         item: dict[str, Any] = {"lineNumber": n, **ident, "isDepositItem": bool(sl and sl.get("x_procuros_is_deposit")),
                                 "isInvoicedItem": True, "quantity": qty(quantity), "unitPrice": unit_price, "tax": tax,
                                 "_net": subtotal}

@@ -177,7 +177,8 @@ def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], 
             earlier, ordered = 0.0, shipped  # a move added in the warehouse without an order line
         product = d.products.get(m2o_id(moves[0].get("product_id")) or -1)
         uom = sale_line.get("product_uom") if sale_line else moves[0].get("product_uom")
-        item = item_identity(product, m2o_id(uom), m2o_name(uom), m2o_name(moves[0].get("product_id")), ctx)
+        item = item_identity(product, m2o_id(uom), m2o_name(uom), m2o_name(moves[0].get("product_id")), ctx,
+                             sale_line)
         item = {"lineNumber": line_number, **item,
                 "isDepositItem": bool(sale_line and sale_line.get("x_procuros_is_deposit")),
                 "orderedQuantity": ordered, "shippedQuantity": shipped}
@@ -219,8 +220,13 @@ def _in_unit(record: dict, quantity: Any, unit: int | None, ctx: ExportContext, 
     return ctx.convert(float(quantity or 0.0), m2o_id(record.get(uom_field)), unit)
 
 
+BUYER_ARTICLE_NUMBER = "x_procuros_buyer_article_number"  # on sale.order.line, from the buyer's ORDER
+
+
 def item_identity(product: dict | None, uom_id: int | None, uom_name: str | None, product_label: str | None,
-                  ctx: ExportContext) -> dict[str, Any]:
+                  ctx: ExportContext, sale_line: dict | None = None) -> dict[str, Any]:
+    """The item's identifiers (GTIN, our article number, the buyer's article number of the order
+    line, echoed as the buyer sent it) and its unit code."""
     if product is None:
         raise BuildError(f"product {product_label or '?'} was not read")
     label = product.get("display_name") or product_label or product.get("name")
@@ -238,6 +244,9 @@ def item_identity(product: dict | None, uom_id: int | None, uom_name: str | None
     default_code = text(product.get("default_code"))
     if default_code:
         identifiers.append({"identifier": default_code, "domain": "SUPPLIER"})
+    buyer_number = text((sale_line or {}).get(BUYER_ARTICLE_NUMBER))
+    if buyer_number:
+        identifiers.append({"identifier": buyer_number, "domain": "BUYER"})
     return {"identifiers": identifiers, "unitOfMeasure": code}
 
 

@@ -37,7 +37,8 @@ def test_discounted_invoice_with_freight_goes_out_with_allowances_and_charges(st
     [freight] = gw.create("product.product", [{"name": "Frachtpauschale", "detailed_type": "service",
                                                "invoice_policy": "order", "list_price": 25.0}])
     [line] = order["order_line"]
-    gw.write("sale.order.line", [line], {"discount": 2.5})
+    # the buyer's article number as the import keeps it on the line: echoed on notice and invoice
+    gw.write("sale.order.line", [line], {"discount": 2.5, "x_procuros_buyer_article_number": "KR-55102"})
     gw.write("sale.order", [order["id"]], {"order_line": [[0, 0, {"product_id": freight, "product_uom_qty": 1,
                                                                   "price_unit": 25.0}]]})
     dd.deliver(gw, order["id"])
@@ -51,6 +52,10 @@ def test_discounted_invoice_with_freight_goes_out_with_allowances_and_charges(st
     assert validate_document("INVOICE", invoice) == []
     [item] = invoice["items"]
     assert (item["quantity"], item["unitPrice"]) == (500, 2.49)
+    [notice] = _sent(stack, "SHIPPING_NOTICE")
+    [notice_item] = notice["transportUnits"][0]["items"]
+    for identifiers in (item["identifiers"], notice_item["identifiers"]):
+        assert {"identifier": "KR-55102", "domain": "BUYER"} in identifiers
     [discount] = item["modificationGroups"][0]["modifications"]
     assert (discount["type"], discount["reasonCode"], discount["percentage"], discount["amount"]) == \
         ("ALLOWANCE", "DISCOUNT", 2.5, 31.12)

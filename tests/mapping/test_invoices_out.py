@@ -337,3 +337,19 @@ def test_a_domestic_taxed_invoice_says_only_the_date_of_supply():
     _, doc = _one(fx.invoice_bundle())
     assert doc.content["header"]["legalInformation"] == "Date of supply: 2026-11-28"
     assert {i["category"] for i in doc.content["summary"]["tax"]["items"]} == {"sales"}
+
+
+def test_the_buyers_article_number_is_echoed_on_invoice_and_credit_note_lines():
+    from procuros_dagster.mapping.credit_notes_out import build_credit_notes
+
+    bundle = fx.invoice_bundle()
+    for sl in bundle["sale.order.line"]:
+        sl["x_procuros_buyer_article_number"] = f"KR-{sl['id']}"
+    _, doc = _one(bundle)
+    assert [i["identifiers"][-1] for i in doc.content["items"]] == [
+        {"identifier": "KR-2", "domain": "BUYER"}, {"identifier": "KR-3", "domain": "BUYER"}]
+    cn_bundle = fx.credit_note_bundle()
+    for sl in cn_bundle["sale.order.line"]:
+        sl["x_procuros_buyer_article_number"] = f"KR-{sl['id']}"
+    [cn] = build_credit_notes(cn_bundle, fx.ctx()).documents
+    assert all(i["identifiers"][-1]["domain"] == "BUYER" for i in cn.content["items"])

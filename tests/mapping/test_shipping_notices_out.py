@@ -282,3 +282,14 @@ def test_a_unit_that_cannot_be_converted_is_a_clear_failure():
     assert batch.documents == []
     [failure] = batch.failures
     assert "cannot convert" in failure.reason
+
+
+def test_the_buyers_article_number_is_echoed_on_every_line_that_has_one():
+    bundle = fx.full_delivery_bundle()
+    bundle["sale.order.line"][0]["x_procuros_buyer_article_number"] = "KR-55102"
+    _, doc = _one(bundle)
+    widget, flour = _items(doc.content)
+    assert widget["identifiers"] == [{"identifier": fx.WIDGET_GTIN, "domain": "GS1"},
+                                     {"identifier": "PT-WIDGET", "domain": "SUPPLIER"},
+                                     {"identifier": "KR-55102", "domain": "BUYER"}]
+    assert [i["domain"] for i in flour["identifiers"]] == ["GS1", "SUPPLIER"]
