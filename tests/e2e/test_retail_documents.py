@@ -172,3 +172,26 @@ def test_intra_community_invoice_names_bank_tax_category_and_legal_texts(stack):
     assert legal[:3] == ["Steuerfreie innergemeinschaftliche Lieferung", "Intra-Community supply (VATEX-EU-IC)",
                          "VAT ID of the buyer: FR40303265045; VAT ID of the supplier: DE298765435"]
     assert legal[3] == f"Date of supply: {invoice['items'][0]['shippingNoticeDate'][:10]}"
+
+
+def test_credit_note_names_its_invoice_payment_terms_and_line_reasons(stack):
+    [order] = _import(stack, dd.order_content("PO-GUTSCHRIFT", [
+        {"gtin": dd.APFELSCHORLE, "quantity": 4, "unit": "CS", "price": 7.2},
+        {"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT", "price": 89.4}]))
+    gw = stack.gateway
+    dd.deliver(gw, order["id"])
+    [invoice_id] = _invoice(stack, [order["id"]])
+    [credit_note] = gw.reverse_moves([invoice_id], reason="Transportschaden")
+    lines = gw.search_read("account.move.line", [("move_id", "=", credit_note), ("display_type", "=", "product")],
+                           ["id", "name"], order="sequence, id")
+    gw.write("account.move.line", [lines[0]["id"]], {"name": f"{lines[0]['name']} – 2 Kisten Bruch"})
+    gw.post_moves([credit_note])
+    assert stack.run("export_credit_notes").success
+    [cn] = _sent(stack, "CREDIT_NOTE")
+    assert validate_document("CREDIT_NOTE", cn) == []
+    [invoice] = gw.read("account.move", [invoice_id], ["name"])
+    h = cn["header"]
+    assert (h["invoiceIdentifier"], h["reason"]) == (invoice["name"], "Transportschaden")
+    assert h["paymentTerms"] == [{"payInNumberOfDays": 0, "percentage": 0}]  # Odoo's reversal: due at once
+    apfel, espresso = cn["items"]
+    assert apfel["reason"] == "2 Kisten Bruch" and "reason" not in espresso
