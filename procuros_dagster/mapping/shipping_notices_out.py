@@ -182,6 +182,9 @@ def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], 
         item = {"lineNumber": line_number, **item,
                 "isDepositItem": bool(sale_line and sale_line.get("x_procuros_is_deposit")),
                 "orderedQuantity": ordered, "shippedQuantity": shipped}
+        weight = gross_weight(product, moves, ctx)
+        if weight:
+            item["grossWeight"] = weight
         ln = sale_line.get("x_procuros_line_number") if sale_line else None
         if isinstance(ln, int) and not isinstance(ln, bool) and ln > 0:
             item["orderLineNumber"] = ln
@@ -208,6 +211,22 @@ def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], 
             "unit_price": None, "net_amount": None, "tax_amount": None,
         })
     return items, rows
+
+
+_GRAMS = {"kg": 1000.0, "lb": 453.59237, "lbs": 453.59237}
+
+
+def gross_weight(product: dict | None, moves: list[dict], ctx: ExportContext) -> float | None:
+    """The line's gross weight in grams (Procuros' unit): the product's Weight per unit of the
+    product (kg, or lb when Odoo is set to pounds) times the quantity that left, in that unit."""
+    weight = float((product or {}).get("weight") or 0.0)
+    per = _GRAMS.get((text((product or {}).get("weight_uom_name")) or "kg").lower())
+    if weight <= 0 or per is None:
+        return None
+    base = m2o_id(product.get("uom_id"))
+    quantity = sum(ctx.convert(float(m.get("quantity") or 0.0), m2o_id(m.get("product_uom")) or base, base)
+                   for m in moves)
+    return round(quantity * weight * per, 3) or None
 
 
 def over_delivery_comment(over: float, earlier: float, shipped: float, ordered: float, unit: str) -> str:
@@ -335,6 +354,8 @@ class TransportUnits:
                 last = i == len(portions) - 1
                 entry = dict(item)
                 entry["shippedQuantity"] = portion["quantity"]
+                if item.get("grossWeight") and item["shippedQuantity"]:  # the unit's share of the line
+                    entry["grossWeight"] = round(item["grossWeight"] * portion["quantity"] / item["shippedQuantity"], 3)
                 # ordered/open quantity stay with the last portion so the unit sums equal the line
                 entry["orderedQuantity"] = qty(max(portion["quantity"] + (remaining_open if last else 0.0), 0.0))
                 if not last or abs(entry["orderedQuantity"] - entry["shippedQuantity"]) <= _EPS:

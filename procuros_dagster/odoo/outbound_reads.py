@@ -51,7 +51,8 @@ PARTNER_FIELDS = [
     "street2", "zip", "city", "country_code", "vat", "x_procuros_send_shipping_notice", "x_procuros_send_invoice",
     "x_procuros_send_credit_note_reason",
 ]
-PRODUCT_FIELDS = ["id", "name", "display_name", "default_code", "barcode", "uom_id", "type"]
+PRODUCT_FIELDS = ["id", "name", "display_name", "default_code", "barcode", "uom_id", "type", "weight",
+                  "weight_uom_name"]
 LOT_FIELDS = ["id", "name", "product_id", "expiration_date"]  # expiration_date needs product_expiry
 PACKAGE_FIELDS = ["id", "name", "package_type_id", "x_procuros_sscc"]
 MOVE_HEADER_FIELDS = [

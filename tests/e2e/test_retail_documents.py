@@ -86,6 +86,7 @@ def test_every_transport_unit_carries_an_sscc_stored_on_the_package_and_the_deli
     moves = gw.search_read("stock.move", [("picking_id", "=", picking)], ["id", "product_uom_qty", "product_id"],
                            order="id")
     gw.set_move_quantities({m["id"]: m["product_uom_qty"] for m in moves})
+    gw.write("product.product", [stack.data.products[dd.APFELSCHORLE]], {"weight": 0.6})  # kg per bottle
     [pallet_type] = gw.create("stock.package.type", [{"name": "Euro-Palette 120 x 80"}])
     [package] = gw.create("stock.quant.package", [{"name": "PACK0000001", "package_type_id": pallet_type}])
     apfel = gw.search_read("stock.move.line", [("move_id", "=", moves[0]["id"])], ["id"])
@@ -97,6 +98,7 @@ def test_every_transport_unit_carries_an_sscc_stored_on_the_package_and_the_deli
     assert validate_document("SHIPPING_NOTICE", notice) == []
     units = notice["transportUnits"]
     assert [(u["unitType"], u.get("containedTradeUnitCount")) for u in units] == [("EURO_PALLET", 4), ("PALLET", 2)]
+    assert units[0]["items"][0]["grossWeight"] == 28800  # 4 cases of 12 bottles, 600 g each, in grams
     codes = [u["unitIdentifier"] for u in units]
     assert all(is_valid_sscc(c) and c[1:8] == PREFIX for c in codes)
     assert codes[0] == f"0{PREFIX}{package:09d}"[:17] + codes[0][17] and codes[1][0] == "1"

@@ -293,3 +293,12 @@ def test_the_buyers_article_number_is_echoed_on_every_line_that_has_one():
                                      {"identifier": "PT-WIDGET", "domain": "SUPPLIER"},
                                      {"identifier": "KR-55102", "domain": "BUYER"}]
     assert [i["domain"] for i in flour["identifiers"]] == ["GS1", "SUPPLIER"]
+
+
+def test_gross_weight_in_grams_per_line_and_per_unit_share():
+    bundle = fx.lots_packages_bundle()
+    bundle["product.product"][0].update(weight=0.75, weight_uom_name="kg")  # widget: 750 g each
+    _, doc = _one(bundle)
+    units = doc.content["transportUnits"]
+    assert [i.get("grossWeight") for u in units for i in u["items"] if i["lineNumber"] == 1] == [4500.0, 3000.0]
+    assert all("grossWeight" not in i for i in units[2]["items"])  # no weight set on those products
