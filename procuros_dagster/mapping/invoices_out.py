@@ -164,6 +164,9 @@ def is_charge_line(line: dict, data: MoveData) -> bool:
     """Freight, packaging and other charges (or a negative allowance line): a line without a
     product, or of a service product without GTIN. They travel as document-level modifications,
     not as items: an item needs a GTIN, and a retailer books a freight line as a charge."""
+    sale_line = line_sale_line(line, data)
+    if sale_line and sale_line.get("is_downpayment"):
+        return False  # a down payment is no charge: it fails as an item (no GTIN / negative quantity)
     if not line.get("product_id"):
         return True
     product = data.products.get(m2o_id(line["product_id"]))
@@ -222,9 +225,11 @@ def build_items(move: dict, lines: list[dict], data: MoveData, ctx: ExportContex
     items, rows = [], []
     for line in lines:
         if is_charge_line(line, data):
-            continue  # a document-level modification (summary_of)
+            continue  # a document-level modification (document_charges)
         n = len(items) + 1
         quantity = float(line.get("quantity") or 0.0)
+        if not line.get("product_id"):
+            raise BuildError(f"line {line.get('name')!r} has no product")
         if quantity < 0:
             raise BuildError(f"line {line.get('name')!r} has a negative quantity (e.g. a down payment deduction); "
                              "Procuros needs positive lines")

@@ -44,7 +44,7 @@ SALE_ORDER_FIELDS = [
 SALE_LINE_FIELDS = [
     "id", "order_id", "sequence", "display_type", "product_id", "name", "product_uom_qty", "product_uom",
     "price_unit", "discount", "qty_delivered", "x_procuros_line_number", "x_procuros_is_deposit",
-    "is_delivery", "x_procuros_buyer_article_number",
+    "is_delivery", "is_downpayment", "x_procuros_buyer_article_number",
 ]
 PARTNER_FIELDS = [
     "id", "name", "display_name", "ref", "type", "parent_id", "is_company", "commercial_partner_id", "street",

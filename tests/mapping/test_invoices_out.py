@@ -353,3 +353,31 @@ def test_the_buyers_article_number_is_echoed_on_invoice_and_credit_note_lines():
         sl["x_procuros_buyer_article_number"] = f"KR-{sl['id']}"
     [cn] = build_credit_notes(cn_bundle, fx.ctx()).documents
     assert all(i["identifiers"][-1]["domain"] == "BUYER" for i in cn.content["items"])
+
+
+def test_a_discounted_line_shipped_in_two_deliveries_splits_its_allowance_too():
+    bundle = fx.two_deliveries_invoice_bundle(flour_split=True)
+    flour = next(ln for ln in bundle["account.move.line"] if ln.get("display_type") == "product" and ln["quantity"] == 10.0)
+    gross = flour["price_subtotal"]
+    flour.update(discount=10.0, price_subtotal=round(gross * 0.9, 2), price_total=round(gross * 0.9 * 1.07, 2))
+    move = bundle["account.move"][0]
+    cut = round(gross * 0.1, 2)
+    move.update(amount_untaxed=round(move["amount_untaxed"] - cut, 2), amount_tax=round(move["amount_tax"] - 0.17, 2),
+                amount_total=round(move["amount_total"] - cut - 0.17, 2))
+    batch = build_invoices(bundle, fx.ctx())
+    [doc] = batch.documents
+    parts = doc.content["items"][1:]
+    assert [(p["quantity"], p["modificationGroups"][0]["basis"], p["modificationGroups"][0]["modifications"][0]["amount"])
+            for p in parts] == [(7.5, 18.0, 1.8), (2.5, 6.0, 0.6)]
+    assert doc.content["summary"]["subtotalAmount"] == round(move["amount_untaxed"], 2)
+    assert totals_mismatches(batch).empty
+
+
+def test_a_down_payment_deduction_is_no_allowance():
+    bundle = _with_freight(fx.invoice_bundle())
+    line = bundle["account.move.line"][-1]
+    line.update(name="Down payment", quantity=-1.0, price_subtotal=-25.0, price_total=-29.75, sale_line_ids=[99])
+    bundle["sale.order.line"].append({**bundle["sale.order.line"][0], "id": 99, "is_downpayment": True,
+                                      "product_id": [8, "Down payment"]})
+    [failure] = build_invoices(bundle, fx.ctx()).failures
+    assert "has a negative quantity (e.g. a down payment deduction)" in failure.reason
