@@ -422,6 +422,9 @@ class Settings:
     # Odoo UoM (name or external id) -> Procuros unit code; read-only view
     uom_codes: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
     test_flow: str = "import"
+    # GS1 company prefix: shipping notices number their transport units' SSCCs in it (None: only
+    # packages named by an SSCC carry one)
+    gs1_company_prefix: str | None = None
     partitions: Partitions = field(default_factory=Partitions)
     odoo: OdooOptions = field(default_factory=OdooOptions)
     procuros: ProcurosOptions = field(default_factory=ProcurosOptions)
@@ -552,6 +555,18 @@ def _req_str(value: Any, bad: Problem) -> str | None:
     bad(f"{_fmt(value)} is not allowed; use a non-empty text")
 
 
+def _gs1_prefix(value: Any, bad: Problem) -> str | None:
+    """The GS1 company prefix (6-12 digits) the shipping notices' SSCCs are numbered in; quoted,
+    as a YAML number would lose its leading zeros."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit() and 6 <= len(value.strip()) <= 12:
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return bad(f"{value!r} is a number; quote the GS1 company prefix (\"{value}\") so no leading zero is lost")
+    bad(f"{_fmt(value)} is not a GS1 company prefix; use the 6 to 12 digits GS1 gave your company, quoted")
+
+
 def _int(lo: int, hi: int | None = None):
     def check(value: Any, bad: Problem):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -647,6 +662,7 @@ _TOP_SCALARS: dict[str, Callable] = {
     "integration_name": _req_str,
     "company": _opt_str,
     "test_flow": _choice(TEST_FLOW_CHOICES),
+    "gs1_company_prefix": _gs1_prefix,
 }
 
 

@@ -586,3 +586,12 @@ def test_readme_example_of_several_integrations_loads(tmp_path):
     de, at = load_settings(write(tmp_path, example)).integrations
     assert (de.company, de.gln, de.test_flow) == ("ACME GmbH", "4012345000009", "reject")
     assert (at.company, at.gln_env, at.status) == ("ACME Austria GmbH", "PROCUROS_GLN_AT", "test")
+
+
+def test_gs1_company_prefix_is_quoted_digits(tmp_path):
+    assert load_settings(write(tmp_path, 'gs1_company_prefix: "4098765"\n')).gs1_company_prefix == "4098765"
+    for text, words in (("gs1_company_prefix: 4098765\n", 'is a number; quote the GS1 company prefix ("4098765")'),
+                        ('gs1_company_prefix: "40987"\n', "is not a GS1 company prefix; use the 6 to 12 digits")):
+        with pytest.raises(SettingsError) as exc:
+            load_settings(write(tmp_path, text))
+        assert "settings.yaml: gs1_company_prefix: " in str(exc.value.problems) and words in str(exc.value.problems)

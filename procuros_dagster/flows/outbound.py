@@ -155,6 +155,7 @@ def export_context(gateway, settings: Settings, integration, own_gln: str) -> Ex
         uom_codes=codes,
         uom_factors={u["id"]: float(u["factor"]) for u in uoms if u.get("factor")},
         timezone=settings.schedules.timezone,
+        gs1_prefix=settings.gs1_company_prefix,
     )
 
 
@@ -176,6 +177,15 @@ def _schema_failures(batch: OutboundBatch) -> tuple[list[OutboundDocument], list
         else:
             valid.append(doc)
     return valid, failures
+
+
+def _store_before_sending(gateway, batch: OutboundBatch, documents: list[OutboundDocument]) -> None:
+    """What the documents about to go out gave Odoo's records (new SSCCs) is written first: a
+    rerun, a resend or the warehouse's label then names the same unit. One write per record, and
+    only for records that had none."""
+    for doc in documents:
+        for model, record_id, values in batch.odoo_writes.get(doc.record_id, []):
+            gateway.write(model, [record_id], values)
 
 
 def run_export(
@@ -212,6 +222,7 @@ def run_export(
         )
         to_report.append(failure)
 
+    _store_before_sending(gateway, batch, documents)
     stamp = now().strftime("%Y-%m-%d %H:%M UTC")
     unbound: list[tuple[OutboundDocument, str | None, Any]] = []
     refused: list[tuple[BuildFailure, str | None]] = []  # Procuros has these already (the send's errorUrl)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .invoices_out import MoveData, build_moves, last_delivery, order_date, order_identifier, orders_of, parties, \
+from .invoices_out import MoveData, build_moves, categorise, document_charges, is_charge_line, line_sale_line, \
+    payment_terms, last_delivery, order_date, order_identifier, orders_of, parties, \
     product_lines, summary
 from .outbound import (
     CREDIT_NOTE, ExportContext, OutboundBatch, date_as_datetime, drop_none, local_datetime, text,
@@ -42,6 +43,27 @@ def reversal_reason(ref: Any, invoice_name: str | None) -> str | None:
     return reason.strip()[:MAX_REASON] or None
 
 
+_SEPARATORS = " -–—:,;/()"
+
+
+def line_reason(label: object, original: object) -> str | None:
+    """A credit note line's own reason, where Odoo has one: what the user wrote into the line's
+    label beyond the invoiced description ("Apfelschorle 0,5 l – Bruch bei Anlieferung"), or the
+    whole label when it was replaced. None when the label is the invoiced one."""
+    mine, theirs = text(label), text(original)
+    if not mine or mine == theirs:
+        return None
+    if theirs and mine.startswith(theirs):
+        mine = mine[len(theirs):].strip(_SEPARATORS + " ")
+    return mine[:MAX_REASON] or None
+
+
+def _with_line_reason(item: dict, line: dict, data: MoveData) -> dict:
+    sale_line = line_sale_line(line, data)
+    reason = line_reason(line.get("name"), sale_line.get("name") if sale_line else m2o_name(line.get("product_id")))
+    return {**item, "reason": reason} if reason else item
+
+
 def _credit_note_content(move: dict, commercial: dict, items: list[dict], data: MoveData,
                          ctx: ExportContext) -> dict:
     tz = ctx.timezone
@@ -70,6 +92,10 @@ def _credit_note_content(move: dict, commercial: dict, items: list[dict], data: 
         if delivery:
             header["shippingNoticeIdentifier"] = str(delivery["name"])
             header["shippingNoticeDate"] = local_datetime(delivery["date_done"], tz)
+    header["paymentTerms"] = payment_terms(move, data)
     if commercial.get(REASON_SWITCH):
         header["reason"] = reversal_reason(move.get("ref"), header.get("invoiceIdentifier"))
-    return {"header": drop_none(header), "items": items, "summary": summary(move, items)}
+        lines = [ln for ln in product_lines(move, data) if not is_charge_line(ln, data)]
+        items = [_with_line_reason(item, line, data) for item, line in zip(items, lines)]
+    return {"header": drop_none(header), "items": items,
+            "summary": summary(move, items, document_charges(move, data), categorise(commercial, ctx))}

@@ -80,3 +80,23 @@ def gtin_variants(code: object) -> list[str]:
     if not (key.isdigit() and len(key) == 14):
         return [key]
     return [key[-n:] for n in GTIN_LENGTHS if key[:-n].strip("0") == ""]
+
+
+SSCC_LENGTH = 18
+
+
+def is_valid_sscc(code: object) -> bool:
+    """An SSCC (NVE) is 18 digits, the last the GS1 check digit."""
+    return isinstance(code, str) and len(code) == SSCC_LENGTH and has_valid_check_digit(code)
+
+
+def sscc(company_prefix: str, extension: int, serial: int) -> str:
+    """SSCC = extension digit + GS1 company prefix + serial reference (together 17 digits) +
+    check digit. Raises ValueError when the serial does not fit the digits the prefix leaves."""
+    if not (company_prefix.isdigit() and 6 <= len(company_prefix) <= 12) or not 0 <= extension <= 9:
+        raise ValueError(f"GS1 company prefix {company_prefix!r} must have 6 to 12 digits")
+    width = SSCC_LENGTH - 2 - len(company_prefix)
+    if not 0 <= serial < 10 ** width:
+        raise ValueError(f"serial {serial} does not fit the {width} digits the GS1 company prefix "
+                         f"{company_prefix} leaves for it")
+    return with_check_digit(f"{extension}{company_prefix}{serial:0{width}d}")

@@ -17,13 +17,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 from .outbound import (
     INVOICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, date_as_datetime,
     drop_none, failure_from, finish_batch, first_line, ids, index, kind, local_date, local_datetime, money,
     qty, text, order_identifier,
 )
+from .invoice_legal import CATEGORIES, bank_account, financial_institution, legal_information, tax_category
 from .odoo_values import m2o_id, m2o_name
 from .parties import bill_to_party, buyer_party, ship_to_party, supplier_party
 from .shipping_notices_out import item_identity, notice_lines
@@ -53,6 +54,10 @@ class MoveData:
     terms: dict[int, dict]
     term_lines: dict[int, dict]
     stock_moves: dict[int, dict] = field(default_factory=dict)
+    bank_accounts: dict[int, dict] = field(default_factory=dict)
+    banks: dict[int, dict] = field(default_factory=dict)
+    companies: dict[int, dict] = field(default_factory=dict)
+    fiscal_positions: dict[int, dict] = field(default_factory=dict)
 
     @classmethod
     def of(cls, bundle: dict[str, list[dict]]) -> "MoveData":
@@ -60,7 +65,8 @@ class MoveData:
                    index(bundle, "sale.order.line"), index(bundle, "sale.order"), index(bundle, "stock.picking"),
                    index(bundle, "res.partner"), index(bundle, "product.product"),
                    index(bundle, "account.payment.term"), index(bundle, "account.payment.term.line"),
-                   index(bundle, "stock.move"))
+                   index(bundle, "stock.move"), index(bundle, "res.partner.bank"), index(bundle, "res.bank"),
+                   index(bundle, "res.company"), index(bundle, "account.fiscal.position"))
 
     @cached_property
     def done_moves_by_picking(self) -> dict[int, list[dict]]:
@@ -93,15 +99,19 @@ def build_moves(bundle, ctx: ExportContext, transaction_type: str, move_type: st
             lines = product_lines(move, data)
             items, rows = build_items(move, lines, data, ctx, transaction_type)
             content = content_fn(move, commercial, items, data, ctx)
+            charges = content["summary"].get("modificationGroups", [{"modifications": []}])[0]["modifications"]
+            content["items"] = public(content["items"])
         except BuildError as exc:
             batch.failures.append(failure_from(MODEL, move, transaction_type, f"{label}: {exc}"))
             continue
         batch.documents.append(OutboundDocument(MODEL, int(move["id"]), str(move["name"]), transaction_type, content))
         line_rows += rows
+        sign = {"CHARGE": 1, "ALLOWANCE": -1}
         total_rows.append({
             "record_id": int(move["id"]), "document": str(move["name"]), "transaction_type": transaction_type,
-            "lines_net": money(sum(r["net_amount"] for r in rows)),
-            "lines_tax": money(sum(r["tax_amount"] for r in rows)),
+            "lines_net": money(sum(r["net_amount"] for r in rows) + sum(sign[m["type"]] * m["amount"] for m in charges)),
+            "lines_tax": money(sum(r["tax_amount"] for r in rows)
+                               + sum(sign[m["type"]] * m["tax"]["amount"] for m in charges)),
             "amount_untaxed": money(move.get("amount_untaxed")), "amount_tax": money(move.get("amount_tax")),
             "amount_total": money(move.get("amount_total")),
         })
@@ -150,28 +160,93 @@ def _tax_of(line: dict, data: MoveData) -> dict[str, Any]:
     return drop_none({"amount": amount, "percentage": percentage, "description": desc})
 
 
+def is_charge_line(line: dict, data: MoveData) -> bool:
+    """Freight, packaging and other charges (or a negative allowance line): a line without a
+    product, or of a service product without GTIN. They travel as document-level modifications,
+    not as items: an item needs a GTIN, and a retailer books a freight line as a charge."""
+    sale_line = line_sale_line(line, data)
+    if sale_line and sale_line.get("is_downpayment"):
+        return False  # a down payment is no charge: it fails as an item (no GTIN / negative quantity)
+    if not line.get("product_id"):
+        return True
+    product = data.products.get(m2o_id(line["product_id"]))
+    return bool(product and product.get("type") == "service" and not text(product.get("barcode")))
+
+
+_REASONS = (("SHIPPING", ("fracht", "freight", "versand", "shipping", "delivery", "porto", "lieferung")),
+            ("PACKAGING", ("verpack", "packag")), ("INSURANCE", ("versicher", "insurance")))
+
+
+def _charge_reason(line: dict, data: MoveData, allowance: bool) -> str:
+    sl = line_sale_line(line, data)
+    if sl and sl.get("is_delivery"):
+        return "SHIPPING"  # the delivery line Odoo's carrier added
+    if allowance:
+        return "DISCOUNT"
+    label = (text(line.get("name")) or m2o_name(line.get("product_id")) or "").lower()
+    return next((code for code, words in _REASONS if any(w in label for w in words)), "HANDLING")
+
+
+def charge_modification(line: dict, data: MoveData) -> dict[str, Any]:
+    """An absolute CHARGE (or ALLOWANCE, for a negative line) with the tax Odoo applied to it."""
+    net = money(float(line.get("price_subtotal") or 0.0))
+    allowance = net < 0
+    tax = _tax_of(line, data)
+    return drop_none({"type": "ALLOWANCE" if allowance else "CHARGE", "calculationType": "ABSOLUTE",
+                      "reasonCode": _charge_reason(line, data, allowance),
+                      "description": first_line(line.get("name")) or m2o_name(line.get("product_id")),
+                      "amount": abs(net), "tax": {"amount": tax["amount"], "percentage": tax["percentage"]}})
+
+
+def discount_groups(basis: float, net: float, discount: float) -> list[dict]:
+    """The line discount as a RELATIVE ALLOWANCE/DISCOUNT on the gross line amount; its amount is
+    what Odoo took off (gross - subtotal), so quantity x unitPrice - allowance = the line's net."""
+    surcharge = discount < 0
+    return [{"basis": money(basis), "level": 1, "modifications": [{
+        "type": "CHARGE" if surcharge else "ALLOWANCE", "calculationType": "RELATIVE",
+        "reasonCode": "HANDLING" if surcharge else "DISCOUNT", "percentage": abs(round(discount, 4)),
+        "amount": money(abs(basis - net))}]}]
+
+
+def split_item(item: dict, quantity: float, net: float, tax_amount: float) -> dict:
+    """A part of an item (one delivery's share): quantity, net, tax and any discount group follow."""
+    part = {**item, "quantity": qty(quantity), "tax": {**item["tax"], "amount": tax_amount}, "_net": money(net)}
+    if item.get("modificationGroups"):
+        [group] = item["modificationGroups"]
+        [mod] = group["modifications"]
+        part["modificationGroups"] = discount_groups(quantity * item["unitPrice"], net,
+                                                     mod["percentage"] * (-1 if mod["type"] == "CHARGE" else 1))
+    return part
+
+
 def build_items(move: dict, lines: list[dict], data: MoveData, ctx: ExportContext,
                 transaction_type: str) -> tuple[list[dict], list[dict]]:
     multi_order = len(orders_of(lines, data)) > 1
     items, rows = [], []
-    for n, line in enumerate(lines, start=1):
+    for line in lines:
+        if is_charge_line(line, data):
+            continue  # a document-level modification (document_charges)
+        n = len(items) + 1
         quantity = float(line.get("quantity") or 0.0)
+        if not line.get("product_id"):
+            raise BuildError(f"line {line.get('name')!r} has no product")
         if quantity < 0:
             raise BuildError(f"line {line.get('name')!r} has a negative quantity (e.g. a down payment deduction); "
                              "Procuros needs positive lines")
-        if not line.get("product_id"):
-            raise BuildError(f"line {line.get('name')!r} has no product")
         product = data.products.get(m2o_id(line["product_id"]))
+        sl = line_sale_line(line, data)
         ident = item_identity(product, m2o_id(line.get("product_uom_id")), m2o_name(line.get("product_uom_id")),
-                              m2o_name(line.get("product_id")), ctx)
+                              m2o_name(line.get("product_id")), ctx, sl)
         subtotal = money(line.get("price_subtotal"))
         discount = float(line.get("discount") or 0.0)
-        # unitPrice is net of the line discount so that quantity x unitPrice = line subtotal
-        unit_price = (round(subtotal / quantity, 4) if quantity else 0.0) if discount else float(line.get("price_unit") or 0.0)
+        # unitPrice is the gross price Odoo invoiced; a discount is its own allowance on the line
+        unit_price = float(line.get("price_unit") or 0.0)
         tax = _tax_of(line, data)
-        sl = line_sale_line(line, data)
         item: dict[str, Any] = {"lineNumber": n, **ident, "isDepositItem": bool(sl and sl.get("x_procuros_is_deposit")),
-                                "isInvoicedItem": True, "quantity": qty(quantity), "unitPrice": unit_price, "tax": tax}
+                                "isInvoicedItem": True, "quantity": qty(quantity), "unitPrice": unit_price, "tax": tax,
+                                "_net": subtotal}
+        if discount:
+            item["modificationGroups"] = discount_groups(quantity * unit_price, subtotal, discount)
         ln = sl.get("x_procuros_line_number") if sl else None
         if isinstance(ln, int) and not isinstance(ln, bool) and ln > 0:
             item["orderLineNumber"] = ln
@@ -189,31 +264,59 @@ def build_items(move: dict, lines: list[dict], data: MoveData, ctx: ExportContex
             "line_number": n, "gtin": ident["identifiers"][0]["identifier"], "unit": ident["unitOfMeasure"],
             "quantity": qty(quantity), "ordered_quantity": None, "shipped_quantity": None, "over_delivered": False,
             "unit_price": unit_price, "net_amount": subtotal, "tax_amount": tax["amount"],
+            "allowance_amount": money(quantity * unit_price - subtotal),
         })
+    if not items:
+        raise BuildError("has only charge lines (no line of a product with a GTIN)")
     return items, rows
 
 
-def summary(move: dict, items: list[dict]) -> dict[str, Any]:
+def item_net(item: dict) -> float:
+    return item["_net"] if "_net" in item else item["quantity"] * item["unitPrice"]
+
+
+def public(items: list[dict]) -> list[dict]:
+    """Items without the builder's private keys (``_net``)."""
+    return [{k: v for k, v in it.items() if not k.startswith("_")} for it in items]
+
+
+def summary(move: dict, items: list[dict], charges: list[dict] = (),
+            category: Callable[[float], str] = lambda rate: "S") -> dict[str, Any]:
+    """Totals as Procuros reads them: subtotal = Σ line nets (after line discounts), plus the
+    document-level charges, minus its allowances = Odoo's untaxed amount; each tax rate with its
+    category (UNCL5305 code -> invoice_legal.CATEGORIES: "sales", or why it is tax-free)."""
     by_rate: dict[float, list[float]] = defaultdict(lambda: [0.0, 0.0])
     subtotal = 0.0
     for it in items:
-        net = it["quantity"] * it["unitPrice"]
+        net = item_net(it)
         subtotal += net
         by_rate[float(it["tax"]["percentage"])][0] += net
         by_rate[float(it["tax"]["percentage"])][1] += it["tax"]["amount"]
-    return {
+    sign = {"CHARGE": 1, "ALLOWANCE": -1}
+    for mod in charges:
+        by_rate[float(mod["tax"]["percentage"])][0] += sign[mod["type"]] * mod["amount"]
+        by_rate[float(mod["tax"]["percentage"])][1] += sign[mod["type"]] * mod["tax"]["amount"]
+    out = {
         "subtotalAmount": money(subtotal),
-        "totalCharges": 0,
-        "totalAllowances": 0,
+        "totalCharges": money(sum(m["amount"] for m in charges if m["type"] == "CHARGE")),
+        "totalAllowances": money(sum(m["amount"] for m in charges if m["type"] == "ALLOWANCE")),
         "netAmount": money(move.get("amount_untaxed")),
         "grossAmount": money(move.get("amount_total")),
         "dueAmount": money(move.get("amount_total")),
         "tax": {
             "total": money(move.get("amount_tax")),
-            "items": [{"percentage": rate, "taxableAmount": money(v[0]), "taxAmount": money(v[1]), "category": "sales"}
+            "items": [drop_none({"percentage": rate, "taxableAmount": money(v[0]), "taxAmount": money(v[1]),
+                                 "category": CATEGORIES[category(rate)][0], "description": CATEGORIES[category(rate)][1]})
                       for rate, v in sorted(by_rate.items(), reverse=True)],
         },
     }
+    if charges:
+        out["modificationGroups"] = [{"basis": money(subtotal), "level": 1, "modifications": list(charges)}]
+    return out
+
+
+def document_charges(move: dict, data: MoveData) -> list[dict]:
+    return [charge_modification(ln, data) for ln in product_lines(move, data) if is_charge_line(ln, data)]
 
 
 def last_delivery(orders: list[dict], data: MoveData, on_or_before: str | None, ctx: ExportContext) -> dict | None:
@@ -288,14 +391,15 @@ def items_by_delivery(lines: list[dict], items: list[dict], data: MoveData, on_o
     for line, item in zip(lines, items):
         sl = line_sale_line(line, data)
         parts = allocate(item["quantity"], line_deliveries(sl, data, on_or_before, ctx)) if sl else []
-        tax_left = item["tax"]["amount"]
+        tax_left, net_left = item["tax"]["amount"], item_net(item)
         for i, (delivery, quantity) in enumerate(parts or [(None, item["quantity"])]):
             part = dict(item)
             if len(parts) > 1:
                 last = i == len(parts) - 1
                 share = tax_left if last else money(item["tax"]["amount"] * quantity / item["quantity"])
-                tax_left = money(tax_left - share)
-                part["quantity"], part["tax"] = qty(quantity), {**item["tax"], "amount": share}
+                net = net_left if last else money(item_net(item) * quantity / item["quantity"])
+                tax_left, net_left = money(tax_left - share), money(net_left - net)
+                part = split_item(item, quantity, net, share)
             if delivery is not None:
                 part["shippingNoticeIdentifier"] = str(delivery["name"])
                 part["shippingNoticeDate"] = local_datetime(delivery["date_done"], ctx.timezone)
@@ -308,10 +412,12 @@ def items_by_delivery(lines: list[dict], items: list[dict], data: MoveData, on_o
 
 def parties(move: dict, commercial: dict, orders: list[dict], data: MoveData, ctx: ExportContext) -> dict[str, Any]:
     gln = text(orders[0].get("x_procuros_buyer_gln")) if orders else None
-    out: dict[str, Any] = {
-        "buyer": buyer_party(commercial, gln=gln, full_address=True),
-        "supplier": supplier_party(ctx, full_address=True),
-    }
+    supplier = supplier_party(ctx, full_address=True)
+    bank = financial_institution(bank_account(move, data.bank_accounts, data.companies), data.banks,
+                                 supplier.get("name"))
+    if bank:
+        supplier["financialInstitution"] = bank
+    out: dict[str, Any] = {"buyer": buyer_party(commercial, gln=gln, full_address=True), "supplier": supplier}
     bill_to = bill_to_party(data.partners.get(m2o_id(move.get("partner_id")) or -1), commercial)
     if bill_to:
         out["billTo"] = bill_to
@@ -342,7 +448,7 @@ def payment_terms(move: dict, data: MoveData) -> list[dict] | None:
 
 def _invoice_content(move: dict, commercial: dict, items: list[dict], data: MoveData, ctx: ExportContext) -> dict:
     tz = ctx.timezone
-    lines = product_lines(move, data)
+    lines = [ln for ln in product_lines(move, data) if not is_charge_line(ln, data)]
     orders = orders_of(lines, data)
     if not orders:
         raise BuildError("is not linked to a sales order; Procuros requires the buyer's order number")
@@ -366,4 +472,17 @@ def _invoice_content(move: dict, commercial: dict, items: list[dict], data: Move
     }
     if not header["invoiceDate"]:
         raise BuildError("has no invoice date")
-    return {"header": drop_none(header), "items": items, "summary": summary(move, items)}
+    supplied = max((it["shippingNoticeDate"] for it in items if it.get("shippingNoticeDate")),
+                   default=header["shippingNoticeDate"])
+    charges = document_charges(move, data)
+    category = categorise(commercial, ctx)
+    header["legalInformation"] = legal_information(
+        {category(float(t["tax"]["percentage"])) for t in [*items, *charges]},
+        data.fiscal_positions.get(m2o_id(move.get("fiscal_position_id")) or -1), ctx.company, commercial,
+        supplied[:10] if supplied else None)
+    return {"header": drop_none(header), "items": items, "summary": summary(move, items, charges, category)}
+
+
+def categorise(commercial: dict, ctx: ExportContext) -> Callable[[float], str]:
+    """The tax category of a rate on this customer's documents (invoice_legal.tax_category)."""
+    return lambda rate: tax_category(rate, ctx.company, commercial)

@@ -23,7 +23,7 @@ CREDIT_NOTE = "CREDIT_NOTE"
 LINE_COLUMNS = [
     "record_id", "document", "transaction_type", "line_number", "gtin", "unit",
     "quantity", "ordered_quantity", "shipped_quantity", "over_delivered",
-    "unit_price", "net_amount", "tax_amount",
+    "unit_price", "net_amount", "tax_amount", "allowance_amount",
 ]
 TOTALS_COLUMNS = [
     "record_id", "document", "transaction_type", "lines_net", "lines_tax",
@@ -48,6 +48,7 @@ class ExportContext:
     uom_codes: dict[int, str]
     timezone: str = "Europe/Berlin"
     uom_factors: dict[int, float] = field(default_factory=dict)
+    gs1_prefix: str | None = None  # the settings' GS1 company prefix, for the SSCCs of transport units
 
     def convert(self, quantity: float, from_uom: int | None, to_uom: int | None) -> float:
         """uom.uom._compute_quantity without rounding: ``qty / from.factor * to.factor``."""
@@ -85,6 +86,9 @@ class OutboundBatch:
     lines: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LINE_COLUMNS))
     # one row per built invoice / credit note: line sums next to Odoo's stored totals
     totals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TOTALS_COLUMNS))
+    # what must be written to Odoo before a document is sent (the SSCCs it gave transport units,
+    # so a resend names the same units): {record id: [(model, id, values)]}
+    odoo_writes: dict[int, list[tuple[str, int, dict]]] = field(default_factory=dict)
 
 
 class BuildError(Exception):
@@ -160,7 +164,8 @@ def lines_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame(list(rows), columns=LINE_COLUMNS)
     for col in ("record_id", "line_number"):
         df[col] = df[col].astype("int64")
-    for col in ("quantity", "ordered_quantity", "shipped_quantity", "unit_price", "net_amount", "tax_amount"):
+    for col in ("quantity", "ordered_quantity", "shipped_quantity", "unit_price", "net_amount", "tax_amount",
+                "allowance_amount"):
         df[col] = df[col].astype("float64")
     df["over_delivered"] = df["over_delivered"].astype(bool)
     for col in ("document", "transaction_type", "gtin", "unit"):

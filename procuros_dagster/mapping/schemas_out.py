@@ -24,7 +24,8 @@ def _shipped_within_ordered(df: pd.DataFrame) -> pd.Series:
 
 def _net_matches_price(df: pd.DataFrame) -> pd.Series:
     price, net = df["unit_price"], df["net_amount"]
-    expected = df["quantity"] * price
+    # a line discount (an ALLOWANCE on the line) is what lies between the gross amount and the net
+    expected = df["quantity"] * price - df["allowance_amount"].fillna(0.0)
     return price.isna() | net.isna() | ((net - expected).abs() <= AMOUNT_TOLERANCE + 1e-9)
 
 
@@ -44,10 +45,11 @@ OUTBOUND_LINES_SCHEMA = pa.DataFrameSchema(
         "unit_price": pa.Column("float64", pa.Check.ge(0), nullable=True),
         "net_amount": pa.Column("float64", nullable=True),
         "tax_amount": pa.Column("float64", nullable=True),
+        "allowance_amount": pa.Column("float64", nullable=True),
     },
     checks=[
         pa.Check(_shipped_within_ordered, error="shipped quantity exceeds ordered quantity (not an over-delivery)"),
-        pa.Check(_net_matches_price, error="line net amount != quantity x unit price (tolerance 0.01)"),
+        pa.Check(_net_matches_price, error="line net amount != quantity x unit price - line allowances (tolerance 0.01)"),
     ],
     unique=["record_id", "line_number"],
     strict=True,

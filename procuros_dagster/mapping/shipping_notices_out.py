@@ -16,10 +16,11 @@ ordered in, move quantities converted into it, so ordered and shipped quantities
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any, Iterable
 
-from .identifiers import has_valid_check_digit, is_valid_gtin
+from .identifiers import is_valid_gtin, is_valid_sscc, sscc
 from .outbound import (
     SHIPPING_NOTICE, BuildError, ExportContext, OutboundBatch, OutboundDocument, drop_none,
     failure_from, finish_batch, first_line, ids, index, local_date, local_datetime, qty, text, order_identifier,
@@ -37,11 +38,13 @@ def build_shipping_notices(bundle: dict[str, list[dict]], ctx: ExportContext) ->
     data = _Indexed(bundle)
     for picking in sorted(bundle.get(MODEL, []), key=lambda p: int(p["id"])):
         try:
-            content, rows = _build_one(picking, data, ctx)
+            content, rows, writes = _build_one(picking, data, ctx)
         except BuildError as exc:
             batch.failures.append(failure_from(MODEL, picking, SHIPPING_NOTICE, f"Delivery {picking.get('name')}: {exc}"))
             continue
         batch.documents.append(OutboundDocument(MODEL, int(picking["id"]), str(picking["name"]), SHIPPING_NOTICE, content))
+        if writes:
+            batch.odoo_writes[int(picking["id"])] = writes
         line_rows += rows
     return finish_batch(batch, line_rows, [])
 
@@ -69,7 +72,7 @@ class _Indexed:
                 self.lines_by_move[mid].append(ml)
 
 
-def _build_one(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[dict[str, Any], list[dict]]:
+def _build_one(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[dict[str, Any], list[dict], list]:
     tz = ctx.timezone
     if picking.get("state") != "done" or not text(picking.get("date_done")):
         raise BuildError("is not validated (state done); only validated deliveries are sent")
@@ -96,12 +99,40 @@ def _build_one(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[dict[str
         "orderIdentifier": order_identifier(order),
         "orderDate": local_datetime(order.get("x_procuros_order_date") or order.get("date_order"), tz),
         "despatchDate": local_datetime(picking["date_done"], tz),
+        **delivery_dates(picking, order, tz),
         "carrier": m2o_name(picking.get("carrier_id")),
         "trackingNumber": text(picking.get("carrier_tracking_ref")),
+        "trackingUrl": tracking_url(picking.get("carrier_tracking_url")),
         "AdditionalOrderIdentifiers": {"supplierOrderIdentifier": str(order["name"])},
     })
     items, rows = _items(picking, d, ctx)
-    return {"header": header, "transportUnits": _transport_units(items)}, rows
+    units = TransportUnits(picking, ctx)
+    return {"header": header, "transportUnits": units.of(items)}, rows, units.writes
+
+
+def delivery_dates(picking: dict, order: dict, tz: str) -> dict[str, str | None]:
+    """The buyer's requested delivery date (the order's Delivery Date, set from the ORDER) and
+    when the goods are expected: as requested when they left by then; else, late, the despatch
+    day (Odoo knows no transit time, so that is the earliest they can arrive)."""
+    requested = text(order.get("commitment_date"))
+    done = str(picking["date_done"])
+    if requested is None:
+        return {}
+    expected = requested if local_date(done, tz) <= local_date(requested, tz) else done
+    return {"requestedDeliveryDate": local_datetime(requested, tz), "expectedDeliveryDate": local_datetime(expected, tz)}
+
+
+def tracking_url(value: Any) -> str | None:
+    """stock_delivery's carrier_tracking_url: a URL, or for several parcels a JSON list of
+    [name, url] pairs (stock.picking._get_multiple_carrier_tracking): the first one's URL."""
+    url = text(value)
+    if url and url.startswith("["):
+        try:
+            pairs = json.loads(url)
+            url = text(pairs[0][1]) if pairs and isinstance(pairs[0], list) and len(pairs[0]) == 2 else None
+        except ValueError:
+            return None
+    return url
 
 
 def _line_sort_key(sale_line: dict | None, move: dict) -> tuple:
@@ -139,34 +170,68 @@ def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], 
         unit = m2o_id(sale_line.get("product_uom")) if sale_line else m2o_id(moves[0].get("product_uom"))
         shipped = qty(sum(_in_unit(m, m.get("quantity"), unit, ctx) for m in moves))
         if sale_line is not None:
-            earlier = _shipped_earlier(picking, d.moves_by_sale_line[key[1]], unit, ctx)
-            ordered = qty(max(float(sale_line.get("product_uom_qty") or 0.0) - earlier, 0.0))
+            # the buyer's ordered quantity, whatever earlier deliveries of the line shipped
+            earlier = qty(_shipped_earlier(picking, d.moves_by_sale_line[key[1]], unit, ctx))
+            ordered = qty(float(sale_line.get("product_uom_qty") or 0.0))
         else:
-            ordered = shipped  # a move added in the warehouse without an order line
+            earlier, ordered = 0.0, shipped  # a move added in the warehouse without an order line
         product = d.products.get(m2o_id(moves[0].get("product_id")) or -1)
         uom = sale_line.get("product_uom") if sale_line else moves[0].get("product_uom")
-        item = item_identity(product, m2o_id(uom), m2o_name(uom), m2o_name(moves[0].get("product_id")), ctx)
+        item = item_identity(product, m2o_id(uom), m2o_name(uom), m2o_name(moves[0].get("product_id")), ctx,
+                             sale_line)
         item = {"lineNumber": line_number, **item,
                 "isDepositItem": bool(sale_line and sale_line.get("x_procuros_is_deposit")),
                 "orderedQuantity": ordered, "shippedQuantity": shipped}
+        weight = gross_weight(product, moves, ctx)
+        if weight:
+            item["grossWeight"] = weight
         ln = sale_line.get("x_procuros_line_number") if sale_line else None
         if isinstance(ln, int) and not isinstance(ln, bool) and ln > 0:
             item["orderLineNumber"] = ln
         if abs(ordered - shipped) > _EPS:
-            item["openQuantityAction"] = _open_action(key, backorders, d)
+            # the rest of the line: still to come (a backorder) or cancelled — or, when earlier
+            # deliveries shipped it, with them: the API knows no "delivered earlier", and DISCARDED
+            # would book a shortfall the buyer never had
+            open_after = ordered - earlier - shipped
+            item["openQuantityAction"] = _open_action(key, backorders, d) if open_after > _EPS or earlier <= _EPS \
+                else "DELIVERED_LATER"
         desc = first_line(sale_line.get("name")) if sale_line else None
         if desc:
             item["description"] = desc
+        over = qty(earlier + shipped - ordered)
+        if over > _EPS:
+            item["comments"] = over_delivery_comment(over, earlier, shipped, ordered, item["unitOfMeasure"])
         item["_portions"] = _portions(moves, shipped, unit, d, ctx)
         items.append(item)
         rows.append({
             "record_id": pid, "document": str(picking["name"]), "transaction_type": SHIPPING_NOTICE,
             "line_number": line_number, "gtin": item["identifiers"][0]["identifier"],
             "unit": item["unitOfMeasure"], "quantity": shipped, "ordered_quantity": ordered,
-            "shipped_quantity": shipped, "over_delivered": shipped > ordered + _EPS,
+            "shipped_quantity": shipped, "over_delivered": earlier + shipped > ordered + _EPS,
             "unit_price": None, "net_amount": None, "tax_amount": None,
         })
     return items, rows
+
+
+_GRAMS = {"kg": 1000.0, "lb": 453.59237, "lbs": 453.59237}
+
+
+def gross_weight(product: dict | None, moves: list[dict], ctx: ExportContext) -> float | None:
+    """The line's gross weight in grams (Procuros' unit): the product's Weight per unit of the
+    product (kg, or lb when Odoo is set to pounds) times the quantity that left, in that unit."""
+    weight = float((product or {}).get("weight") or 0.0)
+    per = _GRAMS.get((text((product or {}).get("weight_uom_name")) or "kg").lower())
+    if weight <= 0 or per is None:
+        return None
+    base = m2o_id(product.get("uom_id"))
+    quantity = sum(ctx.convert(float(m.get("quantity") or 0.0), m2o_id(m.get("product_uom")) or base, base)
+                   for m in moves)
+    return round(quantity * weight * per, 3) or None
+
+
+def over_delivery_comment(over: float, earlier: float, shipped: float, ordered: float, unit: str) -> str:
+    total = f"{qty(earlier + shipped):g} {unit} shipped in all" if earlier > _EPS else f"{shipped:g} {unit} shipped"
+    return f"Over-delivery: {over:g} {unit} more than ordered ({total}, {ordered:g} {unit} ordered)"
 
 
 def _in_unit(record: dict, quantity: Any, unit: int | None, ctx: ExportContext, uom_field: str = "product_uom") -> float:
@@ -174,8 +239,13 @@ def _in_unit(record: dict, quantity: Any, unit: int | None, ctx: ExportContext, 
     return ctx.convert(float(quantity or 0.0), m2o_id(record.get(uom_field)), unit)
 
 
+BUYER_ARTICLE_NUMBER = "x_procuros_buyer_article_number"  # on sale.order.line, from the buyer's ORDER
+
+
 def item_identity(product: dict | None, uom_id: int | None, uom_name: str | None, product_label: str | None,
-                  ctx: ExportContext) -> dict[str, Any]:
+                  ctx: ExportContext, sale_line: dict | None = None) -> dict[str, Any]:
+    """The item's identifiers (GTIN, our article number, the buyer's article number of the order
+    line, echoed as the buyer sent it) and its unit code."""
     if product is None:
         raise BuildError(f"product {product_label or '?'} was not read")
     label = product.get("display_name") or product_label or product.get("name")
@@ -193,6 +263,9 @@ def item_identity(product: dict | None, uom_id: int | None, uom_name: str | None
     default_code = text(product.get("default_code"))
     if default_code:
         identifiers.append({"identifier": default_code, "domain": "SUPPLIER"})
+    buyer_number = text((sale_line or {}).get(BUYER_ARTICLE_NUMBER))
+    if buyer_number:
+        identifiers.append({"identifier": buyer_number, "domain": "BUYER"})
     return {"identifiers": identifiers, "unitOfMeasure": code}
 
 
@@ -259,39 +332,88 @@ def _portions(moves: list[dict], shipped: float, unit: int | None, d: _Indexed, 
     return portions
 
 
-def _transport_units(items: list[dict]) -> list[dict]:
-    """One unit per result package (SSCC when the name is one), plus one for unpackaged goods."""
-    units: dict[Any, dict] = {}
-    for item in items:
-        portions = item.pop("_portions")
-        remaining_open = item["orderedQuantity"] - item["shippedQuantity"]
-        for i, portion in enumerate(portions):
-            last = i == len(portions) - 1
-            entry = dict(item)
-            entry["shippedQuantity"] = portion["quantity"]
-            # ordered/open quantity stay with the last portion so the unit sums equal the line
-            entry["orderedQuantity"] = qty(max(portion["quantity"] + (remaining_open if last else 0.0), 0.0))
-            if not last or abs(entry["orderedQuantity"] - entry["shippedQuantity"]) <= _EPS:
-                entry.pop("openQuantityAction", None)
-            if portion["batches"]:
-                entry["batches"] = portion["batches"]
-            pkg = portion["package"]
-            key = (0, str(pkg.get("name") or ""), int(pkg["id"])) if pkg else (1, "", 0)
-            unit = units.setdefault(key, _unit(pkg))
-            unit["items"].append(entry)
-    return [units[k] for k in sorted(units)]
+class TransportUnits:
+    """The picking's transport units: one per result package, plus one pallet for the goods in no
+    package. Each carries an SSCC: the package's name when it is one, else the one stored on the
+    package (or, for the pallet, on the picking), else a new one in our GS1 company prefix —
+    extension digit 0 + the package's id, 1 + the picking's id: the same on every rerun —
+    to be stored before sending (``writes``)."""
+
+    PACKAGE, PALLET = 0, 1  # the SSCC's extension digit: which kind of record its serial numbers
+
+    def __init__(self, picking: dict, ctx: ExportContext):
+        self.picking, self.ctx = picking, ctx
+        self.writes: list[tuple[str, int, dict]] = []
+
+    def of(self, items: list[dict]) -> list[dict]:
+        units: dict[Any, dict] = {}
+        for item in items:
+            portions = item.pop("_portions")
+            remaining_open = item["orderedQuantity"] - item["shippedQuantity"]
+            for i, portion in enumerate(portions):
+                last = i == len(portions) - 1
+                entry = dict(item)
+                entry["shippedQuantity"] = portion["quantity"]
+                if item.get("grossWeight") and item["shippedQuantity"]:  # the unit's share of the line
+                    entry["grossWeight"] = round(item["grossWeight"] * portion["quantity"] / item["shippedQuantity"], 3)
+                # ordered/open quantity stay with the last portion so the unit sums equal the line
+                entry["orderedQuantity"] = qty(max(portion["quantity"] + (remaining_open if last else 0.0), 0.0))
+                if not last or abs(entry["orderedQuantity"] - entry["shippedQuantity"]) <= _EPS:
+                    entry.pop("openQuantityAction", None)
+                if portion["batches"]:
+                    entry["batches"] = portion["batches"]
+                pkg = portion["package"]
+                key = (0, str(pkg.get("name") or ""), int(pkg["id"])) if pkg else (1, "", 0)
+                if key not in units:
+                    units[key] = self._unit(pkg)
+                units[key]["items"].append(entry)
+        out = [units[k] for k in sorted(units)]
+        for unit in out:
+            count = trade_unit_count(unit["items"])
+            if count is not None:
+                unit["containedTradeUnitCount"] = count
+        return out
+
+    def _unit(self, package: dict | None) -> dict[str, Any]:
+        unit: dict[str, Any] = {}
+        if package is None:
+            code = self._sscc("stock.picking", self.picking, None, self.PALLET)
+            unit_type = "PALLET"
+        else:
+            code = self._sscc("stock.quant.package", package, text(package.get("name")), self.PACKAGE)
+            unit_type = _unit_type(m2o_name(package.get("package_type_id")) or text(package.get("name")) or "")
+        if code:
+            unit["unitIdentifier"] = code
+        unit["unitType"] = unit_type
+        unit["items"] = []
+        return unit
+
+    def _sscc(self, model: str, record: dict, name: str | None, extension: int) -> str | None:
+        for known in (name, text(record.get("x_procuros_sscc"))):
+            if known and is_valid_sscc(known):
+                return known
+        if not self.ctx.gs1_prefix:
+            return None
+        try:
+            code = sscc(self.ctx.gs1_prefix, extension, int(record["id"]))
+        except ValueError as exc:
+            raise BuildError(f"no SSCC for {'package ' + name if name else 'its pallet'}: {exc}") from None
+        self.writes.append((model, int(record["id"]), {"x_procuros_sscc": code}))
+        return code
 
 
-def _unit(package: dict | None) -> dict[str, Any]:
-    if package is None:
-        return {"items": []}
-    unit: dict[str, Any] = {}
-    name = text(package.get("name")) or ""
-    if len(name) == 18 and has_valid_check_digit(name):
-        unit["unitIdentifier"] = name
-    unit["unitType"] = _unit_type(m2o_name(package.get("package_type_id")) or name)
-    unit["items"] = []
-    return unit
+# units counted in whole trade units (cases, cartons, pieces); weights and lengths are not
+_COUNTED = {"EA", "PCK", "SET", "CS", "CA", "CT", "CQ", "CU", "BJ", "BO", "PF", "BG", "RO", "BE", "PR", "TU"}
+
+
+def trade_unit_count(items: list[dict]) -> int | None:
+    """How many trade units (cases, cartons, pieces) a unit holds: its goods' shipped quantities;
+    deposit lines (the crates' Pfand) are no goods. None when a line is in kg, litres and the like."""
+    goods = [it for it in items if not it.get("isDepositItem")]
+    if not goods or any(it.get("unitOfMeasure") not in _COUNTED or abs(it["shippedQuantity"] - round(it["shippedQuantity"])) > _EPS
+                        for it in goods):
+        return None
+    return int(round(sum(it["shippedQuantity"] for it in goods)))
 
 
 def _unit_type(label: str) -> str:

@@ -25,7 +25,7 @@ Bound = Callable[[str, Sequence[int]], set[int]]
 
 PICKING_FIELDS = [
     "id", "name", "state", "origin", "partner_id", "picking_type_code", "date_done", "carrier_id",
-    "carrier_tracking_ref", "move_ids", "move_line_ids", "sale_id", "backorder_id", "backorder_ids", "company_id",
+    "carrier_tracking_ref", "carrier_tracking_url", "x_procuros_sscc", "move_ids", "move_line_ids", "sale_id", "backorder_id", "backorder_ids", "company_id",
 ]
 MOVE_FIELDS = [
     "id", "product_id", "product_uom_qty", "quantity", "product_uom", "state", "sale_line_id", "picking_id",
@@ -37,31 +37,39 @@ MOVE_LINE_FIELDS = [
 ]
 SALE_ORDER_FIELDS = [
     "id", "name", "state", "partner_id", "partner_invoice_id", "partner_shipping_id", "client_order_ref",
-    "origin", "date_order", "currency_id", "order_line", "x_procuros_order_date", "x_procuros_buyer_gln",
+    "origin", "date_order", "commitment_date", "currency_id", "order_line", "x_procuros_order_date",
+    "x_procuros_buyer_gln",
     "x_procuros_transaction_id",
 ]
 SALE_LINE_FIELDS = [
     "id", "order_id", "sequence", "display_type", "product_id", "name", "product_uom_qty", "product_uom",
     "price_unit", "discount", "qty_delivered", "x_procuros_line_number", "x_procuros_is_deposit",
+    "is_delivery", "is_downpayment", "x_procuros_buyer_article_number",
 ]
 PARTNER_FIELDS = [
     "id", "name", "display_name", "ref", "type", "parent_id", "is_company", "commercial_partner_id", "street",
     "street2", "zip", "city", "country_code", "vat", "x_procuros_send_shipping_notice", "x_procuros_send_invoice",
     "x_procuros_send_credit_note_reason",
 ]
-PRODUCT_FIELDS = ["id", "name", "display_name", "default_code", "barcode", "uom_id"]
+PRODUCT_FIELDS = ["id", "name", "display_name", "default_code", "barcode", "uom_id", "type", "weight",
+                  "weight_uom_name"]
 LOT_FIELDS = ["id", "name", "product_id", "expiration_date"]  # expiration_date needs product_expiry
-PACKAGE_FIELDS = ["id", "name", "package_type_id"]
+PACKAGE_FIELDS = ["id", "name", "package_type_id", "x_procuros_sscc"]
 MOVE_HEADER_FIELDS = [
     "id", "name", "move_type", "state", "invoice_date", "invoice_date_due", "ref", "invoice_origin",
     "partner_id", "partner_shipping_id", "commercial_partner_id", "currency_id", "amount_untaxed", "amount_tax",
-    "amount_total", "invoice_line_ids", "invoice_payment_term_id", "reversed_entry_id",
+    "amount_total", "invoice_line_ids", "invoice_payment_term_id", "reversed_entry_id", "company_id",
+    "partner_bank_id", "fiscal_position_id",
 ]
 INVOICE_LINE_FIELDS = [
     "id", "move_id", "sequence", "display_type", "product_id", "name", "quantity", "product_uom_id",
     "price_unit", "discount", "price_subtotal", "price_total", "tax_ids", "sale_line_ids",
 ]
 TAX_FIELDS = ["id", "name", "amount", "amount_type", "description", "price_include"]
+BANK_ACCOUNT_FIELDS = ["id", "acc_number", "acc_holder_name", "partner_id", "bank_id", "allow_out_payment",
+                       "sequence", "company_id"]
+BANK_FIELDS = ["id", "name", "bic"]
+FISCAL_POSITION_FIELDS = ["id", "name", "note"]
 PAYMENT_TERM_FIELDS = ["id", "name", "line_ids", "early_discount", "discount_percentage", "discount_days"]
 PAYMENT_TERM_LINE_FIELDS = ["id", "payment_id", "value", "value_amount", "nb_days", "delay_type"]
 INVOICE_PICKING_FIELDS = ["id", "name", "state", "picking_type_code", "date_done", "sale_id"]
@@ -237,7 +245,8 @@ def _fetch_moves(gw: Gateway, move_type: str, day: date | None, move_ids: Sequen
     domain = [*eligible_moves(move_type), *scope, *_scope(day, move_ids, by_day, retry_ids)]
     moves = _drop_bound(gw.search_read("account.move", domain, MOVE_HEADER_FIELDS, order="id"), "account.move", bound)
     models = ("account.move.line", "account.tax", "sale.order.line", "sale.order", "stock.picking", "stock.move",
-              "res.partner", "product.product", "account.payment.term", "account.payment.term.line")
+              "res.partner", "product.product", "account.payment.term", "account.payment.term.line",
+              "res.partner.bank", "res.bank", "account.fiscal.position")
     bundle: dict[str, list[dict]] = {"account.move": moves, **{m: [] for m in models}}
     if not moves:
         return bundle
@@ -274,5 +283,21 @@ def _fetch_moves(gw: Gateway, move_type: str, day: date | None, move_ids: Sequen
         "account.payment.term": terms,
         "account.payment.term.line": _read(gw, "account.payment.term.line", _ids(terms, "line_ids"),
                                            PAYMENT_TERM_LINE_FIELDS),
+        "account.fiscal.position": _read(gw, "account.fiscal.position", _ids(moves, "fiscal_position_id"),
+                                         FISCAL_POSITION_FIELDS),
     })
+    bundle.update(_bank_accounts(gw, moves))
     return bundle
+
+
+def _bank_accounts(gw: Gateway, moves: list[dict]) -> dict[str, list[dict]]:
+    """The bank accounts the invoices name (partner_bank_id) and those of the companies' partners
+    (Odoo 17 fills partner_bank_id from them: account.move._compute_partner_bank_id), with their banks."""
+    companies = _read(gw, "res.company", _ids(moves, "company_id"), ["id", "partner_id"])
+    holders = _ids(companies, "partner_id")
+    named = _ids(moves, "partner_bank_id")
+    domain = ["|", ("id", "in", named), ("partner_id", "in", holders)] if named else [("partner_id", "in", holders)]
+    accounts = gw.search_read("res.partner.bank", domain, BANK_ACCOUNT_FIELDS, order="sequence, id") \
+        if holders or named else []
+    return {"res.partner.bank": accounts, "res.bank": _read(gw, "res.bank", _ids(accounts, "bank_id"), BANK_FIELDS),
+            "res.company": companies}

@@ -112,6 +112,16 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("account.move", "x_procuros_partner_sends", "boolean", "Customer Gets Invoices",
               "The customer's Send Invoice & Credit Notes switch (Contacts, Procuros).",
               related="commercial_partner_id.x_procuros_send_invoice"),
+    # SSCCs (NVE) of the transport units of sent shipping notices, kept so a resend names the same units
+    FieldSpec("stock.quant.package", "x_procuros_sscc", "char", "SSCC",
+              "The SSCC (NVE) the shipping notice gave this package; print it on the package's label."),
+    FieldSpec("stock.picking", "x_procuros_sscc", "char", "SSCC",
+              "The SSCC (NVE) the shipping notice gave the goods of this delivery that are in no package "
+              "(one pallet); print it on the pallet's label."),
+    # --- buyer's article numbers (another branch adds the same field; keep one when merging) ---
+    FieldSpec("sale.order.line", "x_procuros_buyer_article_number", "char", "Buyer's Article Number",
+              "The buyer's article number of the line, echoed on every outgoing document."),
+    # --- end buyer's article numbers ---
 )
 # --- what the buyer's ORDER says, kept on the quotation and its lines (inbound orders) -------------
 _SO, _SOL = "sale.order", "sale.order.line"

@@ -81,3 +81,26 @@ def test_deterministic_payload():
     a = build_credit_notes(fx.credit_note_bundle(reason_switch=True), fx.ctx()).documents[0].content
     b = build_credit_notes(fx.credit_note_bundle(reason_switch=True), fx.ctx()).documents[0].content
     assert json.dumps(a) == json.dumps(b)
+
+
+def test_payment_terms_and_the_reversed_invoice():
+    bundle = fx.credit_note_bundle()
+    bundle["account.move"][1]["invoice_payment_term_id"] = [4, "30 Days"]
+    _, doc = _one(bundle)
+    h = doc.content["header"]
+    assert h["paymentTerms"] == [{"payInNumberOfDays": 30, "percentage": 0.0}]
+    assert (h["invoiceIdentifier"], h["invoiceDate"]) == ("INV/2026/00001", "2026-11-28T00:00:00+01:00")
+    # without terms (Odoo's reversal leaves them empty): due on its date, payable at once
+    _, doc = _one(fx.credit_note_bundle())
+    assert doc.content["header"]["paymentTerms"] == [{"payInNumberOfDays": 0, "percentage": 0.0}]
+
+
+def test_line_reasons_where_the_user_wrote_them_into_the_line():
+    bundle = fx.credit_note_bundle(reason_switch=True)
+    bundle["account.move.line"][0]["name"] = "Procuros Test Widget (buyer item 100-200) – Bruch bei Anlieferung"
+    _, doc = _one(bundle)
+    widget, flour = doc.content["items"]
+    assert widget["reason"] == "Bruch bei Anlieferung"
+    assert "reason" not in flour  # its label is the invoiced one
+    _, doc = _one(fx.credit_note_bundle(reason_switch=False) | {"account.move.line": bundle["account.move.line"]})
+    assert all("reason" not in i for i in doc.content["items"])

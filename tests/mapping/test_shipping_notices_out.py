@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from procuros_dagster.mapping.identifiers import is_valid_sscc
 from procuros_dagster.mapping.shipping_notices_out import build_shipping_notices
 from procuros_dagster.procuros.openapi import validate_document
 
@@ -77,19 +78,44 @@ def test_backorder_holding_only_other_lines_discards_this_line():
     assert _items(doc.content)[1]["openQuantityAction"] == "DISCARDED"
 
 
-def test_second_delivery_of_the_same_line_orders_only_the_open_rest():
+def test_second_delivery_reports_the_buyers_ordered_quantity():
+    """The buyer matches notice lines to its order line: ordered is what it ordered (10 kg), not
+    what was left (2.5 kg); the rest went out with the first delivery, which DISCARDED would deny."""
     _, doc = _one(fx.second_delivery_bundle())
     (item,) = _items(doc.content)
-    assert (item["orderLineNumber"], item["orderedQuantity"], item["shippedQuantity"]) == (2, 2.5, 2.5)
-    assert "openQuantityAction" not in item
+    assert (item["orderLineNumber"], item["orderedQuantity"], item["shippedQuantity"]) == (2, 10.0, 2.5)
+    assert item["openQuantityAction"] == "DELIVERED_LATER"
+    assert "comments" not in item
     assert doc.content["header"]["shippingNoticeDate"] == "2026-11-30T10:12:00+01:00"
+
+
+def test_over_delivery_is_shown_as_such():
+    bundle = fx.full_delivery_bundle()
+    bundle["stock.move"][0]["quantity"] = 12.0  # 12 widgets of 10 ordered left the warehouse
+    bundle["stock.move.line"][0]["quantity"] = 12.0
+    batch, doc = _one(bundle)
+    widget = _items(doc.content)[0]
+    assert (widget["orderedQuantity"], widget["shippedQuantity"]) == (10.0, 12.0)
+    assert widget["comments"] == "Over-delivery: 2 EA more than ordered (12 EA shipped, 10 EA ordered)"
+    assert batch.lines["over_delivered"].tolist() == [True, False]
+
+
+def test_a_second_delivery_beyond_the_order_is_an_over_delivery_too():
+    bundle = fx.second_delivery_bundle()
+    bundle["stock.move"][-1]["quantity"] = 4.0  # 7.5 kg earlier + 4 kg now of 10 kg ordered
+    bundle["stock.move.line"][-1]["quantity"] = 4.0
+    batch, doc = _one(bundle)
+    (item,) = _items(doc.content)
+    assert item["comments"] == "Over-delivery: 1.5 KGM more than ordered (11.5 KGM shipped in all, 10 KGM ordered)"
+    assert batch.lines["over_delivered"].tolist() == [True]
 
 
 def test_lots_packages_and_deposit_line():
     batch, doc = _one(fx.lots_packages_bundle())
     units = doc.content["transportUnits"]
     assert [(u.get("unitIdentifier"), u.get("unitType")) for u in units] == [
-        (fx.SSCC_1, "CARTON"), (fx.SSCC_2, "PACKAGE"), (None, None)]
+        (fx.SSCC_1, "CARTON"), (fx.SSCC_2, "PACKAGE"), (None, "PALLET")]  # no GS1 prefix: no SSCC to give it
+    assert [u.get("containedTradeUnitCount") for u in units] == [6, 4, None]  # the pallet holds kg of flour
     assert [(i["lineNumber"], i["shippedQuantity"]) for i in units[0]["items"]] == [(1, 6.0)]
     assert [(i["lineNumber"], i["shippedQuantity"]) for i in units[1]["items"]] == [(1, 4.0)]
     loose = {i["lineNumber"]: i for i in units[2]["items"]}
@@ -102,6 +128,55 @@ def test_lots_packages_and_deposit_line():
     # the line frame has one row per line, not per unit portion
     assert batch.lines["line_number"].tolist() == [1, 2, 3]
     assert batch.lines["shipped_quantity"].tolist() == [10.0, 10.0, 25.5]
+
+
+PREFIX = "4098765"  # the GS1 company prefix of our GLN 4098765000010
+
+
+def test_every_transport_unit_gets_an_sscc_in_our_prefix_stored_before_sending():
+    bundle = fx.lots_packages_bundle()
+    bundle["stock.quant.package"][1]["name"] = "PACK0000022"  # Odoo's own package name: no SSCC
+    batch, doc = _one(bundle, gs1_prefix=PREFIX)
+    units = doc.content["transportUnits"]
+    # package 22: extension 0 + prefix + serial 22 (9 digits) + check digit; the pallet: 1 + picking id 7
+    assert [u["unitIdentifier"] for u in units] == [fx.SSCC_1, "040987650000000225", "140987650000000079"]
+    assert all(is_valid_sscc(u["unitIdentifier"]) for u in units)
+    assert batch.odoo_writes == {7: [("stock.quant.package", 22, {"x_procuros_sscc": "040987650000000225"}),
+                                     ("stock.picking", 7, {"x_procuros_sscc": "140987650000000079"})]}
+
+
+def test_a_stored_sscc_is_used_again_and_nothing_is_written():
+    bundle = fx.lots_packages_bundle()
+    bundle["stock.quant.package"][1].update(name="PACK0000022", x_procuros_sscc=fx.SSCC_2)
+    bundle["stock.picking"][0]["x_procuros_sscc"] = "140987650000000079"
+    batch, doc = _one(bundle, gs1_prefix="4012345")  # another prefix since: the stored ones stay
+    assert [u["unitIdentifier"] for u in doc.content["transportUnits"]] == [
+        fx.SSCC_1, fx.SSCC_2, "140987650000000079"]
+    assert batch.odoo_writes == {}
+
+
+def test_a_serial_that_does_not_fit_the_prefix_is_a_failure():
+    bundle = fx.lots_packages_bundle()
+    bundle["stock.picking"][0]["id"] = 1_000_000  # a 10-digit prefix leaves 6 digits for the serial
+    bundle["stock.move"] = [{**m, "picking_id": [1_000_000, "WH/OUT/00005"]} for m in bundle["stock.move"]]
+    bundle["stock.move.line"] = [{**m, "picking_id": [1_000_000, "WH/OUT/00005"]} for m in bundle["stock.move.line"]]
+    [failure] = build_shipping_notices(bundle, fx.ctx(gs1_prefix="4098765000")).failures
+    assert "no SSCC for its pallet: serial 1000000 does not fit the 6 digits" in failure.reason
+
+
+def test_requested_and_expected_delivery_date_carrier_and_tracking():
+    bundle = fx.no_backorder_bundle()
+    bundle["sale.order"][2]["commitment_date"] = "2026-11-30 23:00:00"  # Dec 1st in Berlin
+    bundle["stock.picking"][0].update(carrier_tracking_ref="HAN-7781204",
+                                      carrier_tracking_url='[["HAN-7781204", "https://track.example/HAN-7781204"]]')
+    _, doc = _one(bundle)
+    h = doc.content["header"]
+    assert (h["requestedDeliveryDate"], h["expectedDeliveryDate"]) == ("2026-12-01T00:00:00+01:00",) * 2
+    assert (h["carrier"], h["trackingNumber"], h["trackingUrl"]) == (
+        "Standard delivery", "HAN-7781204", "https://track.example/HAN-7781204")
+    bundle["sale.order"][2]["commitment_date"] = "2026-11-26 23:00:00"  # wanted on Nov 27th, left on the 28th
+    _, doc = _one(bundle)
+    assert doc.content["header"]["expectedDeliveryDate"] == doc.content["header"]["despatchDate"]
 
 
 def test_split_line_keeps_open_quantity_on_its_last_portion():
@@ -207,3 +282,23 @@ def test_a_unit_that_cannot_be_converted_is_a_clear_failure():
     assert batch.documents == []
     [failure] = batch.failures
     assert "cannot convert" in failure.reason
+
+
+def test_the_buyers_article_number_is_echoed_on_every_line_that_has_one():
+    bundle = fx.full_delivery_bundle()
+    bundle["sale.order.line"][0]["x_procuros_buyer_article_number"] = "KR-55102"
+    _, doc = _one(bundle)
+    widget, flour = _items(doc.content)
+    assert widget["identifiers"] == [{"identifier": fx.WIDGET_GTIN, "domain": "GS1"},
+                                     {"identifier": "PT-WIDGET", "domain": "SUPPLIER"},
+                                     {"identifier": "KR-55102", "domain": "BUYER"}]
+    assert [i["domain"] for i in flour["identifiers"]] == ["GS1", "SUPPLIER"]
+
+
+def test_gross_weight_in_grams_per_line_and_per_unit_share():
+    bundle = fx.lots_packages_bundle()
+    bundle["product.product"][0].update(weight=0.75, weight_uom_name="kg")  # widget: 750 g each
+    _, doc = _one(bundle)
+    units = doc.content["transportUnits"]
+    assert [i.get("grossWeight") for u in units for i in u["items"] if i["lineNumber"] == 1] == [4500.0, 3000.0]
+    assert all("grossWeight" not in i for i in units[2]["items"])  # no weight set on those products

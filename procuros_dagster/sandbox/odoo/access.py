@@ -124,6 +124,10 @@ RULES: dict[str, list[tuple[str | None, str]]] = {
     "stock.move.line": [(_U, "rwcu"), (_ST, "rwcu"), (_ST_M, "rwcu")],
     "stock.quant": [(_ST, "rwc"), (_U, "r")],
     "stock.quant.package": [(_U, "r"), (_ST, "rwcu"), (_ST_M, "rwcu")],
+    "stock.package.type": [(_ST, "r"), (_ST_M, "rwcu")],  # stock/security/ir.model.access.csv
+    # base/security/ir.model.access.csv
+    "res.bank": [(_U, "r"), (_PM, "rwcu"), (_SYS, "rwcu")],
+    "res.partner.bank": [(_U, "r"), (_PM, "rwcu")],
     "stock.lot": [(_ST, "rwcu"), (_ST_M, "rwcu")],
     "stock.backorder.confirmation": [(_ST, "rwc")],
     "stock.backorder.confirmation.line": [(_ST, "rwc")],
