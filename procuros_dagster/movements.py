@@ -173,10 +173,11 @@ SALES_ORDER_RESPONSES = Movement(
     description="Odoo → Procuros ORDER_RESPONSE for one day's confirmed or cancelled quotations imported from Procuros.",
     partner_switch=order_response_reads.SWITCH,
     days_back=1,
-    # date_order: the confirmation's time once confirmed (a UTC datetime, cut in the settings' time zone)
+    # the day of the order's last change (confirmed or cancelled; a UTC datetime cut in the settings'
+    # time zone): a cancelled quotation keeps the buyer's order date as date_order
     outbound=OutboundSpec(fetch=order_response_reads.fetch_order_response_bundle,
                           build=order_responses_out.build_order_responses,
-                          eligible=order_response_reads.ELIGIBLE_SALE_ORDERS, day_field="date_order",
+                          eligible=order_response_reads.ELIGIBLE_SALE_ORDERS, day_field=order_response_reads.DAY_FIELD,
                           day_is_datetime=True, partner_field=order_response_reads.PARTNER_FIELD),
     send_now_help='Confirmed or cancelled sales orders, by number or id, e.g. ["S00012"]',
 )

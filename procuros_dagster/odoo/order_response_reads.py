@@ -27,6 +27,10 @@ ELIGIBLE_SALE_ORDERS = [
     (f"partner_id.commercial_partner_id.{SWITCH}", "=", True),
 ]
 PARTNER_FIELD = "partner_id.commercial_partner_id"
+# An order's day is its last change's: confirming or cancelling it writes it, and an order edited
+# again before it is answered moves to that day (the daily run of each day looks at it then). Its
+# date_order would not do: a cancelled quotation keeps the buyer's order date there.
+DAY_FIELD = "write_date"
 ORDER_FIELDS = [
     "id", "name", "state", "partner_id", "partner_shipping_id", "client_order_ref", "date_order", "write_date",
     "commitment_date", "expected_date", "currency_id", "order_line", "x_procuros_order_date", "x_procuros_buyer_gln",
@@ -44,9 +48,9 @@ PRODUCT_FIELDS = ["id", "name", "display_name", "default_code", "barcode"]
 def fetch_order_response_bundle(gw: Gateway, *, day: date | None = None, record_ids: Sequence[int] | None = None,
                                 tz: str = "Europe/Berlin", retry_ids: Sequence[int] = (), bound: Bound | None = None,
                                 scope: Sequence = ()) -> dict[str, list[dict]]:
-    """The orders to answer (confirmed or cancelled on the local ``day`` — date_order, which
-    confirming sets — or ``record_ids``) and what the mapping needs of them."""
-    by_day = day_domain("date_order", day, tz, is_datetime=True) if day is not None else []
+    """The orders to answer (last changed on the local ``day``, or ``record_ids``) and what the
+    mapping needs of them."""
+    by_day = day_domain(DAY_FIELD, day, tz, is_datetime=True) if day is not None else []
     domain = [*ELIGIBLE_SALE_ORDERS, *scope, *_scope(day, record_ids, by_day, retry_ids)]
     orders = _drop_bound(gw.search_read("sale.order", domain, ORDER_FIELDS, order="id"), "sale.order", bound)
     bundle: dict[str, list[dict]] = {"sale.order": orders, "sale.order.line": [], "res.partner": [],
