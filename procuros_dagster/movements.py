@@ -178,7 +178,11 @@ SALES_ORDER_RESPONSES = Movement(
     outbound=OutboundSpec(fetch=order_response_reads.fetch_order_response_bundle,
                           build=order_responses_out.build_order_responses,
                           eligible=order_response_reads.ELIGIBLE_SALE_ORDERS, day_field=order_response_reads.DAY_FIELD,
-                          day_is_datetime=True, partner_field=order_response_reads.PARTNER_FIELD),
+                          day_is_datetime=True, partner_field=order_response_reads.PARTNER_FIELD,
+                          # answered once: a later change (a cancel after an ACCEPT) is reported, not sent
+                          changes=ChangeWatch(candidates=order_response_reads.changed_candidates,
+                                              differences=order_responses_out.changes_since_sent,
+                                              reason=order_responses_out.changed_reason)),
     send_now_help='Confirmed or cancelled sales orders, by number or id, e.g. ["S00012"]',
 )
 

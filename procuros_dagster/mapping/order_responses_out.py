@@ -266,3 +266,40 @@ def _identifiers(line: dict, product: dict, asked: dict | None, label: str) -> l
         raise BuildError(f"product {label} has no valid barcode (GTIN) and the line no buyer's article number; "
                          "set the barcode in Odoo")
     return idents
+
+
+# --- an order changed after its response went out (reported once, never answered twice) -----------
+
+def changes_since_sent(sent: dict, current: dict) -> list[str]:
+    """What the buyer was not told: the differences between the order response as sent and as the
+    order reads now ("type ACCEPT → REJECT", "line 2 confirmed quantity 10 → 8")."""
+    out: list[str] = []
+    sh, ch = sent.get("header", {}), current.get("header", {})
+    if sh.get("type") != ch.get("type"):
+        out.append(f"type {sh.get('type')} → {ch.get('type')}")
+    if ch.get("type") != "REJECT" and sh.get("confirmedDeliveryDate") != ch.get("confirmedDeliveryDate"):
+        out.append(f"confirmed delivery date {sh.get('confirmedDeliveryDate')} → {ch.get('confirmedDeliveryDate')}")
+    key = lambda i: (i.get("orderLineNumber") is None, i.get("orderLineNumber") or i.get("lineNumber"))  # noqa: E731
+    before = {key(i): i for i in sent.get("items") or []}
+    for item in current.get("items") or []:
+        old = before.get(key(item))
+        label = f"line {item.get('orderLineNumber') or item.get('lineNumber')}"
+        if old is None:  # an ACCEPT confirmed every line as ordered
+            old = {"confirmedQuantity": item.get("orderedQuantity")} \
+                if not sent.get("items") and item.get("orderLineNumber") else None
+        if old is None:
+            out.append(f"{label} added")
+            continue
+        for field, what in (("confirmedQuantity", "confirmed quantity"), ("unitPrice", "price")):
+            if field in old and field in item and old[field] != item[field]:
+                out.append(f"{label} {what} {_num(old.get(field))} → {_num(item.get(field))}")
+    return out
+
+
+def changed_reason(name: str, sent_on: str, changes: list[str]) -> str:
+    return (f"Sales order {name} was changed after its order response was sent to Procuros on {sent_on}: "
+            + "; ".join(changes) + ". No second order response is sent: tell the buyer of the change.")
+
+
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)

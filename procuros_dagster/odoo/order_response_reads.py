@@ -13,7 +13,9 @@ from datetime import date
 from typing import Sequence
 
 from .exchange_log import LOG_MODEL
-from .outbound_reads import Bound, Gateway, _drop_bound, _ids, _read, _scope, day_domain
+from procuros_dagster.mapping.odoo_values import m2o_id
+
+from .outbound_reads import Bound, Gateway, _drop_bound, _ids, _read, _scope, day_domain, utc_day_range
 
 #: the switch on the customer (its company) that turns order responses on
 SWITCH = "x_procuros_send_order_response"
@@ -85,3 +87,27 @@ def ordered_as_received(gw: Gateway, order_ids: Sequence[int]) -> list[dict]:
         if isinstance(payload, dict) and isinstance(payload.get("content"), dict):
             latest[int(e["x_res_id"])] = {"id": int(e["x_res_id"]), "content": payload["content"]}
     return [latest[i] for i in sorted(latest)]
+
+
+def changed_candidates(gw: Gateway, *, day: date | None = None, record_ids: Sequence[int] | None = None,
+                       tz: str = "Europe/Berlin", scope: Sequence = ()) -> list[dict]:
+    """Orders (or their lines) written on or after the local ``day``, or the named ones: those answered
+    earlier may have changed since (cancelled after an ACCEPT, quantities edited). Two reads; whether
+    they were answered and what changed is for the caller, on the content."""
+    if record_ids is not None:
+        extra = [("id", "in", sorted({int(i) for i in record_ids}))]
+    elif day is not None:
+        start = utc_day_range(day, tz)[0]
+        extra = ["|", ("write_date", ">=", start), ("order_line.write_date", ">=", start)]
+    else:
+        return []
+    orders = gw.search_read("sale.order", [*ELIGIBLE_SALE_ORDERS, *scope, *extra],
+                            ["id", "name", "partner_id", "write_date"], order="id")
+    if not orders:
+        return []
+    written = {o["id"]: str(o.get("write_date") or "") for o in orders}
+    for line in gw.search_read("sale.order.line", [("order_id", "in", sorted(written))], ["order_id", "write_date"]):
+        oid = m2o_id(line.get("order_id"))
+        if oid in written and str(line.get("write_date") or "") > written[oid]:
+            written[oid] = str(line["write_date"])
+    return [{**o, "changed_at": written[o["id"]]} for o in orders]

@@ -97,6 +97,18 @@ def test_accept_change_and_reject_each_once_with_chatter_logs_and_bindings(stack
     assert stack.run(JOB).success and stack.run(JOB).success
     assert [c["header"]["orderIdentifier"] for c in _responses(stack)][3:] == ["PO-ORR-DRAFT"]
 
+    # the accepted order cancelled afterwards: no second response, the change noted once for the user
+    ok = orders["PO-ORR-OK"]["id"]
+    assert gw.call("sale.order", "action_cancel", [[ok]], {"context": {"disable_cancel_warning": True}}) is True
+    assert stack.run(JOB).success and stack.run(JOB).success
+    assert len(_responses(stack)) == 4
+    notes = gw.search_read("mail.message", [("model", "=", "sale.order"), ("res_id", "=", ok)], ["body"])
+    changed = [m["body"] for m in notes if "changed after its order response was sent" in (m["body"] or "")]
+    assert len(changed) == 1 and "type ACCEPT → REJECT" in changed[0]
+    entries = gw.search_read("x_procuros_log", [("x_movement", "=", "order_responses_out"), ("x_res_id", "=", ok)],
+                             ["x_state"], order="id")
+    assert [e["x_state"] for e in entries] == ["sent", "changed_after_sending"]
+
 
 def test_a_customer_with_the_switch_off_gets_no_order_response(stack):
     orders = _import(stack, dd.order_content("PO-ORR-OFF", [{"gtin": dd.ESPRESSO, "quantity": 2, "unit": "CT"}]))

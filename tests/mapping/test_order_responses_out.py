@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from procuros_dagster.mapping.order_responses_out import build_order_responses
+from procuros_dagster.mapping.order_responses_out import build_order_responses, changed_reason, changes_since_sent
 from procuros_dagster.procuros.openapi import described_errors, validate_document
 
 from .fixtures_out import CUSTOMER, CUSTOMER_GLN, DC, DEPOSIT, DEPOSIT_GTIN, OWN_GLN, UNITS, WIDGET, WIDGET_GTIN, ctx, partners, products
@@ -162,3 +162,15 @@ def test_the_payload_is_the_same_on_every_build():
 ])
 def test_the_schemas_described_rules_on_order_responses(content, path):
     assert path in described_errors("ORDER_RESPONSE", content)
+
+
+def test_what_changed_after_the_response_went_out_is_said_line_by_line():
+    accept, change = _one(_bundle()), _one(_bundle(qty=8.0, price=2.4))
+    reject = _one(_bundle(state="cancel"))
+    assert changes_since_sent(accept, accept) == []
+    assert changes_since_sent(accept, change) == ["type ACCEPT → CHANGE", "line 1 confirmed quantity 10 → 8"]
+    assert changes_since_sent(change, _one(_bundle(qty=7.0, price=2.4))) == ["line 1 confirmed quantity 8 → 7"]
+    assert changes_since_sent(accept, reject) == ["type ACCEPT → REJECT"]
+    reason = changed_reason("S00007", "2026-11-28 10:00 UTC", ["type ACCEPT → REJECT"])
+    assert reason.startswith("Sales order S00007 was changed after its order response was sent to Procuros on "
+                             "2026-11-28 10:00 UTC: type ACCEPT → REJECT.")
