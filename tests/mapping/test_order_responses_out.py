@@ -174,3 +174,11 @@ def test_what_changed_after_the_response_went_out_is_said_line_by_line():
     reason = changed_reason("S00007", "2026-11-28 10:00 UTC", ["type ACCEPT → REJECT"])
     assert reason.startswith("Sales order S00007 was changed after its order response was sent to Procuros on "
                              "2026-11-28 10:00 UTC: type ACCEPT → REJECT.")
+
+
+def test_items_the_buyer_sent_without_line_numbers_are_numbered_as_the_import_numbers_them():
+    ordered = _ordered()
+    for item in ordered["items"]:
+        del item["lineNumber"]
+    assert _one(_bundle(ordered=ordered))["header"]["type"] == "ACCEPT"
+    assert [i["orderLineNumber"] for i in _one(_bundle(qty=9.0, ordered=ordered))["items"]] == [1, 2]
