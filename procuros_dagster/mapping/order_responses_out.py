@@ -106,7 +106,7 @@ def _build_one(order: dict, d: _Indexed, ctx: ExportContext) -> dict[str, Any]:
     requested = _requested_date(ordered)
     confirmed = text(order.get("commitment_date")) or text(order.get("expected_date"))
     confirmed_at = local_datetime(confirmed, tz) if confirmed else None
-    items, changed = _items(order, d.lines.get(int(order["id"]), []), ordered, d, ctx, confirmed_at)
+    items, changed = _items(d.lines.get(int(order["id"]), []), ordered, d, ctx)
     date_changed = bool(requested and confirmed and _day(requested, tz) != _day(confirmed, tz, odoo=True))
     if not changed and not date_changed:
         return {"header": {"type": "ACCEPT", **header, **drop_none({
@@ -160,8 +160,7 @@ def _number(value: Any, default: float | None = None) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
 
 
-def _items(order: dict, lines: list[dict], ordered: dict, d: _Indexed, ctx: ExportContext,
-           confirmed_at: str | None) -> tuple[list[dict], bool]:
+def _items(lines: list[dict], ordered: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], bool]:
     """Every line of the order with what was ordered and what is confirmed; whether any differs."""
     wanted = _ordered_items(ordered)
     items: list[dict] = []
