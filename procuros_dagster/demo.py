@@ -24,7 +24,7 @@ from procuros_dagster.sandbox import supplier_documents as sd
 from procuros_dagster.sandbox.stack import SandboxStack, sandbox_stack
 
 
-NUMBER_KEY = {"SHIPPING_NOTICE": "shippingNoticeIdentifier", "INVOICE": "invoiceIdentifier", "CREDIT_NOTE": "creditNoteIdentifier"}
+NUMBER_KEY = {"ORDER_RESPONSE": "orderResponseIdentifier", "SHIPPING_NOTICE": "shippingNoticeIdentifier", "INVOICE": "invoiceIdentifier", "CREDIT_NOTE": "creditNoteIdentifier"}
 
 
 def _say(text: str = "") -> None:
@@ -130,7 +130,7 @@ def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -
     os.environ.update(env)
     _say(f"Procuros sandbox: {procuros.url}   Odoo sandbox: {sandboxes.odoo.url}   Dagster home: {home}")
 
-    gateway, _ = sandboxes.seed()
+    gateway, data = sandboxes.seed()
     _say("Odoo setup: the connector's fields, unit codes and form views provisioned")
     _say("Seeded Odoo: customer Kaufhaus Rheinland AG (GLN %s) with delivery and invoice addresses, 3 products with stock" % dd.BUYER_GLN)
     ids = [procuros.enqueue("ORDER", content) for content in dd.demo_orders()]
@@ -153,10 +153,12 @@ def _demo(sandboxes: SandboxStack, ui: bool, build_definitions, load_settings) -
 
         _say("\n2. In Odoo: confirm the first quotation, deliver, invoice, refund part of it")
         first = gateway.search_read("sale.order", [("x_procuros_transaction_id", "=", ids[0])], ["id"])[0]["id"]
+        # the buyer wants its orders confirmed: Send Order Response on its contact
+        gateway.write("res.partner", [data.buyer_id], {"x_procuros_send_order_response": True})
         _deliver_and_invoice(gateway, first, reason="Transportschaden: 2 Kartons")
 
-        _say("\n3. Export shipping notices, invoices and credit notes")
-        for job in ("export_shipping_notices", "export_invoices", "export_credit_notes"):
+        _say("\n3. Export the order response, shipping notices, invoices and credit notes")
+        for job in ("export_order_responses", "export_shipping_notices", "export_invoices", "export_credit_notes"):
             _run(defs, instance, job, today)
         for sent in procuros.sent:
             header = sent["content"]["header"]

@@ -25,6 +25,8 @@ from procuros_dagster.odoo import vendor_bills
 from procuros_dagster.odoo import purchase_orders
 from procuros_dagster.mapping import receipts_in
 from procuros_dagster.odoo import receipts
+from procuros_dagster.mapping import order_responses_out
+from procuros_dagster.odoo import order_response_reads
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,32 @@ CREDIT_NOTES = Movement(
                           eligible=outbound_reads.eligible_moves("out_refund"), day_field="invoice_date",
                           partner_field="commercial_partner_id", with_totals=True),
     send_now_help='Customer credit notes, by number or id, e.g. ["RINV/2026/00003"]',
+)
+
+# the buyer's orders answered: name, Logs value and bindings kept apart from the purchase side's
+# inbound order_responses (order_response_<transaction id>)
+SALES_ORDER_RESPONSES = Movement(
+    name="order_responses_out",
+    direction="out",
+    procuros_type="ORDER_RESPONSE",
+    odoo_model="sale.order",
+    label="order response",
+    binding_prefix="sale_order_response",
+    job="export_order_responses",
+    description="Odoo → Procuros ORDER_RESPONSE for one day's confirmed or cancelled quotations imported from Procuros.",
+    partner_switch=order_response_reads.SWITCH,
+    days_back=1,
+    # the day of the order's last change (confirmed or cancelled; a UTC datetime cut in the settings'
+    # time zone): a cancelled quotation keeps the buyer's order date as date_order
+    outbound=OutboundSpec(fetch=order_response_reads.fetch_order_response_bundle,
+                          build=order_responses_out.build_order_responses,
+                          eligible=order_response_reads.ELIGIBLE_SALE_ORDERS, day_field=order_response_reads.DAY_FIELD,
+                          day_is_datetime=True, partner_field=order_response_reads.PARTNER_FIELD,
+                          # answered once: a later change (a cancel after an ACCEPT) is reported, not sent
+                          changes=ChangeWatch(candidates=order_response_reads.changed_candidates,
+                                              differences=order_responses_out.changes_since_sent,
+                                              reason=order_responses_out.changed_reason)),
+    send_now_help='Confirmed or cancelled sales orders, by number or id, e.g. ["S00012"]',
 )
 
 PURCHASE_ORDERS = Movement(
@@ -327,7 +355,7 @@ RECEIPTS = Movement(
 )
 
 #: every movement that is built, in the order the UI lists them
-MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES,
+MOVEMENTS: tuple[Movement, ...] = (SALES_ORDERS, SHIPPING_NOTICES, INVOICES, CREDIT_NOTES, SALES_ORDER_RESPONSES,
                                    PURCHASE_ORDERS, ORDER_RESPONSES, RECEIPTS, VENDOR_BILLS,
                                    VENDOR_CREDIT_NOTES)
 BY_NAME = {m.name: m for m in MOVEMENTS}

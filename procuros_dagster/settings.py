@@ -231,6 +231,7 @@ class PurchaseDefaults:
 class Schedules:
     timezone: str = "Europe/Berlin"
     import_sales_orders: str = "0 6 * * *"
+    export_order_responses: str = "15 6 * * *"
     export_shipping_notices: str = "30 6 * * *"
     export_invoices: str = "0 7 * * *"
     export_credit_notes: str = "15 7 * * *"

@@ -23,13 +23,14 @@ def test_demo_runs_order_to_cash_end_to_end_without_credentials(tmp_path):
     assert "rejected (DATA): Order PO-2026-004713 line 1: GTIN 4300348765432 matches no product" in out
     # the buyer's price per 100 cartons is a price per carton, with the buyer's discount
     assert "buyer's price 4470 per 100 CT = 44.70 each, 5 % buyer's discount" in out
-    for kind in ("SHIPPING_NOTICE", "INVOICE", "CREDIT_NOTE"):
+    for kind in ("ORDER_RESPONSE", "SHIPPING_NOTICE", "INVOICE", "CREDIT_NOTE"):
         assert f"sent {kind}" in out
     # purchase-to-pay: the RFQ that needs an answer is confirmed by it, shipped, billed and credited
     assert "P00001: confirmed by the supplier's ACCEPT" in out and "P00002  to Brauerei Weserbergland KG: confirmed when sent" in out
     assert "vendor bill RE-P00001  total 699.72  draft" in out and "vendor credit note GS-P00001  total 69.97  draft" in out
     logs = out.split("Procuros > Logs lists ", 1)[1]
-    assert logs.startswith("12 exchanges") and logs.count("Imported") == 6 and logs.count("Sent") == 5
+    # the order response confirming the first order is one more sent document
+    assert logs.startswith("13 exchanges") and logs.count("Imported") == 6 and logs.count("Sent") == 6
     assert logs.count("Rejected") == 1
 
 

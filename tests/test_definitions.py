@@ -19,7 +19,8 @@ from procuros_dagster.defs.build import build_definitions
 from procuros_dagster.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
-O2C_JOBS = ("import_sales_orders", "export_shipping_notices", "export_invoices", "export_credit_notes")
+O2C_JOBS = ("import_sales_orders", "export_shipping_notices", "export_invoices", "export_credit_notes",
+            "export_order_responses")
 JOBS = (*O2C_JOBS, "send_to_procuros", "setup_odoo")
 CHECKS = {
     # check name: (asset, blocking)
@@ -30,6 +31,7 @@ CHECKS = {
     "invoices_delivered": ("invoices_sent", False),
     "credit_notes_delivered": ("credit_notes_sent", False),
     "invoices_totals_add_up": ("invoices_sent", False),
+    "order_responses_out_delivered": ("order_responses_out_sent", False),
 }
 SECRET_NAME = re.compile(r"token|password|passwd|secret|api_?key|credential", re.IGNORECASE)
 
@@ -84,6 +86,15 @@ def test_each_o2c_job_is_daily_partitioned_in_the_settings_timezone(defs, job_na
     assert partitions.timezone == "Europe/Berlin"
     assert partitions.start.date().isoformat() == "2026-01-01"
     assert partitions.end_offset == 1  # today's partition exists for the sensor and schedule
+
+
+def test_order_responses_out_run_daily_and_from_the_odoo_sensor_and_the_send_now_job(defs):
+    schedule = defs.resolve_schedule_def("export_order_responses_daily")
+    assert (schedule.job_name, schedule.cron_schedule) == ("export_order_responses", "15 6 * * *")
+    sensor = defs.resolve_sensor_def("odoo_exports")
+    assert "export_order_responses" in {target.job_name for target in sensor.targets}
+    config = defs.resolve_job_def("send_to_procuros").run_config_schema.config_type
+    assert "order_responses_out" in _field_names(config)
 
 
 def test_send_now_and_setup_jobs_are_not_partitioned(defs):

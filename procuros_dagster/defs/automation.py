@@ -197,7 +197,8 @@ def _odoo_sensor(outbound: list, integration, jobs: dict, named, settings: Setti
         default_status=status,
         description=(
             "Sends deliveries as soon as they are validated, invoices and credit notes as soon as they "
-            "are posted and new requests for quotation of Procuros suppliers, and within a minute what "
+            "are posted, order responses as soon as an imported quotation is confirmed or cancelled and "
+            "new requests for quotation of Procuros suppliers, and within a minute what "
             "users asked for with the Send … to Procuros buttons in Odoo, whatever its date."
         ),
     )

@@ -37,7 +37,7 @@ from procuros_dagster.odoo.outbound_reads import day_domain
 from procuros_dagster.odoo.setup import REQUEST_FIELD, REQUEST_MODELS
 from procuros_dagster.procuros.errors import ProcurosNotFound, ProcurosValidationError
 from procuros_dagster.procuros.models import SendStatus
-from procuros_dagster.procuros.openapi import validate_document
+from procuros_dagster.procuros.openapi import described_errors, validate_document
 
 if TYPE_CHECKING:  # the settings import the movement registry, which imports this
     from procuros_dagster.settings import Settings
@@ -163,7 +163,8 @@ def _schema_failures(batch: OutboundBatch) -> tuple[list[OutboundDocument], list
     """Never send what Procuros would refuse: validate each payload against the OpenAPI schema."""
     valid, failures = [], []
     for doc in batch.documents:
-        problems = validate_document(doc.transaction_type, doc.content)
+        problems = validate_document(doc.transaction_type, doc.content) + [
+            f"{path}: {m}" for path, msgs in described_errors(doc.transaction_type, doc.content).items() for m in msgs]
         if problems:
             failures.append(
                 BuildFailure(

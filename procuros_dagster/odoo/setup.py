@@ -86,6 +86,8 @@ FIELDS: tuple[FieldSpec, ...] = (
               "Include the credit note reason in credit notes sent through Procuros."),
     FieldSpec("res.partner", "x_procuros_send_shipping_notice", "boolean", "Send Shipping Notice",
               "Send shipping notices for this customer's deliveries through Procuros."),
+    FieldSpec("res.partner", "x_procuros_send_order_response", "boolean", "Send Order Response",
+              "Answer this customer's Procuros orders with an order response when you confirm or cancel them."),
     FieldSpec("uom.uom", "x_procuros_unit_code", "selection", "Procuros Unit Type",
               "Unit code used for this unit in Procuros documents.", selection=tuple(UNIT_CODES)),
     *(FieldSpec(m, "x_procuros_transaction_id", "char", "Procuros Transaction", _TX, index=True)
@@ -104,7 +106,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     # the Send … to Procuros buttons: the button sets the request, the connector sends and clears it
     *(FieldSpec(m, "x_procuros_send_requested", "boolean", "Send to Procuros Requested",
                 "Set by the Send … to Procuros button; the connector sends the document within a minute "
-                "and clears it.") for m in ("stock.picking", "account.move", "purchase.order")),
+                "and clears it.") for m in ("stock.picking", "account.move", "purchase.order", "sale.order")),
     # what the buttons' visibility needs on the form (Odoo 17 modifiers read fields of the record only)
     FieldSpec("stock.picking", "x_procuros_partner_sends", "boolean", "Customer Gets Shipping Notices",
               "The customer's Send Shipping Notice switch (Contacts, Procuros).",
@@ -118,10 +120,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("stock.picking", "x_procuros_sscc", "char", "SSCC",
               "The SSCC (NVE) the shipping notice gave the goods of this delivery that are in no package "
               "(one pallet); print it on the pallet's label."),
-    # --- buyer's article numbers (another branch adds the same field; keep one when merging) ---
-    FieldSpec("sale.order.line", "x_procuros_buyer_article_number", "char", "Buyer's Article Number",
-              "The buyer's article number of the line, echoed on every outgoing document."),
-    # --- end buyer's article numbers ---
+    FieldSpec("sale.order", "x_procuros_partner_sends", "boolean", "Customer Gets Order Responses",
+              "The customer's Send Order Response switch (Contacts, Procuros).",
+              related="partner_id.commercial_partner_id.x_procuros_send_order_response"),
 )
 # --- what the buyer's ORDER says, kept on the quotation and its lines (inbound orders) -------------
 _SO, _SOL = "sale.order", "sale.order.line"
@@ -153,7 +154,7 @@ FIELDS = FIELDS + ORDER_IN_FIELDS
 
 #: the request flag the buttons set and the connector clears, and the models that have it
 REQUEST_FIELD = "x_procuros_send_requested"
-REQUEST_MODELS = ("stock.picking", "account.move", "purchase.order")
+REQUEST_MODELS = ("stock.picking", "account.move", "purchase.order", "sale.order")
 MODELS = tuple(dict.fromkeys(f.model for f in FIELDS))
 
 # --- the exchange log ("Procuros > Logs") ---------------------------------------------------------
@@ -207,6 +208,7 @@ PARTNER_VIEW_ARCH = """<data>
       <field name="x_procuros_send_invoice"/>
       <field name="x_procuros_send_credit_note_reason"/>
       <field name="x_procuros_send_shipping_notice"/>
+      <field name="x_procuros_send_order_response"/>
     </group>
   </xpath>
 </data>"""
@@ -756,12 +758,18 @@ BUTTONS = (
                "state == 'posted' and move_type == 'out_invoice'"),
     ButtonSpec("procuros.action_send_credit_note", "account.move", "Send Credit Note to Procuros",
                "state == 'posted' and move_type == 'out_refund'"),
+    # a quotation imported from Procuros, once confirmed or cancelled
+    ButtonSpec("procuros.action_send_order_response", "sale.order", "Send Order Response to Procuros",
+               "state in ('sale', 'cancel') and x_procuros_transaction_id"),
 )
 # model -> (the form the buttons go into, the inherited view's xml id)
 BUTTON_FORMS = {
     "stock.picking": ("stock.view_picking_form", "procuros.view_picking_form_procuros"),
     "account.move": ("account.view_move_form", "procuros.view_move_form_procuros"),
+    "sale.order": ("sale.view_order_form", "procuros.view_order_form_procuros"),
 }
+# fields a model's buttons read that its form does not show (Odoo 17 modifiers need them in the view)
+BUTTON_FIELDS = {"sale.order": ("x_procuros_transaction_id",)}
 RECORD_LOGS_XMLID = "procuros.action_procuros_log_record"
 RECORD_LOGS_DOMAIN = "[('x_res_model', '=', active_model), ('x_res_id', '=', active_id)]"
 
@@ -776,10 +784,11 @@ def button_form_arch(model: str, actions: dict[str, int], logs_action: int) -> s
         f'\n    <button name="{actions[b.action_xmlid]}" type="action" string="{b.label}" '
         f'invisible="{_attr(button_invisible(b))}"/>'
         for b in BUTTONS if b.model == model)
+    extra = "".join(f'\n    <field name="{f}" invisible="1"/>' for f in BUTTON_FIELDS.get(model, ()))
     return f"""<data>
   <xpath expr="//header" position="inside">{buttons}
     <field name="x_procuros_partner_sends" invisible="1"/>
-    <field name="{REQUEST_FIELD}" invisible="1"/>
+    <field name="{REQUEST_FIELD}" invisible="1"/>{extra}
   </xpath>
   <xpath expr="//div[@name='button_box']" position="inside">
     <button name="{logs_action}" type="action" class="oe_stat_button" icon="fa-exchange" string="Procuros Logs"

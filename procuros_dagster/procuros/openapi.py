@@ -192,6 +192,29 @@ def validate_document(transaction_type: str, content: Any, *, strict: bool = Tru
     return _flatten(document_errors(transaction_type, content, strict=strict))
 
 
+# --- rules the document states in its descriptions ----------------------------------------
+
+def described_errors(transaction_type: str, content: Any) -> dict[str, list[str]]:
+    """What the schema's keywords cannot say but its descriptions do. ORDER_RESPONSE: items and the
+    header's confirmedDeliveryDate and requestedDeliveryDate are "required when type is CHANGE" and
+    "prohibited when type is REJECT or when type is omitted/null (both treated as a full
+    rejection)" (OrderResponse.items, OrderResponseHeader). Messages as the API's validator words them."""
+    if transaction_type != "ORDER_RESPONSE" or not isinstance(content, dict):
+        return {}
+    header = content.get("header") if isinstance(content.get("header"), dict) else {}
+    kind = header.get("type")
+    errors: dict[str, list[str]] = {}
+    fields = {"content.items": "items" in content,
+              "content.header.confirmedDeliveryDate": header.get("confirmedDeliveryDate") is not None,
+              "content.header.requestedDeliveryDate": header.get("requestedDeliveryDate") is not None}
+    for path, present in fields.items():
+        if kind == "CHANGE" and not present:
+            errors[path] = [f"The {path} field is required when content.header.type is CHANGE."]
+        elif kind in ("REJECT", None) and present:
+            errors[path] = [f"The {path} field is prohibited when content.header.type is {kind or 'empty'}."]
+    return errors
+
+
 # --- request / response contract checks ------------------------------------------------
 
 def _operation(method: str, path_template: str) -> tuple[str, dict[str, Any]]:

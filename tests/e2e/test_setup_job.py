@@ -48,7 +48,8 @@ def test_flows_refuse_an_unprovisioned_odoo_then_setup_job_provisions_it_idempot
     }
     views = gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])
     # the two inherited forms, and the Logs' list, form and search views
-    assert sorted(v["name"] for v in views) == ["view_move_form_procuros", "view_partner_form_procuros",
+    assert sorted(v["name"] for v in views) == ["view_move_form_procuros", "view_order_form_procuros",
+                                                 "view_partner_form_procuros",
                                                  "view_picking_form_procuros", "view_procuros_log_form",
                                                  "view_procuros_log_search", "view_procuros_log_tree",
                                                  "view_uom_form_procuros"]
@@ -56,4 +57,4 @@ def test_flows_refuse_an_unprovisioned_odoo_then_setup_job_provisions_it_idempot
 
     assert setup.execute_in_process(instance=instance).success  # twice changes nothing
     assert gateway.search_count("ir.model.fields", []) == before
-    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 7
+    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 8

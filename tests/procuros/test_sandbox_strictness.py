@@ -243,3 +243,39 @@ def test_protocol_level_refusals_are_json_too(sandbox):
     for bad in (b"GET /v2/ping HTTP/1.x\r\n\r\n", b"GARBAGE\r\n\r\n"):
         status, body = _raw(sandbox, bad)
         assert status.startswith("HTTP/1.1 400") and body["message"].startswith("Bad request")
+
+
+# --- ORDER_RESPONSE: the rules the schema states in its descriptions -------------------------------
+
+@pytest.mark.parametrize("kind, change, path", [
+    ("CHANGE", lambda c: c.pop("items"), "content.items"),
+    ("CHANGE", lambda c: c["header"].pop("confirmedDeliveryDate"), "content.header.confirmedDeliveryDate"),
+    ("CHANGE", lambda c: c["header"].pop("requestedDeliveryDate"), "content.header.requestedDeliveryDate"),
+    ("REJECT", lambda c: None, "content.items"),
+    (None, lambda c: c.pop("items"), "content.header.confirmedDeliveryDate"),  # no type is a REJECT
+])
+def test_an_order_response_breaking_its_types_rules_is_refused(client, contract, kind, change, path):
+    contract.expect_invalid_requests = True
+    response = content("order_response")
+    if kind is None:
+        del response["header"]["type"]
+    else:
+        response["header"]["type"] = kind
+    change(response)
+    outcome = client.send("ORDER_RESPONSE", response)
+    assert outcome.http_status == 422 and path in outcome.errors, outcome.errors
+
+
+def test_a_change_must_answer_every_line_of_the_buyers_order(client, sandbox):
+    response = content("order_response")
+    lines = [{"lineNumber": n, "identifiers": [{"identifier": "4098765000102", "domain": "GS1"}], "quantity": 1}
+             for n in (1, 2, 3, 4)]
+    order = {"header": {"buyer": response["header"]["buyer"], "supplier": response["header"]["supplier"],
+                        "orderIdentifier": response["header"]["orderIdentifier"],
+                        "orderDate": "2025-03-10T08:15:00+01:00"}, "items": lines}
+    sandbox.enqueue("ORDER", order)
+    outcome = client.send("ORDER_RESPONSE", response)  # answers lines 1-3
+    assert outcome.http_status == 422
+    assert "line(s) 4 missing" in outcome.errors["content.items"][0]
+    response["items"].append(dict(response["items"][0], lineNumber=4, orderLineNumber=4))
+    assert client.send("ORDER_RESPONSE", response).status is SendStatus.TRANSMITTED

@@ -304,3 +304,26 @@ def test_a_hold_can_let_earlier_calls_through(sb, odoo):
     sb.unhold(later)
     call(odoo, "res.partner", "create", {"name": "fourth"})
     assert not later.reached.is_set()
+
+
+def test_cancelling_a_quotation_at_once_and_a_confirmed_order_through_the_wizard(odoo):
+    """sale.order.action_cancel (Odoo 17): a draft is cancelled; any other order gets the
+    sale.order.cancel wizard unless the context says disable_cancel_warning, and then its
+    deliveries not done are cancelled with it; a locked order cannot be cancelled."""
+    cust, _ship, _sup, widget, _flour = seed(odoo)
+    draft, confirmed = call(odoo, "sale.order", "create", [
+        {"partner_id": cust, "order_line": [[0, 0, {"product_id": widget, "product_uom_qty": 1, "price_unit": 1.0}]]},
+        {"partner_id": cust, "order_line": [[0, 0, {"product_id": widget, "product_uom_qty": 2, "price_unit": 1.0}]]}])
+    assert call(odoo, "sale.order", "action_cancel", [draft]) is True
+    call(odoo, "sale.order", "action_confirm", [confirmed])
+    wizard = call(odoo, "sale.order", "action_cancel", [confirmed])
+    assert (wizard["res_model"], wizard["target"]) == ("sale.order.cancel", "new")
+    assert call(odoo, "sale.order", "read", [confirmed], fields=["state"])[0]["state"] == "sale"
+    assert call(odoo, "sale.order", "action_cancel", [confirmed], context={"disable_cancel_warning": True}) is True
+    [order] = call(odoo, "sale.order", "read", [draft, confirmed], fields=["state", "picking_ids"])[1:]
+    assert order["state"] == "cancel"
+    assert [p["state"] for p in call(odoo, "stock.picking", "read", order["picking_ids"], fields=["state"])] == ["cancel"]
+    assert [s["state"] for s in call(odoo, "sale.order", "read", [draft], fields=["state"])] == ["cancel"]
+    locked = call(odoo, "sale.order", "create", {"partner_id": cust, "locked": True})
+    assert rpc_error(odoo, "sale.order", "action_cancel", [locked]) == (
+        "odoo.exceptions.UserError", "You cannot cancel a locked order. Please unlock it first.")

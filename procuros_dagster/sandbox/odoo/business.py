@@ -758,6 +758,42 @@ def action_confirm(db, model, ids):
     return True
 
 
+@method("sale.order")
+def action_cancel(db, model, ids):
+    """sale.order.action_cancel (Odoo 17, sale/models/sale_order.py):
+
+        if any(order.locked for order in self):
+            raise UserError(_("You cannot cancel a locked order. Please unlock it first."))
+        cancel_warning = self._show_cancel_wizard()   # any(so.state != 'draft'), unless the context
+        if cancel_warning:                            # says disable_cancel_warning
+            self.ensure_one()
+            return {... 'res_model': 'sale.order.cancel', 'target': 'new' ...}
+        else:
+            return self._action_cancel()              # write({'state': 'cancel'})
+
+    sale_stock's _action_cancel first cancels the order's deliveries not done yet (their moves)."""
+    orders = [rec(db, "sale.order", i) for i in db.as_ids(ids)]
+    if any(o is None for o in orders):
+        raise db.missing(model, [i for i in db.as_ids(ids) if i not in db.tables["sale.order"]])
+    if any(o.get("locked") for o in orders):
+        raise UserError("You cannot cancel a locked order. Please unlock it first.")
+    if not db.ctx.get("disable_cancel_warning") and any(o.get("state") != "draft" for o in orders):
+        if len(orders) != 1:
+            raise RpcValueError(f"Expected singleton: sale.order({', '.join(str(o['id']) for o in orders)},)")
+        return {"name": "Cancel Sales Order", "view_mode": "form", "res_model": "sale.order.cancel",
+                "type": "ir.actions.act_window", "target": "new",
+                "context": {"default_order_id": orders[0]["id"], "mark_so_as_canceled": True}}
+    for o in orders:
+        pickings = [p for p in children(db, "stock.picking", "sale_id", o["id"]) if p.get("state") not in ("done", "cancel")]
+        for p in pickings:
+            moves = [m["id"] for m in children(db, "stock.move", "picking_id", p["id"]) if m.get("state") != "done"]
+            if moves:
+                db.write("stock.move", moves, {"state": "cancel"})
+            db.write("stock.picking", [p["id"]], {"state": "cancel"})
+    db.write("sale.order", [o["id"] for o in orders], {"state": "cancel"})
+    return True
+
+
 def _line_moves(db, picking: int, lines: list[dict], qty_field: str, line_field: str, date_of, **vals) -> None:
     """The confirmed stock.move of each order line in ``picking`` (sale: sale_line_id, purchase:
     purchase_line_id), in the product's unit (product.uom._adjust_uom_quantities without

@@ -73,8 +73,12 @@ def _errors(pointer: str, instance: Any) -> dict[str, list[str]]:
 
 
 def document_errors(transaction_type: str, content: Any) -> dict[str, list[str]]:
-    """Field errors of a sent ``{"type", "content"}`` (``type`` unknown -> the API's message)."""
-    return openapi._document_errors(_validator, transaction_type, content)
+    """Field errors of a sent ``{"type", "content"}`` (``type`` unknown -> the API's message), and the
+    rules the document's descriptions state (an ORDER_RESPONSE's items and dates by its type)."""
+    errors = openapi._document_errors(_validator, transaction_type, content)
+    for path, messages in openapi.described_errors(transaction_type, content).items():
+        errors.setdefault(path, []).extend(messages)
+    return errors
 
 
 def body_errors(method: str, template: str, body: Any) -> dict[str, list[str]]:

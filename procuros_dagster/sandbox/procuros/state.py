@@ -308,6 +308,8 @@ class SandboxState:
                 errors[sender_role] = [UNRESOLVED]
             if receiver is None or receiver == self.own_gln or (self.partners is not None and receiver not in self.partners):
                 errors[role] = [UNRESOLVED]
+            elif ttype == "ORDER_RESPONSE":
+                errors.update(self._unanswered_lines(content, receiver))
             if errors:
                 entry["errors"] = errors
                 return self._send_result(entry, 422, "INVALID", {
@@ -322,6 +324,27 @@ class SandboxState:
                     "message": "Trade relationship not yet active.", "procurosTransactionId": rec.id})
             rec.status = "SUCCESS"
             return self._send_result(entry, 201, "TRANSMITTED", {"procurosTransactionId": rec.id})
+
+    def _unanswered_lines(self, content: dict[str, Any], buyer: str) -> dict[str, list[str]]:
+        """A CHANGE "must contain ALL order line items" (OrderResponse.items): checked against the
+        buyer's ORDER when it came through this sandbox (its latest version)."""
+        header = content["header"]
+        if header.get("type") != "CHANGE":
+            return {}
+        orders = [r for r in self.records.values() if r.type == "ORDER" and r.raw is None and r.replaced_by is None
+                  and r.receiver_gln == self.own_gln and buyer in _glns((r.content.get("header") or {}).get("buyer"))
+                  and (r.content.get("header") or {}).get("orderIdentifier") == header.get("orderIdentifier")]
+        if not orders:
+            return {}
+        order = max(orders, key=lambda r: r.seq)
+        lines = {it.get("lineNumber", n) for n, it in enumerate(order.content.get("items") or [], start=1)
+                 if isinstance(it, dict)}
+        answered = {it.get("orderLineNumber") for it in content.get("items") or [] if isinstance(it, dict)}
+        missing = sorted(n for n in lines - answered if isinstance(n, int))
+        if not missing:
+            return {}
+        return {"content.items": [f"The content.items field must contain all order line items; order "
+                                  f"{header.get('orderIdentifier')} line(s) {', '.join(map(str, missing))} missing."]}
 
     @staticmethod
     def _send_result(entry: dict[str, Any], status: int, outcome: str, body: dict[str, Any]) -> SendResult:

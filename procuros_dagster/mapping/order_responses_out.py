@@ -1,0 +1,304 @@
+"""ORDER_RESPONSE documents to the buyer, from quotations imported from Procuros and then
+confirmed or cancelled in Odoo.
+
+Bundle models: sale.order (the orders to answer), sale.order.line (their lines), res.partner
+(commercial and delivery partners), product.product, and ``procuros.order`` — the buyer's ORDER
+as it was received, one ``{"id": <sale.order id>, "content": {...}}`` per order (read from the
+import's entry in Procuros > Logs): what the buyer ordered is compared with what Odoo confirms.
+
+* cancelled → REJECT: no items and no dates (the schema's description forbids them), the reason
+  in ``comments``;
+* confirmed with every ordered line as ordered (quantity, unit, price, delivery date) → ACCEPT,
+  without items (Procuros: "omit to confirm all lines as-is");
+* confirmed otherwise → CHANGE: every line, ordered or added in Odoo, with ordered and confirmed
+  quantity, price and delivery date, plus the header's confirmed and requested delivery dates.
+
+The mapping is deterministic (the same order gives the same payload): a resend after a crash is
+answered "Payload already received".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .identifiers import is_valid_gtin
+from .odoo_values import m2o_id, m2o_name
+from .orders_in_normalise import _line_numbers, parse_procuros_datetime
+from .outbound import (
+    BuildError, ExportContext, OutboundBatch, OutboundDocument, drop_none, failure_from, first_line, index,
+    local_datetime, order_identifier, text,
+)
+from .parties import buyer_party, ship_to_party, supplier_party
+
+ORDER_RESPONSE = "ORDER_RESPONSE"
+MODEL = "sale.order"
+ORDER_MODEL = "procuros.order"  # the bundle key of the buyer's ORDERs as received
+_EPS = 1e-6
+_PRICE_EPS = 0.005  # half a cent: what the buyer's system rounds away
+
+
+def build_order_responses(bundle: dict[str, list[dict]], ctx: ExportContext) -> OutboundBatch:
+    batch = OutboundBatch()
+    d = _Indexed(bundle)
+    for order in sorted(bundle.get(MODEL, []), key=lambda o: int(o["id"])):
+        try:
+            content = _build_one(order, d, ctx)
+        except BuildError as exc:
+            batch.failures.append(failure_from(MODEL, order, ORDER_RESPONSE, f"Sales order {order.get('name')}: {exc}"))
+            continue
+        batch.documents.append(OutboundDocument(MODEL, int(order["id"]), str(order["name"]), ORDER_RESPONSE, content))
+    return batch
+
+
+class _Indexed:
+    def __init__(self, bundle: dict[str, list[dict]]):
+        self.partners = index(bundle, "res.partner")
+        self.products = index(bundle, "product.product")
+        self.ordered = {int(r["id"]): r.get("content") for r in bundle.get(ORDER_MODEL, []) or []}
+        self.lines: dict[int, list[dict]] = {}
+        for line in sorted(bundle.get("sale.order.line", []) or [], key=lambda l: (int(l.get("sequence") or 0), int(l["id"]))):
+            if not line.get("display_type"):  # sections and notes are no order lines
+                self.lines.setdefault(m2o_id(line.get("order_id")) or -1, []).append(line)
+
+
+def response_type(order: dict) -> str | None:
+    """REJECT for a cancelled order, None (ACCEPT or CHANGE, decided on the lines) for a confirmed one."""
+    if order.get("state") == "cancel":
+        return "REJECT"
+    if order.get("state") == "sale":
+        return None
+    raise BuildError(f"is {order.get('state')!r}, neither confirmed nor cancelled; only those are answered")
+
+
+def _build_one(order: dict, d: _Indexed, ctx: ExportContext) -> dict[str, Any]:
+    kind = response_type(order)
+    commercial = d.partners.get(m2o_id(order.get("partner_id")) or -1)
+    commercial = d.partners.get(m2o_id((commercial or {}).get("commercial_partner_id")) or -1, commercial)
+    if commercial is None:
+        raise BuildError("its customer was not read")
+    if not commercial.get("x_procuros_send_order_response"):
+        raise BuildError(f"customer {commercial.get('name')} does not have 'Send Order Response' enabled")
+    ordered = d.ordered.get(int(order["id"]))
+    if not isinstance(ordered, dict):
+        raise BuildError(f"the buyer's order (Procuros transaction {order.get('x_procuros_transaction_id')}) is not "
+                         "in Procuros > Logs, so what was ordered is not known; answer the buyer outside Procuros")
+    tz = ctx.timezone
+    header = drop_none({
+        "buyer": buyer_party(commercial, gln=text(order.get("x_procuros_buyer_gln"))),
+        "supplier": supplier_party(ctx),
+        "orderResponseIdentifier": str(order["name"]),
+        # confirming sets date_order to the confirmation's time (sale.order._prepare_confirmation_values);
+        # a cancellation is dated by the order's last write (the cancel, unless edited since)
+        "orderResponseDate": local_datetime(order.get("write_date") if kind == "REJECT" else order.get("date_order"), tz),
+        "orderIdentifier": order_identifier(order),
+        "orderDate": local_datetime(order.get("x_procuros_order_date"), tz),
+        "currency": m2o_name(order.get("currency_id")),
+        "AdditionalOrderIdentifiers": {"supplierOrderIdentifier": str(order["name"])},
+    })
+    shipping = d.partners.get(m2o_id(order.get("partner_shipping_id")) or -1)
+    if shipping is not None and int(shipping["id"]) != int(commercial["id"]):
+        header["shipTo"] = ship_to_party(shipping)
+    if kind == "REJECT":
+        company = text((ctx.company or {}).get("name")) or "the supplier"
+        return {"header": {"type": "REJECT", **header,
+                           "comments": f"Order {header['orderIdentifier']} was cancelled by {company} "
+                                       f"(sales order {order['name']}) and will not be delivered."}}
+    requested = _requested_date(ordered)
+    confirmed = text(order.get("commitment_date")) or text(order.get("expected_date"))
+    confirmed_at = local_datetime(confirmed, tz) if confirmed else None
+    items, changed = _items(d.lines.get(int(order["id"]), []), ordered, d, ctx)
+    date_changed = bool(requested and confirmed and _day(requested, tz) != _day(confirmed, tz, odoo=True))
+    if not changed and not date_changed:
+        return {"header": {"type": "ACCEPT", **header, **drop_none({
+            "requestedDeliveryDate": _iso(requested, tz), "confirmedDeliveryDate": confirmed_at})}}
+    confirmed_at = confirmed_at or _iso(requested, tz) or local_datetime(order.get("date_order"), tz)
+    # CHANGE needs both dates; a buyer who asked for no date accepts the one we confirm
+    for item in items:
+        item.setdefault("confirmedDeliveryDate", confirmed_at)
+    return {"header": {"type": "CHANGE", **header, "requestedDeliveryDate": _iso(requested, tz) or confirmed_at,
+                       "confirmedDeliveryDate": confirmed_at}, "items": items}
+
+
+def _requested_date(ordered: dict):
+    """The buyer's requested delivery date: the header's, else the earliest of its lines'."""
+    head = (ordered.get("header") or {}).get("requestedDeliveryDate")
+    dates = [head] if head else [i.get("requestedDeliveryDate") for i in ordered.get("items") or []
+                                 if isinstance(i, dict) and i.get("requestedDeliveryDate")]
+    parsed = [ts for ts in (_parse(v) for v in dates) if ts is not None]
+    return min(parsed) if parsed else None
+
+
+def _parse(value):
+    try:
+        return parse_procuros_datetime(value)
+    except ValueError:
+        return None
+
+
+def _iso(ts, tz: str) -> str | None:
+    return None if ts is None else ts.tz_convert(tz).isoformat()
+
+
+def _day(value, tz: str, odoo: bool = False) -> str:
+    if odoo:
+        return (local_datetime(value, tz) or "")[:10]
+    return value.tz_convert(tz).date().isoformat()
+
+
+def _ordered_items(ordered: dict) -> dict[int, dict]:
+    """The buyer's items by line number, missing numbers generated by the import's own rule (the
+    numbers its lines keep in x_procuros_line_number)."""
+    items = ordered.get("items") if isinstance(ordered.get("items"), list) else []
+    out: dict[int, dict] = {}
+    for n, item in zip(_line_numbers(items), items):
+        if isinstance(item, dict):
+            out.setdefault(n, item)
+    return out
+
+
+def _number(value: Any, default: float | None = None) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
+def _items(lines: list[dict], ordered: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], bool]:
+    """Every line of the order with what was ordered and what is confirmed; whether any differs."""
+    wanted = _ordered_items(ordered)
+    items: list[dict] = []
+    changed = False
+    seen: set[int] = set()
+    for line in lines:
+        n = line.get("x_procuros_line_number")
+        n = n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else None
+        asked = wanted.get(n) if n is not None and n not in seen else None
+        if n is not None:
+            seen.add(n)
+        item, differs = _line_item(line, asked, d, ctx)
+        if n is not None and asked is not None:
+            item["orderLineNumber"] = n
+        changed |= differs
+        items.append(item)
+    for n, asked in sorted(wanted.items()):
+        if n in seen:
+            continue
+        # ordered, but the line was deleted in Odoo: confirmed 0, the buyer's identifiers echoed
+        changed = True
+        items.append(drop_none({
+            "orderLineNumber": n, "identifiers": _echo_identifiers(asked, n),
+            "isDepositItem": bool(asked.get("isDepositItem")), "orderedQuantity": _number(asked.get("quantity"), 1.0),
+            "confirmedQuantity": 0.0, "unitOfMeasure": asked.get("unitOfMeasure") or "EA",
+            "unitPrice": _number(asked.get("unitPrice")), "description": text(asked.get("description")),
+        }))
+    for i, item in enumerate(items, start=1):
+        item["lineNumber"] = i
+    return [{"lineNumber": it.pop("lineNumber"), **it} for it in items], changed
+
+
+def _echo_identifiers(asked: dict, n: int) -> list[dict]:
+    idents = [{"identifier": str(i["identifier"]), "domain": i.get("domain") or "GS1"}
+              for i in asked.get("identifiers") or [] if isinstance(i, dict) and text(i.get("identifier"))]
+    if not any(i["domain"] in ("GS1", "BUYER") for i in idents):
+        raise BuildError(f"ordered line {n} was removed in Odoo and the order names it by no GTIN or buyer's "
+                         "article number; it cannot be answered")
+    return idents
+
+
+def _line_item(line: dict, asked: dict | None, d: _Indexed, ctx: ExportContext) -> tuple[dict, bool]:
+    product = d.products.get(m2o_id(line.get("product_id")) or -1)
+    label = m2o_name(line.get("product_id")) or "?"
+    if product is None:
+        raise BuildError(f"product {label} was not read")
+    unit = ctx.uom_codes.get(m2o_id(line.get("product_uom")) or -1)
+    if not unit:
+        raise BuildError(f"unit of measure {m2o_name(line.get('product_uom'))!r} (product {label}) has no Procuros "
+                         "unit code; set 'Procuros Unit Type' on the unit in Sales > Configuration > Units of Measure")
+    confirmed_qty = float(line.get("product_uom_qty") or 0.0)
+    price = float(line.get("price_unit") or 0.0)
+    item: dict[str, Any] = {"identifiers": _identifiers(line, product, asked, label),
+                            "isDepositItem": bool(line.get("x_procuros_is_deposit")),
+                            "unitOfMeasure": unit}
+    if asked is None:  # added in Odoo: nothing of it was ordered
+        item.update({"orderedQuantity": 0.0, "confirmedQuantity": round(confirmed_qty, 6), "unitPrice": round(price, 6)})
+        differs = True
+    else:
+        ordered_unit = asked.get("unitOfMeasure") or "EA"
+        if ordered_unit != unit:
+            raise BuildError(f"line {line.get('x_procuros_line_number')} ({label}) was ordered in {ordered_unit} and is "
+                             f"confirmed in {unit}; confirm the quantity in the unit the buyer ordered")
+        ordered_qty = _number(asked.get("quantity"), 1.0)
+        per = _number(asked.get("pricingUnitQuantity")) or 1.0
+        ordered_price = _number(asked.get("unitPrice"))
+        item.update({"orderedQuantity": ordered_qty, "confirmedQuantity": round(confirmed_qty, 6)})
+        differs = abs(confirmed_qty - ordered_qty) > _EPS
+        if ordered_price is not None:
+            # the buyer's price is per pricing unit (pricingUnitQuantity units); Odoo's per unit
+            item["unitPrice"] = round(price * per, 6)
+            if per != 1.0:
+                item["pricingUnitQuantity"] = per
+                if text(asked.get("pricingUnitOfMeasure")):
+                    item["pricingUnitOfMeasure"] = text(asked.get("pricingUnitOfMeasure"))
+            differs |= abs(price * per - ordered_price) > _PRICE_EPS
+        else:
+            item["unitPrice"] = round(price, 6)
+    desc = first_line(line.get("name"))
+    if desc:
+        item["description"] = desc
+    return item, differs
+
+
+def _identifiers(line: dict, product: dict, asked: dict | None, label: str) -> list[dict]:
+    """The product's GTIN and our article number, and the buyer's article number as the buyer sent it
+    (kept on the line at import, else the ordered item's BUYER identifier)."""
+    idents = []
+    barcode = text(product.get("barcode"))
+    if barcode and is_valid_gtin(barcode):
+        idents.append({"identifier": barcode, "domain": "GS1"})
+    code = text(product.get("default_code"))
+    if code:
+        idents.append({"identifier": code, "domain": "SUPPLIER"})
+    buyer = text(line.get("x_procuros_buyer_article_number"))
+    if buyer is None and asked is not None:
+        buyer = next((text(i.get("identifier")) for i in asked.get("identifiers") or []
+                      if isinstance(i, dict) and i.get("domain") == "BUYER" and text(i.get("identifier"))), None)
+    if buyer:
+        idents.append({"identifier": buyer, "domain": "BUYER"})
+    if not any(i["domain"] in ("GS1", "BUYER") for i in idents):
+        raise BuildError(f"product {label} has no valid barcode (GTIN) and the line no buyer's article number; "
+                         "set the barcode in Odoo")
+    return idents
+
+
+# --- an order changed after its response went out (reported once, never answered twice) -----------
+
+def changes_since_sent(sent: dict, current: dict) -> list[str]:
+    """What the buyer was not told: the differences between the order response as sent and as the
+    order reads now ("type ACCEPT → REJECT", "line 2 confirmed quantity 10 → 8")."""
+    out: list[str] = []
+    sh, ch = sent.get("header", {}), current.get("header", {})
+    if sh.get("type") != ch.get("type"):
+        out.append(f"type {sh.get('type')} → {ch.get('type')}")
+    if ch.get("type") != "REJECT" and sh.get("confirmedDeliveryDate") != ch.get("confirmedDeliveryDate"):
+        out.append(f"confirmed delivery date {sh.get('confirmedDeliveryDate')} → {ch.get('confirmedDeliveryDate')}")
+    key = lambda i: (i.get("orderLineNumber") is None, i.get("orderLineNumber") or i.get("lineNumber"))  # noqa: E731
+    before = {key(i): i for i in sent.get("items") or []}
+    for item in current.get("items") or []:
+        old = before.get(key(item))
+        label = f"line {item.get('orderLineNumber') or item.get('lineNumber')}"
+        if old is None:  # an ACCEPT confirmed every line as ordered
+            old = {"confirmedQuantity": item.get("orderedQuantity")} \
+                if not sent.get("items") and item.get("orderLineNumber") else None
+        if old is None:
+            out.append(f"{label} added")
+            continue
+        for field, what in (("confirmedQuantity", "confirmed quantity"), ("unitPrice", "price")):
+            if field in old and field in item and old[field] != item[field]:
+                out.append(f"{label} {what} {_num(old.get(field))} → {_num(item.get(field))}")
+    return out
+
+
+def changed_reason(name: str, sent_on: str, changes: list[str]) -> str:
+    return (f"Sales order {name} was changed after its order response was sent to Procuros on {sent_on}: "
+            + "; ".join(changes) + ". No second order response is sent: tell the buyer of the change.")
+
+
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)

@@ -1,0 +1,184 @@
+"""ORDER_RESPONSE to the buyer: ACCEPT, CHANGE and REJECT from a confirmed or cancelled quotation,
+compared with the ORDER as the buyer sent it."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from procuros_dagster.mapping.order_responses_out import build_order_responses, changed_reason, changes_since_sent
+from procuros_dagster.procuros.openapi import described_errors, validate_document
+
+from .fixtures_out import CUSTOMER, CUSTOMER_GLN, DC, DEPOSIT, DEPOSIT_GTIN, OWN_GLN, UNITS, WIDGET, WIDGET_GTIN, ctx, partners, products
+
+
+def _valid(content: dict) -> dict:
+    problems = validate_document("ORDER_RESPONSE", content) + [
+        f"{p}: {m}" for p, ms in described_errors("ORDER_RESPONSE", content).items() for m in ms]
+    assert problems == []
+    return content
+
+
+def _ordered() -> dict:
+    return {
+        "header": {"buyer": {"identifiers": [{"identifier": CUSTOMER_GLN, "domain": "GS1"}]},
+                   "supplier": {"identifiers": [{"identifier": OWN_GLN, "domain": "GS1"}]},
+                   "orderIdentifier": "PO-4711", "orderDate": "2026-11-27T08:15:00+01:00",
+                   "requestedDeliveryDate": "2026-12-03"},
+        "items": [
+            {"lineNumber": 1, "identifiers": [{"identifier": WIDGET_GTIN, "domain": "GS1"},
+                                              {"identifier": "KR-100", "domain": "BUYER"}],
+             "quantity": 10, "unitOfMeasure": "EA", "unitPrice": 2.5},
+            {"lineNumber": 2, "identifiers": [{"identifier": DEPOSIT_GTIN, "domain": "GS1"}], "isDepositItem": True,
+             "quantity": 10, "unitOfMeasure": "EA", "unitPrice": 0.25},
+        ],
+    }
+
+
+def _bundle(*, state="sale", qty=10.0, price=2.5, commitment="2026-12-02 23:00:00", switch=True,
+            ordered: dict | None = None, lines=None) -> dict:
+    order = {"id": 7, "name": "S00007", "state": state, "partner_id": CUSTOMER, "partner_shipping_id": DC,
+             "client_order_ref": "PO-4711", "date_order": "2026-11-28 09:30:00", "write_date": "2026-11-28 10:00:00",
+             "commitment_date": commitment, "expected_date": "2026-11-29 09:30:00", "currency_id": [1, "EUR"],
+             "x_procuros_order_date": "2026-11-27 07:15:00", "x_procuros_buyer_gln": CUSTOMER_GLN,
+             "x_procuros_transaction_id": "tx-7", "company_id": [1, "My Company"]}
+    if lines is None:
+        lines = [
+            {"id": 71, "order_id": [7, "S00007"], "sequence": 10, "display_type": False, "product_id": WIDGET,
+             "name": "Widget", "product_uom_qty": qty, "product_uom": UNITS, "price_unit": price,
+             "x_procuros_line_number": 1, "x_procuros_is_deposit": False, "x_procuros_buyer_article_number": False},
+            {"id": 72, "order_id": [7, "S00007"], "sequence": 11, "display_type": False, "product_id": DEPOSIT,
+             "name": "Pfand", "product_uom_qty": 10.0, "product_uom": UNITS, "price_unit": 0.25,
+             "x_procuros_line_number": 2, "x_procuros_is_deposit": True, "x_procuros_buyer_article_number": False},
+        ]
+    people = [dict(p, x_procuros_send_order_response=switch) for p in partners()]
+    return {"sale.order": [order], "sale.order.line": lines, "res.partner": people, "product.product": products(),
+            "procuros.order": [{"id": 7, "content": ordered or _ordered()}]}
+
+
+def _one(bundle) -> dict:
+    batch = build_order_responses(bundle, ctx())
+    assert batch.failures == []
+    [doc] = batch.documents
+    assert (doc.model, doc.record_id, doc.transaction_type) == ("sale.order", 7, "ORDER_RESPONSE")
+    return _valid(doc.content)
+
+
+def test_confirmed_as_ordered_is_an_accept_without_items():
+    content = _one(_bundle())
+    header = content["header"]
+    assert header["type"] == "ACCEPT" and "items" not in content
+    assert header["orderIdentifier"] == "PO-4711" and header["orderResponseIdentifier"] == "S00007"
+    assert header["orderResponseDate"] == "2026-11-28T10:30:00+01:00"  # the confirmation (date_order)
+    assert header["buyer"]["identifiers"][0]["identifier"] == CUSTOMER_GLN
+    assert header["supplier"]["identifiers"][0]["identifier"] == OWN_GLN
+    assert header["confirmedDeliveryDate"] == header["requestedDeliveryDate"] == "2026-12-03T00:00:00+01:00"
+
+
+def test_an_edited_quantity_and_price_is_a_change_listing_every_line():
+    content = _one(_bundle(qty=8.0, price=2.4))
+    header, items = content["header"], content["items"]
+    assert header["type"] == "CHANGE"
+    assert header["requestedDeliveryDate"] == header["confirmedDeliveryDate"] == "2026-12-03T00:00:00+01:00"
+    assert [(i["orderLineNumber"], i["orderedQuantity"], i["confirmedQuantity"], i["unitPrice"]) for i in items] == [
+        (1, 10, 8, 2.4), (2, 10, 10, 0.25)]
+    assert items[1]["isDepositItem"] is True
+    # the buyer's article number is echoed as a BUYER identifier, with our GTIN and article number
+    assert items[0]["identifiers"] == [{"identifier": WIDGET_GTIN, "domain": "GS1"},
+                                       {"identifier": "PT-WIDGET", "domain": "SUPPLIER"},
+                                       {"identifier": "KR-100", "domain": "BUYER"}]
+    assert all(i["confirmedDeliveryDate"] == "2026-12-03T00:00:00+01:00" for i in items)
+
+
+def test_the_buyers_article_number_kept_on_the_line_wins():
+    bundle = _bundle(qty=9.0)
+    bundle["sale.order.line"][1]["x_procuros_buyer_article_number"] = "KR-PFAND"
+    items = _one(bundle)["items"]
+    assert {"identifier": "KR-PFAND", "domain": "BUYER"} in items[1]["identifiers"]
+
+
+def test_a_moved_delivery_date_is_a_change():
+    content = _one(_bundle(commitment="2026-12-04 23:00:00"))
+    assert content["header"]["type"] == "CHANGE"
+    assert content["header"]["confirmedDeliveryDate"] == "2026-12-05T00:00:00+01:00"
+    assert content["header"]["requestedDeliveryDate"] == "2026-12-03T00:00:00+01:00"
+
+
+def test_a_deleted_line_is_confirmed_zero_and_an_added_one_was_ordered_zero():
+    bundle = _bundle()
+    widget = bundle["sale.order.line"][0]
+    extra = dict(widget, id=73, sequence=12, product_uom_qty=2.0, x_procuros_line_number=False)
+    bundle["sale.order.line"] = [widget, extra]
+    items = _one(bundle)["items"]
+    assert [(i["lineNumber"], i.get("orderLineNumber"), i["orderedQuantity"], i["confirmedQuantity"]) for i in items] == [
+        (1, 1, 10, 10), (2, None, 0, 2), (3, 2, 10, 0)]
+    assert items[2]["identifiers"] == [{"identifier": DEPOSIT_GTIN, "domain": "GS1"}]  # as the buyer sent them
+
+
+def test_a_price_per_pricing_unit_is_compared_and_sent_per_pricing_unit():
+    ordered = _ordered()
+    ordered["items"][0].update(unitPrice=250.0, pricingUnitQuantity=100)
+    assert _one(_bundle(price=2.5, ordered=ordered))["header"]["type"] == "ACCEPT"
+    item = _one(_bundle(price=2.6, ordered=ordered))["items"][0]
+    assert (item["unitPrice"], item["pricingUnitQuantity"]) == (260.0, 100)
+
+
+def test_a_cancelled_order_is_a_reject_with_a_reason_and_without_items_or_dates():
+    content = _one(_bundle(state="cancel"))
+    header = content["header"]
+    assert header["type"] == "REJECT" and "items" not in content
+    assert "confirmedDeliveryDate" not in header and "requestedDeliveryDate" not in header
+    assert "PO-4711 was cancelled" in header["comments"]
+    assert header["orderResponseDate"] == "2026-11-28T11:00:00+01:00"
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda b: b["res.partner"][0].update(x_procuros_send_order_response=False), "does not have 'Send Order Response'"),
+    (lambda b: b.update({"procuros.order": []}), "is not in Procuros > Logs"),
+    (lambda b: b["sale.order"][0].update(state="draft"), "neither confirmed nor cancelled"),
+    (lambda b: b["sale.order.line"][0].update(product_uom=[12, "kg"]), "ordered in EA and is confirmed in KGM"),
+])
+def test_what_cannot_be_answered_is_refused_with_a_reason(change, reason):
+    bundle = _bundle()
+    change(bundle)
+    batch = build_order_responses(bundle, ctx())
+    assert batch.documents == []
+    [failure] = batch.failures
+    assert failure.reason.startswith("Sales order S00007: ") and reason in failure.reason
+
+
+def test_the_payload_is_the_same_on_every_build():
+    bundle = _bundle(qty=8.0)
+    first = build_order_responses(copy.deepcopy(bundle), ctx()).documents[0].content
+    assert build_order_responses(bundle, ctx()).documents[0].content == first
+
+
+@pytest.mark.parametrize("content, path", [
+    ({"header": {"type": "CHANGE"}}, "content.items"),
+    ({"header": {"type": "CHANGE"}, "items": [{}]}, "content.header.confirmedDeliveryDate"),
+    ({"header": {"type": "REJECT"}, "items": [{}]}, "content.items"),
+    ({"header": {"confirmedDeliveryDate": "2026-12-03T00:00:00+01:00"}}, "content.header.confirmedDeliveryDate"),
+])
+def test_the_schemas_described_rules_on_order_responses(content, path):
+    assert path in described_errors("ORDER_RESPONSE", content)
+
+
+def test_what_changed_after_the_response_went_out_is_said_line_by_line():
+    accept, change = _one(_bundle()), _one(_bundle(qty=8.0, price=2.4))
+    reject = _one(_bundle(state="cancel"))
+    assert changes_since_sent(accept, accept) == []
+    assert changes_since_sent(accept, change) == ["type ACCEPT → CHANGE", "line 1 confirmed quantity 10 → 8"]
+    assert changes_since_sent(change, _one(_bundle(qty=7.0, price=2.4))) == ["line 1 confirmed quantity 8 → 7"]
+    assert changes_since_sent(accept, reject) == ["type ACCEPT → REJECT"]
+    reason = changed_reason("S00007", "2026-11-28 10:00 UTC", ["type ACCEPT → REJECT"])
+    assert reason.startswith("Sales order S00007 was changed after its order response was sent to Procuros on "
+                             "2026-11-28 10:00 UTC: type ACCEPT → REJECT.")
+
+
+def test_items_the_buyer_sent_without_line_numbers_are_numbered_as_the_import_numbers_them():
+    ordered = _ordered()
+    for item in ordered["items"]:
+        del item["lineNumber"]
+    assert _one(_bundle(ordered=ordered))["header"]["type"] == "ACCEPT"
+    assert [i["orderLineNumber"] for i in _one(_bundle(qty=9.0, ordered=ordered))["items"]] == [1, 2]
