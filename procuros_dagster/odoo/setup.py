@@ -770,6 +770,34 @@ BUTTON_FORMS = {
 }
 # fields a model's buttons read that its form does not show (Odoo 17 modifiers need them in the view)
 BUTTON_FIELDS = {"sale.order": ("x_procuros_transaction_id",)}
+# what else a model's form shows of the connector's fields (xpaths into Odoo 17's own form)
+FORM_EXTRAS = {
+    # what the buyer's ORDER said, where users look for it: a Procuros tab after Other Info, and the
+    # buyer's article number and price as optional columns of the order lines
+    "sale.order": """
+  <xpath expr="//page[@name='other_information']" position="after">
+    <page string="Procuros" name="procuros" invisible="not x_procuros_transaction_id">
+      <group>
+        <group string="Buyer's Order">
+          <field name="x_procuros_order_type"/>
+          <field name="x_procuros_promotion_code"/>
+          <field name="x_procuros_contract_reference"/>
+          <field name="x_procuros_buyer_payment_terms"/>
+          <field name="x_procuros_final_recipient"/>
+        </group>
+        <group string="Requested Delivery">
+          <field name="x_procuros_delivery_earliest"/>
+          <field name="x_procuros_delivery_latest"/>
+        </group>
+      </group>
+    </page>
+  </xpath>
+  <xpath expr="//field[@name='order_line']/tree/field[@name='product_id']" position="after">
+    <field name="x_procuros_buyer_article_number" optional="show"/>
+    <field name="x_procuros_buyer_price" optional="hide"/>
+    <field name="x_procuros_delivery_date" optional="hide"/>
+  </xpath>""",
+}
 RECORD_LOGS_XMLID = "procuros.action_procuros_log_record"
 RECORD_LOGS_DOMAIN = "[('x_res_model', '=', active_model), ('x_res_id', '=', active_id)]"
 
@@ -793,7 +821,7 @@ def button_form_arch(model: str, actions: dict[str, int], logs_action: int) -> s
   <xpath expr="//div[@name='button_box']" position="inside">
     <button name="{logs_action}" type="action" class="oe_stat_button" icon="fa-exchange" string="Procuros Logs"
             invisible="not x_procuros_partner_sends"/>
-  </xpath>
+  </xpath>{FORM_EXTRAS.get(model, "")}
 </data>"""
 
 

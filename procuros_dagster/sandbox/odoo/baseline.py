@@ -97,15 +97,18 @@ EXTRA_RECORDS = {
                     '<page string="Products" name="products"><field name="order_line"/></page></notebook>'
                     '</sheet></form>'},
         # the sales order form (sale/views/sale_order_views.xml, view_order_form, abridged: the header
-        # with its statusbar, the smart buttons' box, the name and customer); the id is not recorded,
-        # an install-order id like the others
+        # with its statusbar, the smart buttons' box, the name and customer, the notebook's Order Lines
+        # and Other Info pages); the id is not recorded, an install-order id like the others
         {"id": 1104, "name": "sale.order.form", "model": "sale.order", "type": "form", "priority": 16,
          "mode": "primary", "active": True, "__xml_id": "sale.view_order_form",
          "arch_db": '<form string="Sales Order" class="o_sale_order"><header><field name="locked" invisible="1"/>'
                     '<field name="state" widget="statusbar" statusbar_visible="draft,sent,sale"/></header>'
                     '<sheet><div class="oe_button_box" name="button_box"/><div class="oe_title"><h1>'
                     '<field name="name" readonly="1"/></h1></div><group name="sale_header"><field name="partner_id"/>'
-                    '</group></sheet></form>'},
+                    '</group><notebook><page string="Order Lines" name="order_lines"><field name="order_line">'
+                    '<tree string="Sales Order Lines" editable="bottom"><field name="product_id"/>'
+                    '<field name="product_uom_qty"/><field name="price_unit"/></tree></field></page>'
+                    '<page string="Other Info" name="other_information"/></notebook></sheet></form>'},
     ],
     # The apps of the recorded database (its models and groups show them), all installed. Not a
     # recording of its module list: a real one also lists hundreds of uninstalled modules.

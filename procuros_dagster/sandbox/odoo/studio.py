@@ -310,12 +310,32 @@ def _group_by(text: str) -> str | None:
     return value.get("group_by") if isinstance(value, dict) and isinstance(value.get("group_by"), str) else None
 
 
+def _xpath_model(db: Database, model: str, expr: str) -> str:
+    """The model whose fields an xpath's content names: a relational field the path goes through
+    (``//field[@name='order_line']/tree/field[...]``) holds a subview of its comodel, and Odoo 17
+    validates the combined view's subviews against their own model (``ir.ui.view._postprocess_view``
+    hands each ``<field>``'s subviews to the comodel's ``NameManager``)."""
+    steps = [s for s in expr.split("/") if s]
+    for step in steps[:-1]:
+        m = re.fullmatch(r"field\[@name=['\"](\w+)['\"]\]", step)
+        relation = m and (db.model_fields.get(model, {}).get(m.group(1)) or {}).get("relation")
+        if relation and relation in db.model_fields:
+            model = relation
+    return model
+
+
 def _check_view_node(db: Database, model: str, arch: str, node: _Node) -> None:
     fields = db.model_fields[model]
     for child in node.children:
         if child.tag == "field":
             if child.get("name") not in fields:
                 raise _view_error(arch, child, f'Field "{child.get("name")}" does not exist in model "{model}"')
+            relation = (fields[child.get("name")] or {}).get("relation")
+            if child.children and relation in db.model_fields:
+                _check_view_node(db, relation, arch, child)  # the field's own subviews (tree, form)
+            continue
+        if child.tag == "xpath":
+            _check_view_node(db, _xpath_model(db, model, child.get("expr") or ""), arch, child)
             continue
         if child.tag == "filter":
             domain, name = child.get("domain"), child.get("name")
