@@ -139,6 +139,8 @@ def test_the_acknowledgements_name_the_quotation_the_reason_and_procuros_error_p
     url, page = ui
     body = _text(page, f"{url}/assets/order_acknowledgements?view=events", "Kaufhaus Rheinland AG")
     assert re.search(r"PO-2026-004711\s+Kaufhaus Rheinland AG\s+S\d{5}\s+imported", body), body[:2000]
+    # the rejected order names its buyer too
+    assert re.search(r"PO-2026-004713\s+Kaufhaus Rheinland AG\s+rejected\s+DATA", body), body[:2000]
     assert "GTIN 4300348765432 matches no product" in body
     assert re.search(r"https://\S+/transactions/\S+/errors", body)
 

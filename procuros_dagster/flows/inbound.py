@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
@@ -245,7 +245,9 @@ def resolve_stage(flow: Flow, frames: Chunks, writer: ChunkWriter, gateway) -> R
             counts[w.status] += 1
         rejected += len(resolved.rejects)
         _head(summaries, spec.summarise(resolved))
-        _head(rejects, _with_partner_names(resolved.rejects, norm.headers))
+        # the rejects as the UI shows them, here and in the acknowledgements (named buyer)
+        resolved = replace(resolved, rejects=_with_partner_names(resolved.rejects, norm.headers))
+        _head(rejects, resolved.rejects)
         writer.write(ResolvedChunk(resolved, writes), len(resolved.headers) + len(resolved.rejects))
         log.info("chunk resolved in Odoo: %d to write, %d rejected", len(writes), len(resolved.rejects))
     metadata = {
@@ -367,7 +369,7 @@ def _describe(flow: Flow, rows: list[dict], resolved: Chunks, written: Chunks) -
     for chunk in resolved:
         headers, rejects = chunk.resolved.headers, chunk.resolved.rejects
         for col_number, col_partner, frame in (("client_order_ref", "buyer_name", headers),
-                                               (ident, "buyer_gln", rejects)):
+                                               (ident, "buyer_name", rejects), (ident, "buyer_gln", rejects)):
             if "transaction_id" not in frame or not len(frame):
                 continue
             numbers = frame[col_number] if col_number in frame else [None] * len(frame)

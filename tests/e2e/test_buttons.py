@@ -63,12 +63,39 @@ def _visible(button: ET.Element, values: dict) -> bool:
     return not eval(compile(ast.parse(button.get("invisible"), mode="eval"), "<invisible>", "eval"), {}, dict(values))
 
 
-def _warehouse_user(stack) -> tuple[str, str]:
-    [group] = [rid for _, rid in stack.gateway.xmlids(["stock.group_stock_user"]).values()]
-    login, password = "lager", "lager-pass-1"
-    stack.gateway.create("res.users", [{"name": "Lager Mitarbeiter", "login": login, "password": password,
+def _user(stack, group_xmlid: str, name: str, login: str) -> tuple[str, str]:
+    """A user with only this group (e.g. Inventory / User): (login, password)."""
+    [group] = [rid for _, rid in stack.gateway.xmlids([group_xmlid]).values()]
+    password = f"{login}-pass-1"
+    stack.gateway.create("res.users", [{"name": name, "login": login, "password": password,
                                         "groups_id": [[6, 0, [group]]]}])
     return login, password
+
+
+def _pressed_again_sends_nothing_twice(stack, browser, button, model: str, record_id: int, doc_type: str,
+                                       first_run_key: str, cursor: str) -> None:
+    """Pressed again after it went out: a new request, its run sends nothing twice, the flag is cleared."""
+    assert browser.press(button, model, record_id)[1] is False
+    [again] = [r for r in _tick(stack, "odoo_exports", cursor).run_requests if r.job_name == "send_to_procuros"]
+    assert again.run_key != first_run_key
+    job = stack.defs.resolve_job_def(again.job_name)
+    assert job.execute_in_process(instance=stack.instance, run_config=again.run_config).success
+    assert len([s for s in stack.procuros.sent if s["type"] == doc_type]) == 1
+    assert stack.gateway.read(model, [record_id], [REQUEST_FIELD])[0][REQUEST_FIELD] is False
+
+
+def _record_logs(stack, browser, arch: ET.Element, model: str, record_id: int) -> list[dict]:
+    """The Procuros Logs smart button pressed on the record: the entries the web client lists."""
+    [logs_button] = [b for b in arch.iter("button") if b.get("string") == "Procuros Logs"]
+    logs, _ = browser.press(logs_button, model, record_id)
+    assert logs["type"] == "ir.actions.act_window" and logs["res_model"] == "x_procuros_log"
+    assert logs["domain"] == RECORD_LOGS_DOMAIN
+    # the web client evaluates the domain with the button's context (active_model, active_id)
+    domain = eval(logs["domain"], {}, {"active_model": model, "active_id": record_id})
+    other = eval(logs["domain"], {}, {"active_model": model, "active_id": record_id + 1000})
+    assert stack.gateway.search_read("x_procuros_log", other, ["id"]) == []
+    return stack.gateway.search_read("x_procuros_log", domain, ["x_res_model", "x_res_id", "x_state",
+                                                                "x_document_type"])
 
 
 def test_send_picking_button_is_pressed_the_sensor_sends_it_once_chatter_logs_and_flag_cleared(stack):
@@ -92,7 +119,7 @@ def test_send_picking_button_is_pressed_the_sensor_sends_it_once_chatter_logs_an
     assert not _visible(button, {**values, REQUEST_FIELD: True})
 
     # a warehouse user presses it, twice (double click): the server action only sets the flag
-    login, password = _warehouse_user(stack)
+    login, password = _user(stack, "stock.group_stock_user", "Lager Mitarbeiter", "lager")
     browser = WebClient(stack.env["ODOO_URL"], stack.env["ODOO_DB"], login, password)
     action, result = browser.press(button, "stock.picking", picking)
     assert action["type"] == "ir.actions.server" and action["name"] == "Send Picking to Procuros"
@@ -122,24 +149,12 @@ def test_send_picking_button_is_pressed_the_sensor_sends_it_once_chatter_logs_an
     assert _tick(stack, "odoo_exports", tick.cursor).run_requests == []
 
     # pressed again after it went out: a new request, and the run sends nothing twice
-    assert browser.press(button, "stock.picking", picking)[1] is False
-    [again] = [r for r in _tick(stack, "odoo_exports", tick.cursor).run_requests if r.job_name == "send_to_procuros"]
-    assert again.run_key != request.run_key
-    assert job.execute_in_process(instance=stack.instance, run_config=again.run_config).success
-    assert len([s for s in stack.procuros.sent if s["type"] == "SHIPPING_NOTICE"]) == 1
-    assert gw.read("stock.picking", [picking], [REQUEST_FIELD])[0][REQUEST_FIELD] is False
+    _pressed_again_sends_nothing_twice(stack, browser, button, "stock.picking", picking, "SHIPPING_NOTICE",
+                                       request.run_key, tick.cursor)
 
     # Procuros Logs from the delivery's smart button: the Logs of this delivery only
-    [logs_button] = [b for b in arch.iter("button") if b.get("string") == "Procuros Logs"]
-    logs, _ = browser.press(logs_button, "stock.picking", picking)
-    assert logs["type"] == "ir.actions.act_window" and logs["res_model"] == "x_procuros_log"
-    assert logs["domain"] == RECORD_LOGS_DOMAIN
-    # the web client evaluates the domain with the button's context (active_model, active_id)
-    domain = eval(logs["domain"], {}, {"active_model": "stock.picking", "active_id": picking})
-    entries = gw.search_read("x_procuros_log", domain, ["x_res_model", "x_res_id", "x_state", "x_document_type"])
+    entries = _record_logs(stack, browser, arch, "stock.picking", picking)
     assert [(e["x_res_model"], e["x_res_id"], e["x_state"]) for e in entries] == [("stock.picking", picking, "sent")]
-    other = eval(logs["domain"], {}, {"active_model": "stock.picking", "active_id": picking + 1000})
-    assert gw.search_read("x_procuros_log", other, ["id"]) == []
 
 
 def test_invoice_and_credit_note_buttons_show_on_posted_documents_of_customers_that_get_invoices(stack):
@@ -180,14 +195,6 @@ def test_a_request_still_standing_after_its_run_finished_gets_a_new_run(stack):
     assert again.run_key == first.run_key + "-1"
 
 
-def _purchase_user(stack) -> tuple[str, str]:
-    [group] = [rid for _, rid in stack.gateway.xmlids(["purchase.group_purchase_user"]).values()]
-    login, password = "einkauf", "einkauf-pass-1"
-    stack.gateway.create("res.users", [{"name": "Einkäuferin", "login": login, "password": password,
-                                        "groups_id": [[6, 0, [group]]]}])
-    return login, password
-
-
 def test_send_order_button_on_an_rfq_of_a_procuros_supplier_sends_it_once_whatever_its_date(stack):
     gw = stack.gateway
     stack.procuros.known_parties = stack.procuros.known_parties | dd.SUPPLIER_PARTNERS
@@ -217,7 +224,7 @@ def test_send_order_button_on_an_rfq_of_a_procuros_supplier_sends_it_once_whatev
     assert before.run_requests == []  # a day before the partitions start: no daily run would send it
 
     # a buyer presses it, twice (double click): the server action only sets the flag
-    login, password = _purchase_user(stack)
+    login, password = _user(stack, "purchase.group_purchase_user", "Einkäuferin", "einkauf")
     browser = WebClient(stack.env["ODOO_URL"], stack.env["ODOO_DB"], login, password)
     action, result = browser.press(button, "purchase.order", rfq)
     assert action["type"] == "ir.actions.server" and action["name"] == "Send Order to Procuros"
@@ -246,19 +253,12 @@ def test_send_order_button_on_an_rfq_of_a_procuros_supplier_sends_it_once_whatev
     assert _tick(stack, "odoo_exports", tick.cursor).run_requests == []
 
     # pressed again on the confirmed order: a new request, and nothing goes out twice
-    assert browser.press(button, "purchase.order", rfq)[1] is False
-    [again] = [r for r in _tick(stack, "odoo_exports", tick.cursor).run_requests if r.job_name == "send_to_procuros"]
-    assert again.run_key != request.run_key
-    assert job.execute_in_process(instance=stack.instance, run_config=again.run_config).success
-    assert len([s for s in stack.procuros.sent if s["type"] == "ORDER"]) == 1
-    assert gw.read("purchase.order", [rfq], [REQUEST_FIELD])[0][REQUEST_FIELD] is False
+    _pressed_again_sends_nothing_twice(stack, browser, button, "purchase.order", rfq, "ORDER", request.run_key,
+                                       tick.cursor)
 
     # Procuros Logs from the order's smart button (shown for Procuros suppliers): this order's entries
     [logs_button] = [b for b in arch.iter("button") if b.get("string") == "Procuros Logs"]
     assert _visible(logs_button, values) and not _visible(logs_button, plain)
-    logs, _ = browser.press(logs_button, "purchase.order", rfq)
-    assert logs["type"] == "ir.actions.act_window" and logs["res_model"] == "x_procuros_log"
-    domain = eval(logs["domain"], {}, {"active_model": "purchase.order", "active_id": rfq})
-    entries = gw.search_read("x_procuros_log", domain, ["x_res_model", "x_res_id", "x_state", "x_document_type"])
+    entries = _record_logs(stack, browser, arch, "purchase.order", rfq)
     assert [(e["x_res_model"], e["x_res_id"], e["x_state"], e["x_document_type"]) for e in entries] == [
         ("purchase.order", rfq, "sent", "ORDER")]
