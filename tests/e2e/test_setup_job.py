@@ -57,4 +57,4 @@ def test_flows_refuse_an_unprovisioned_odoo_then_setup_job_provisions_it_idempot
 
     assert setup.execute_in_process(instance=instance).success  # twice changes nothing
     assert gateway.search_count("ir.model.fields", []) == before
-    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 8
+    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == len(views)
