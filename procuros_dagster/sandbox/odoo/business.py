@@ -457,7 +457,9 @@ def tax_amounts(db, tax_ids, base: float) -> list[tuple[int, float]]:
         t = rec(db, "account.tax", tid)
         if not t:
             continue
-        if t.get("amount_type") == "fixed":
+        if taxes.self_cancelling(t):
+            out.append((tid, 0.0))
+        elif t.get("amount_type") == "fixed":
             out.append((tid, r2(t.get("amount") or 0.0)))
         else:
             out.append((tid, r2(base * (t.get("amount") or 0.0) / 100.0)))
@@ -1030,9 +1032,52 @@ def _picked_qty(m, moves) -> float:
     return (m.get("quantity") or 0.0) if m.get("picked") or not any(x.get("picked") for x in moves) else 0.0
 
 
+def _tracking(db, product_id) -> str:
+    p = rec(db, "product.product", product_id)
+    return (val(db, "product.product", p, "tracking") if p else None) or "none"
+
+
+COMPUTE["stock.move"]["has_tracking"] = lambda db, r: _tracking(db, r.get("product_id"))
+COMPUTE["stock.move.line"]["tracking"] = lambda db, r: _tracking(db, r.get("product_id"))
+
+
+def _check_lots(db, p: dict, lines: list[dict]) -> None:
+    """stock.move.line._action_done (17.0): on a picking type that creates or uses lots, a tracked
+    product's line with a quantity needs a lot; a lot_name becomes a lot (created once per company,
+    product and name) when the type creates lots, otherwise it is refused:
+
+        if not picking_type_id or ml.lot_id or (not picking_type_id.use_create_lots and not
+                picking_type_id.use_existing_lots): continue
+        if picking_type_id.use_create_lots: ml_ids_to_check[(ml.product_id, ml.company_id)].add(ml.id)
+        else: ml_ids_tracked_without_lot.add(ml.id)
+        ...
+        raise UserError(_('You need to supply a Lot/Serial Number for product: \n - ') +
+                        '\n - '.join(mls_tracked_without_lot.mapped('product_id.display_name')))
+    Raised before anything is done (transcript 17)."""
+    ptype = rec(db, "stock.picking.type", p.get("picking_type_id")) or {}
+    if not (ptype.get("use_create_lots") or ptype.get("use_existing_lots")):
+        return
+    tracked = [l for l in lines if (l.get("quantity") or 0.0) > 0 and not l.get("lot_id")
+               and _tracking(db, l.get("product_id")) != "none"]
+    missing = [l for l in tracked if not (ptype.get("use_create_lots") and l.get("lot_name"))]
+    if missing:
+        raise UserError("You need to supply a Lot/Serial Number for product: \n - " + "\n - ".join(
+            db.display_name("product.product", l["product_id"]) for l in missing))
+    company = p.get("company_id") or 1
+    for l in tracked:
+        found = [x for x in db.tables["stock.lot"].values() if x.get("name") == l["lot_name"]
+                 and x.get("product_id") == l["product_id"] and (x.get("company_id") or company) == company]
+        lot = found[0]["id"] if found else db.create(
+            "stock.lot", {"name": l["lot_name"], "product_id": l["product_id"], "company_id": company}, top=False)
+        db.set("stock.move.line", l["id"], {"lot_id": lot})
+
+
 def _done(db, pid: int, backorder: bool):
     p = db.tables["stock.picking"][pid]
     moves = _open_moves(db, pid)
+    picked_any = any(m.get("picked") for m in moves)
+    _check_lots(db, p, [l for m in moves if m.get("picked") or not picked_any
+                        for l in children(db, "stock.move.line", "move_id", m["id"])])
     unpicked = []
     if not any(m.get("picked") for m in moves):
         for m in moves:
@@ -1258,8 +1303,9 @@ def _po_defaults(db, raw, x2m):
     partner = rec(db, "res.partner", raw.get("partner_id"))
     if partner and "payment_term_id" not in raw:
         raw["payment_term_id"] = partner.get("property_supplier_payment_term_id") or False
-    if partner:
-        raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, partner["id"]))
+    # fiscal_position_id is set by purchase.order's onchange_partner_id only: an RPC create leaves
+    # it empty (transcript 17); the lines' taxes still follow the partner's position (below)
+    raw.setdefault("fiscal_position_id", False)
 
 
 def _pol_defaults(db, raw, x2m):
@@ -1275,8 +1321,11 @@ def _pol_defaults(db, raw, x2m):
         raw.setdefault("name", _product_display(db, product))
         raw.setdefault("product_uom", val(db, "product.product", product, "uom_po_id"))
         raw.setdefault("price_unit", db.raw_value("product.product", product, "standard_price") or 0.0)
-        if "taxes_id" not in x2m:  # _compute_tax_id: vendor taxes mapped by the order's position
-            raw["taxes_id"] = taxes.product_taxes(db, product, order.get("fiscal_position_id"), purchase=True)
+        if "taxes_id" not in x2m:
+            # _compute_tax_id: fpos = line.order_id.fiscal_position_id or
+            #     line.order_id.fiscal_position_id._get_fiscal_position(line.order_id.partner_id)
+            fpos = order.get("fiscal_position_id") or taxes.fiscal_position(db, order.get("partner_id"))
+            raw["taxes_id"] = taxes.product_taxes(db, product, fpos, purchase=True)
     raw["product_uom_qty"] = _pol_product_uom_qty(db, raw)
 
 
