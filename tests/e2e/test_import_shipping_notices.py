@@ -111,8 +111,10 @@ def test_two_notices_fill_a_receipt_and_its_backorder_with_lots_sscc_and_units(s
         (p2p["schorle"], 12, False, SSCC, True),
         (p2p["espresso"], 4, "L2503A", SSCC, True),
         (p2p["espresso"], 2, "L2503B", SSCC, True)])
-    lots = stack.gateway.search_read("stock.lot", [("product_id", "=", p2p["espresso"])], ["name", "expiration_date"])
-    assert {l["name"]: l["expiration_date"][:10] for l in lots} == {"L2503A": "2027-03-01", "L2503B": "2027-04-01"}
+    # Odoo 17 without product_expiry (Inventory > Settings > Expiration Dates) has no expiration
+    # date on lots: the lots are created by name, the expiry is kept in the receipt's chatter note
+    lots = stack.gateway.search_read("stock.lot", [("product_id", "=", p2p["espresso"])], ["name"])
+    assert sorted(l["name"] for l in lots) == ["L2503A", "L2503B"]
     assert _receipts(stack, p2p["a_id"])[0]["state"] == "assigned"  # left for the warehouse to validate
     assert stack.procuros.acknowledgements[first]["success"] is True
     entry = _log(stack)[first]
@@ -120,7 +122,7 @@ def test_two_notices_fill_a_receipt_and_its_backorder_with_lots_sscc_and_units(s
         "imported", "stock.picking", receipt["id"], receipt["name"])
     notes = stack.gateway.search_read("mail.message", [("model", "=", "stock.picking"), ("res_id", "=", receipt["id"]),
                                                        ("body", "ilike", "LS-1")], ["body"])
-    assert len(notes) == 1 and "L2503A" in notes[0]["body"]
+    assert len(notes) == 1 and "L2503A, expiry 2027-03-01" in notes[0]["body"]
 
     # the day replayed from the history: the notice is found bound, nothing is set twice; the
     # SHIPPING_NOTICE we sent a customer that day is in the history too, and is not ours to receive

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import textwrap
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import registry, taxes, uom
+from . import registry, taxes, uom, vendor_prices
 from .errors import UserError, ValidationError, RpcValueError
 from .orm import (AFTER_CREATE, AFTER_WRITE, BEFORE_UNLINK, COMPUTE, DEFAULTS, DELEGATE, DISPLAY, METHODS,
                   Database, now, today)
@@ -824,7 +824,18 @@ def _move_quantity_from_lines(db, move_ids, without=()) -> None:
         total = sum(uom.convert_qty(db, l.get("quantity") or 0.0, l.get("product_uom_id") or m.get("product_uom"),
                                     m.get("product_uom"), "HALF-UP")
                     for l in children(db, "stock.move.line", "move_id", mid) if l["id"] not in without)
-        db.set("stock.move", mid, {"quantity": total})
+        db.set("stock.move", mid, {"quantity": total, "state": _recomputed_state(m, total)})
+
+
+def _recomputed_state(m: dict, quantity: float) -> str:
+    """stock.move._recompute_state (17.0), which a move line's change triggers: assigned when the
+    lines cover the demand, partially_available below it, confirmed without any (transcript 17)."""
+    state = m.get("state")
+    if state in ("cancel", "done") or (state == "draft" and not quantity):
+        return state
+    if quantity >= (m.get("product_uom_qty") or 0.0) - 1e-9:
+        return "assigned"
+    return "partially_available" if quantity else "confirmed"
 
 
 AFTER_CREATE["stock.move.line"] = lambda db, rid, raw, x2m: _move_quantity_from_lines(
@@ -1295,8 +1306,9 @@ def _po_defaults(db, raw, x2m):
     raw.setdefault("picking_type_id", IN_TYPE)
     raw.setdefault("priority", "0")
     raw.setdefault("receipt_reminder_email", False)
-    if not raw.get("date_planned"):
-        raw["date_planned"] = stamp
+    # date_planned is the earliest line's (_compute_date_planned) unless the create gives one
+    raw["_date_planned_given"] = bool(raw.get("date_planned"))
+    raw.setdefault("date_planned", False)
     if raw.get("partner_id") and raw.get("name") in (None, False, "/"):
         raw["name"] = f"P{_next(db, 'purchase.order'):05d}"
     raw.setdefault("name", "/")
@@ -1316,11 +1328,8 @@ def _pol_defaults(db, raw, x2m):
     raw.setdefault("product_qty", 1.0)
     raw.setdefault("discount", 0.0)
     raw.setdefault("qty_received_method", "stock_moves")
-    raw.setdefault("date_planned", order.get("date_planned") or now())
     if product:
-        raw.setdefault("name", _product_display(db, product))
-        raw.setdefault("product_uom", val(db, "product.product", product, "uom_po_id"))
-        raw.setdefault("price_unit", db.raw_value("product.product", product, "standard_price") or 0.0)
+        vendor_prices.new_line_values(db, raw, product, order)
         if "taxes_id" not in x2m:
             # _compute_tax_id: fpos = line.order_id.fiscal_position_id or
             #     line.order_id.fiscal_position_id._get_fiscal_position(line.order_id.partner_id)
@@ -1336,11 +1345,45 @@ def _pol_product_uom_qty(db, r) -> float:
     return uom.convert_qty(db, qty, r.get("product_uom"), uom.product_uom(db, product)) if product else qty
 
 
+def _po_date_planned(db, order_id) -> None:
+    """purchase.order._compute_date_planned: the earliest date_planned of its product lines."""
+    order = db.tables["purchase.order"].get(order_id)
+    if order is None or order.get("_date_planned_given"):  # a create that gives it keeps it
+        return
+    dates = [l["date_planned"] for l in children(db, "purchase.order.line", "order_id", order_id)
+             if not l.get("display_type") and l.get("date_planned")]
+    db.set("purchase.order", order_id, {"date_planned": min(dates) if dates else False})
+
+
+def _po_created(db, rid, raw, x2m):
+    given = db.tables["purchase.order"][rid].pop("_date_planned_given", False)
+    if not given:
+        _po_date_planned(db, rid)
+
+
+def _pol_written(db, ids, raw, x2m):
+    for i in ids:
+        line = db.tables["purchase.order.line"][i]
+        if {"product_qty", "product_uom"} & set(raw):
+            product = rec(db, "product.product", line.get("product_id"))
+            order = rec(db, "purchase.order", line.get("order_id")) or {}
+            invoiced = children(db, "account.move.line", "purchase_line_id", i)
+            if product and not invoiced:
+                fixed = {k for k in ("price_unit", "date_planned", "name", "discount") if k in raw}
+                new = vendor_prices.reprice(db, line, product, order, unit_changed="product_uom" in raw)
+                db.set("purchase.order.line", i, {k: v for k, v in new.items() if k not in fixed})
+            db.set("purchase.order.line", i, {"product_uom_qty": _pol_product_uom_qty(db, line)})
+    if {"date_planned", "product_qty", "product_uom"} & set(raw):
+        for oid in {db.tables["purchase.order.line"][i].get("order_id") for i in ids}:
+            _po_date_planned(db, oid)
+
+
 DEFAULTS["purchase.order"] = _po_defaults
 DEFAULTS["purchase.order.line"] = _pol_defaults
-AFTER_WRITE["purchase.order.line"] = lambda db, ids, raw, x2m: [
-    db.set("purchase.order.line", i, {"product_uom_qty": _pol_product_uom_qty(db, db.tables["purchase.order.line"][i])})
-    for i in ids] if "product_qty" in raw or "product_uom" in raw else None
+AFTER_CREATE["purchase.order"] = _po_created
+AFTER_CREATE["purchase.order.line"] = lambda db, rid, raw, x2m: _po_date_planned(
+    db, db.tables["purchase.order.line"][rid].get("order_id"))
+AFTER_WRITE["purchase.order.line"] = _pol_written
 DISPLAY["purchase.order"] = lambda db, r: f"{r.get('name')} ({r['partner_ref']})" if r.get("partner_ref") else r.get("name")
 _order_computes("purchase.order", "purchase.order.line", "product_qty", "taxes_id", "partner_id")
 
@@ -1457,7 +1500,10 @@ def action_create_invoice(db, model, ids):
             "move_type": "in_invoice", "partner_id": o["partner_id"], "ref": o.get("partner_ref") or False,
             "payment_reference": o.get("partner_ref") or False, "invoice_origin": o["name"],
             "invoice_payment_term_id": o.get("payment_term_id") or False,
-            "fiscal_position_id": o.get("fiscal_position_id") or False, "invoice_line_ids": [
+            # _prepare_invoice: (self.fiscal_position_id or
+            #     self.fiscal_position_id._get_fiscal_position(partner_invoice)).id
+            "fiscal_position_id": o.get("fiscal_position_id") or taxes.fiscal_position(db, o["partner_id"]),
+            "invoice_line_ids": [
                 [0, 0, {"product_id": l["product_id"], "name": f"{o['name']}: {l.get('name')}",
                         "quantity": val(db, "purchase.order.line", l, "qty_to_invoice"),
                         "product_uom_id": l.get("product_uom"), "price_unit": l.get("price_unit"),
@@ -1652,12 +1698,15 @@ def sync_dynamic_lines(db, move_id: int, recompute_taxes: bool = True, terms: bo
         tax = db.tables["account.tax"][tid]
         amount = per_tax[tid]
         total_tax += amount
-        bal = -sign * amount
         seven = tax.get("amount") == 7.0
-        wanted.append({"display_type": "tax", "name": tax.get("name"), "tax_line_id": tid,
-                       "account_id": (467 if seven else 470) if purchase else (488 if seven else 491),
-                       "debit": max(bal, 0.0), "credit": max(-bal, 0.0), "balance": bal, "sequence": 10000,
-                       "quantity": 0.0})
+        # a reverse-charge tax books its amount twice, +100 % and -100 % (two journal items)
+        gross = r2(sum(b * (tax.get("amount") or 0.0) / 100.0 for ids_, b in bases if tid in (ids_ or [])))
+        for part, paid in (((gross, True), (-gross, False)) if taxes.self_cancelling(tax) else ((amount, purchase),)):
+            bal = -sign * part
+            wanted.append({"display_type": "tax", "name": tax.get("name"), "tax_line_id": tid,
+                           "account_id": (467 if seven else 470) if paid else (488 if seven else 491),
+                           "debit": max(bal, 0.0), "credit": max(-bal, 0.0), "balance": bal, "sequence": 10000,
+                           "quantity": 0.0})
     total = r2(sum(val(db, "account.move.line", l, "price_subtotal") for l in products) + total_tax)
     bal = sign * total
     wanted_pt = {"display_type": "payment_term", "name": mv.get("payment_reference") or False,
@@ -1740,7 +1789,8 @@ def _move_amounts(db, r, f):
     if f == "invoice_line_ids":
         return [l["id"] for l in lines if l.get("display_type") in ("product", "line_section", "line_note")]
     untaxed = r2(sum(val(db, "account.move.line", l, "price_subtotal") for l in lines if l.get("display_type") == "product"))
-    tax = r2(sum(abs(l.get("balance") or 0.0) for l in lines if l.get("display_type") == "tax"))
+    # signed: a reverse-charge tax's two journal items cancel out
+    tax = r2(abs(sum(l.get("balance") or 0.0 for l in lines if l.get("display_type") == "tax")))
     total = r2(untaxed + tax)
     sign = -1 if r.get("move_type") in ("out_refund", "in_invoice") else 1
     if f == "amount_untaxed":
