@@ -1,13 +1,16 @@
-"""Purchase-to-pay as a real Odoo 17 answered it in transcript 17 (recorded on a fresh copy of the
-template database, so replayed on a fresh sandbox of its own): every exchange gets the same answer
-by value, except the few listed in KNOWN with the reason the sandbox does not reproduce them.
+"""Purchase-to-pay as a real Odoo 17 answered it in transcripts 17 and 18 (each recorded on a fresh
+copy of the template database, so each replayed on a fresh sandbox of its own): every exchange gets
+the same answer by value, except the few listed in KNOWN with the reason the sandbox does not
+reproduce them.
 
 What it pins down: PO lines priced from the vendor pricelist or the cost when created without a
 price (in the purchase unit, never converted; min_qty ignored at create) and repriced when their
 quantity is written; the line's name and expected arrival from the supplier; a lot-tracked receipt
 refused without a lot, lot names becoming lots; a move's quantity and state following its lines; a
 short receipt's backorder; a bill keeping its due date only with no payment terms; reverse-charge
-taxes booking no tax; no fiscal position on an RPC-created PO; a new company's warehouse."""
+taxes booking no tax; no fiscal position on an RPC-created PO; a new company's warehouse. And (18)
+a receipt filled as a shipping notice import fills it: a line created on a receipt moves the
+move's quantity but not its state, the receipt stays Ready."""
 from __future__ import annotations
 
 import re
@@ -15,6 +18,7 @@ import re
 from .replay import Replayer, Run, sandbox_for, value_diff
 
 RUN = Run("p2p_rec", "Procuros Test GmbH", "2026-12-02 01:05:10", 0.5, ("17",), {})
+RUN_18 = Run("p2p_rec18", "Procuros Test GmbH", "2026-12-02 01:25:00", 0.5, ("18",), {})
 
 # (exchange, path) -> why the sandbox differs there
 KNOWN = {
@@ -46,6 +50,16 @@ def test_transcript_17_replays_by_value():
     left = _unexplained(problems)
     assert not left, f"{len(left)} differences in 17:\n" + "\n".join(left[:60])
     assert len(problems) - len(left) <= 15  # the known ones, and no more of them
+
+
+def test_transcript_18_replays_by_value():
+    with sandbox_for(RUN_18) as sandbox:
+        replayer = Replayer(sandbox)
+        try:
+            problems = replayer.replay("18")
+        finally:
+            replayer.close()
+    assert not problems, f"{len(problems)} differences in 18:\n" + "\n".join(problems[:60])
 
 
 def test_known_differences_are_matched_by_exchange_and_path():

@@ -813,7 +813,7 @@ def _move_line_defaults(db, raw, x2m):
 DEFAULTS["stock.move.line"] = _move_line_defaults
 
 
-def _move_quantity_from_lines(db, move_ids, without=()) -> None:
+def _move_quantity_from_lines(db, move_ids, without=(), state: bool = True) -> None:
     """stock.move.quantity is computed (stored) from its move lines in 17: the lines' quantities
     in the move's unit. Lines written or removed through the API move it (the sandbox's own
     bookkeeping sets both sides itself)."""
@@ -821,10 +821,13 @@ def _move_quantity_from_lines(db, move_ids, without=()) -> None:
         m = db.tables["stock.move"].get(mid)
         if m is None or m.get("state") in ("done", "cancel"):
             continue
+        lines = [l for l in children(db, "stock.move.line", "move_id", mid) if l["id"] not in without]
         total = sum(uom.convert_qty(db, l.get("quantity") or 0.0, l.get("product_uom_id") or m.get("product_uom"),
-                                    m.get("product_uom"), "HALF-UP")
-                    for l in children(db, "stock.move.line", "move_id", mid) if l["id"] not in without)
-        db.set("stock.move", mid, {"quantity": total, "state": _recomputed_state(m, total)})
+                                    m.get("product_uom"), "HALF-UP") for l in lines)
+        vals = {"quantity": total, **({"state": _recomputed_state(m, total)} if state else {})}
+        if any(l.get("picked") for l in lines):  # _compute_picked: a picked line picks its move
+            vals["picked"] = True
+        db.set("stock.move", mid, vals)
 
 
 def _recomputed_state(m: dict, quantity: float) -> str:
@@ -838,10 +841,20 @@ def _recomputed_state(m: dict, quantity: float) -> str:
     return "partially_available" if quantity else "confirmed"
 
 
+def _bypasses_reservation(db, move_id) -> bool:
+    """stock.move._should_bypass_reservation: not from an internal location, or not storable."""
+    m = rec(db, "stock.move", move_id) or {}
+    return m.get("location_id") not in _internal_locs(db) or not _has_quants(db, m.get("product_id"))
+
+
+# stock.move.line: create recomputes the move's state only when it reserves (not on a receipt),
+# write when the quantity or unit changes, unlink always (17.0 create/write/unlink)
 AFTER_CREATE["stock.move.line"] = lambda db, rid, raw, x2m: _move_quantity_from_lines(
-    db, [db.tables["stock.move.line"][rid].get("move_id")])
+    db, [db.tables["stock.move.line"][rid].get("move_id")],
+    state=not _bypasses_reservation(db, db.tables["stock.move.line"][rid].get("move_id")))
 AFTER_WRITE["stock.move.line"] = lambda db, ids, raw, x2m: _move_quantity_from_lines(
-    db, [db.tables["stock.move.line"][i].get("move_id") for i in ids]) if {"quantity", "move_id", "product_uom_id"} & set(raw) else None
+    db, [db.tables["stock.move.line"][i].get("move_id") for i in ids],
+    state=bool({"quantity", "product_uom_id"} & set(raw))) if {"quantity", "move_id", "product_uom_id", "picked"} & set(raw) else None
 BEFORE_UNLINK["stock.move.line"] = lambda db, ids: _move_quantity_from_lines(
     db, [db.tables["stock.move.line"][i].get("move_id") for i in ids if i in db.tables["stock.move.line"]],
     without=set(ids))
@@ -887,6 +900,9 @@ def _picking_state(db, r, f):
         state = "done"
     elif any(s == "draft" for s in states):
         state = "draft"
+    elif _bypass_location(db, r.get("location_id")) and all(
+            (m.get("procure_method") or "make_to_stock") == "make_to_stock" for m in moves):
+        state = "assigned"  # a receipt is ready whatever its moves' reservation (_compute_state)
     elif any(s in ("assigned", "partially_available") for s in states if s not in ("done", "cancel")):
         state = "assigned"
     else:
@@ -896,6 +912,13 @@ def _picking_state(db, r, f):
     if f == "show_check_availability":
         return state == "confirmed"
     return "Available" if state in ("assigned", "done") else "Not Available"
+
+
+def _bypass_location(db, location_id) -> bool:
+    """stock.location.should_bypass_reservation: usage in ('supplier', 'customer', 'inventory',
+    'production') or a scrap location."""
+    loc = rec(db, "stock.location", location_id) or {}
+    return loc.get("usage") in ("supplier", "customer", "inventory", "production") or bool(loc.get("scrap_location"))
 
 
 def _free(db, product_id, location_id) -> list[dict]:
