@@ -40,25 +40,24 @@ def _unexplained(problems: list[str]) -> list[str]:
     return out
 
 
-def test_transcript_17_replays_by_value():
-    with sandbox_for(RUN) as sandbox:
+def _replay(run: Run) -> list[str]:
+    with sandbox_for(run) as sandbox:
         replayer = Replayer(sandbox)
         try:
-            problems = replayer.replay("17")
+            return replayer.replay(run.files[0])
         finally:
             replayer.close()
+
+
+def test_transcript_17_replays_by_value():
+    problems = _replay(RUN)
     left = _unexplained(problems)
     assert not left, f"{len(left)} differences in 17:\n" + "\n".join(left[:60])
     assert len(problems) - len(left) <= 15  # the known ones, and no more of them
 
 
 def test_transcript_18_replays_by_value():
-    with sandbox_for(RUN_18) as sandbox:
-        replayer = Replayer(sandbox)
-        try:
-            problems = replayer.replay("18")
-        finally:
-            replayer.close()
+    problems = _replay(RUN_18)
     assert not problems, f"{len(problems)} differences in 18:\n" + "\n".join(problems[:60])
 
 
