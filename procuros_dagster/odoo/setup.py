@@ -107,6 +107,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("account.move", "x_procuros_partner_sends", "boolean", "Customer Gets Invoices",
               "The customer's Send Invoice & Credit Notes switch (Contacts, Procuros).",
               related="commercial_partner_id.x_procuros_send_invoice"),
+    FieldSpec("purchase.order", "x_procuros_partner_sends", "char", "Supplier's Procuros Connector",
+              "The supplier's Procuros Connector (Contacts, Sales & Purchase): set when it takes orders "
+              "through Procuros.", related="partner_id.commercial_partner_id.x_procuros_connector"),
 )
 #: the request flag the buttons set and the connector clears, and the models that have it
 REQUEST_FIELD = "x_procuros_send_requested"
@@ -713,11 +716,14 @@ BUTTONS = (
                "state == 'posted' and move_type == 'out_invoice'"),
     ButtonSpec("procuros.action_send_credit_note", "account.move", "Send Credit Note to Procuros",
                "state == 'posted' and move_type == 'out_refund'"),
+    ButtonSpec("procuros.action_send_order", "purchase.order", "Send Order to Procuros",
+               "state in ('draft', 'sent', 'purchase')"),
 )
 # model -> (the form the buttons go into, the inherited view's xml id)
 BUTTON_FORMS = {
     "stock.picking": ("stock.view_picking_form", "procuros.view_picking_form_procuros"),
     "account.move": ("account.view_move_form", "procuros.view_move_form_procuros"),
+    "purchase.order": ("purchase.purchase_order_form", "procuros.view_purchase_order_form_procuros"),
 }
 RECORD_LOGS_XMLID = "procuros.action_procuros_log_record"
 RECORD_LOGS_DOMAIN = "[('x_res_model', '=', active_model), ('x_res_id', '=', active_id)]"

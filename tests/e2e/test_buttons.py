@@ -142,6 +142,32 @@ def test_send_picking_button_is_pressed_the_sensor_sends_it_once_chatter_logs_an
     assert gw.search_read("x_procuros_log", other, ["id"]) == []
 
 
+def test_send_order_button_on_an_rfq_of_a_procuros_supplier_sends_it_now(stack):
+    # the seed: "In the Vendor field, enter your Procuros supplier ... Click Send Order to Procuros"
+    gw = stack.gateway
+    stack.procuros.known_parties = stack.procuros.known_parties | dd.SUPPLIER_PARTNERS
+    suppliers = dd.seed_suppliers(gw)
+    rfq = dd.purchase_order(gw, suppliers.orr_supplier_id, [
+        {"product_id": stack.data.products[dd.ESPRESSO], "product_qty": 3, "price_unit": 15.9}])
+    gw.write("purchase.order", [rfq], {"date_order": "2025-01-15 10:00:00"})  # no daily run looks at it
+    arch = _form_extension(gw, "procuros.view_purchase_order_form_procuros")
+    button = _button(arch, "Send Order to Procuros")
+    [values] = gw.read("purchase.order", [rfq], ["state", "x_procuros_partner_sends", REQUEST_FIELD])
+    assert values["x_procuros_partner_sends"] == "Procuros Connector" and _visible(button, values)
+    assert not _visible(button, {**values, "x_procuros_partner_sends": False})  # a supplier not set up
+    assert not _visible(button, {**values, "state": "cancel"})
+
+    browser = WebClient(stack.env["ODOO_URL"], stack.env["ODOO_DB"], "admin", stack.env["ODOO_PASSWORD"])
+    assert browser.press(button, "purchase.order", rfq)[1] is False
+    [request] = [r for r in _tick(stack, "odoo_exports").run_requests if r.job_name == "send_to_procuros"]
+    assert request.run_config == {"ops": {"send_documents_now": {"config": {"purchase_orders": [str(rfq)]}}}}
+    job = stack.defs.resolve_job_def(request.job_name)
+    assert job.execute_in_process(instance=stack.instance, run_config=request.run_config).success
+    [order] = [s for s in stack.procuros.sent if s["type"] == "ORDER"]
+    assert gw.read("purchase.order", [rfq], [REQUEST_FIELD, "state"])[0] == {
+        "id": rfq, REQUEST_FIELD: False, "state": "draft"}  # Require Order Response: still an RFQ
+
+
 def test_invoice_and_credit_note_buttons_show_on_posted_documents_of_customers_that_get_invoices(stack):
     arch = _form_extension(stack.gateway, "procuros.view_move_form_procuros")
     invoice, credit = _button(arch, "Send Invoice to Procuros"), _button(arch, "Send Credit Note to Procuros")

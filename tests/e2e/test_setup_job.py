@@ -47,13 +47,13 @@ def test_flows_refuse_an_unprovisioned_odoo_then_setup_job_provisions_it_idempot
         ("sale.order", "x_procuros_transaction_id"),
     }
     views = gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])
-    # the two inherited forms, and the Logs' list, form and search views
+    # the inherited forms, and the Logs' list, form and search views
     assert sorted(v["name"] for v in views) == ["view_move_form_procuros", "view_partner_form_procuros",
                                                  "view_picking_form_procuros", "view_procuros_log_form",
                                                  "view_procuros_log_search", "view_procuros_log_tree",
-                                                 "view_uom_form_procuros"]
+                                                 "view_purchase_order_form_procuros", "view_uom_form_procuros"]
     before = gateway.search_count("ir.model.fields", [])
 
     assert setup.execute_in_process(instance=instance).success  # twice changes nothing
     assert gateway.search_count("ir.model.fields", []) == before
-    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 7
+    assert len(gateway.search_read("ir.model.data", [("module", "=", "procuros"), ("model", "=", "ir.ui.view")], ["name"])) == 8

@@ -38,7 +38,7 @@ def test_provision_then_nothing_to_do(fresh_sandbox):
     assert set(first.views_created) == {"procuros.view_partner_form_procuros", "procuros.view_uom_form_procuros",
                                         "procuros.view_procuros_log_tree", "procuros.view_procuros_log_form",
                                         "procuros.view_procuros_log_search", "procuros.view_picking_form_procuros",
-                                        "procuros.view_move_form_procuros"}
+                                        "procuros.view_move_form_procuros", "procuros.view_purchase_order_form_procuros"}
     assert first.models_created == ["x_procuros_log (Procuros Log)"]
     assert first.units_set["Units"] == "EA" and first.units_set["kg"] == "KGM" and "Dozens" not in first.units_set
     assert first.changed

@@ -87,6 +87,12 @@ EXTRA_RECORDS = {
                     '<sheet><div name="button_box" class="oe_button_box"/><field name="move_type" invisible="1"/>'
                     '<h1><field name="name"/></h1><group><field name="partner_id"/>'
                     '<field name="invoice_date"/></group></sheet></form>'},
+        {"id": 1036, "name": "purchase.order.form", "model": "purchase.order", "type": "form", "priority": 16,
+         "mode": "primary", "active": True, "__xml_id": "purchase.purchase_order_form",
+         "arch_db": '<form string="Purchase Order" class="o_purchase_order"><header>'
+                    '<field name="state" widget="statusbar" statusbar_visible="draft,sent,purchase"/></header>'
+                    '<sheet><div class="oe_button_box" name="button_box"/><h1><field name="name"/></h1>'
+                    '<group><field name="partner_id"/><field name="partner_ref"/></group></sheet></form>'},
     ],
     # The apps of the recorded database (its models and groups show them), all installed. Not a
     # recording of its module list: a real one also lists hundreds of uninstalled modules.
