@@ -391,6 +391,43 @@ def check_partners(gw: OdooGateway) -> list[Finding]:
     return findings
 
 
+def check_supplier_positions(gw: OdooGateway) -> list[Finding]:
+    """Procuros suppliers Odoo would put under a foreign fiscal position: a supplier in our own
+    country with a VAT id and no position of its own gets the first auto-applied position requiring
+    a VAT id for its country or country group — with the German chart "Business partner EU (with VAT
+    ID)", whose reverse-charge taxes put no VAT on its purchase orders and bills (transcript 17)."""
+    suppliers = gw.search_read("res.partner", [("x_procuros_connector", "!=", False), ("is_company", "=", True),
+                                               ("vat", "!=", False), ("property_account_position_id", "=", False)],
+                               ["id", "name", "country_id", "company_id"], order="id")
+    if not suppliers:
+        return []
+    companies = {c["id"]: m2o_id(c.get("country_id"))
+                 for c in gw.search_read("res.company", [], ["id", "country_id"])}
+    home = companies.get(min(companies)) if companies else None
+    positions = gw.search_read("account.fiscal.position", [("auto_apply", "=", True), ("vat_required", "=", True)],
+                               ["id", "name", "country_id", "country_group_id", "company_id"], order="sequence, id")
+    groups = {g["id"]: set(g.get("country_ids") or []) for g in gw.read(
+        "res.country.group", sorted({m2o_id(p["country_group_id"]) for p in positions if p.get("country_group_id")}),
+        ["id", "country_ids"])} if any(p.get("country_group_id") for p in positions) else {}
+    findings = []
+    for s in suppliers:
+        country = m2o_id(s.get("country_id"))
+        ours = companies.get(m2o_id(s.get("company_id")), home)
+        if not country or country != ours:
+            continue
+        exact = [p for p in positions if m2o_id(p.get("country_id")) == country]
+        grouped = [p for p in positions if not p.get("country_id")
+                   and country in groups.get(m2o_id(p.get("country_group_id")), set())]
+        chosen = (exact or grouped or [None])[0]
+        if chosen and not exact:
+            findings.append(Finding(WARNING, "partners", (
+                f"supplier {s['name']!r} has a VAT id and no fiscal position: Odoo puts its purchase orders and "
+                f"bills under {chosen['name']!r} (reverse charge: no VAT on its orders, and its invoices' VAT does "
+                "not match its bills)"), f"set its Fiscal Position (Contacts → {s['name']} → Sales & Purchase), "
+                                        "e.g. the domestic one"))
+    return findings
+
+
 def check_products(products: list[dict]) -> list[Finding]:
     sellable = [p for p in products if p.get("sale_ok")]
     missing = [p for p in sellable if not (p.get("barcode") or "").strip()]
@@ -448,6 +485,7 @@ def run(environ: Mapping[str, str] | None = None) -> list[Finding]:
     if setup[0].level == OK:
         findings += _guarded("units", check_units, gw, settings, products)
         findings += _guarded("partners", check_partners, gw)
+        findings += _guarded("partners", check_supplier_positions, gw)
     findings += check_products(products)
     return findings
 

@@ -203,6 +203,22 @@ def test_a_bad_check_digit_and_a_short_gln_are_reported(seeded, doctor):
     assert "correct the Reference" in _fix_after(out, "wrong check digit")
 
 
+def test_a_domestic_supplier_with_a_vat_id_and_no_fiscal_position_is_warned_of_reverse_charge(seeded, doctor):
+    # transcript 17: Odoo 17 gives such a supplier "Business partner EU (with VAT ID)" and 19% EU on its lines
+    suppliers = dd.seed_suppliers(seeded.admin)
+    seeded.admin.write("res.partner", [suppliers.supplier_id], {"property_account_position_id": False})
+    code, out = doctor(seeded)
+    assert code == 0, out
+    [warning] = [w for w in _lines(out, "warning") if "supplier" in w]
+    assert ("supplier 'Brauerei Weserbergland KG' has a VAT id and no fiscal position: Odoo puts its purchase "
+            "orders and bills under 'Business partner EU (with VAT ID)'") in warning
+    assert "set its Fiscal Position" in _fix_after(out, "supplier 'Brauerei Weserbergland KG'")
+    # as the seed's suppliers are set up (the domestic position): nothing to say
+    seeded.admin.write("res.partner", [suppliers.supplier_id], {
+        "property_account_position_id": seeded.admin.xmlids([dd.DOMESTIC_POSITION])[dd.DOMESTIC_POSITION][1]})
+    assert not [w for w in _lines(doctor(seeded)[1], "warning") if "supplier" in w]
+
+
 def test_a_procuros_customer_without_gln_is_reported(seeded, doctor):
     seeded.admin.write("res.partner", [seeded.master.buyer_id], {"ref": False})
     code, out = doctor(seeded)

@@ -9,10 +9,10 @@ Reference, as the seed documents it) is ``supplier``, the receiving warehouse's 
 ``shipTo``. Each purchase order's problems are collected and refused together, so the buyer can fix
 them in one go; a purchase order with any problem is not sent at all.
 
-Odoo trap (transcript 09): a PO line entered in another unit than the product's (Dozens of a
-Units product) without a price gets the product's cost per *product* unit, not converted. Sending
-it would order at a twelfth of the price; such a line is refused until the buyer enters the price
-per unit of the line.
+Odoo trap (transcripts 09 and 17): a PO line entered in another unit than the product's (Dozens of
+a Units product) without a price gets the product's cost — or the supplier's price from the
+product's Purchase tab — per *purchase* unit, not converted. Sending it would order at a twelfth
+of the price; such a line is refused until the buyer enters the price per unit of the line.
 """
 
 from __future__ import annotations
@@ -63,11 +63,15 @@ class _Data:
         self.warehouses = index(bundle, "stock.warehouse")
         # (supplier commercial partner, product template) -> the supplier's article number
         self.supplier_codes: dict[tuple[int, int], str] = {}
+        # (supplier, product template) -> its prices per purchase unit (vendor pricelist)
+        self.supplier_prices: dict[tuple[int, int], list[float]] = defaultdict(list)
         for info in sorted(bundle.get("product.supplierinfo", []) or [], key=lambda r: (r.get("sequence") or 0, r["id"])):
             code = text(info.get("product_code"))
             key = (m2o_id(info.get("partner_id")) or 0, m2o_id(info.get("product_tmpl_id")) or 0)
             if code and key not in self.supplier_codes:
                 self.supplier_codes[key] = code
+            if info.get("price"):
+                self.supplier_prices[key].append(float(info["price"]))
         self.lines_by_order: dict[int, list[dict]] = defaultdict(list)
         for line in self.lines.values():
             self.lines_by_order[m2o_id(line.get("order_id")) or 0].append(line)
@@ -116,26 +120,31 @@ def ship_to(order: dict, data: _Data) -> dict | None:
     return party
 
 
-def _unconverted_price(line: dict, product: dict, ctx: ExportContext) -> str | None:
-    """The unit whose cost Odoo put on the line unconverted (transcript 09), or None.
+def _unconverted_price(line: dict, product: dict, ctx: ExportContext,
+                       supplier_prices: list[float] = ()) -> tuple[str, str] | None:
+    """(what, unit) of the price Odoo put on the line unconverted (transcripts 09, 17), or None.
 
-    Odoo fills a missing price from the product's cost for the product's unit (its purchase unit
-    when converting); a line in another unit carrying exactly that price was not priced in its own
-    unit. A cost of 0 is 0 in every unit and is not flagged."""
+    Odoo fills a missing price from the supplier's price (vendor pricelist) or the product's cost,
+    per purchase unit, and does not convert it to the line's unit; a line in another unit carrying
+    exactly such a price was not priced in its own unit. A price of 0 is 0 in every unit."""
     price = float(line.get("price_unit") or 0.0)
     line_uom = m2o_id(line.get("product_uom"))
     cost = float(product.get("standard_price") or 0.0)
-    if not cost or not price:
+    if not price:
         return None
-    base, purchase = m2o_id(product.get("uom_id")), m2o_id(product.get("uom_po_id"))
-    candidates = [(base, cost, m2o_name(product.get("uom_id")))]
-    if purchase and purchase != base and purchase in ctx.uom_factors and base in ctx.uom_factors:
-        # the cost per purchase unit: cost per product unit x product units per purchase unit
-        candidates.append((purchase, cost * ctx.uom_factors[base] / ctx.uom_factors[purchase],
-                           m2o_name(product.get("uom_po_id"))))
-    for uom, unit_price, uom_name in candidates:
+    base, purchase = m2o_id(product.get("uom_id")), m2o_id(product.get("uom_po_id")) or m2o_id(product.get("uom_id"))
+    purchase_name = m2o_name(product.get("uom_po_id")) or m2o_name(product.get("uom_id"))
+    candidates = [(purchase, p, purchase_name, "the supplier's price (product's Purchase tab)")
+                  for p in supplier_prices]
+    if cost:
+        candidates.append((base, cost, m2o_name(product.get("uom_id")), "the product's cost"))
+        if purchase and purchase != base and purchase in ctx.uom_factors and base in ctx.uom_factors:
+            # the cost per purchase unit: cost per product unit x product units per purchase unit
+            candidates.append((purchase, cost * ctx.uom_factors[base] / ctx.uom_factors[purchase], purchase_name,
+                               "the product's cost"))
+    for uom, unit_price, uom_name, what in candidates:
         if uom and uom != line_uom and abs(price - round(unit_price, 2)) < _PRICE_EPS:
-            return uom_name or str(uom)
+            return what, uom_name or str(uom)
     return None
 
 
@@ -182,11 +191,15 @@ def _items(order: dict, commercial: dict, data: _Data, ctx: ExportContext) -> tu
         if quantity <= 0:
             line_problems.append(f"{label} ({pname}) has quantity {qty(quantity):g}; order a positive quantity "
                                  "or remove the line")
-        unconverted = _unconverted_price(line, product, ctx)
+        tmpl = m2o_id(product.get("product_tmpl_id")) or 0
+        suppliers = {m2o_id(order.get("partner_id")) or 0, int(commercial["id"])}
+        unconverted = _unconverted_price(line, product, ctx, [p for s in sorted(suppliers)
+                                                              for p in data.supplier_prices.get((s, tmpl), [])])
         if unconverted:
+            what, per = unconverted
             line_problems.append(
                 f"{label} ({pname}, {qty(quantity):g} {unit_name}): the price {float(line['price_unit']):.2f} is "
-                f"the product's cost per {unconverted}, which Odoo did not convert to {unit_name}; enter the "
+                f"{what} per {per}, which Odoo did not convert to {unit_name}; enter the "
                 f"price per {unit_name} on the line")
         if line_problems:
             problems += line_problems

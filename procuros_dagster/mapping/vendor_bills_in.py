@@ -520,7 +520,10 @@ def resolve(norm: Normalised, lookups: BillLookups, kind: Kind = BILL) -> Resolv
                             "target_move_name": existing.get("name"), "subtotal_amount": 0.0, "tax_total": 0.0,
                             "gross_amount": 0.0})
             continue
-        position = m2o_id(order.get("fiscal_position_id")) if order else m2o_id(partner.get("property_account_position_id"))
+        # the order's position, else the vendor's own: an order created over RPC has none (the form's
+        # onchange sets it), as Odoo's _prepare_invoice falls back to the partner (transcript 17)
+        position = (m2o_id(order.get("fiscal_position_id")) if order else None) or \
+            m2o_id(partner.get("property_account_position_id"))
         po_lines = order_lines.get(order["id"], []) if order else []
         used: set[int] = set()
         doc_lines = []

@@ -39,7 +39,7 @@ PARTNER_FIELDS = [
 ]
 PRODUCT_FIELDS = ["id", "name", "display_name", "default_code", "barcode", "uom_id", "uom_po_id", "standard_price",
                   "product_tmpl_id", "seller_ids"]
-SUPPLIERINFO_FIELDS = ["id", "partner_id", "product_tmpl_id", "product_code", "sequence"]
+SUPPLIERINFO_FIELDS = ["id", "partner_id", "product_tmpl_id", "product_code", "sequence", "price"]
 TAX_FIELDS = ["id", "name", "amount", "amount_type", "description"]
 
 # Which purchase orders are sent: RFQs and purchase orders of suppliers whose commercial partner

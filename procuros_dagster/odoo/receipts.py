@@ -144,6 +144,14 @@ class ReceiptOutcome:
     record_id = property(lambda self: self.picking_id)
     record_name = property(lambda self: self.picking_name)
 
+    @property
+    def log_reason(self) -> str | None:
+        """What the Logs entry says (the generic "updated" wording is the sales orders')."""
+        if self.status != "updated":
+            return None
+        return "quantities set; receipt validated" if self.validated else \
+            "quantities set; left for the warehouse to validate"
+
     @staticmethod
     def columns() -> list[str]:
         return ["transaction_id", "notice_identifier", "status", "picking_id", "picking_name", "validated", "error",

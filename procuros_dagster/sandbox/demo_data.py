@@ -278,10 +278,11 @@ def purchase_order(gateway, supplier_id: int, lines: list[dict[str, Any]], *, co
                    date_planned: str | None = None) -> int:
     """An RFQ as a buyer enters it: ``lines`` with product_id, product_qty and optionally product_uom,
     price_unit. ``confirm`` makes it a purchase order (its receipt is created)."""
+    # the form's Expected Arrival is copied onto the lines by an onchange; over RPC each line needs
+    # its own (a line without one gets today plus the vendor's lead time, transcript 17)
+    planned = {"date_planned": date_planned} if date_planned else {}
     vals: dict[str, Any] = {"partner_id": supplier_id, "order_line": [
-        [0, 0, {k: v for k, v in line.items() if v is not None}] for line in lines]}
-    if date_planned:
-        vals["date_planned"] = date_planned
+        [0, 0, {**planned, **{k: v for k, v in line.items() if v is not None}}] for line in lines]}
     [order_id] = gateway.create("purchase.order", [vals])
     if confirm:
         gateway.confirm_purchase_orders([order_id])

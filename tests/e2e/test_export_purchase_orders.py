@@ -108,13 +108,18 @@ def test_orders_go_out_once_and_are_confirmed_unless_an_order_response_is_requir
     assert frame.empty
 
 
+def _two_cases_without_price(stack, suppliers, product: int) -> tuple[int, dict]:
+    po_id = dd.purchase_order(stack.gateway, suppliers.supplier_id, [
+        {"product_id": product, "product_qty": 2, "product_uom": stack.data.uoms["CS"]}])
+    [line] = stack.gateway.search_read("purchase.order.line", [("order_id", "=", po_id)], ["id", "price_unit"])
+    return po_id, line
+
+
 def test_a_line_priced_per_product_unit_is_refused_until_priced_in_its_unit(stack, suppliers):
     # transcript 09: a line in Cases of 12 without a price gets the cost per Unit, not converted
     espresso = stack.data.products[dd.ESPRESSO]
     stack.gateway.write("product.product", [espresso], {"standard_price": 6.0})
-    po_id = dd.purchase_order(stack.gateway, suppliers.supplier_id, [
-        {"product_id": espresso, "product_qty": 2, "product_uom": stack.data.uoms["CS"]}])
-    [line] = stack.gateway.search_read("purchase.order.line", [("order_id", "=", po_id)], ["id", "price_unit"])
+    po_id, line = _two_cases_without_price(stack, suppliers, espresso)
     assert line["price_unit"] == 6.0  # what Odoo does
 
     result = stack.run("export_purchase_orders")
@@ -137,6 +142,26 @@ def test_a_line_priced_per_product_unit_is_refused_until_priced_in_its_unit(stac
     [sent] = _orders_sent(stack)
     assert [(i["unitOfMeasure"], i["unitPrice"]) for i in _content(sent)["items"]] == [("CS", 72.0)]
     assert [e["x_state"] for e in _logs(stack, po_id)] == ["reported", "sent"]
+
+
+def test_a_line_priced_from_the_vendor_pricelist_per_product_unit_is_refused(stack, suppliers):
+    # transcript 17: the supplier's price on the product's Purchase tab is per purchase unit; a line in
+    # Cases of 12 created without a price gets it unconverted (and its minimum quantities ignored)
+    espresso = stack.data.products[dd.ESPRESSO]
+    [tmpl] = stack.gateway.read("product.product", [espresso], ["product_tmpl_id"])
+    stack.gateway.create("product.supplierinfo", [{"partner_id": suppliers.supplier_id, "price": 5.5,
+                                                   "product_tmpl_id": tmpl["product_tmpl_id"][0]}])
+    po_id, line = _two_cases_without_price(stack, suppliers, espresso)
+    assert line["price_unit"] == 5.5  # what Odoo does
+
+    result = stack.run("export_purchase_orders")
+    assert not _orders_sent(stack)
+    [reason] = result.output_for_node("purchase_orders_sent")["error"].tolist()
+    assert "the price 5.50 is the supplier's price (product's Purchase tab) per Units" in reason
+    assert "enter the price per Case of 12" in reason
+    stack.gateway.write("purchase.order.line", [line["id"]], {"price_unit": 66.0})
+    assert stack.run("export_purchase_orders").success
+    assert [(i["unitOfMeasure"], i["unitPrice"]) for i in _content(_orders_sent(stack)[0])["items"]] == [("CS", 66.0)]
 
 
 def test_supplier_without_gln_and_product_without_gtin_are_refused_with_reasons(stack, suppliers):

@@ -184,6 +184,23 @@ def test_a_dozens_line_with_the_unconverted_per_unit_cost_is_refused():
     assert len(build_purchase_orders(b, ctx()).documents) == 1
 
 
+def test_a_dozens_line_with_the_unconverted_supplier_price_is_refused():
+    # transcript 17: 2 Dozens without a price get the supplier's 2.50 per Unit (vendor pricelist), not 30.00
+    b = bundle()
+    b["product.supplierinfo"][0]["price"] = 2.5
+    b["purchase.order.line"][0].update(price_unit=2.5, price_subtotal=5.0)
+    assert _reason(b) == (
+        "Purchase order P00002: line 1 ([PT-WIDGET] Procuros Test Widget, 2 Dozens): the price 2.50 is the "
+        "supplier's price (product's Purchase tab) per Units, which Odoo did not convert to Dozens; enter the "
+        "price per Dozens on the line")
+    b["purchase.order.line"][0].update(price_unit=30.0, price_subtotal=60.0)  # priced per Dozen: sent
+    assert len(build_purchase_orders(b, ctx()).documents) == 1
+    # another supplier's price is no trap of this order
+    b["product.supplierinfo"][0]["partner_id"] = [99, "Other"]
+    b["purchase.order.line"][0].update(price_unit=2.5, price_subtotal=5.0)
+    assert len(build_purchase_orders(b, ctx()).documents) == 1
+
+
 def test_the_cost_in_the_products_own_unit_is_a_price_like_any_other():
     b = bundle()
     b["purchase.order.line"][1]["price_unit"] = 1.14  # flour in kg at its cost per kg: nothing wrong

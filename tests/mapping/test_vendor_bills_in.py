@@ -119,6 +119,20 @@ def test_a_bill_resolves_to_its_order_lines_taxes_and_due_date():
     assert vb.write_problems([write]) == []
 
 
+def test_an_order_without_fiscal_position_takes_the_vendors_own():
+    # transcript 17: a PO created over RPC has no fiscal position; the vendor's own maps the deposit's tax
+    lookups = _lookups()
+    lookups.orders[0]["fiscal_position_id"] = False
+    lookups.partners[0]["property_account_position_id"] = [EU_POSITION, "EU"]
+    content = fb.invoice("RE-2", "P00001", [{"gtin": dd.PFAND, "quantity": 10, "price": 0.25, "deposit": True}],
+                         date="2026-11-20")
+    _, resolved = _resolve([content], lookups=lookups)
+    assert resolved.rejects.empty
+    assert [l["tax_id"] for l in resolved.lines.to_dict("records")] == [TAX_19_EU]
+    [write] = vb.build_writes(resolved)
+    assert write.vals["fiscal_position_id"] == EU_POSITION
+
+
 def test_without_a_due_date_the_orders_payment_terms_decide():
     [write] = vb.build_writes(_resolve([fb.invoice("RE-1", "P00001", [APS_LINE])])[1])
     assert write.vals["invoice_payment_term_id"] == 7 and "invoice_date_due" not in write.vals

@@ -143,7 +143,7 @@ def _raw(model: str, rec: dict, fields: dict) -> dict:
 def load_baseline(db: "Database", company_name: str | None = None, used_ids: dict | None = None,
                   pricelists: bool = False) -> None:
     """``used_ids``: first free ids of a database with history; ``pricelists``: the setting is on."""
-    from . import access, i18n  # groups, access rules and languages of a fresh database (installed below)
+    from . import access, i18n, taxes  # groups, access rules and languages of a fresh database (installed below)
     sources = dict(registry.baseline())
     for model, recs in EXTRA_RECORDS.items():
         sources[model] = list(sources.get(model, [])) + recs
@@ -160,6 +160,8 @@ def load_baseline(db: "Database", company_name: str | None = None, used_ids: dic
             db.tables[model][raw["id"]] = raw
             if rec.get("__xml_id"):
                 xml_ids.append((rec["__xml_id"], model, raw["id"]))
+            if model == "account.tax" and rec.get("__xml_id") in taxes.SELF_CANCELLING:
+                raw["_self_cancelling"] = True
             if model == "account.tax" and isinstance(rec.get("tax_group_id"), list):
                 tax_groups[rec["tax_group_id"][0]] = rec["tax_group_id"][1]
     for gid, name in tax_groups.items():

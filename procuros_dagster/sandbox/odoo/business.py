@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import textwrap
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import registry, taxes, uom
+from . import registry, taxes, uom, vendor_prices
 from .errors import UserError, ValidationError, RpcValueError
 from .orm import (AFTER_CREATE, AFTER_WRITE, BEFORE_UNLINK, COMPUTE, DEFAULTS, DELEGATE, DISPLAY, METHODS,
                   Database, now, today)
@@ -457,7 +457,9 @@ def tax_amounts(db, tax_ids, base: float) -> list[tuple[int, float]]:
         t = rec(db, "account.tax", tid)
         if not t:
             continue
-        if t.get("amount_type") == "fixed":
+        if taxes.self_cancelling(t):
+            out.append((tid, 0.0))
+        elif t.get("amount_type") == "fixed":
             out.append((tid, r2(t.get("amount") or 0.0)))
         else:
             out.append((tid, r2(base * (t.get("amount") or 0.0) / 100.0)))
@@ -882,7 +884,7 @@ def _move_line_defaults(db, raw, x2m):
 DEFAULTS["stock.move.line"] = _move_line_defaults
 
 
-def _move_quantity_from_lines(db, move_ids, without=()) -> None:
+def _move_quantity_from_lines(db, move_ids, without=(), state: bool = True) -> None:
     """stock.move.quantity is computed (stored) from its move lines in 17: the lines' quantities
     in the move's unit. Lines written or removed through the API move it (the sandbox's own
     bookkeeping sets both sides itself)."""
@@ -890,16 +892,40 @@ def _move_quantity_from_lines(db, move_ids, without=()) -> None:
         m = db.tables["stock.move"].get(mid)
         if m is None or m.get("state") in ("done", "cancel"):
             continue
+        lines = [l for l in children(db, "stock.move.line", "move_id", mid) if l["id"] not in without]
         total = sum(uom.convert_qty(db, l.get("quantity") or 0.0, l.get("product_uom_id") or m.get("product_uom"),
-                                    m.get("product_uom"), "HALF-UP")
-                    for l in children(db, "stock.move.line", "move_id", mid) if l["id"] not in without)
-        db.set("stock.move", mid, {"quantity": total})
+                                    m.get("product_uom"), "HALF-UP") for l in lines)
+        vals = {"quantity": total, **({"state": _recomputed_state(m, total)} if state else {})}
+        if any(l.get("picked") for l in lines):  # _compute_picked: a picked line picks its move
+            vals["picked"] = True
+        db.set("stock.move", mid, vals)
 
 
+def _recomputed_state(m: dict, quantity: float) -> str:
+    """stock.move._recompute_state (17.0), which a move line's change triggers: assigned when the
+    lines cover the demand, partially_available below it, confirmed without any (transcript 17)."""
+    state = m.get("state")
+    if state in ("cancel", "done") or (state == "draft" and not quantity):
+        return state
+    if quantity >= (m.get("product_uom_qty") or 0.0) - 1e-9:
+        return "assigned"
+    return "partially_available" if quantity else "confirmed"
+
+
+def _bypasses_reservation(db, move_id) -> bool:
+    """stock.move._should_bypass_reservation: not from an internal location, or not storable."""
+    m = rec(db, "stock.move", move_id) or {}
+    return m.get("location_id") not in _internal_locs(db) or not _has_quants(db, m.get("product_id"))
+
+
+# stock.move.line: create recomputes the move's state only when it reserves (not on a receipt),
+# write when the quantity or unit changes, unlink always (17.0 create/write/unlink)
 AFTER_CREATE["stock.move.line"] = lambda db, rid, raw, x2m: _move_quantity_from_lines(
-    db, [db.tables["stock.move.line"][rid].get("move_id")])
+    db, [db.tables["stock.move.line"][rid].get("move_id")],
+    state=not _bypasses_reservation(db, db.tables["stock.move.line"][rid].get("move_id")))
 AFTER_WRITE["stock.move.line"] = lambda db, ids, raw, x2m: _move_quantity_from_lines(
-    db, [db.tables["stock.move.line"][i].get("move_id") for i in ids]) if {"quantity", "move_id", "product_uom_id"} & set(raw) else None
+    db, [db.tables["stock.move.line"][i].get("move_id") for i in ids],
+    state=bool({"quantity", "product_uom_id"} & set(raw))) if {"quantity", "move_id", "product_uom_id", "picked"} & set(raw) else None
 BEFORE_UNLINK["stock.move.line"] = lambda db, ids: _move_quantity_from_lines(
     db, [db.tables["stock.move.line"][i].get("move_id") for i in ids if i in db.tables["stock.move.line"]],
     without=set(ids))
@@ -945,6 +971,9 @@ def _picking_state(db, r, f):
         state = "done"
     elif any(s == "draft" for s in states):
         state = "draft"
+    elif _bypass_location(db, r.get("location_id")) and all(
+            (m.get("procure_method") or "make_to_stock") == "make_to_stock" for m in moves):
+        state = "assigned"  # a receipt is ready whatever its moves' reservation (_compute_state)
     elif any(s in ("assigned", "partially_available") for s in states if s not in ("done", "cancel")):
         state = "assigned"
     else:
@@ -954,6 +983,13 @@ def _picking_state(db, r, f):
     if f == "show_check_availability":
         return state == "confirmed"
     return "Available" if state in ("assigned", "done") else "Not Available"
+
+
+def _bypass_location(db, location_id) -> bool:
+    """stock.location.should_bypass_reservation: usage in ('supplier', 'customer', 'inventory',
+    'production') or a scrap location."""
+    loc = rec(db, "stock.location", location_id) or {}
+    return loc.get("usage") in ("supplier", "customer", "inventory", "production") or bool(loc.get("scrap_location"))
 
 
 def _free(db, product_id, location_id) -> list[dict]:
@@ -1101,9 +1137,52 @@ def _picked_qty(m, moves) -> float:
     return (m.get("quantity") or 0.0) if m.get("picked") or not any(x.get("picked") for x in moves) else 0.0
 
 
+def _tracking(db, product_id) -> str:
+    p = rec(db, "product.product", product_id)
+    return (val(db, "product.product", p, "tracking") if p else None) or "none"
+
+
+COMPUTE["stock.move"]["has_tracking"] = lambda db, r: _tracking(db, r.get("product_id"))
+COMPUTE["stock.move.line"]["tracking"] = lambda db, r: _tracking(db, r.get("product_id"))
+
+
+def _check_lots(db, p: dict, lines: list[dict]) -> None:
+    """stock.move.line._action_done (17.0): on a picking type that creates or uses lots, a tracked
+    product's line with a quantity needs a lot; a lot_name becomes a lot (created once per company,
+    product and name) when the type creates lots, otherwise it is refused:
+
+        if not picking_type_id or ml.lot_id or (not picking_type_id.use_create_lots and not
+                picking_type_id.use_existing_lots): continue
+        if picking_type_id.use_create_lots: ml_ids_to_check[(ml.product_id, ml.company_id)].add(ml.id)
+        else: ml_ids_tracked_without_lot.add(ml.id)
+        ...
+        raise UserError(_('You need to supply a Lot/Serial Number for product: \n - ') +
+                        '\n - '.join(mls_tracked_without_lot.mapped('product_id.display_name')))
+    Raised before anything is done (transcript 17)."""
+    ptype = rec(db, "stock.picking.type", p.get("picking_type_id")) or {}
+    if not (ptype.get("use_create_lots") or ptype.get("use_existing_lots")):
+        return
+    tracked = [l for l in lines if (l.get("quantity") or 0.0) > 0 and not l.get("lot_id")
+               and _tracking(db, l.get("product_id")) != "none"]
+    missing = [l for l in tracked if not (ptype.get("use_create_lots") and l.get("lot_name"))]
+    if missing:
+        raise UserError("You need to supply a Lot/Serial Number for product: \n - " + "\n - ".join(
+            db.display_name("product.product", l["product_id"]) for l in missing))
+    company = p.get("company_id") or 1
+    for l in tracked:
+        found = [x for x in db.tables["stock.lot"].values() if x.get("name") == l["lot_name"]
+                 and x.get("product_id") == l["product_id"] and (x.get("company_id") or company) == company]
+        lot = found[0]["id"] if found else db.create(
+            "stock.lot", {"name": l["lot_name"], "product_id": l["product_id"], "company_id": company}, top=False)
+        db.set("stock.move.line", l["id"], {"lot_id": lot})
+
+
 def _done(db, pid: int, backorder: bool):
     p = db.tables["stock.picking"][pid]
     moves = _open_moves(db, pid)
+    picked_any = any(m.get("picked") for m in moves)
+    _check_lots(db, p, [l for m in moves if m.get("picked") or not picked_any
+                        for l in children(db, "stock.move.line", "move_id", m["id"])])
     unpicked = []
     if not any(m.get("picked") for m in moves):
         for m in moves:
@@ -1321,16 +1400,18 @@ def _po_defaults(db, raw, x2m):
     raw.setdefault("picking_type_id", IN_TYPE)
     raw.setdefault("priority", "0")
     raw.setdefault("receipt_reminder_email", False)
-    if not raw.get("date_planned"):
-        raw["date_planned"] = stamp
+    # date_planned is the earliest line's (_compute_date_planned) unless the create gives one
+    raw["_date_planned_given"] = bool(raw.get("date_planned"))
+    raw.setdefault("date_planned", False)
     if raw.get("partner_id") and raw.get("name") in (None, False, "/"):
         raw["name"] = f"P{_next(db, 'purchase.order'):05d}"
     raw.setdefault("name", "/")
     partner = rec(db, "res.partner", raw.get("partner_id"))
     if partner and "payment_term_id" not in raw:
         raw["payment_term_id"] = partner.get("property_supplier_payment_term_id") or False
-    if partner:
-        raw.setdefault("fiscal_position_id", taxes.fiscal_position(db, partner["id"]))
+    # fiscal_position_id is set by purchase.order's onchange_partner_id only: an RPC create leaves
+    # it empty (transcript 17); the lines' taxes still follow the partner's position (below)
+    raw.setdefault("fiscal_position_id", False)
 
 
 def _pol_defaults(db, raw, x2m):
@@ -1341,13 +1422,13 @@ def _pol_defaults(db, raw, x2m):
     raw.setdefault("product_qty", 1.0)
     raw.setdefault("discount", 0.0)
     raw.setdefault("qty_received_method", "stock_moves")
-    raw.setdefault("date_planned", order.get("date_planned") or now())
     if product:
-        raw.setdefault("name", _product_display(db, product))
-        raw.setdefault("product_uom", val(db, "product.product", product, "uom_po_id"))
-        raw.setdefault("price_unit", db.raw_value("product.product", product, "standard_price") or 0.0)
-        if "taxes_id" not in x2m:  # _compute_tax_id: vendor taxes mapped by the order's position
-            raw["taxes_id"] = taxes.product_taxes(db, product, order.get("fiscal_position_id"), purchase=True)
+        vendor_prices.new_line_values(db, raw, product, order)
+        if "taxes_id" not in x2m:
+            # _compute_tax_id: fpos = line.order_id.fiscal_position_id or
+            #     line.order_id.fiscal_position_id._get_fiscal_position(line.order_id.partner_id)
+            fpos = order.get("fiscal_position_id") or taxes.fiscal_position(db, order.get("partner_id"))
+            raw["taxes_id"] = taxes.product_taxes(db, product, fpos, purchase=True)
     raw["product_uom_qty"] = _pol_product_uom_qty(db, raw)
 
 
@@ -1358,11 +1439,45 @@ def _pol_product_uom_qty(db, r) -> float:
     return uom.convert_qty(db, qty, r.get("product_uom"), uom.product_uom(db, product)) if product else qty
 
 
+def _po_date_planned(db, order_id) -> None:
+    """purchase.order._compute_date_planned: the earliest date_planned of its product lines."""
+    order = db.tables["purchase.order"].get(order_id)
+    if order is None or order.get("_date_planned_given"):  # a create that gives it keeps it
+        return
+    dates = [l["date_planned"] for l in children(db, "purchase.order.line", "order_id", order_id)
+             if not l.get("display_type") and l.get("date_planned")]
+    db.set("purchase.order", order_id, {"date_planned": min(dates) if dates else False})
+
+
+def _po_created(db, rid, raw, x2m):
+    given = db.tables["purchase.order"][rid].pop("_date_planned_given", False)
+    if not given:
+        _po_date_planned(db, rid)
+
+
+def _pol_written(db, ids, raw, x2m):
+    for i in ids:
+        line = db.tables["purchase.order.line"][i]
+        if {"product_qty", "product_uom"} & set(raw):
+            product = rec(db, "product.product", line.get("product_id"))
+            order = rec(db, "purchase.order", line.get("order_id")) or {}
+            invoiced = children(db, "account.move.line", "purchase_line_id", i)
+            if product and not invoiced:
+                fixed = {k for k in ("price_unit", "date_planned", "name", "discount") if k in raw}
+                new = vendor_prices.reprice(db, line, product, order, unit_changed="product_uom" in raw)
+                db.set("purchase.order.line", i, {k: v for k, v in new.items() if k not in fixed})
+            db.set("purchase.order.line", i, {"product_uom_qty": _pol_product_uom_qty(db, line)})
+    if {"date_planned", "product_qty", "product_uom"} & set(raw):
+        for oid in {db.tables["purchase.order.line"][i].get("order_id") for i in ids}:
+            _po_date_planned(db, oid)
+
+
 DEFAULTS["purchase.order"] = _po_defaults
 DEFAULTS["purchase.order.line"] = _pol_defaults
-AFTER_WRITE["purchase.order.line"] = lambda db, ids, raw, x2m: [
-    db.set("purchase.order.line", i, {"product_uom_qty": _pol_product_uom_qty(db, db.tables["purchase.order.line"][i])})
-    for i in ids] if "product_qty" in raw or "product_uom" in raw else None
+AFTER_CREATE["purchase.order"] = _po_created
+AFTER_CREATE["purchase.order.line"] = lambda db, rid, raw, x2m: _po_date_planned(
+    db, db.tables["purchase.order.line"][rid].get("order_id"))
+AFTER_WRITE["purchase.order.line"] = _pol_written
 DISPLAY["purchase.order"] = lambda db, r: f"{r.get('name')} ({r['partner_ref']})" if r.get("partner_ref") else r.get("name")
 _order_computes("purchase.order", "purchase.order.line", "product_qty", "taxes_id", "partner_id")
 
@@ -1491,7 +1606,10 @@ def action_create_invoice(db, model, ids):
             "move_type": "in_invoice", "partner_id": o["partner_id"], "ref": o.get("partner_ref") or False,
             "payment_reference": o.get("partner_ref") or False, "invoice_origin": o["name"],
             "invoice_payment_term_id": o.get("payment_term_id") or False,
-            "fiscal_position_id": o.get("fiscal_position_id") or False, "invoice_line_ids": [
+            # _prepare_invoice: (self.fiscal_position_id or
+            #     self.fiscal_position_id._get_fiscal_position(partner_invoice)).id
+            "fiscal_position_id": o.get("fiscal_position_id") or taxes.fiscal_position(db, o["partner_id"]),
+            "invoice_line_ids": [
                 [0, 0, {"product_id": l["product_id"], "name": f"{o['name']}: {l.get('name')}",
                         "quantity": val(db, "purchase.order.line", l, "qty_to_invoice"),
                         "product_uom_id": l.get("product_uom"), "price_unit": l.get("price_unit"),
@@ -1686,12 +1804,15 @@ def sync_dynamic_lines(db, move_id: int, recompute_taxes: bool = True, terms: bo
         tax = db.tables["account.tax"][tid]
         amount = per_tax[tid]
         total_tax += amount
-        bal = -sign * amount
         seven = tax.get("amount") == 7.0
-        wanted.append({"display_type": "tax", "name": tax.get("name"), "tax_line_id": tid,
-                       "account_id": (467 if seven else 470) if purchase else (488 if seven else 491),
-                       "debit": max(bal, 0.0), "credit": max(-bal, 0.0), "balance": bal, "sequence": 10000,
-                       "quantity": 0.0})
+        # a reverse-charge tax books its amount twice, +100 % and -100 % (two journal items)
+        gross = r2(sum(b * (tax.get("amount") or 0.0) / 100.0 for ids_, b in bases if tid in (ids_ or [])))
+        for part, paid in (((gross, True), (-gross, False)) if taxes.self_cancelling(tax) else ((amount, purchase),)):
+            bal = -sign * part
+            wanted.append({"display_type": "tax", "name": tax.get("name"), "tax_line_id": tid,
+                           "account_id": (467 if seven else 470) if paid else (488 if seven else 491),
+                           "debit": max(bal, 0.0), "credit": max(-bal, 0.0), "balance": bal, "sequence": 10000,
+                           "quantity": 0.0})
     total = r2(sum(val(db, "account.move.line", l, "price_subtotal") for l in products) + total_tax)
     bal = sign * total
     wanted_pt = {"display_type": "payment_term", "name": mv.get("payment_reference") or False,
@@ -1774,7 +1895,8 @@ def _move_amounts(db, r, f):
     if f == "invoice_line_ids":
         return [l["id"] for l in lines if l.get("display_type") in ("product", "line_section", "line_note")]
     untaxed = r2(sum(val(db, "account.move.line", l, "price_subtotal") for l in lines if l.get("display_type") == "product"))
-    tax = r2(sum(abs(l.get("balance") or 0.0) for l in lines if l.get("display_type") == "tax"))
+    # signed: a reverse-charge tax's two journal items cancel out
+    tax = r2(abs(sum(l.get("balance") or 0.0 for l in lines if l.get("display_type") == "tax")))
     total = r2(untaxed + tax)
     sign = -1 if r.get("move_type") in ("out_refund", "in_invoice") else 1
     if f == "amount_untaxed":

@@ -105,12 +105,24 @@ def company_create(db: Database, model: str, vals_list):
 def _create_warehouse(db: Database, cid: int, vals: dict, code: str) -> None:
     """stock's res.company.create: the company's locations and its warehouse."""
     view = db.create("stock.location", {"name": code, "usage": "view", "company_id": cid}, top=False)
-    stock = db.create("stock.location", {"name": "Stock", "usage": "internal", "location_id": view,
-                                         "company_id": cid}, top=False)
-    db.create("stock.warehouse", {"name": vals["name"], "code": code, "company_id": cid,
-                                  "partner_id": vals["partner_id"], "view_location_id": view,
-                                  "lot_stock_id": stock, "reception_steps": "one_step",
-                                  "delivery_steps": "ship_only"}, top=False)
+    stock = db.create("stock.location", {"name": "Stock", "complete_name": f"{code}/Stock", "usage": "internal",
+                                         "location_id": view, "company_id": cid}, top=False)
+    wh = db.create("stock.warehouse", {"name": vals["name"], "code": code, "company_id": cid,
+                                       "partner_id": vals["partner_id"], "view_location_id": view,
+                                       "lot_stock_id": stock, "reception_steps": "one_step",
+                                       "delivery_steps": "ship_only"}, top=False)
+    # its receipts and deliveries (stock.warehouse._create_or_update_sequences_and_picking_types):
+    # receipts create lots, deliveries use existing ones, as the first warehouse's (transcript 17)
+    common = {"warehouse_id": wh, "company_id": cid, "create_backorder": "ask", "active": True,
+              "reservation_method": "at_confirm"}
+    receipts = db.create("stock.picking.type", {**common, "name": "Receipts", "code": "incoming", "sequence_code": "IN",
+                                                "default_location_dest_id": stock, "use_create_lots": True,
+                                                "use_existing_lots": False, "sequence": 1}, top=False)
+    deliveries = db.create("stock.picking.type", {**common, "name": "Delivery Orders", "code": "outgoing",
+                                                  "sequence_code": "OUT", "default_location_src_id": stock,
+                                                  "use_create_lots": False, "use_existing_lots": True,
+                                                  "sequence": 5}, top=False)
+    db.set("stock.warehouse", wh, {"in_type_id": receipts, "out_type_id": deliveries})
 
 
 METHODS["res.company"]["create"] = company_create

@@ -50,10 +50,6 @@ EXTRA_MODELS: dict[str, dict] = {
         "author_id": F("many2one", "Author", "res.partner"), "date": F("datetime", "Date"),
         "record_name": F("char", "Message Record Name")},
     "mail.message.subtype": {"name": F("char", "Message Type", required=True), "internal": F("boolean", "Internal Only")},
-    "stock.lot": {"name": F("char", "Lot/Serial Number", required=True),
-                  "product_id": F("many2one", "Product", "product.product", required=True),
-                  "company_id": F("many2one", "Company", "res.company"), "ref": F("char", "Internal Reference"),
-                  "expiration_date": F("datetime", "Expiration Date")},
     # stock/models/stock_quant.py QuantPackage: package_type_id = fields.Many2one('stock.package.type',
     # 'Package Type', index=True); stock/models/stock_package_type.py: name = fields.Char('Package Type',
     # required=True), base_weight = fields.Float(string='Weight')
@@ -154,6 +150,8 @@ INVERSES: dict[tuple[str, str], tuple[str, str]] = {
     ("account.fiscal.position", "tax_ids"): ("account.fiscal.position.tax", "position_id"),
     ("account.fiscal.position", "account_ids"): ("account.fiscal.position.account", "position_id"),
     ("product.pricelist", "item_ids"): ("product.pricelist.item", "pricelist_id"),
+    ("product.template", "seller_ids"): ("product.supplierinfo", "product_tmpl_id"),
+    ("product.template", "variant_seller_ids"): ("product.supplierinfo", "product_tmpl_id"),
 }
 
 ORDERS: dict[str, str] = {
@@ -185,6 +183,7 @@ ORDERS: dict[str, str] = {
     "product.category": "complete_name asc",
     "account.fiscal.position": "sequence asc, id asc",
     "product.pricelist": "sequence asc, id asc",
+    "product.supplierinfo": "sequence asc, min_qty desc, price asc, id asc",
     "product.pricelist.item": "applied_on asc, min_quantity desc, categ_id desc, id desc",
     "decimal.precision": "name asc",
     "ir.module.module": "application desc, sequence asc, name asc",
@@ -204,7 +203,7 @@ DESCRIPTIONS: dict[str, str] = {
     "res.country": "Country", "uom.uom": "Product Unit of Measure", "mail.message": "Message",
     "sale.advance.payment.inv": "Sales Advance Payment Invoice", "stock.lot": "Lot/Serial",
     "stock.backorder.confirmation": "Backorder Confirmation", "product.pricelist": "Pricelist",
-    "product.pricelist.item": "Pricelist Rule", "decimal.precision": "Decimal Precision",
+    "product.pricelist.item": "Pricelist Rule", "product.supplierinfo": "Supplier Pricelist", "decimal.precision": "Decimal Precision",
     "ir.module.module": "Module", "confirm.stock.sms": "Confirm Stock SMS",
     "ir.actions.server": "Server Action",
     "ir.actions.act_window": "Action Window",  # as a real Odoo 17 names it in a foreign-key error

@@ -131,8 +131,28 @@ def rounding_method(db) -> str:
     return db.tables["res.company"][1].get("tax_calculation_rounding_method") or "round_per_line"
 
 
+# Purchase taxes of the SKR03 chart whose tax repartition is +100 % and -100 % (reverse charge:
+# intra-EU acquisitions, imports, §13b): they book the tax on both sides, so the document's tax is
+# 0 — a German supplier with a VAT id and no fiscal position set gets "19% EU" on its PO lines and
+# bills, amount_tax 0.0 (transcript 17; the real template's account.tax.repartition.line rows).
+SELF_CANCELLING = {f"account.1_{name}" for name in (
+    "tax_eu_19_purchase_skr03", "tax_eu_7_purchase_skr03", "tax_eu_19_purchase_no_vst_skr03",
+    "tax_eu_7_purchase_no_vst_skr03", "tax_eu_car_purchase_skr03", "tax_import_19_and_payable_skr03",
+    "tax_import_7_and_payable_skr03", "tax_eu_19_purchase_goods_skr03", "tax_eu_7_purchase_goods_skr03",
+    "tax_ust_vst_19_purchase_13b_bau_skr03", "tax_ust_vst_7_purchase_13b_bau_skr03",
+    "tax_vst_ust_19_purchase_13b_mobil_skr03", "tax_vst_ust_19_purchase_3eck_last_skr03",
+    "tax_vst_ust_19_purchase_13b_werk_ausland_skr03", "tax_vst_ust_7_purchase_13b_werk_ausland_skr03",
+    "tax_vst_ust_19_purchase_13a_auslagerung_skr03", "tax_vst_ust_7_purchase_13a_auslagerung_skr03")}
+
+
+def self_cancelling(t: dict) -> bool:
+    return bool(t.get("_self_cancelling"))
+
+
 def _tax_raw(db, tid, base: float) -> float:
     t = _rec(db, "account.tax", tid) or {}
+    if self_cancelling(t):
+        return 0.0
     if t.get("amount_type") == "fixed":
         return t.get("amount") or 0.0
     return base * (t.get("amount") or 0.0) / 100.0
