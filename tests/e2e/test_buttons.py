@@ -1,10 +1,11 @@
 """The "Send ... to Procuros" buttons, pressed the way Odoo 17's web client presses a button of type
 "action" (action_service.js doActionButton: /web/action/load with the record as additional
 context, then /web/action/run for a server action), then the odoo_exports sensor's tick and the
-run it requests — against the sandbox, or a real Odoo when PROCUROS_E2E_ODOO_URL is set (both
+run it requests — against the sandbox, or a real Odoo when PROCUROS_E2E_ODOO_URL is set (the
 tests passed against a real Odoo 17 brought up with odoo17/real-odoo/bringup.sh on 2026-12-01:
 setup_odoo's server actions, related fields and inherited delivery and invoice forms accepted by its
-view validation, the button pressed by a user who is only Inventory / User)."""
+view validation, the button pressed by a user who is only Inventory / User; and on 2026-12-02 with
+the purchase order form, its button pressed by a user who is only Purchase / User)."""
 
 from __future__ import annotations
 
