@@ -119,7 +119,11 @@ def _build_one(order: dict, d: _Indexed, ctx: ExportContext) -> dict[str, Any]:
     confirmed = text(order.get("commitment_date")) or text(order.get("expected_date"))
     confirmed_at = local_datetime(confirmed, tz) if confirmed else None
     items, changed = _items(d.lines.get(int(order["id"]), []), ordered, d, ctx)
-    date_changed = bool(requested and confirmed and _day(requested, tz) != _day(confirmed, tz, odoo=True))
+    earliest, latest = (_parse((ordered.get("header") or {}).get(f"requested{k}DeliveryDate")) for k in ("Earliest", "Latest"))
+    window = drop_none({"requestedEarliestDeliveryDate": _iso(earliest, tz), "requestedLatestDeliveryDate": _iso(latest, tz)})
+    date_changed = bool(requested and confirmed and _day(requested, tz) != _day(confirmed, tz, odoo=True)
+                        and not _in_window(_day(confirmed, tz, odoo=True), earliest, latest, tz))
+    header.update(window)
     if not changed and not date_changed:
         return {"header": {"type": "ACCEPT", **header, **drop_none({
             "requestedDeliveryDate": _iso(requested, tz), "confirmedDeliveryDate": confirmed_at})}}
@@ -131,9 +135,18 @@ def _build_one(order: dict, d: _Indexed, ctx: ExportContext) -> dict[str, Any]:
                        "confirmedDeliveryDate": confirmed_at}, "items": items}
 
 
+def _in_window(day: str, earliest, latest, tz: str) -> bool:
+    """Whether a confirmed day lies in the buyer's delivery window (when it gave one)."""
+    if earliest is None and latest is None:
+        return False
+    return (earliest is None or _day(earliest, tz) <= day) and (latest is None or day <= _day(latest, tz))
+
+
 def _requested_date(ordered: dict):
-    """The buyer's requested delivery date: the header's, else the earliest of its lines'."""
-    head = (ordered.get("header") or {}).get("requestedDeliveryDate")
+    """The buyer's requested delivery date: the header's, else its window's first day (the
+    quotation's commitment date, as the import sets it), else the earliest of its lines'."""
+    head = (ordered.get("header") or {}).get("requestedDeliveryDate") \
+        or (ordered.get("header") or {}).get("requestedEarliestDeliveryDate")
     dates = [head] if head else [i.get("requestedDeliveryDate") for i in ordered.get("items") or []
                                  if isinstance(i, dict) and i.get("requestedDeliveryDate")]
     parsed = [ts for ts in (_parse(v) for v in dates) if ts is not None]

@@ -263,3 +263,18 @@ def test_a_line_charge_and_a_pricing_unit_without_its_quantity_as_the_import_rea
     [doc] = build_order_responses(bundle, dozens).documents
     widget = _valid(doc.content)["items"][0]
     assert (widget["unitPrice"], widget["pricingUnitOfMeasure"], len(doc.content["items"])) == (28.8, "DZN", 2)
+
+
+def test_a_delivery_window_is_echoed_and_a_day_in_it_is_as_ordered():
+    ordered = _ordered()
+    del ordered["header"]["requestedDeliveryDate"]
+    ordered["header"].update(requestedEarliestDeliveryDate="2026-12-03", requestedLatestDeliveryDate="2026-12-05")
+    ordered["items"][0]["requestedDeliveryDate"] = "2026-12-04"
+    # the import commits to the window's first day; any day of the window is as ordered
+    for day in ("2026-12-02 23:00:00", "2026-12-04 23:00:00"):
+        header = _one(_bundle(commitment=day, ordered=ordered))["header"]
+        assert header["type"] == "ACCEPT"
+        assert (header["requestedEarliestDeliveryDate"], header["requestedLatestDeliveryDate"]) == (
+            "2026-12-03T00:00:00+01:00", "2026-12-05T00:00:00+01:00")
+    header = _one(_bundle(commitment="2026-12-05 23:00:00", ordered=ordered))["header"]
+    assert (header["type"], header["requestedDeliveryDate"]) == ("CHANGE", "2026-12-03T00:00:00+01:00")
