@@ -154,3 +154,61 @@ def test_the_send_order_response_button_sends_it_once(stack):
     [again] = [r for r in _tick(stack, "odoo_exports", tick.cursor).run_requests if r.job_name == "send_to_procuros"]
     assert job.execute_in_process(instance=stack.instance, run_config=again.run_config).success
     assert len(_responses(stack)) == 1
+
+
+def _order_with_terms(number: str) -> dict:
+    """The Apfelschorle at 719.50 per 100 cases (7.195 a case, 7.20 in Odoo) with 10 % off, 2 % off the
+    whole order and 25.00 freight: the import makes them a price per case, discounts of 11.8 % and
+    2 % and a charge line."""
+    content = dd.order_content(number, [
+        {"gtin": dd.APFELSCHORLE, "quantity": 40, "unit": "CS", "price": 719.5, "buyer_id": "KR-55102",
+         "item": {"pricingUnitQuantity": 100, "modificationGroups": [{"level": 1, "basis": 287.8, "modifications": [
+             {"type": "ALLOWANCE", "calculationType": "RELATIVE", "reasonCode": "DISCOUNT", "percentage": 10}]}]}},
+        {"gtin": dd.ESPRESSO, "quantity": 10, "unit": "CT", "price": 89.4},
+    ])
+    content["summary"] = {"subtotalAmount": 1153.02, "totalCharges": 25.0, "totalAllowances": 23.06,
+                          "netAmount": 1154.96, "grossAmount": 1374.40, "dueAmount": 1374.40,
+                          "tax": {"total": 219.44, "items": []},
+                          "modificationGroups": [{"level": 1, "basis": 1153.02, "modifications": [
+                              {"type": "ALLOWANCE", "calculationType": "RELATIVE", "percentage": 2},
+                              {"type": "CHARGE", "calculationType": "ABSOLUTE", "reasonCode": "SHIPPING",
+                               "description": "Fracht", "amount": 25.0, "tax": {"amount": 4.75, "percentage": 19}}]}]}
+    return content
+
+
+def test_an_order_imported_with_the_buyers_terms_is_accepted_as_imported_and_changed_in_its_terms(stack):
+    _switch_on(stack)
+    orders = _import(stack, _order_with_terms("PO-ORR-TERMS-OK"), _order_with_terms("PO-ORR-TERMS-EDIT"))
+    gw = stack.gateway
+    lines = gw.search_read("sale.order.line", [("order_id", "=", orders["PO-ORR-TERMS-EDIT"]["id"])],
+                           ["id", "name", "price_unit", "discount", "x_procuros_line_number",
+                            "x_procuros_buyer_article_number"], order="sequence, id")
+    assert [(ln["x_procuros_line_number"], ln["price_unit"], ln["discount"]) for ln in lines] == [
+        (1, 7.2, 11.8), (2, 89.4, 2.0), (False, 25.0, 0.0)]  # the import's reading, which the response compares with
+    assert lines[0]["x_procuros_buyer_article_number"] == "KR-55102"
+    gw.write("sale.order.line", [lines[1]["id"]], {"product_uom_qty": 8})  # two cartons of espresso short
+    gw.confirm_sale_orders([orders["PO-ORR-TERMS-OK"]["id"], orders["PO-ORR-TERMS-EDIT"]["id"]])
+
+    assert stack.run(JOB).success
+    assert stack.procuros.reported_errors == []
+    sent = {c["header"]["orderIdentifier"]: c for c in _responses(stack)}  # the sandbox accepted both
+    assert set(sent) == {"PO-ORR-TERMS-OK", "PO-ORR-TERMS-EDIT"}
+    for content in sent.values():
+        assert validate_document("ORDER_RESPONSE", content) == []
+        assert described_errors("ORDER_RESPONSE", content) == {}
+
+    # as imported: no CHANGE for Odoo's gross price with a discount, nor for the freight line
+    accept = sent["PO-ORR-TERMS-OK"]
+    assert accept["header"]["type"] == "ACCEPT" and "items" not in accept
+
+    change = sent["PO-ORR-TERMS-EDIT"]
+    assert change["header"]["type"] == "CHANGE"
+    schorle, espresso = change["items"]  # every order line, and the freight is none
+    assert (schorle["orderLineNumber"], schorle["orderedQuantity"], schorle["confirmedQuantity"]) == (1, 40, 40)
+    # the buyer's price per 100 cases as it sent it, before its allowances
+    assert (schorle["unitPrice"], schorle["pricingUnitQuantity"]) == (719.5, 100)
+    assert {"identifier": "KR-55102", "domain": "BUYER"} in schorle["identifiers"]
+    assert {"identifier": dd.APFELSCHORLE, "domain": "GS1"} in schorle["identifiers"]
+    assert (espresso["orderLineNumber"], espresso["orderedQuantity"], espresso["confirmedQuantity"],
+            espresso["unitPrice"]) == (2, 10, 8, 89.4)
+    assert "pricingUnitQuantity" not in espresso
