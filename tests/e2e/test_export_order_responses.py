@@ -11,6 +11,7 @@ from procuros_dagster.sandbox import demo_data as dd
 
 from .test_automation import _tick
 from .test_buttons import WebClient, _button, _form_extension, _visible
+from .test_complete_orders import _complete_order
 
 JOB = "export_order_responses"
 SWITCH = "x_procuros_send_order_response"
@@ -212,3 +213,20 @@ def test_an_order_imported_with_the_buyers_terms_is_accepted_as_imported_and_cha
     assert (espresso["orderLineNumber"], espresso["orderedQuantity"], espresso["confirmedQuantity"],
             espresso["unitPrice"]) == (2, 10, 8, 89.4)
     assert "pricingUnitQuantity" not in espresso
+
+
+def test_the_complete_order_confirmed_as_imported_is_accepted_in_its_delivery_window(stack):
+    """Everything test_complete_orders imports (a ship-to by address, a delivery window and a line's
+    own date, 10 % off, a price per 10 cartons, freight) confirmed unchanged: an ACCEPT."""
+    _switch_on(stack)
+    orders = _import(stack, _complete_order("PO-ORR-FULL"))
+    stack.gateway.confirm_sale_orders([orders["PO-ORR-FULL"]["id"]])
+    assert stack.run(JOB).success and stack.procuros.reported_errors == []
+    [content] = _responses(stack)
+    assert validate_document("ORDER_RESPONSE", content) == [] and described_errors("ORDER_RESPONSE", content) == {}
+    header = content["header"]
+    assert header["type"] == "ACCEPT" and "items" not in content
+    assert (header["requestedEarliestDeliveryDate"], header["requestedLatestDeliveryDate"]) == (
+        "2026-12-03T00:00:00+01:00", "2026-12-05T00:00:00+01:00")
+    assert header["confirmedDeliveryDate"].startswith("2026-12-03")
+    assert header["shipTo"]["postalAddress"]["street"] == "Dom 3"
