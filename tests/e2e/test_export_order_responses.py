@@ -230,3 +230,17 @@ def test_the_complete_order_confirmed_as_imported_is_accepted_in_its_delivery_wi
         "2026-12-03T00:00:00+01:00", "2026-12-05T00:00:00+01:00")
     assert header["confirmedDeliveryDate"].startswith("2026-12-03")
     assert header["shipTo"]["postalAddress"]["street"] == "Dom 3"
+
+
+def test_a_buyers_charge_changed_in_odoo_is_not_answered_and_the_reason_reported_once(stack):
+    _switch_on(stack)
+    orders = _import(stack, _order_with_terms("PO-ORR-FREIGHT"))
+    gw, oid = stack.gateway, orders["PO-ORR-FREIGHT"]["id"]
+    [freight] = gw.search_read("sale.order.line", [("order_id", "=", oid), ("name", "=", "Fracht")], ["id"])
+    gw.write("sale.order.line", [freight["id"]], {"price_unit": 0.0})  # freight waived in Odoo
+    gw.confirm_sale_orders([oid])
+    assert stack.run(JOB).success and stack.run(JOB).success
+    assert _responses(stack) == []
+    [error] = stack.procuros.reported_errors
+    assert "the buyer's charge 'Fracht' of 25.00 is 0.00 on the order" in error["errorReason"]
+    assert orders["PO-ORR-FREIGHT"]["name"] in error["errorReason"]
