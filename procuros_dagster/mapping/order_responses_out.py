@@ -119,11 +119,12 @@ def _build_one(order: dict, d: _Indexed, ctx: ExportContext) -> dict[str, Any]:
     confirmed = text(order.get("commitment_date")) or text(order.get("expected_date"))
     confirmed_at = local_datetime(confirmed, tz) if confirmed else None
     items, changed = _items(d.lines.get(int(order["id"]), []), ordered, d, ctx)
-    earliest, latest = (_parse((ordered.get("header") or {}).get(f"requested{k}DeliveryDate")) for k in ("Earliest", "Latest"))
-    window = drop_none({"requestedEarliestDeliveryDate": _iso(earliest, tz), "requestedLatestDeliveryDate": _iso(latest, tz)})
+    earliest, latest = (_parse((ordered.get("header") or {}).get(f"requested{k}DeliveryDate"))
+                        for k in ("Earliest", "Latest"))
+    header.update(drop_none({"requestedEarliestDeliveryDate": _iso(earliest, tz),
+                             "requestedLatestDeliveryDate": _iso(latest, tz)}))
     date_changed = bool(requested and confirmed and _day(requested, tz) != _day(confirmed, tz, odoo=True)
                         and not _in_window(_day(confirmed, tz, odoo=True), earliest, latest, tz))
-    header.update(window)
     if not changed and not date_changed:
         return {"header": {"type": "ACCEPT", **header, **drop_none({
             "requestedDeliveryDate": _iso(requested, tz), "confirmedDeliveryDate": confirmed_at})}}
@@ -292,7 +293,8 @@ def _per_pricing_unit(asked: dict, line: dict, unit: str, ctx: ExportContext) ->
     if not code or code == unit:
         return 1.0
     ids = sorted(i for i, c in ctx.uom_codes.items() if c == code)
-    pricing, own = (ctx.uom_factors.get(ids[0]) if ids else None), ctx.uom_factors.get(m2o_id(line.get("product_uom")) or -1)
+    pricing = ctx.uom_factors.get(ids[0]) if ids else None
+    own = ctx.uom_factors.get(m2o_id(line.get("product_uom")) or -1)
     if not pricing or not own:
         raise BuildError(f"line {_line_number(line)} is priced per {code}, and no unit of measure with that Procuros "
                          f"unit code is known in Odoo; the price cannot be sent per {code}")
