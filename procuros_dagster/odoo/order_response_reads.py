@@ -3,7 +3,7 @@ confirmed or cancelled since, with what the buyer ordered.
 
 What the buyer ordered is read from the import's entry in Procuros > Logs (its payload is the ORDER
 as received, kept whole), not from the order lines: users edit those, and the difference is the
-CHANGE. Six reads whatever the batch size; bound orders (answered already) are dropped.
+CHANGE. Seven reads whatever the batch size; bound orders (answered already) are dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from datetime import date
 from typing import Sequence
 
 from .exchange_log import LOG_MODEL
+from .order_lookups import _price_digits
 from procuros_dagster.mapping.odoo_values import m2o_id
+from procuros_dagster.mapping.order_responses_out import PRICE_PRECISION
 
 from .outbound_reads import Bound, Gateway, _drop_bound, _ids, _read, _scope, day_domain, utc_day_range
 
@@ -40,7 +42,7 @@ ORDER_FIELDS = [
 ]
 LINE_FIELDS = [
     "id", "order_id", "sequence", "display_type", "product_id", "name", "product_uom_qty", "product_uom", "price_unit",
-    "x_procuros_line_number", "x_procuros_is_deposit", "x_procuros_buyer_article_number",
+    "discount", "x_procuros_line_number", "x_procuros_is_deposit", "x_procuros_buyer_article_number",
 ]
 PARTNER_FIELDS = ["id", "name", "ref", "type", "parent_id", "commercial_partner_id", "street", "street2", "zip", "city",
                   "country_code", "vat", SWITCH]
@@ -68,6 +70,8 @@ def fetch_order_response_bundle(gw: Gateway, *, day: date | None = None, record_
                                              context={"active_test": False}), key=lambda p: p["id"]),
         "product.product": _read(gw, "product.product", _ids(lines, "product_id"), PRODUCT_FIELDS),
         "procuros.order": ordered_as_received(gw, order_ids),
+        # the import rounded the buyer's prices to these digits: an order as ordered compares equal
+        PRICE_PRECISION: [{"name": "Product Price", "digits": _price_digits(gw)}],
     })
     return bundle
 

@@ -11,6 +11,7 @@ from procuros_dagster.sandbox import demo_data as dd
 
 from .test_automation import _tick
 from .test_buttons import WebClient, _button, _form_extension, _visible
+from .test_complete_orders import _complete_order
 
 JOB = "export_order_responses"
 SWITCH = "x_procuros_send_order_response"
@@ -154,3 +155,92 @@ def test_the_send_order_response_button_sends_it_once(stack):
     [again] = [r for r in _tick(stack, "odoo_exports", tick.cursor).run_requests if r.job_name == "send_to_procuros"]
     assert job.execute_in_process(instance=stack.instance, run_config=again.run_config).success
     assert len(_responses(stack)) == 1
+
+
+def _order_with_terms(number: str) -> dict:
+    """The Apfelschorle at 719.50 per 100 cases (7.195 a case, 7.20 in Odoo) with 10 % off, 2 % off the
+    whole order and 25.00 freight: the import makes them a price per case, discounts of 11.8 % and
+    2 % and a charge line."""
+    content = dd.order_content(number, [
+        {"gtin": dd.APFELSCHORLE, "quantity": 40, "unit": "CS", "price": 719.5, "buyer_id": "KR-55102",
+         "item": {"pricingUnitQuantity": 100, "modificationGroups": [{"level": 1, "basis": 287.8, "modifications": [
+             {"type": "ALLOWANCE", "calculationType": "RELATIVE", "reasonCode": "DISCOUNT", "percentage": 10}]}]}},
+        {"gtin": dd.ESPRESSO, "quantity": 10, "unit": "CT", "price": 89.4},
+    ])
+    content["summary"] = {"subtotalAmount": 1153.02, "totalCharges": 25.0, "totalAllowances": 23.06,
+                          "netAmount": 1154.96, "grossAmount": 1374.40, "dueAmount": 1374.40,
+                          "tax": {"total": 219.44, "items": []},
+                          "modificationGroups": [{"level": 1, "basis": 1153.02, "modifications": [
+                              {"type": "ALLOWANCE", "calculationType": "RELATIVE", "percentage": 2},
+                              {"type": "CHARGE", "calculationType": "ABSOLUTE", "reasonCode": "SHIPPING",
+                               "description": "Fracht", "amount": 25.0, "tax": {"amount": 4.75, "percentage": 19}}]}]}
+    return content
+
+
+def test_an_order_imported_with_the_buyers_terms_is_accepted_as_imported_and_changed_in_its_terms(stack):
+    _switch_on(stack)
+    orders = _import(stack, _order_with_terms("PO-ORR-TERMS-OK"), _order_with_terms("PO-ORR-TERMS-EDIT"))
+    gw = stack.gateway
+    lines = gw.search_read("sale.order.line", [("order_id", "=", orders["PO-ORR-TERMS-EDIT"]["id"])],
+                           ["id", "name", "price_unit", "discount", "x_procuros_line_number",
+                            "x_procuros_buyer_article_number"], order="sequence, id")
+    assert [(ln["x_procuros_line_number"], ln["price_unit"], ln["discount"]) for ln in lines] == [
+        (1, 7.2, 11.8), (2, 89.4, 2.0), (False, 25.0, 0.0)]  # the import's reading, which the response compares with
+    assert lines[0]["x_procuros_buyer_article_number"] == "KR-55102"
+    gw.write("sale.order.line", [lines[1]["id"]], {"product_uom_qty": 8})  # two cartons of espresso short
+    gw.confirm_sale_orders([orders["PO-ORR-TERMS-OK"]["id"], orders["PO-ORR-TERMS-EDIT"]["id"]])
+
+    assert stack.run(JOB).success
+    assert stack.procuros.reported_errors == []
+    sent = {c["header"]["orderIdentifier"]: c for c in _responses(stack)}  # the sandbox accepted both
+    assert set(sent) == {"PO-ORR-TERMS-OK", "PO-ORR-TERMS-EDIT"}
+    for content in sent.values():
+        assert validate_document("ORDER_RESPONSE", content) == []
+        assert described_errors("ORDER_RESPONSE", content) == {}
+
+    # as imported: no CHANGE for Odoo's gross price with a discount, nor for the freight line
+    accept = sent["PO-ORR-TERMS-OK"]
+    assert accept["header"]["type"] == "ACCEPT" and "items" not in accept
+
+    change = sent["PO-ORR-TERMS-EDIT"]
+    assert change["header"]["type"] == "CHANGE"
+    schorle, espresso = change["items"]  # every order line, and the freight is none
+    assert (schorle["orderLineNumber"], schorle["orderedQuantity"], schorle["confirmedQuantity"]) == (1, 40, 40)
+    # the buyer's price per 100 cases as it sent it, before its allowances
+    assert (schorle["unitPrice"], schorle["pricingUnitQuantity"]) == (719.5, 100)
+    assert {"identifier": "KR-55102", "domain": "BUYER"} in schorle["identifiers"]
+    assert {"identifier": dd.APFELSCHORLE, "domain": "GS1"} in schorle["identifiers"]
+    assert (espresso["orderLineNumber"], espresso["orderedQuantity"], espresso["confirmedQuantity"],
+            espresso["unitPrice"]) == (2, 10, 8, 89.4)
+    assert "pricingUnitQuantity" not in espresso
+
+
+def test_the_complete_order_confirmed_as_imported_is_accepted_in_its_delivery_window(stack):
+    """Everything test_complete_orders imports (a ship-to by address, a delivery window and a line's
+    own date, 10 % off, a price per 10 cartons, freight) confirmed unchanged: an ACCEPT."""
+    _switch_on(stack)
+    orders = _import(stack, _complete_order("PO-ORR-FULL"))
+    stack.gateway.confirm_sale_orders([orders["PO-ORR-FULL"]["id"]])
+    assert stack.run(JOB).success and stack.procuros.reported_errors == []
+    [content] = _responses(stack)
+    assert validate_document("ORDER_RESPONSE", content) == [] and described_errors("ORDER_RESPONSE", content) == {}
+    header = content["header"]
+    assert header["type"] == "ACCEPT" and "items" not in content
+    assert (header["requestedEarliestDeliveryDate"], header["requestedLatestDeliveryDate"]) == (
+        "2026-12-03T00:00:00+01:00", "2026-12-05T00:00:00+01:00")
+    assert header["confirmedDeliveryDate"].startswith("2026-12-03")
+    assert header["shipTo"]["postalAddress"]["street"] == "Dom 3"
+
+
+def test_a_buyers_charge_changed_in_odoo_is_not_answered_and_the_reason_reported_once(stack):
+    _switch_on(stack)
+    orders = _import(stack, _order_with_terms("PO-ORR-FREIGHT"))
+    gw, oid = stack.gateway, orders["PO-ORR-FREIGHT"]["id"]
+    [freight] = gw.search_read("sale.order.line", [("order_id", "=", oid), ("name", "=", "Fracht")], ["id"])
+    gw.write("sale.order.line", [freight["id"]], {"price_unit": 0.0})  # freight waived in Odoo
+    gw.confirm_sale_orders([oid])
+    assert stack.run(JOB).success and stack.run(JOB).success
+    assert _responses(stack) == []
+    [error] = stack.procuros.reported_errors
+    assert "the buyer's charge 'Fracht' of 25.00 is 0.00 on the order" in error["errorReason"]
+    assert orders["PO-ORR-FREIGHT"]["name"] in error["errorReason"]

@@ -182,3 +182,99 @@ def test_items_the_buyer_sent_without_line_numbers_are_numbered_as_the_import_nu
         del item["lineNumber"]
     assert _one(_bundle(ordered=ordered))["header"]["type"] == "ACCEPT"
     assert [i["orderLineNumber"] for i in _one(_bundle(qty=9.0, ordered=ordered))["items"]] == [1, 2]
+
+
+# --- the buyer's terms as the import made them (orders_in_terms): pricing unit, allowances, charges ----
+
+def _with_terms(*, price=0.12, discount=14.5, qty=10.0, freight=12.5, digits=2) -> dict:
+    """The widget priced 12.34 per 100 with 5 % off the line and 10 % off the order (14.5 % in Odoo,
+    0.12 per piece at 2 digits), and a freight charge of 12.50 the import made a charge line."""
+    ordered = _ordered()
+    ordered["items"][0].update(unitPrice=12.34, pricingUnitQuantity=100, pricingUnitOfMeasure="HUNDRED", modificationGroups=[
+        {"level": 1, "basis": 1.234, "modifications": [
+            {"type": "ALLOWANCE", "calculationType": "RELATIVE", "reasonCode": "DISCOUNT", "percentage": 5}]}])
+    ordered["summary"] = {"modificationGroups": [{"level": 1, "basis": 3.734, "modifications": [
+        {"type": "ALLOWANCE", "calculationType": "RELATIVE", "percentage": 10},
+        {"type": "CHARGE", "calculationType": "ABSOLUTE", "reasonCode": "SHIPPING", "description": "Fracht",
+         "amount": 12.5}]}]}
+    bundle = _bundle(qty=qty, price=price, ordered=ordered)
+    widget, deposit = bundle["sale.order.line"]
+    widget["discount"], deposit["discount"] = discount, 10.0
+    charge = dict(deposit, id=74, sequence=30, product_id=[40, "Standard delivery"], name="Fracht", product_uom_qty=1.0,
+                  price_unit=freight, discount=0.0, x_procuros_line_number=False, x_procuros_is_deposit=False)
+    bundle["sale.order.line"].append(charge)
+    bundle["product.product"].append({"id": 40, "name": "Standard delivery", "display_name": "Standard delivery",
+                                      "default_code": False, "barcode": False})
+    bundle["decimal.precision"] = [{"name": "Product Price", "digits": digits}]
+    return bundle
+
+
+def test_an_order_with_a_price_per_100_discounts_and_a_charge_confirmed_as_imported_is_an_accept():
+    content = _one(_with_terms())
+    assert content["header"]["type"] == "ACCEPT" and "items" not in content
+    # more price digits in Odoo: the import kept 0.1234, and that is as ordered too
+    assert _one(_with_terms(price=0.1234, digits=4))["header"]["type"] == "ACCEPT"
+    assert _one(_with_terms(price=0.12, digits=4))["header"]["type"] == "CHANGE"
+
+
+def test_an_edited_quantity_is_a_change_with_the_buyers_prices_per_pricing_unit_before_its_allowances():
+    bundle = _with_terms(qty=8.0)
+    bundle["sale.order.line"][0]["x_procuros_buyer_article_number"] = "KR-100-L"
+    items = _one(bundle)["items"]
+    assert len(items) == 2  # the charge line is no order line
+    widget, deposit = items
+    assert (widget["orderedQuantity"], widget["confirmedQuantity"], widget["unitPrice"]) == (10, 8, 12.34)
+    assert (widget["pricingUnitQuantity"], widget["pricingUnitOfMeasure"]) == (100, "HUNDRED")
+    assert {"identifier": "KR-100-L", "domain": "BUYER"} in widget["identifiers"]
+    assert (deposit["confirmedQuantity"], deposit["unitPrice"]) == (10, 0.25)  # 10 % off the order, as ordered
+
+
+def test_a_discount_or_price_changed_in_odoo_is_sent_as_the_price_the_buyers_allowances_apply_to():
+    # 20 % instead of the buyer's 14.5 %: 0.12 × 0.8 = 0.096 net, which the buyer's 14.5 % reach from 0.112281
+    widget = _one(_with_terms(discount=20.0))["items"][0]
+    assert (widget["unitPrice"], widget["pricingUnitQuantity"]) == (round(0.12 * 0.8 / 0.855 * 100, 6), 100)
+    widget = _one(_with_terms(price=0.13))["items"][0]
+    assert widget["unitPrice"] == 13.0
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda b: b["sale.order.line"][2].update(price_unit=10.0), "charge 'Fracht' of 12.50 is 10.00 on the order"),
+    (lambda b: b["sale.order.line"].pop(2), "charge 'Fracht' of 12.50 is no longer on the order"),
+])
+def test_a_charge_changed_in_odoo_is_refused_with_a_reason(change, reason):
+    bundle = _with_terms()
+    change(bundle)
+    [failure] = build_order_responses(bundle, ctx()).failures
+    assert reason in failure.reason
+
+
+def test_a_line_charge_and_a_pricing_unit_without_its_quantity_as_the_import_reads_them():
+    ordered = _ordered()
+    ordered["items"][0].update(unitPrice=30.0, pricingUnitOfMeasure="DZN", modificationGroups=[
+        {"level": 1, "basis": 25.0, "modifications": [
+            {"type": "CHARGE", "calculationType": "ABSOLUTE", "reasonCode": "PACKAGING", "amount": 1.5}]}])
+    bundle = _bundle(price=2.5, ordered=ordered)
+    bundle["sale.order.line"].append(dict(bundle["sale.order.line"][1], id=75, name="Packaging (line 1)",
+                                          price_unit=1.5, product_uom_qty=1.0, x_procuros_line_number=False))
+    dozens = ctx(uom_codes={1: "EA", 12: "KGM", 13: "DZN"}, uom_factors={1: 1.0, 12: 1.0, 13: 1 / 12})
+    [doc] = build_order_responses(bundle, dozens).documents
+    assert doc.content["header"]["type"] == "ACCEPT"
+    bundle["sale.order.line"][0]["price_unit"] = 2.4
+    [doc] = build_order_responses(bundle, dozens).documents
+    widget = _valid(doc.content)["items"][0]
+    assert (widget["unitPrice"], widget["pricingUnitOfMeasure"], len(doc.content["items"])) == (28.8, "DZN", 2)
+
+
+def test_a_delivery_window_is_echoed_and_a_day_in_it_is_as_ordered():
+    ordered = _ordered()
+    del ordered["header"]["requestedDeliveryDate"]
+    ordered["header"].update(requestedEarliestDeliveryDate="2026-12-03", requestedLatestDeliveryDate="2026-12-05")
+    ordered["items"][0]["requestedDeliveryDate"] = "2026-12-04"
+    # the import commits to the window's first day; any day of the window is as ordered
+    for day in ("2026-12-02 23:00:00", "2026-12-04 23:00:00"):
+        header = _one(_bundle(commitment=day, ordered=ordered))["header"]
+        assert header["type"] == "ACCEPT"
+        assert (header["requestedEarliestDeliveryDate"], header["requestedLatestDeliveryDate"]) == (
+            "2026-12-03T00:00:00+01:00", "2026-12-05T00:00:00+01:00")
+    header = _one(_bundle(commitment="2026-12-05 23:00:00", ordered=ordered))["header"]
+    assert (header["type"], header["requestedDeliveryDate"]) == ("CHANGE", "2026-12-03T00:00:00+01:00")
