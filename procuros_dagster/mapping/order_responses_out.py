@@ -31,7 +31,7 @@ from typing import Any
 from .identifiers import is_valid_gtin
 from .odoo_values import m2o_id, m2o_name
 from .orders_in_normalise import _line_numbers, parse_procuros_datetime
-from .orders_in_terms import combined_discount, read_modifications
+from .orders_in_terms import charge_line_name, combined_discount, read_modifications
 from .outbound import (
     BuildError, ExportContext, OutboundBatch, OutboundDocument, drop_none, failure_from, first_line, index,
     local_datetime, order_identifier, text,
@@ -202,9 +202,8 @@ def _buyer_terms(ordered: dict, wanted: dict[int, dict]) -> tuple[dict[int, floa
     for n, item in sorted(wanted.items()):
         mods = read_modifications(item.get("modificationGroups"), f"line {n}", None)
         discounts[n] = combined_discount(mods.allowance_percent, whole.allowance_percent)
-        # the charge line's label as orders_in._charge_vals writes it
-        charges += [(f"{c['description']} (line {n})", c["amount"]) for c in mods.charges]
-    charges += [(c["description"], c["amount"]) for c in whole.charges]
+        charges += [(charge_line_name(c["description"], n), c["amount"]) for c in mods.charges]
+    charges += [(charge_line_name(c["description"], None), c["amount"]) for c in whole.charges]
     return discounts, charges
 
 

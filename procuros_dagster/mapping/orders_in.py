@@ -21,6 +21,7 @@ from . import reasons
 from .documents import header_party_gln
 from .orders_in_normalise import ImportLimits, Normalised, normalise_orders, parse_procuros_datetime
 from .orders_in_resolve import OrderLookups, Resolved, SalesDefaults, resolve_orders
+from .orders_in_terms import charge_line_name
 from .schemas_in import SUMMARY, frame
 
 __all__ = [
@@ -88,9 +89,9 @@ def _buyer_values(row: dict, fields: dict[str, str], clear: bool) -> dict:
 
 
 def _charge_vals(c: dict, sequence: int) -> dict:
-    where = f" (line {int(c['line_number'])})" if _int(c["line_number"]) is not None else ""
     return {"product_id": int(c["product_id"]), "product_uom": int(c["product_uom"]), "product_uom_qty": 1.0,
-            "price_unit": float(c["amount"]), "name": f"{c['description']}{where}", "sequence": sequence,
+            "price_unit": float(c["amount"]), "name": charge_line_name(str(c["description"]), _int(c["line_number"])),
+            "sequence": sequence,
             "x_procuros_is_deposit": False}
 
 

@@ -98,6 +98,12 @@ def read_modifications(groups, where: str, order: str | None) -> Modifications:
     return out
 
 
+def charge_line_name(description: str, line_number: int | None) -> str:
+    """The label of the charge line a buyer's charge becomes: the import writes it, the order
+    response recognises the line by it (a charge is no order line for the buyer)."""
+    return f"{description} (line {line_number})" if line_number is not None else description
+
+
 def combined_discount(line_percent: float | None, order_percent: float | None) -> float:
     """A line allowance and an order allowance applied one after the other, as Odoo's discount."""
     rest = (1 - (line_percent or 0) / 100) * (1 - (order_percent or 0) / 100)
