@@ -184,6 +184,9 @@ def run(orders: int, spacing: float, interval: int, latency: float, *, deadline:
                 time.sleep(0.5)
             out["warmup_s"] = time.monotonic() - warm_at
             backlog_ids: list[str] = []
+            backlog_done: float | None = None
+            # a count, not the ids read back: under the cost model a poll costs Odoo time too
+            imported = lambda: s.gateway.search_count("sale.order", [("client_order_ref", "=like", "PO-BACKLOG-%")])  # noqa: E731
             if backlog:
                 backlog_ids = [s.procuros.enqueue("ORDER", c)
                                for c in make_orders(backlog, backlog_lines, seed=3, prefix="PO-BACKLOG")]
@@ -203,14 +206,16 @@ def run(orders: int, spacing: float, interval: int, latency: float, *, deadline:
                     seen_at = time.monotonic()
                     for tid in _seen(s.gateway, waiting):
                         done[tid] = seen_at
+                if backlog_ids and backlog_done is None and imported() >= len(backlog_ids):
+                    backlog_done = time.monotonic()
                 time.sleep(poll)
             if backlog_ids:
-                # a count, not the ids read back: under the cost model a poll costs Odoo time too
-                imported = lambda: s.gateway.search_count("sale.order", [("client_order_ref", "=like", "PO-BACKLOG-%")])  # noqa: E731
-                while time.monotonic() < hard_stop and imported() < len(backlog_ids):
+                while backlog_done is None and time.monotonic() < hard_stop:
+                    if imported() >= len(backlog_ids):
+                        backlog_done = time.monotonic()
                     time.sleep(poll)
                 left = len(backlog_ids) - imported()
-                out["backlog_drained_s"] = None if left else time.monotonic() - backlog_at
+                out["backlog_drained_s"] = None if backlog_done is None else backlog_done - backlog_at
                 out["backlog_missing"] = left
             lat = [done[t] - enqueued[t] for t in done]
             out.update({
