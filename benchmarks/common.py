@@ -122,3 +122,35 @@ def run_job(job_name: str, partition: str, home: Path):
             )
         events = instance.all_logs(result.run_id)
     return result, t.seconds, events
+
+
+class CallClock:
+    """The real time the Odoo sandbox spent serving each model.method (its own work plus the
+    modelled cost it sleeps): tells a slow sandbox method, which the cost model does not charge for,
+    from the connector's own time."""
+
+    def __init__(self, odoo: OdooSandbox):
+        self.odoo, self.seconds = odoo, {}
+        self._real = odoo._execute
+
+    def __enter__(self) -> "CallClock":
+        def timed(model, method, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return self._real(model, method, *args, **kwargs)
+            finally:
+                key = f"{model}.{method}"
+                self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - start
+
+        self.odoo._execute = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.odoo._execute = self._real
+
+    def top(self, n: int = 5) -> dict[str, float]:
+        return {k: round(v, 2) for k, v in sorted(self.seconds.items(), key=lambda kv: -kv[1])[:n]}
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())

@@ -147,9 +147,14 @@ def _run_stats(home: Path) -> dict:
 
 
 def run(orders: int, spacing: float, interval: int, latency: float, *, deadline: float = 300.0,
-        lines: int = 10) -> dict:
-    out: dict = {"orders": orders, "spacing_s": spacing, "sensor_interval_s": interval, "odoo_latency_ms": latency * 1000}
-    with stack(odoo_latency=latency) as s:
+        lines: int = 10, cost=None, backlog: int = 0, backlog_lines: int = 10) -> dict:
+    """``cost``: the Odoo sandbox's CostModel (else the flat ``latency``); ``backlog``: orders of
+    ``backlog_lines`` lines enqueued all at once right after the warm-up, before the measured ones."""
+    out: dict = {"orders": orders, "spacing_s": spacing, "sensor_interval_s": interval, "odoo_latency_ms": latency * 1000,
+                 "cost_model": cost is not None, "backlog": backlog, "backlog_lines": backlog_lines}
+    # the harness's own polling is an Odoo call too: under the cost model it polls less often
+    poll = POLL if cost is None else 1.0
+    with stack(odoo_latency=latency, odoo_cost=cost) as s:
         home = s.workdir / "dagster_home"
         home.mkdir()
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -178,6 +183,14 @@ def run(orders: int, spacing: float, interval: int, latency: float, *, deadline:
                     raise RuntimeError(f"dagster-daemon exited with {proc.returncode}; see its log")
                 time.sleep(0.5)
             out["warmup_s"] = time.monotonic() - warm_at
+            backlog_ids: list[str] = []
+            backlog_done: float | None = None
+            # a count, not the ids read back: under the cost model a poll costs Odoo time too
+            imported = lambda: s.gateway.search_count("sale.order", [("client_order_ref", "=like", "PO-BACKLOG-%")])  # noqa: E731
+            if backlog:
+                backlog_ids = [s.procuros.enqueue("ORDER", c)
+                               for c in make_orders(backlog, backlog_lines, seed=3, prefix="PO-BACKLOG")]
+                backlog_at = time.monotonic()
             enqueued: dict[str, float] = {}
             done: dict[str, float] = {}
             next_at = time.monotonic()
@@ -193,7 +206,17 @@ def run(orders: int, spacing: float, interval: int, latency: float, *, deadline:
                     seen_at = time.monotonic()
                     for tid in _seen(s.gateway, waiting):
                         done[tid] = seen_at
-                time.sleep(POLL)
+                if backlog_ids and backlog_done is None and imported() >= len(backlog_ids):
+                    backlog_done = time.monotonic()
+                time.sleep(poll)
+            if backlog_ids:
+                while backlog_done is None and time.monotonic() < hard_stop:
+                    if imported() >= len(backlog_ids):
+                        backlog_done = time.monotonic()
+                    time.sleep(poll)
+                left = len(backlog_ids) - imported()
+                out["backlog_drained_s"] = None if backlog_done is None else backlog_done - backlog_at
+                out["backlog_missing"] = left
             lat = [done[t] - enqueued[t] for t in done]
             out.update({
                 "measured": len(lat),

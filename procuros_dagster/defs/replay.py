@@ -131,7 +131,7 @@ def replayed_orders_raw(
         group = [t for t in transactions if (t["procurosTransactionId"] in pending) is still_pending]
         for chunk in batched(group, CHUNK):
             writer.write(RawChunk(chunk, pending=still_pending), len(chunk))
-    raw = RawBatch(writer.close(), pending, test_flow, str(path))
+    raw = RawBatch(writer.close(), len(pending), test_flow, str(path))
     return dg.Output(
         raw,
         metadata={

@@ -87,10 +87,13 @@ class RawChunk:
 
 @dataclass
 class RawBatch:
-    """Handle on the landed day: chunks of raw transactions plus what the acknowledgement needs."""
+    """Handle on the landed day: chunks of raw transactions plus what the acknowledgement needs.
+
+    Which transactions are pending is each RawChunk's own ``pending``: no set of every id of the
+    day travels with the handle (at 50,000 orders it was most of what a run's memory grew by)."""
 
     chunks: Chunks
-    pending_ids: set[str] = field(default_factory=set)
+    pending: int = 0  # transactions pending at Procuros, across the chunks
     test_flow_ids: set[str] = field(default_factory=set)
     landing_file: str | None = None
     #: LIVE documents an integration in its test phase leaves pending, untouched, for its go-live
@@ -128,7 +131,10 @@ def pull_stage(flow: Flow, client, writer: ChunkWriter, landing: tuple, *, day: 
 
     ``landing``: (root, partition, run id) of the landing file."""
     kind, page_size = flow.movement.procuros_type, flow.settings.procuros.page_size
+    # the pending ids are kept only when the history or the TEST-flow ids must be held against them
+    keep_ids = day < today or flow.test_flow != "import" or flow.in_test_phase
     pending_ids: set[str] = set()
+    pending = 0
     test_ids: set[str] = set()
     path = None
     replayed = 0
@@ -143,7 +149,10 @@ def pull_stage(flow: Flow, client, writer: ChunkWriter, landing: tuple, *, day: 
 
     pages = (txn.to_dict() for txn in client.iter_pending(type=kind, per_page=page_size))
     for chunk in batched(pages, CHUNK):
-        pending_ids.update(t["procurosTransactionId"] for t in chunk if isinstance(t.get("procurosTransactionId"), str))
+        ids = {t["procurosTransactionId"] for t in chunk if isinstance(t.get("procurosTransactionId"), str)}
+        pending += len(ids)
+        if keep_ids:
+            pending_ids |= ids
         keep(chunk, pending=True)
     if day < today:
         # The history lists both directions: replay only documents addressed to us, only their
@@ -169,11 +178,11 @@ def pull_stage(flow: Flow, client, writer: ChunkWriter, landing: tuple, *, day: 
             for t in client.iter_all_transactions(type=kind, flow="TEST", created_between=window, per_page=page_size)
         }
     waiting = pending_ids - test_ids if flow.in_test_phase else set()
-    batch = RawBatch(writer.close(), pending_ids, test_ids & pending_ids, str(path) if path else None, waiting)
-    metadata = {"pending": len(pending_ids), "replayed_from_history": replayed, "test_flow": len(batch.test_flow_ids)}
+    batch = RawBatch(writer.close(), pending, test_ids & pending_ids, str(path) if path else None, waiting)
+    metadata = {"pending": pending, "replayed_from_history": replayed, "test_flow": len(batch.test_flow_ids)}
     if flow.in_test_phase:
         metadata["live_waiting_for_go_live"] = len(waiting)
-    log.info("%s: %d pending %s(s) at Procuros landed%s", flow.integration.key, len(pending_ids), kind,
+    log.info("%s: %d pending %s(s) at Procuros landed%s", flow.integration.key, pending, kind,
              f", {replayed} more of {day} from the history" if replayed else "")
     return batch, metadata
 
@@ -320,44 +329,62 @@ ACK_COLUMNS = ["transaction_id", "document", "partner", "odoo_record", "result",
 
 def acknowledge_stage(flow: Flow, raw: RawBatch, resolved: Chunks, written: Chunks, client,
                       gateway=None) -> AcknowledgeResult:
-    """Each document's Logs entry in Odoo, then the pending transactions acknowledged in bulk.
+    """Chunk by chunk: each document's Logs entry in Odoo, then its transaction acknowledged in bulk.
 
     Logs first: a document acknowledged leaves the queue for good, so a crash before its entry
     was written must happen while it is still pending — the next run writes the entry then
-    (ExchangeLog.write never writes the same entry twice)."""
-    logged = log_outcomes(flow, gateway, raw, resolved, written) if gateway is not None else 0
-    acks = acknowledgements_for(raw, resolved, written, flow.test_flow)
-    acked: dict[str, str | None] = {}
-    succeeded = failed = 0
+    (ExchangeLog.write never writes the same entry twice). Chunk by chunk (the stages' chunks
+    line up: one resolved and one written chunk per raw chunk), so that what the stage holds does
+    not grow with the day."""
+    exchange = ExchangeLog(gateway) if gateway is not None else None
+    logged = succeeded = failed = acked = 0
     shown: list[dict] = []
-    for batch in batched(acks, 1000):  # the bulk endpoint's limit: one call per 1000
-        results = {r.procuros_transaction_id: r.error_url for r in client.bulk_mark_processed(batch)}
-        for ack in batch:
-            if ack.procuros_transaction_id not in results:
-                continue  # Procuros did not confirm it: still pending, the next run acknowledges it
-            acked[ack.procuros_transaction_id] = results.get(ack.procuros_transaction_id)
-            succeeded += ack.success
-            failed += not ack.success
-            if len(shown) < MAX_REPORTED:
-                skipped = bool(ack.error_context) and ack.success
-                shown.append({"transaction_id": ack.procuros_transaction_id,
-                              "result": "set aside" if skipped else ("imported" if ack.success else "rejected"),
-                              "error_type": ack.error_type, "reason": ack.error_reason or (
-                                  TEST_FLOW_SKIPPED["reason"] if skipped else None),
-                              "error_url": results.get(ack.procuros_transaction_id)})
-    waiting = sorted({o.transaction_id for chunk in written for o in chunk if o.status == "in_flight"} - set(acked))
-    missing = sorted(raw.pending_ids - set(acked) - set(waiting) - raw.waiting_live)
+    waiting: list[str] = []
+    missing: list[str] = []
+    for raw_chunk, res_chunk, out_chunk in zip(raw.chunks, resolved, written):
+        if exchange is not None:
+            logged += _log_chunk(flow, exchange, raw_chunk, res_chunk, out_chunk, raw.test_flow_ids)
+        pending = _pending_ids(raw_chunk)
+        done: dict[str, str | None] = {}
+        acks = acknowledgements_for(pending, res_chunk, out_chunk, flow.test_flow, raw.test_flow_ids)
+        for batch in batched(acks, 1000):  # the bulk endpoint's limit: one call per 1000
+            results = {r.procuros_transaction_id: r.error_url for r in client.bulk_mark_processed(batch)}
+            for ack in batch:
+                if ack.procuros_transaction_id not in results:
+                    continue  # Procuros did not confirm it: still pending, the next run acknowledges it
+                done[ack.procuros_transaction_id] = results.get(ack.procuros_transaction_id)
+                succeeded += ack.success
+                failed += not ack.success
+                if len(shown) < MAX_REPORTED:
+                    skipped = bool(ack.error_context) and ack.success
+                    shown.append({"transaction_id": ack.procuros_transaction_id,
+                                  "result": "set aside" if skipped else ("imported" if ack.success else "rejected"),
+                                  "error_type": ack.error_type, "reason": ack.error_reason or (
+                                      TEST_FLOW_SKIPPED["reason"] if skipped else None),
+                                  "error_url": results.get(ack.procuros_transaction_id)})
+        acked += len(done)
+        chunk_waiting = {o.transaction_id for o in out_chunk if o.status == "in_flight"} - set(done)
+        waiting += chunk_waiting
+        missing += pending - set(done) - chunk_waiting - raw.waiting_live
+    waiting, missing = sorted(waiting), sorted(missing)
     log.info("acknowledged at Procuros: %d imported, %d rejected; %d left for a later run; %d Logs entries",
              succeeded, failed, len(waiting), logged)
     _describe(flow, shown, resolved, written)
     metadata = {
-        "acknowledged": len(acked),
+        "acknowledged": acked,
         "succeeded": succeeded,
         "failed": failed,
         "logged_in_odoo": logged,
         "acknowledgements": pd.DataFrame(shown, columns=ACK_COLUMNS),
     }
     return AcknowledgeResult(pd.DataFrame(shown, columns=ACK_COLUMNS), metadata, missing, waiting)
+
+
+def _pending_ids(chunk: RawChunk) -> set[str]:
+    """The chunk's transactions still pending at Procuros (none of a history replay's)."""
+    if not chunk.pending:
+        return set()
+    return {t["procurosTransactionId"] for t in chunk.transactions if isinstance(t.get("procurosTransactionId"), str)}
 
 
 def _describe(flow: Flow, rows: list[dict], resolved: Chunks, written: Chunks) -> None:
@@ -385,50 +412,44 @@ def _describe(flow: Flow, rows: list[dict], resolved: Chunks, written: Chunks) -
                 wanted[o.transaction_id]["odoo_record"] = o.record_name
 
 
-def acknowledgements_for(raw: RawBatch, resolved: Chunks, outcomes: Chunks, test_flow: str) -> Iterable[Acknowledgement]:
-    """One acknowledgement per pending transaction, streamed; history replays are never re-acknowledged."""
-    pending = raw.pending_ids
+def acknowledgements_for(pending: set[str], res_chunk: ResolvedChunk, outcomes: list, test_flow: str,
+                         test_ids: set[str]) -> Iterable[Acknowledgement]:
+    """One acknowledgement per pending transaction of one chunk; history replays are never re-acknowledged."""
     done: set[str] = set()
-    for chunk in resolved:
-        for row in chunk.resolved.rejects.itertuples(index=False):
-            if row.transaction_id in pending and row.transaction_id not in done:
-                done.add(row.transaction_id)
-                yield Acknowledgement(procuros_transaction_id=row.transaction_id, success=False,
-                                      error_type=row.error_type, error_reason=row.reason[:1000])
-    for chunk in outcomes:
-        for outcome in chunk:
-            if outcome.transaction_id not in pending or outcome.transaction_id in done:
-                continue
-            if outcome.status == "in_flight":
-                continue  # an earlier run's create may still commit: stays pending for a later run
-            done.add(outcome.transaction_id)
-            if outcome.status == "failed":
-                yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=False,
-                                      error_type=outcome.error_type,
-                                      error_reason=(outcome.error or "The document could not be written to Odoo")[:1000])
-            else:  # a movement's outcome may say more, e.g. that a resend was recognised
-                yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=True,
-                                      error_context=getattr(outcome, "ack_context", None))
+    for row in res_chunk.resolved.rejects.itertuples(index=False):
+        if row.transaction_id in pending and row.transaction_id not in done:
+            done.add(row.transaction_id)
+            yield Acknowledgement(procuros_transaction_id=row.transaction_id, success=False,
+                                  error_type=row.error_type, error_reason=row.reason[:1000])
+    for outcome in outcomes:
+        if outcome.transaction_id not in pending or outcome.transaction_id in done:
+            continue
+        if outcome.status == "in_flight":
+            continue  # an earlier run's create may still commit: stays pending for a later run
+        done.add(outcome.transaction_id)
+        if outcome.status == "failed":
+            yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=False,
+                                  error_type=outcome.error_type,
+                                  error_reason=(outcome.error or "The document could not be written to Odoo")[:1000])
+        else:  # a movement's outcome may say more, e.g. that a resend was recognised
+            yield Acknowledgement(procuros_transaction_id=outcome.transaction_id, success=True,
+                                  error_context=getattr(outcome, "ack_context", None))
     if test_flow == "skip":
         # taken off the queue on purpose, not imported: the context says so, so that nobody reads
         # the success as "the order is in Odoo"
-        for tid in sorted((raw.test_flow_ids & pending) - done):
+        for tid in sorted((test_ids & pending) - done):
             yield Acknowledgement(procuros_transaction_id=tid, success=True, error_context=TEST_FLOW_SKIPPED)
 
 
-def log_outcomes(flow: Flow, gateway, raw: RawBatch, resolved: Chunks, written: Chunks) -> int:
-    """Write each document's Logs entry — imported, rejected, set aside — in bulk, chunk by chunk
-    (the stages' chunks line up: one resolved and one written chunk per raw chunk).
+def _log_chunk(flow: Flow, exchange: ExchangeLog, raw_chunk: RawChunk, res_chunk: ResolvedChunk, outcomes: list,
+               test_ids: set[str]) -> int:
+    """Write the chunk's Logs entries — imported, rejected, set aside — in bulk.
 
     Documents still in flight get none yet. A rerun after a crash writes what is missing and
     nothing twice (ExchangeLog.write skips an entry equal to the document's latest)."""
-    log = ExchangeLog(gateway)
-    logged = 0
-    for raw_chunk, res_chunk, out_chunk in zip(raw.chunks, resolved, written):
-        entries = _chunk_entries(flow, raw_chunk, res_chunk, out_chunk, raw.test_flow_ids)
-        settled = [o.transaction_id for o in out_chunk if o.status == "already_imported"]
-        logged += len(log.write(entries, settled=settled))
-    return logged
+    entries = _chunk_entries(flow, raw_chunk, res_chunk, outcomes, test_ids)
+    settled = [o.transaction_id for o in outcomes if o.status == "already_imported"]
+    return len(exchange.write(entries, settled=settled))
 
 
 def _chunk_entries(flow: Flow, raw_chunk: RawChunk, res_chunk: ResolvedChunk, outcomes: list,

@@ -3,7 +3,8 @@
     select eligible records → build → validate against the Procuros schema → send →
     bind in Odoo → log (chatter + Procuros > Logs)
 
-Sent once: a record is eligible until it is bound. Bindings are written every BIND_EVERY sends and
+Sent once: a record is eligible until it is bound. Bindings are written every BIND_EVERY sends (by
+a worker thread, while the next documents are sent: Odoo works while Procuros does) and
 whenever a send fails, so a run that dies part-way leaves at most a few sent-but-unbound records;
 the next run sends their identical payloads again and Procuros answers 400 "Payload already
 received" — that counts as sent. A 422 and a document we cannot build are logged (and, for one we
@@ -22,6 +23,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -46,8 +48,9 @@ log = logging.getLogger(__name__)  # the run's log (dagster.yaml: managed Python
 
 RESULT_COLUMNS = ["record_id", "document", "status", "transaction_id", "error", "error_url"]
 SENT = {SendStatus.TRANSMITTED, SendStatus.NO_ACTION, SendStatus.ALREADY_RECEIVED}
-# Bindings are written every BIND_EVERY sends (two Odoo calls each time): a crash can expose at
-# most this many sent-but-unbound documents, which Procuros then answers as already received.
+# Bindings are written every BIND_EVERY sends (a few Odoo calls each time, in the background): a
+# crash can expose at most twice this many sent-but-unbound documents (the batch being bound and
+# the one being sent), which Procuros then answers as already received.
 BIND_EVERY = 100
 
 
@@ -227,6 +230,7 @@ def run_export(
     stamp = now().strftime("%Y-%m-%d %H:%M UTC")
     unbound: list[tuple[OutboundDocument, str | None, Any]] = []
     refused: list[tuple[BuildFailure, str | None]] = []  # Procuros has these already (the send's errorUrl)
+    binding = _Background(lambda batch: _bind(flow, binder, exchange, gateway, batch, stamp, partners, retried, bundle))
     try:
         for doc in documents:
             try:
@@ -246,7 +250,7 @@ def run_export(
                     {"record_id": doc.record_id, "document": doc.record_name, "status": outcome.status.value, "transaction_id": outcome.transaction_id, "error": None, "error_url": None}
                 )
                 if len(unbound) >= BIND_EVERY:
-                    _bind(flow, binder, exchange, gateway, unbound, stamp, partners, retried, bundle)
+                    binding.submit(unbound)  # Odoo logs and binds these while the next ones are sent
             else:
                 detail = "; ".join(f"{path}: {', '.join(msgs)}" for path, msgs in sorted(outcome.errors.items()))
                 reason = f"Procuros refused {movement.label} {doc.record_name}: {outcome.message or 'invalid'}" + (f" ({detail})" if detail else "")
@@ -256,8 +260,13 @@ def run_export(
                 refused.append((BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason), outcome.error_url))
     finally:
         # Whatever was sent is bound, even when a later send fails (Procuros down, a crash of the
-        # client): the next run must not send those documents a second time.
-        _bind(flow, binder, exchange, gateway, unbound, stamp, partners, retried, bundle)
+        # client): the next run must not send those documents a second time. A batch whose
+        # binding failed in the background comes back into ``unbound`` and is tried again here.
+        try:
+            binding.wait(unbound)
+        finally:
+            binding.close()
+            _bind(flow, binder, exchange, gateway, unbound, stamp, partners, retried, bundle)
 
     _report_failures_once(flow, exchange, gateway, client, [(f, None) for f in to_report], report, partners,
                           tell_procuros=True)
@@ -335,6 +344,40 @@ def _report_changes(flow: Flow, watch: ChangeWatch, gateway, exchange: ExchangeL
     report.rows.extend({"record_id": rid, "document": str(candidates[rid].get("name") or rid),
                         "status": "CHANGED_AFTER_SENDING", "transaction_id": due[rid].get("x_transaction_id") or None,
                         "error": reason, "error_url": None} for rid, reason in found)
+
+
+class _Background:
+    """One batch at a time handed to a worker thread (Odoo logs and binds batch k while batch k+1
+    is sent to Procuros); the next submit waits for the previous one, so Odoo sees the calls in
+    the same order and from one thread at a time, as without it."""
+
+    def __init__(self, work: Callable[[list], None]):
+        self._work = work
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="procuros-bind")
+        self._running: tuple[Future, list] | None = None
+
+    def submit(self, items: list) -> None:
+        """Take ``items`` (emptied) for the worker, after the previous batch is done."""
+        self.wait(items)
+        batch = list(items)
+        items.clear()
+        self._running = (self._pool.submit(self._work, batch), batch)
+
+    def wait(self, items: list) -> None:
+        """Wait for the running batch; if it failed, its items go back to the front of ``items``
+        and its error is raised."""
+        if self._running is None:
+            return
+        future, batch = self._running
+        self._running = None
+        try:
+            future.result()
+        except BaseException:
+            items[:0] = batch  # _bind empties its list only once all is written
+            raise
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 def _bind(flow: Flow, binder: Binder, exchange: ExchangeLog, gateway, unbound: list, stamp: str,

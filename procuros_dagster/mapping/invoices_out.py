@@ -78,6 +78,19 @@ class MoveData:
                 out[pid].append(m)
         return out
 
+    @cached_property
+    def delivered_moves_by_sale_line(self) -> dict[int, list[tuple[int, dict]]]:
+        """(picking, move) of each sale line's moves that shipped something in a done delivery:
+        indexed once, so that a line's deliveries are not searched among every move of the batch."""
+        out: dict[int, list[tuple[int, dict]]] = defaultdict(list)
+        for pid, moves in self.done_moves_by_picking.items():
+            if pid in self.pickings and _is_done_delivery(self.pickings[pid]):
+                for m in moves:
+                    sale_line = m2o_id(m.get("sale_line_id"))
+                    if sale_line and float(m.get("quantity") or 0.0) > 0:
+                        out[sale_line].append((pid, m))
+        return out
+
 
 def build_moves(bundle, ctx: ExportContext, transaction_type: str, move_type: str, content_fn) -> OutboundBatch:
     batch = OutboundBatch()
@@ -343,11 +356,8 @@ def line_deliveries(sale_line: dict, data: MoveData, on_or_before: str | None,
     are several), oldest first, each with the quantity it shipped in the sale line's unit."""
     unit = m2o_id(sale_line.get("product_uom"))
     shipped: dict[int, float] = defaultdict(float)
-    for pid, moves in data.done_moves_by_picking.items():
-        if pid in data.pickings and _is_done_delivery(data.pickings[pid]):
-            for m in moves:
-                if m2o_id(m.get("sale_line_id")) == int(sale_line["id"]) and float(m.get("quantity") or 0.0) > 0:
-                    shipped[pid] += ctx.convert(float(m["quantity"]), m2o_id(m.get("product_uom")) or unit, unit)
+    for pid, m in data.delivered_moves_by_sale_line.get(int(sale_line["id"]), []):
+        shipped[pid] += ctx.convert(float(m["quantity"]), m2o_id(m.get("product_uom")) or unit, unit)
     found = [(data.pickings[pid], q) for pid, q in shipped.items()]
     if len(found) > 1 and on_or_before is not None:
         # several: those validated by the invoice date (if every one came later, all of them)

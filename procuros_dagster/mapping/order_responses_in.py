@@ -401,11 +401,11 @@ def _day(ts) -> str:
     return pd.Timestamp(ts).tz_convert("Europe/Berlin").date().isoformat() if _value(ts) is not None else "—"
 
 
-def _resolve_lines(h: dict, po: dict, lines: list[dict], look: Lookups, problems: list[str]) -> list[dict]:
+def _resolve_lines(h: dict, po: dict, lines: list[dict], look: Lookups, problems: list[str], *,
+                   by_number: dict[int, dict], uoms: pd.DataFrame) -> list[dict]:
+    """``by_number``: the order's lines by line number; ``uoms``: the units by id (both built once
+    per batch: filtering every line of the batch for each response made resolving quadratic)."""
     order = h["order_identifier"]
-    po_lines = look.lines[look.lines["order_id"] == po["id"]]
-    by_number = {int(r["line_number"]): r for r in po_lines.to_dict("records")}
-    uoms = look.uoms.set_index("id")
     out = []
     for ln in lines:
         n = int(ln["line_number"])
@@ -461,7 +461,14 @@ def resolve_order_responses(norm: Normalised, look: Lookups) -> Resolved:
     by_name: dict[str, list[dict]] = {}
     for po in orders:
         by_name.setdefault(po["name"], []).append(po)
-    lines_of = {tid: g.to_dict("records") for tid, g in norm.lines.groupby("transaction_id", sort=False)}
+    lines_of: dict[str, list[dict]] = {}
+    for ln in norm.lines.to_dict("records"):  # one conversion, not one per response
+        lines_of.setdefault(ln["transaction_id"], []).append(ln)
+    po_lines: dict[int, dict[int, dict]] = {}
+    for pl in look.lines.to_dict("records"):
+        if not pd.isna(pl["order_id"]):
+            po_lines.setdefault(int(pl["order_id"]), {})[int(pl["line_number"])] = pl
+    uoms = look.uoms.set_index("id")
     headers, lines, rejects = [], [], norm.rejects.to_dict("records")
     # several responses to one order in a batch: the latest (version, date) is applied, the others noted
     ranked = norm.headers.assign(_v=norm.headers["version"].fillna(-1)).sort_values(
@@ -501,7 +508,8 @@ def resolve_order_responses(norm: Normalised, look: Lookups) -> Resolved:
             continue
         confirmed = po["state"] not in OPEN_STATES
         problems: list[str] = []
-        resolved_lines = _resolve_lines(h, po, lines_of.get(tid, []), look, problems)
+        resolved_lines = _resolve_lines(h, po, lines_of.get(tid, []), look, problems,
+                                        by_number=po_lines.get(int(po["id"]), {}), uoms=uoms)
         settled = False
         if h["response_type"] == "CHANGE" and confirmed and not problems:
             # a run that died after confirming and before binding left the changes in: settled, not refused

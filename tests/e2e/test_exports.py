@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from procuros_dagster.procuros.openapi import validate_document
 from procuros_dagster.sandbox import demo_data as dd
 
@@ -285,3 +287,58 @@ def test_an_idle_export_run_shows_the_day_as_it_stands_not_an_empty_table(stack)
     [row] = meta["documents"].value.records
     assert (row.data["record_id"], row.data["state"], row.data["attempt"]) == (picking, "sent", 1)
     assert row.data["transaction_id"]
+
+
+def _delivered(stack, count: int, prefix: str) -> list[dict]:
+    orders = _import(stack, *[dd.order_content(f"{prefix}-{i}", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}])
+                              for i in range(count)])
+    for order in orders:
+        _deliver(stack, order["id"])
+    return orders
+
+
+def _bound_pickings(stack) -> list[int]:
+    return sorted(b["res_id"] for b in stack.gateway.search_read(
+        "ir.model.data", [("name", "=like", "shipping_notice_%")], ["res_id"]))
+
+
+@pytest.mark.sandbox_only("holds an Odoo call")
+def test_odoo_logs_and_binds_a_batch_while_the_next_documents_are_sent(stack, monkeypatch):
+    import threading
+    import time
+
+    from procuros_dagster.flows import outbound
+
+    monkeypatch.setattr(outbound, "BIND_EVERY", 2)
+    _delivered(stack, 5, "PO-BG")
+    held = stack.odoo.hold("x_procuros_log", "create")  # the first batch's Logs entries, in Odoo
+    results = {}
+    worker = threading.Thread(target=lambda: results.setdefault("run", stack.run("export_shipping_notices")))
+    worker.start()
+    assert held.reached.wait(30)
+    deadline = time.monotonic() + 30
+    while len(_sent(stack, "SHIPPING_NOTICE")) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # would a fifth go out before the first batch is bound? it must not
+    # the second batch went out while Odoo wrote the first one's entries; the third waits for it
+    assert len(_sent(stack, "SHIPPING_NOTICE")) == 4
+    assert _bound_pickings(stack) == []  # Logs before bindings: nothing bound yet
+    held.release()
+    worker.join(60)
+    assert results["run"].success
+    assert len(_bound_pickings(stack)) == 5
+    assert stack.run("export_shipping_notices").success  # bound: nothing goes out again
+    assert len(_sent(stack, "SHIPPING_NOTICE")) == 5
+
+
+@pytest.mark.sandbox_only("injects an Odoo fault")
+def test_a_batch_whose_binding_fails_in_the_background_is_bound_before_the_run_ends(stack, monkeypatch):
+    from procuros_dagster.flows import outbound
+
+    monkeypatch.setattr(outbound, "BIND_EVERY", 2)
+    _delivered(stack, 3, "PO-BGF")
+    stack.odoo.inject_fault("ir.model.data", "create", count=1)  # the first batch's bindings
+    assert not stack.run("export_shipping_notices").success  # the failure is not swallowed
+    assert len(_bound_pickings(stack)) == 3  # but what was sent is bound, the failed batch too
+    assert stack.run("export_shipping_notices").success
+    assert len(_sent(stack, "SHIPPING_NOTICE")) == 3  # nothing twice
