@@ -7,6 +7,7 @@ import uuid
 import dagster as dg
 
 from procuros_dagster import cli
+from procuros_dagster.defs.build import CODE_LOCATION
 from procuros_dagster.defs.replay import run_config
 from procuros_dagster.sandbox import demo_data as dd
 
@@ -141,6 +142,8 @@ def test_the_command_line_runs_the_job_in_the_dagster_instance(stack, tmp_path, 
         [run] = instance.get_runs(dg.RunsFilter(job_name="replay_orders"))
         assert run.status == dg.DagsterRunStatus.SUCCESS and f"run {run.run_id}: succeeded" in out
         assert run.run_config == run_config([rejected])
+        # created on the code location's job: the UI's job page and Overview timeline both list it
+        assert run.remote_job_origin.location_name == CODE_LOCATION and run.tags["procuros/replay"] == "cli"
 
     unknown = str(uuid.UUID(int=7))
     assert cli.main(["replay", unknown]) == 1  # unknown: the run fails, the exit code says so
