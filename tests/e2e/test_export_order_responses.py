@@ -135,7 +135,8 @@ def test_the_send_order_response_button_sends_it_once(stack):
     assert values["x_procuros_partner_sends"] is True and _visible(button, values)
     assert not _visible(button, {**values, "x_procuros_transaction_id": False})
 
-    browser = WebClient(stack.env["ODOO_URL"], stack.env["ODOO_DB"], "admin", stack.env["ODOO_PASSWORD"])
+    env = stack.env
+    browser = WebClient(env["ODOO_URL"], env["ODOO_DB"], env["ODOO_USERNAME"], env["ODOO_PASSWORD"])
     action, result = browser.press(button, "sale.order", oid)
     assert action["type"] == "ir.actions.server" and result is False
     assert gw.read("sale.order", [oid], [REQUEST_FIELD])[0][REQUEST_FIELD] is True
