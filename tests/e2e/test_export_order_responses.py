@@ -9,7 +9,7 @@ from procuros_dagster.odoo.setup import REQUEST_FIELD
 from procuros_dagster.procuros.openapi import described_errors, validate_document
 from procuros_dagster.sandbox import demo_data as dd
 
-from .test_automation import _tick
+from .test_automation import _berlin_day, _tick
 from .test_buttons import WebClient, _button, _form_extension, _visible
 
 JOB = "export_order_responses"
@@ -155,3 +155,17 @@ def test_the_send_order_response_button_sends_it_once(stack):
     [again] = [r for r in _tick(stack, "odoo_exports", tick.cursor).run_requests if r.job_name == "send_to_procuros"]
     assert job.execute_in_process(instance=stack.instance, run_config=again.run_config).success
     assert len(_responses(stack)) == 1
+
+
+def test_the_odoo_sensor_asks_for_the_days_run_when_a_quotation_is_confirmed(stack):
+    _switch_on(stack)
+    orders = _import(stack, dd.order_content("PO-ORR-SENSE", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    idle = _tick(stack, "odoo_exports")
+    assert [r.job_name for r in idle.run_requests] == []  # a quotation is no answer yet
+    stack.gateway.confirm_sale_orders([orders["PO-ORR-SENSE"]["id"]])
+    tick = _tick(stack, "odoo_exports", idle.cursor)
+    [request] = [r for r in tick.run_requests if r.job_name == JOB]
+    [order] = stack.gateway.read("sale.order", [orders["PO-ORR-SENSE"]["id"]], ["write_date"])
+    assert request.partition_key == _berlin_day(order["write_date"])
+    assert stack.run(request.job_name, request.partition_key).success
+    assert [c["header"]["type"] for c in _responses(stack)] == ["ACCEPT"]
