@@ -9,7 +9,7 @@ from procuros_dagster.odoo.setup import REQUEST_FIELD
 from procuros_dagster.procuros.openapi import described_errors, validate_document
 from procuros_dagster.sandbox import demo_data as dd
 
-from .test_automation import _tick
+from .test_automation import _berlin_day, _tick
 from .test_buttons import WebClient, _button, _form_extension, _visible
 from .test_complete_orders import _complete_order
 
@@ -136,7 +136,8 @@ def test_the_send_order_response_button_sends_it_once(stack):
     assert values["x_procuros_partner_sends"] is True and _visible(button, values)
     assert not _visible(button, {**values, "x_procuros_transaction_id": False})
 
-    browser = WebClient(stack.env["ODOO_URL"], stack.env["ODOO_DB"], "admin", stack.env["ODOO_PASSWORD"])
+    env = stack.env
+    browser = WebClient(env["ODOO_URL"], env["ODOO_DB"], env["ODOO_USERNAME"], env["ODOO_PASSWORD"])
     action, result = browser.press(button, "sale.order", oid)
     assert action["type"] == "ir.actions.server" and result is False
     assert gw.read("sale.order", [oid], [REQUEST_FIELD])[0][REQUEST_FIELD] is True
@@ -244,3 +245,17 @@ def test_a_buyers_charge_changed_in_odoo_is_not_answered_and_the_reason_reported
     [error] = stack.procuros.reported_errors
     assert "the buyer's charge 'Fracht' of 25.00 is 0.00 on the order" in error["errorReason"]
     assert orders["PO-ORR-FREIGHT"]["name"] in error["errorReason"]
+
+
+def test_the_odoo_sensor_asks_for_the_days_run_when_a_quotation_is_confirmed(stack):
+    _switch_on(stack)
+    orders = _import(stack, dd.order_content("PO-ORR-SENSE", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]))
+    idle = _tick(stack, "odoo_exports")
+    assert [r.job_name for r in idle.run_requests] == []  # a quotation is no answer yet
+    stack.gateway.confirm_sale_orders([orders["PO-ORR-SENSE"]["id"]])
+    tick = _tick(stack, "odoo_exports", idle.cursor)
+    [request] = [r for r in tick.run_requests if r.job_name == JOB]
+    [order] = stack.gateway.read("sale.order", [orders["PO-ORR-SENSE"]["id"]], ["write_date"])
+    assert request.partition_key == _berlin_day(order["write_date"])
+    assert stack.run(request.job_name, request.partition_key).success
+    assert [c["header"]["type"] for c in _responses(stack)] == ["ACCEPT"]
