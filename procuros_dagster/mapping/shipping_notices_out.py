@@ -60,11 +60,16 @@ class _Indexed:
         self.products = index(bundle, "product.product")
         self.lots = index(bundle, "stock.lot")
         self.packages = index(bundle, "stock.quant.package")
+        # indexed once per batch: a picking's moves are not searched among every move of the batch
         self.moves_by_sale_line: dict[int, list[dict]] = defaultdict(list)
+        self.moves_by_picking: dict[int, list[dict]] = defaultdict(list)
         for m in self.moves.values():
             sl = m2o_id(m.get("sale_line_id"))
             if sl:
                 self.moves_by_sale_line[sl].append(m)
+            pid = m2o_id(m.get("picking_id"))
+            if pid:
+                self.moves_by_picking[pid].append(m)
         self.lines_by_move: dict[int, list[dict]] = defaultdict(list)
         for ml in self.move_lines.values():
             mid = m2o_id(ml.get("move_id"))
@@ -156,7 +161,7 @@ def notice_lines(done_moves: Iterable[dict], sale_lines: dict[int, dict]) -> lis
 def _items(picking: dict, d: _Indexed, ctx: ExportContext) -> tuple[list[dict], list[dict]]:
     pid = int(picking["id"])
     lines = notice_lines(
-        (m for m in d.moves.values() if m2o_id(m.get("picking_id")) == pid and m.get("state") == "done"), d.sale_lines
+        (m for m in d.moves_by_picking.get(pid, []) if m.get("state") == "done"), d.sale_lines
     )
     if not lines:
         raise BuildError("has no done stock moves")
@@ -291,7 +296,7 @@ def _open_action(key: tuple, backorders: set[int], d: _Indexed) -> str:
         return "DELIVERED_LATER"
     later = [m for m in d.moves_by_sale_line[key[1]]
              if m2o_id(m.get("picking_id")) in backorders and m.get("state") != "cancel"]
-    known = any(m2o_id(m.get("picking_id")) in backorders for m in d.moves.values())
+    known = any(d.moves_by_picking.get(b) for b in backorders)
     # the backorder may only hold other lines: then this line's remainder was cancelled
     return "DELIVERED_LATER" if later or not known else "DISCARDED"
 
