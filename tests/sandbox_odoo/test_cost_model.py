@@ -34,3 +34,24 @@ def test_the_sandbox_charges_the_modelled_cost_of_every_call_it_serves():
     with OdooSandbox() as plain:  # no model: nothing charged
         call(connect(plain), "res.country", "search_read", [], fields=["code"])
         assert plain.busy_seconds == 0
+
+
+def test_the_sandbox_sleeps_only_what_its_own_work_left_of_the_modelled_cost():
+    """A real Odoo's time for a call includes its work: the sandbox's own work counts toward it."""
+    model = CostModel(per_call=0.010, per_line=0.0, per_record=0.0, per_read=0.0, per_row=0.0)
+    with OdooSandbox(cost=model) as odoo:
+        session = connect(odoo)
+        work = {"res.country": 0.004, "res.partner": 0.025}  # the sandbox's own time per call, by model
+        now, slept = [100.0], []
+        counted = odoo._count
+
+        def count(key, model_name, method):  # runs inside the call: the sandbox "works" here
+            now[0] += work.get(model_name, 0.0)
+            return counted(key, model_name, method)
+
+        odoo._timer, odoo._sleep, odoo._count = (lambda: now[0]), slept.append, count
+        odoo.reset_counts()
+        call(session, "res.country", "search_read", [], fields=["code"])
+        call(session, "res.partner", "search_read", [], fields=["name"], limit=1)
+        assert slept == [pytest.approx(0.006)]  # 10 ms modelled − 4 ms of own work; nothing after 25 ms
+        assert odoo.busy_seconds == pytest.approx(0.020)  # both charged as modelled

@@ -3,8 +3,9 @@
 Measured on a real Odoo 17 (2 CPUs shared with the connector, loopback): about 10 ms per call,
 plus 5 ms per order line created (sale and purchase order creates of 10 lines in chunks of 50:
 4.5-5.4 ms a line), plus 1 ms per other record created; a read about 1 ms plus 0.05 ms per row.
-The sandbox sleeps the modelled cost while it holds its lock — Odoo busy with the call — and adds
-it to ``busy_seconds``, so a benchmark can tell how much of a job's wall time Odoo was kept busy.
+The sandbox takes the modelled cost while it holds its lock — Odoo busy with the call: its own work
+counts toward it, the rest it sleeps — and adds it to ``busy_seconds``, so a benchmark can tell how
+much of a job's wall time Odoo was kept busy.
 """
 
 from __future__ import annotations
