@@ -264,6 +264,9 @@ class ProcurosOptions:
     page_size: int = 100
     timeout_seconds: float = 30
     max_retry_seconds: float = 120
+    # documents sent to Procuros at once by an export: each send waits for Procuros' answer, so
+    # one at a time an export is bound by the round trip; 1 sends them one after the other
+    send_concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -657,6 +660,7 @@ _SECTION_CHECKS: dict[type, dict[str, Callable]] = {
         "page_size": _int(1, 100),  # the API's per_page maximum
         "timeout_seconds": _number(0, exclusive=True),
         "max_retry_seconds": _number(0, exclusive=False),
+        "send_concurrency": _int(1, 16),
     },
 }
 _TOP_SCALARS: dict[str, Callable] = {

@@ -3,7 +3,8 @@
     select eligible records → build → validate against the Procuros schema → send →
     bind in Odoo → log (chatter + Procuros > Logs)
 
-Sent once: a record is eligible until it is bound. Bindings are written every BIND_EVERY sends (by
+Sent once: a record is eligible until it is bound. Documents are sent several at a time
+(``procuros.send_concurrency``) and answered in order. Bindings are written every BIND_EVERY sends (by
 a worker thread, while the next documents are sent: Odoo works while Procuros does) and
 whenever a send fails, so a run that dies part-way leaves at most a few sent-but-unbound records;
 the next run sends their identical payloads again and Procuros answers 400 "Payload already
@@ -23,6 +24,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -50,7 +52,8 @@ RESULT_COLUMNS = ["record_id", "document", "status", "transaction_id", "error", 
 SENT = {SendStatus.TRANSMITTED, SendStatus.NO_ACTION, SendStatus.ALREADY_RECEIVED}
 # Bindings are written every BIND_EVERY sends (a few Odoo calls each time, in the background): a
 # crash can expose at most twice this many sent-but-unbound documents (the batch being bound and
-# the one being sent), which Procuros then answers as already received.
+# the one being sent) plus the sends under way (procuros.send_concurrency), which Procuros then
+# answers as already received.
 BIND_EVERY = 100
 
 
@@ -231,13 +234,17 @@ def run_export(
     unbound: list[tuple[OutboundDocument, str | None, Any]] = []
     refused: list[tuple[BuildFailure, str | None]] = []  # Procuros has these already (the send's errorUrl)
     binding = _Background(lambda batch: _bind(flow, binder, exchange, gateway, batch, stamp, partners, retried, bundle))
+    sends = _Sends(client, documents, flow.settings.procuros.send_concurrency)
     try:
-        for doc in documents:
-            try:
-                outcome = client.send(doc.transaction_type, doc.content)
-            except (ProcurosValidationError, ProcurosNotFound) as exc:
+        for doc, outcome, exc in sends:
+            if exc is not None and not isinstance(exc, (ProcurosValidationError, ProcurosNotFound)):
+                # a refused token (401/403) or Procuros down stops the run: no new send starts, the
+                # ones under way are answered and bound, then the run fails with the first error
+                sends.stop(exc)
+                continue
+            if exc is not None:
                 # this document's fault (a 400 that is not "already received", a 404): report it and
-                # go on; a refused token (401/403) or Procuros down stops the run (raised)
+                # go on
                 reason = f"Procuros refused {movement.label} {doc.record_name} (HTTP {exc.status}): {exc.message}"
                 report.rows.append(
                     {"record_id": doc.record_id, "document": doc.record_name, "status": "INVALID", "transaction_id": None, "error": reason, "error_url": exc.error_url}
@@ -258,7 +265,9 @@ def run_export(
                     {"record_id": doc.record_id, "document": doc.record_name, "status": "INVALID", "transaction_id": None, "error": reason, "error_url": outcome.error_url}
                 )
                 refused.append((BuildFailure(doc.model, doc.record_id, doc.record_name, doc.transaction_type, reason), outcome.error_url))
+        sends.raise_stopped()
     finally:
+        sends.close()
         # Whatever was sent is bound, even when a later send fails (Procuros down, a crash of the
         # client): the next run must not send those documents a second time. A batch whose
         # binding failed in the background comes back into ``unbound`` and is tried again here.
@@ -344,6 +353,68 @@ def _report_changes(flow: Flow, watch: ChangeWatch, gateway, exchange: ExchangeL
     report.rows.extend({"record_id": rid, "document": str(candidates[rid].get("name") or rid),
                         "status": "CHANGED_AFTER_SENDING", "transaction_id": due[rid].get("x_transaction_id") or None,
                         "error": reason, "error_url": None} for rid, reason in found)
+
+
+class _Sends:
+    """The documents sent to Procuros ``workers`` at a time, answered in the documents' order:
+    yields (document, outcome, None) or (document, None, the error its send raised).
+
+    Each send waits for Procuros' answer (tens of milliseconds over the internet), so one at a
+    time an export is bound by that round trip. Answers come back in order, so what is bound, and
+    when, is as without concurrency; at most ``workers`` more documents are under way than one
+    at a time — a crash can leave those sent and unbound too (Procuros answers "already received"
+    when the next run sends them). After ``stop`` no send starts; the ones under way are still
+    yielded, so that what went out is bound."""
+
+    def __init__(self, client, documents: list, workers: int):
+        self._client, self._documents, self._workers = client, documents, max(1, workers)
+        self._pool = (ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="procuros-send")
+                      if self._workers > 1 and len(documents) > 1 else None)
+        self._stopped: BaseException | None = None
+
+    def _send(self, doc):
+        return self._client.send(doc.transaction_type, doc.content)
+
+    def __iter__(self):
+        if self._pool is None:
+            for doc in self._documents:
+                if self._stopped is not None:
+                    return
+                yield self._answer(doc, None)
+            return
+        pending = iter(self._documents)
+        window: deque = deque()
+        for doc in pending:
+            window.append((doc, self._pool.submit(self._send, doc)))
+            if len(window) >= self._workers:
+                break
+        while window:
+            doc, future = window.popleft()
+            yield self._answer(doc, future)
+            # the next send starts once the caller took the answer: after a stop(), none does, and
+            # what is under way is still answered
+            if self._stopped is None:
+                following = next(pending, None)
+                if following is not None:
+                    window.append((following, self._pool.submit(self._send, following)))
+
+    def _answer(self, doc, future: Future | None):
+        try:
+            return doc, (future.result() if future is not None else self._send(doc)), None
+        except Exception as exc:  # the caller decides: the document's fault, or the run's
+            return doc, None, exc
+
+    def stop(self, exc: BaseException) -> None:
+        if self._stopped is None:
+            self._stopped = exc
+
+    def raise_stopped(self) -> None:
+        if self._stopped is not None:
+            raise self._stopped
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Background:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import threading
 from collections import defaultdict
 from datetime import date
 from importlib import metadata
@@ -59,6 +60,7 @@ class ProcurosClient:
         self.retry = retry or RetryPolicy()
         # per "METHOD /template": attempts (HTTP requests made), retries (re-attempts), sleeps
         self.stats: dict[str, dict[str, float]] = defaultdict(lambda: {"attempts": 0, "retries": 0, "slept": 0.0})
+        self._stats_lock = threading.Lock()  # an export sends from several threads (one httpx client)
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
@@ -93,7 +95,8 @@ class ProcurosClient:
         """One logical call with retries.  Returns 2xx responses and statuses in ``handled``;
         raises a typed ProcurosError for everything else."""
         endpoint = f"{method} {template}"
-        stats = self.stats[endpoint]
+        with self._stats_lock:
+            stats = self.stats[endpoint]
         policy = self.retry
         start = policy.clock()
         attempt = 0
@@ -101,7 +104,8 @@ class ProcurosClient:
         content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         while True:
             attempt += 1
-            stats["attempts"] += 1
+            with self._stats_lock:
+                stats["attempts"] += 1
             retry_after: float | None = None
             try:
                 response = self._http.request(method, path or template, params=params,
@@ -128,8 +132,9 @@ class ProcurosClient:
             if attempt >= policy.max_attempts or elapsed + delay > policy.total_budget:
                 failure.attempts = attempt
                 raise failure
-            stats["retries"] += 1
-            stats["slept"] += delay
+            with self._stats_lock:
+                stats["retries"] += 1
+                stats["slept"] += delay
             policy.sleep(delay)
 
     # --- endpoints -------------------------------------------------------------------

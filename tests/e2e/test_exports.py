@@ -196,7 +196,8 @@ def test_procuros_failing_mid_batch_keeps_what_was_sent_bound(stack, tmp_path, m
     import threading
 
     settings = tmp_path / "settings.yaml"
-    settings.write_text("procuros:\n  max_retry_seconds: 1\n")  # give up on the outage quickly
+    # give up on the outage quickly; one send at a time, so that the outage begins after the first
+    settings.write_text("procuros:\n  max_retry_seconds: 1\n  send_concurrency: 1\n")
     monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
     orders = _import(
         stack,
@@ -303,13 +304,16 @@ def _bound_pickings(stack) -> list[int]:
 
 
 @pytest.mark.sandbox_only("holds an Odoo call")
-def test_odoo_logs_and_binds_a_batch_while_the_next_documents_are_sent(stack, monkeypatch):
+def test_odoo_logs_and_binds_a_batch_while_the_next_documents_are_sent(stack, tmp_path, monkeypatch):
     import threading
     import time
 
     from procuros_dagster.flows import outbound
 
     monkeypatch.setattr(outbound, "BIND_EVERY", 2)
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("procuros:\n  send_concurrency: 1\n")  # what goes out while Odoo binds, one at a time
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
     _delivered(stack, 5, "PO-BG")
     held = stack.odoo.hold("x_procuros_log", "create")  # the first batch's Logs entries, in Odoo
     results = {}
@@ -342,3 +346,70 @@ def test_a_batch_whose_binding_fails_in_the_background_is_bound_before_the_run_e
     assert len(_bound_pickings(stack)) == 3  # but what was sent is bound, the failed batch too
     assert stack.run("export_shipping_notices").success
     assert len(_sent(stack, "SHIPPING_NOTICE")) == 3  # nothing twice
+
+
+def _six_deliveries(stack, prefix):
+    orders = _import(stack, *(dd.order_content(f"{prefix}-{i}", [{"gtin": dd.ESPRESSO, "quantity": 1 + i, "unit": "CT"}])
+                              for i in range(6)))
+    for order in orders:
+        _deliver(stack, order["id"])
+    return orders
+
+
+def _bound_notice_names(stack) -> list[str]:
+    bound = stack.gateway.search_read("ir.model.data", [("name", "=like", "shipping_notice_%")], ["res_id"])
+    return sorted(p["name"] for p in stack.gateway.read("stock.picking", [b["res_id"] for b in bound], ["name"]))
+
+
+def test_an_export_sends_several_documents_at_once_and_binds_them_in_order(stack, tmp_path, monkeypatch):
+    import threading
+    import time
+
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("procuros:\n  send_concurrency: 3\n")
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    _six_deliveries(stack, "PO-CONC")
+    held = stack.procuros.hold("POST /v2/transactions", limit=1)  # the first send waits for Procuros...
+    results = {}
+    worker = threading.Thread(target=lambda: results.setdefault("run", stack.run("export_shipping_notices")))
+    worker.start()
+    assert held.reached.wait(30)
+    deadline = time.monotonic() + 30
+    while len(_sent(stack, "SHIPPING_NOTICE")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # would more start while one is unanswered? they must not
+    # Sends are answered in the documents' order: behind the one held (whichever reached Procuros
+    # first), the two after it went out, and nothing further (three under way at most).
+    position = {p["name"]: i for i, p in enumerate(stack.gateway.search_read(  # the export's order: by id
+        "stock.picking", [("picking_type_code", "=", "outgoing"), ("state", "=", "done")], ["name"], order="id"))}
+    went_out = {position[_content(s)["header"]["shippingNoticeIdentifier"]] for s in _sent(stack, "SHIPPING_NOTICE")}
+    waiting = min(set(range(6)) - went_out)
+    assert went_out == set(range(waiting)) | {waiting + 1, waiting + 2}
+    held.release()
+    worker.join(60)
+    run = results["run"]
+    assert run.success
+    sent = _sent(stack, "SHIPPING_NOTICE")
+    assert len(sent) == 6
+    assert _bound_notice_names(stack) == sorted(_content(s)["header"]["shippingNoticeIdentifier"] for s in sent)
+    [table] = [e.event_specific_data.materialization.metadata["documents"].value.records
+               for e in run.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
+    # the run's report lists the documents in the order they were built (by id), not as answered
+    assert [r.data["document"] for r in table] == sorted(position, key=position.get)
+
+
+def test_a_refused_token_during_concurrent_sends_binds_what_went_out_and_the_rerun_sends_the_rest_once(stack, tmp_path,
+                                                                                                   monkeypatch):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("procuros:\n  send_concurrency: 4\n")
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    _six_deliveries(stack, "PO-CONC401")
+    stack.procuros.inject_faults(status=401, count=1, endpoint="POST /v2/transactions", kind="status")
+    assert not stack.run("export_shipping_notices").success  # the run stops and says so
+    sent = _sent(stack, "SHIPPING_NOTICE")
+    assert len(sent) < 6  # the refused one at least did not go out
+    # every send that was under way when the token was refused is answered and bound
+    assert _bound_notice_names(stack) == sorted(_content(s)["header"]["shippingNoticeIdentifier"] for s in sent)
+    assert stack.run("export_shipping_notices").success
+    sent = _sent(stack, "SHIPPING_NOTICE")
+    assert sorted(_content(s)["header"]["orderIdentifier"] for s in sent) == [f"PO-CONC401-{i}" for i in range(6)]

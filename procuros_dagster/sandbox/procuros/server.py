@@ -77,6 +77,7 @@ class Fault:
 class Hold:
     endpoint: str
     skip: int = 0  # matching requests to let through before the held one
+    limit: int | None = None  # how many matching requests it holds (None: every one until released)
     reached: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)  # the held request was processed or dropped
     _released: threading.Event = field(default_factory=threading.Event)
@@ -250,9 +251,10 @@ class ProcurosSandbox(_AccountHooks):
         with self.state.lock:
             self._faults.clear()
 
-    def hold(self, endpoint: str, skip: int = 0) -> Hold:
-        """Hold the next request to ``endpoint`` (after ``skip`` others) until released or dropped."""
-        h = Hold(endpoint, skip)
+    def hold(self, endpoint: str, skip: int = 0, limit: int | None = None) -> Hold:
+        """Hold the next request to ``endpoint`` (after ``skip`` others) until released or dropped;
+        the ones after it too, unless ``limit`` says how many are held."""
+        h = Hold(endpoint, skip, limit)
         with self.state.lock:
             self._holds.append(h)
         return h
@@ -290,6 +292,10 @@ class ProcurosSandbox(_AccountHooks):
                 if h.skip > 0:
                     h.skip -= 1
                     continue
+                if h.limit is not None:
+                    if h.limit <= 0:
+                        continue
+                    h.limit -= 1
                 holds.append(h)
         for h in holds:
             h.reached.set()
