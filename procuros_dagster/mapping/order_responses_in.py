@@ -26,7 +26,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import reasons
-from .documents import header_party_gln, party_gln as _gln, text as _text
+from .documents import header_party_gln, party_gln as _gln, records_by, text as _text
 from .identifiers import gtin_key
 from .orders_in_normalise import parse_procuros_datetime
 from .orders_in_types import clean
@@ -562,8 +562,7 @@ def _line_change(ln: dict) -> tuple[dict, list[str]]:
 def build_order_response_writes(resolved: Resolved) -> list[OrderResponseWrite]:
     """One write per response, ordered by transaction id; line values only for a CHANGE, and only
     the values that differ (a write that changes nothing is not sent)."""
-    by_tid = {tid: g.sort_values("line_number").to_dict("records")
-              for tid, g in resolved.lines.groupby("transaction_id", sort=False)}
+    by_tid = records_by(resolved.lines, order_by="line_number")
     out = []
     for h in resolved.headers.sort_values("transaction_id").to_dict("records"):
         line_vals, changes = [], []

@@ -90,11 +90,19 @@ def _prepare(df: pd.DataFrame, schema: pa.DataFrameSchema) -> list[dict]:
     return [_row(r) for r in schema.validate(df).to_dict("records")]
 
 
+_PLAIN = frozenset({str, int, bool, list, dict})
+
+
 def _row(record: dict) -> dict:
     """NaN/NA → None and numpy ints → int, so rows compare and serialise plainly."""
     out = {}
     for key, value in record.items():
-        if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+        kind = type(value)
+        if kind in _PLAIN:  # most values: nothing to convert (pd.isna per value was most of the time)
+            out[key] = value
+        elif kind is float:
+            out[key] = None if value != value else value
+        elif value is None or pd.isna(value):
             out[key] = None
         elif hasattr(value, "item") and not isinstance(value, pd.Timestamp):
             out[key] = value.item()

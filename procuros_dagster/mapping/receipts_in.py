@@ -23,7 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import reasons
-from .documents import header_party_gln, identifier as _item_id, party_gln as _gln, text as _text
+from .documents import header_party_gln, identifier as _item_id, party_gln as _gln, records_by, text as _text
 from .identifiers import gtin_key
 from .orders_in_normalise import parse_procuros_datetime
 from .schemas_in import _bool, _float, _int, _str, frame
@@ -529,8 +529,8 @@ def resolve_shipping_notices(norm: Normalised, lk: ReceiptLookups) -> Resolved:
     for m in sorted(lk.moves, key=lambda m: m["id"]):
         moves_of.setdefault(m["picking_id"], []).append(m)
     names = {r["id"]: r["name"] for r in lk.receipts}
-    lines_of = {tid: [{k: _none(v) for k, v in r.items()} for r in g.to_dict("records")]  # NaN → None
-                for tid, g in norm.lines.groupby("transaction_id", sort=False)}
+    lines_of = {tid: [{k: _none(v) for k, v in r.items()} for r in rows]  # NaN → None
+                for tid, rows in records_by(norm.lines).items()}
     headers, lines, rejects = [], [], []
     earlier: dict[int, float] = {}
     for h in norm.headers.to_dict("records"):
@@ -578,8 +578,7 @@ def _none(value: object) -> object:
 
 
 def build_receipt_writes(resolved: Resolved) -> list[ReceiptWrite]:
-    lines_of = {tid: g.sort_values("line_number").to_dict("records")
-                for tid, g in resolved.lines.groupby("transaction_id", sort=False)}
+    lines_of = records_by(resolved.lines, order_by="line_number")
     out = []
     for h in resolved.headers.sort_values("transaction_id").to_dict("records"):
         lines = tuple({"move_id": int(ln["move_id"]), "product_id": int(ln["product_id"]), "product": ln["product"],

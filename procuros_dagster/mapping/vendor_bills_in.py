@@ -28,7 +28,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import vendor_bill_reasons as why
-from .documents import header_party_gln, party_gln as _gln, text as _text
+from .documents import header_party_gln, party_gln as _gln, records_by, text as _text
 from .documents import identifier as _item_id
 from .identifiers import gtin_key
 from .odoo_values import m2o_id
@@ -465,7 +465,7 @@ def resolve(norm: Normalised, lookups: BillLookups, kind: Kind = BILL) -> Resolv
     choose_tax = _tax_chooser(lookups)
     moves = {(m2o_id(m.get("commercial_partner_id")) or m2o_id(m.get("partner_id")), m.get("move_type"),
               (m.get("ref") or "").strip().upper()): m for m in sorted(lookups.moves, key=lambda m: m["id"])}
-    lines_by_tid = {tid: g.to_dict("records") for tid, g in norm.lines.groupby("transaction_id", sort=False)}
+    lines_by_tid = records_by(norm.lines)
     for h in norm.headers.to_dict("records"):
         tid, number = h["transaction_id"], h["document_number"]
         doc = why.document(kind.label, number)
@@ -629,8 +629,7 @@ def build_writes(resolved: Resolved) -> list[BillWrite]:
     number are left to Odoo: it derives them from invoice_date (a bill dated in a past month
     lands on that month's last day, transcript 14)."""
     kind = resolved.kind
-    by_tid = {tid: g.sort_values("line_number").to_dict("records")
-              for tid, g in resolved.lines.groupby("transaction_id", sort=False)}
+    by_tid = records_by(resolved.lines, order_by="line_number")
     out = []
     for h in resolved.headers.sort_values("transaction_id").to_dict("records"):
         if h["status"] == "already_imported":
