@@ -100,3 +100,36 @@ def run(count: int, lines: int, latency: float, cost=None) -> dict:
                 "complete": result.success and sent == count,
             }
     return out
+
+
+def run_concurrency(count: int, lines: int, procuros_latency: float, concurrencies: tuple[int, ...] = (1, 4),
+                    cost=None) -> dict:
+    """``count`` invoices sent with Procuros answering each request after ``procuros_latency`` s
+    (a remote API's round trip), once per ``procuros.send_concurrency`` value, each on fresh
+    sandboxes seeded alike."""
+    import os
+    import tempfile
+
+    out: dict = {"documents": count, "lines_per_document": lines, "procuros_latency_ms": procuros_latency * 1000,
+                 "cost_model": cost is not None, "runs": {}}
+    for workers in concurrencies:
+        with stack(odoo_latency=0.0) as s, tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write(f"procuros:\n  send_concurrency: {workers}\n")
+            f.flush()
+            seed_documents(s, count, lines)
+            s.odoo.cost = cost
+            s.procuros.latency = procuros_latency
+            os.environ["PROCUROS_DAGSTER_SETTINGS"] = f.name
+            try:
+                before = sum(1 for x in s.procuros.sent if x["type"] == "INVOICE")
+                result, seconds, _ = run_job("export_invoices", today(), s.workdir / f"home-{workers}")
+            finally:
+                os.environ.pop("PROCUROS_DAGSTER_SETTINGS", None)
+                os.unlink(f.name)
+            sent = sum(1 for x in s.procuros.sent if x["type"] == "INVOICE") - before
+            out["runs"][str(workers)] = {"seconds": seconds, "sent": sent, "complete": result.success and sent == count,
+                                         "odoo_busy_seconds": s.odoo.busy_seconds}
+    runs = out["runs"]
+    first, last = str(concurrencies[0]), str(concurrencies[-1])
+    out["speedup"] = runs[first]["seconds"] / runs[last]["seconds"] if runs[last]["seconds"] else None
+    return out

@@ -39,6 +39,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                         "a real Odoo 17 (sandbox/odoo/cost.py; default), 'flat' = --latency-ms per call")
     p.add_argument("--documents", type=int, help="outbound invoices and shipping notices, each (default 1000; quick 50)")
     p.add_argument("--document-lines", type=int, default=5, help="lines per outbound document (default 5)")
+    p.add_argument("--concurrency-documents", type=int,
+                   help="invoices of the send-concurrency run, outbound section (default 300; quick 30)")
+    p.add_argument("--procuros-latency-ms", type=float, default=50.0,
+                   help="Procuros' answer time per request in the send-concurrency run (default 50 ms)")
     p.add_argument("--p2p-documents", type=int, help="purchase-to-pay documents per movement (default 1000; quick 50)")
     p.add_argument("--memory-sizes", help="transactions per memory run (default 1000,10000,50000; quick 200,1000)")
     p.add_argument("--memory-lines", type=int, help="lines per order in the memory runs (default 2: the Odoo sandbox, "
@@ -57,6 +61,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     a.orders = a.orders or (50 if a.quick else 1000)
     a.documents = a.documents or (50 if a.quick else 1000)
     a.p2p_documents = a.p2p_documents or (50 if a.quick else 1000)
+    a.concurrency_documents = a.concurrency_documents or (30 if a.quick else 300)
     a.memory_lines = a.memory_lines or 2
     a.memory_sizes = [int(x) for x in (a.memory_sizes or ("200,1000" if a.quick else "1000,10000,50000")).split(",")]
     a.only = [x.strip() for x in a.only.split(",") if x.strip()]
@@ -117,6 +122,15 @@ def table(r: dict) -> str:
             if j.get("odoo_busy_ratio") is not None:
                 rows.append(("2 Outbound", f"Odoo kept busy, {label}: modelled Odoo time / job wall time ({j['odoo_busy_seconds']:.1f} s / {j['seconds']:.1f} s)",
                              _f(j["odoo_busy_ratio"], 2), "≥ 0.95", _yes(j["odoo_busy_ratio"] >= 0.95)))
+        c = o.get("concurrency")
+        if c:
+            runs = c["runs"]
+            rows.append(("2 Outbound", f"{c['documents']} invoices, Procuros answering in {c['procuros_latency_ms']:g} ms: wall time "
+                         "with " + " / ".join(f"{k} at once" for k in runs),
+                         " / ".join(f"{v['seconds']:.1f} s" for v in runs.values()), "", ""))
+            rows.append(("2 Outbound", f"… speed-up from sending {list(runs)[-1]} at once (all sent: "
+                         + ("yes" if all(v["complete"] for v in runs.values()) else "NO") + ")",
+                         f"{c['speedup']:.1f}×" if c.get("speedup") else "-", "", _yes(all(v["complete"] for v in runs.values()))))
     if "p2p" in r:
         q = r["p2p"]
         model = "Odoo cost model" if q.get("cost_model") else f"{q['odoo_latency_ms']:g} ms/call"
@@ -235,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
 
     cost, io_lat = (REAL_ODOO_17, 0.0) if a.cost_model == "real" else (None, lat)
     section("inbound", lambda: inbound.run(a.orders, a.lines, io_lat, cost))
-    section("outbound", lambda: outbound.run(a.documents, a.document_lines, io_lat, cost))
+    section("outbound", lambda: {**outbound.run(a.documents, a.document_lines, io_lat, cost),
+                                 "concurrency": outbound.run_concurrency(a.concurrency_documents, a.document_lines,
+                                                                         a.procuros_latency_ms / 1000, cost=cost)})
     section("p2p", lambda: p2p.run(a.p2p_documents, a.document_lines, io_lat, cost))
     section("memory", lambda: memory.run(a.memory_sizes, a.memory_lines, trace=a.tracemalloc, timeout=a.timeout))
     section("latency", lambda: latency.run(a.latency_orders, a.latency_spacing, a.sensor_interval, io_lat,

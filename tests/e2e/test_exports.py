@@ -193,12 +193,8 @@ def test_crash_between_send_and_bind_counts_the_duplicate_as_sent(stack):
 
 
 def test_procuros_failing_mid_batch_keeps_what_was_sent_bound(stack, tmp_path, monkeypatch):
-    import threading
-
-    settings = tmp_path / "settings.yaml"
     # give up on the outage quickly; one send at a time, so that the outage begins after the first
-    settings.write_text("procuros:\n  max_retry_seconds: 1\n  send_concurrency: 1\n")
-    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    _settings(tmp_path, monkeypatch, "procuros:\n  max_retry_seconds: 1\n  send_concurrency: 1\n")
     orders = _import(
         stack,
         dd.order_content("PO-MID-1", [{"gtin": dd.ESPRESSO, "quantity": 1, "unit": "CT"}]),
@@ -207,9 +203,7 @@ def test_procuros_failing_mid_batch_keeps_what_was_sent_bound(stack, tmp_path, m
     for order in orders:
         _deliver(stack, order["id"])
     held = stack.procuros.hold("POST /v2/transactions")
-    results = {}
-    worker = threading.Thread(target=lambda: results.setdefault("run", stack.run("export_shipping_notices")))
-    worker.start()
+    worker, results = _export_in_background(stack)
     assert held.reached.wait(30)
     outage = stack.procuros.inject_faults(status=503, endpoint="POST /v2/transactions")  # after the first send
     held.release()
@@ -298,6 +292,33 @@ def _delivered(stack, count: int, prefix: str) -> list[dict]:
     return orders
 
 
+def _settings(tmp_path, monkeypatch, text: str) -> None:
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(text)
+    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+
+
+def _export_in_background(stack) -> tuple:
+    """The shipping notice export on a thread: (thread, results dict that gets "run")."""
+    import threading
+
+    results: dict = {}
+    worker = threading.Thread(target=lambda: results.setdefault("run", stack.run("export_shipping_notices")))
+    worker.start()
+    return worker, results
+
+
+def _wait_until_sent(stack, count: int) -> None:
+    """Until ``count`` notices reached Procuros (at most 30 s), then a little longer: would more
+    go out? (the caller asserts they did not)."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while len(_sent(stack, "SHIPPING_NOTICE")) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+
+
 def _bound_pickings(stack) -> list[int]:
     return sorted(b["res_id"] for b in stack.gateway.search_read(
         "ir.model.data", [("name", "=like", "shipping_notice_%")], ["res_id"]))
@@ -305,25 +326,15 @@ def _bound_pickings(stack) -> list[int]:
 
 @pytest.mark.sandbox_only("holds an Odoo call")
 def test_odoo_logs_and_binds_a_batch_while_the_next_documents_are_sent(stack, tmp_path, monkeypatch):
-    import threading
-    import time
-
     from procuros_dagster.flows import outbound
 
     monkeypatch.setattr(outbound, "BIND_EVERY", 2)
-    settings = tmp_path / "settings.yaml"
-    settings.write_text("procuros:\n  send_concurrency: 1\n")  # what goes out while Odoo binds, one at a time
-    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
+    _settings(tmp_path, monkeypatch, "procuros:\n  send_concurrency: 1\n")  # what goes out while Odoo binds, one at a time
     _delivered(stack, 5, "PO-BG")
     held = stack.odoo.hold("x_procuros_log", "create")  # the first batch's Logs entries, in Odoo
-    results = {}
-    worker = threading.Thread(target=lambda: results.setdefault("run", stack.run("export_shipping_notices")))
-    worker.start()
+    worker, results = _export_in_background(stack)
     assert held.reached.wait(30)
-    deadline = time.monotonic() + 30
-    while len(_sent(stack, "SHIPPING_NOTICE")) < 4 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)  # would a fifth go out before the first batch is bound? it must not
+    _wait_until_sent(stack, 4)  # would a fifth go out before the first batch is bound? it must not
     # the second batch went out while Odoo wrote the first one's entries; the third waits for it
     assert len(_sent(stack, "SHIPPING_NOTICE")) == 4
     assert _bound_pickings(stack) == []  # Logs before bindings: nothing bound yet
@@ -348,36 +359,18 @@ def test_a_batch_whose_binding_fails_in_the_background_is_bound_before_the_run_e
     assert len(_sent(stack, "SHIPPING_NOTICE")) == 3  # nothing twice
 
 
-def _six_deliveries(stack, prefix):
-    orders = _import(stack, *(dd.order_content(f"{prefix}-{i}", [{"gtin": dd.ESPRESSO, "quantity": 1 + i, "unit": "CT"}])
-                              for i in range(6)))
-    for order in orders:
-        _deliver(stack, order["id"])
-    return orders
-
-
 def _bound_notice_names(stack) -> list[str]:
     bound = stack.gateway.search_read("ir.model.data", [("name", "=like", "shipping_notice_%")], ["res_id"])
     return sorted(p["name"] for p in stack.gateway.read("stock.picking", [b["res_id"] for b in bound], ["name"]))
 
 
 def test_an_export_sends_several_documents_at_once_and_binds_them_in_order(stack, tmp_path, monkeypatch):
-    import threading
-    import time
-
-    settings = tmp_path / "settings.yaml"
-    settings.write_text("procuros:\n  send_concurrency: 3\n")
-    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
-    _six_deliveries(stack, "PO-CONC")
+    _settings(tmp_path, monkeypatch, "procuros:\n  send_concurrency: 3\n")
+    _delivered(stack, 6, "PO-CONC")
     held = stack.procuros.hold("POST /v2/transactions", limit=1)  # the first send waits for Procuros...
-    results = {}
-    worker = threading.Thread(target=lambda: results.setdefault("run", stack.run("export_shipping_notices")))
-    worker.start()
+    worker, results = _export_in_background(stack)
     assert held.reached.wait(30)
-    deadline = time.monotonic() + 30
-    while len(_sent(stack, "SHIPPING_NOTICE")) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.3)  # would more start while one is unanswered? they must not
+    _wait_until_sent(stack, 2)  # would more start while one is unanswered? they must not
     # Sends are answered in the documents' order: behind the one held (whichever reached Procuros
     # first), the two after it went out, and nothing further (three under way at most).
     position = {p["name"]: i for i, p in enumerate(stack.gateway.search_read(  # the export's order: by id
@@ -400,10 +393,8 @@ def test_an_export_sends_several_documents_at_once_and_binds_them_in_order(stack
 
 def test_a_refused_token_during_concurrent_sends_binds_what_went_out_and_the_rerun_sends_the_rest_once(stack, tmp_path,
                                                                                                    monkeypatch):
-    settings = tmp_path / "settings.yaml"
-    settings.write_text("procuros:\n  send_concurrency: 4\n")
-    monkeypatch.setenv("PROCUROS_DAGSTER_SETTINGS", str(settings))
-    _six_deliveries(stack, "PO-CONC401")
+    _settings(tmp_path, monkeypatch, "procuros:\n  send_concurrency: 4\n")
+    _delivered(stack, 6, "PO-CONC401")
     stack.procuros.inject_faults(status=401, count=1, endpoint="POST /v2/transactions", kind="status")
     assert not stack.run("export_shipping_notices").success  # the run stops and says so
     sent = _sent(stack, "SHIPPING_NOTICE")
