@@ -6,6 +6,7 @@ reserved, delivered in full, invoiced and posted, every step batched over all or
 
 from __future__ import annotations
 
+import os
 import random
 
 from benchmarks.common import CATALOGUE, Timer, catalogue_gtin, procuros_calls, run_job, stack, today
@@ -107,26 +108,17 @@ def run_concurrency(count: int, lines: int, procuros_latency: float, concurrenci
     """``count`` invoices sent with Procuros answering each request after ``procuros_latency`` s
     (a remote API's round trip), once per ``procuros.send_concurrency`` value, each on fresh
     sandboxes seeded alike."""
-    import os
-    import tempfile
-
     out: dict = {"documents": count, "lines_per_document": lines, "procuros_latency_ms": procuros_latency * 1000,
                  "cost_model": cost is not None, "runs": {}}
     for workers in concurrencies:
-        with stack(odoo_latency=0.0) as s, tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-            f.write(f"procuros:\n  send_concurrency: {workers}\n")
-            f.flush()
+        with stack(odoo_latency=0.0) as s:  # restores the environment when it ends
             seed_documents(s, count, lines)
-            s.odoo.cost = cost
-            s.procuros.latency = procuros_latency
-            os.environ["PROCUROS_DAGSTER_SETTINGS"] = f.name
-            try:
-                before = sum(1 for x in s.procuros.sent if x["type"] == "INVOICE")
-                result, seconds, _ = run_job("export_invoices", today(), s.workdir / f"home-{workers}")
-            finally:
-                os.environ.pop("PROCUROS_DAGSTER_SETTINGS", None)
-                os.unlink(f.name)
-            sent = sum(1 for x in s.procuros.sent if x["type"] == "INVOICE") - before
+            settings = s.workdir / "settings.yaml"
+            settings.write_text(f"procuros:\n  send_concurrency: {workers}\n")
+            os.environ["PROCUROS_DAGSTER_SETTINGS"] = str(settings)
+            s.odoo.cost, s.procuros.latency = cost, procuros_latency
+            result, seconds, _ = run_job("export_invoices", today(), s.workdir / f"home-{workers}")
+            sent = sum(1 for x in s.procuros.sent if x["type"] == "INVOICE")  # fresh sandboxes: all of this run
             out["runs"][str(workers)] = {"seconds": seconds, "sent": sent, "complete": result.success and sent == count,
                                          "odoo_busy_seconds": s.odoo.busy_seconds}
     runs = out["runs"]

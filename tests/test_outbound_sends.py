@@ -52,11 +52,16 @@ def test_answers_come_in_the_documents_order_with_at_most_workers_under_way(work
     for _ in docs:
         procuros.go.release()  # every send may be answered; the threads still overlap
     sends = _Sends(procuros, docs, workers)
+    answers, started_by_then = [], []
     try:
-        answers = [(doc.record_id, outcome, exc) for doc, outcome, exc in sends]
+        for doc, outcome, exc in sends:
+            answers.append((doc.record_id, outcome, exc))
+            started_by_then.append(len(procuros.started))
     finally:
         sends.close()
     assert answers == [(n, f"answer {n}", None) for n in range(10)]
+    # when answer k is taken, no more than k + workers sends have started: the window does not grow
+    assert all(started <= k + workers for k, started in enumerate(started_by_then))
     assert procuros.most_under_way <= workers
     assert sorted(procuros.started) == list(range(10))
 

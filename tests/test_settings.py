@@ -139,6 +139,7 @@ def test_no_file_no_variable_means_defaults():
     assert s.partitions.start_date == date(2026, 1, 1)
     assert s.odoo.chunk_size == 200
     assert (s.procuros.page_size, s.procuros.timeout_seconds, s.procuros.max_retry_seconds) == (100, 30, 120)
+    assert s.procuros.send_concurrency == 4
 
 
 def test_empty_file_and_empty_sections_mean_defaults(tmp_path):
@@ -170,7 +171,7 @@ def test_valid_values_are_parsed(tmp_path):
         test_flow: reject
         partitions: {start_date: 2025-12-01}
         odoo: {chunk_size: 50}
-        procuros: {page_size: 25, timeout_seconds: 7.5, max_retry_seconds: 0}
+        procuros: {page_size: 25, timeout_seconds: 7.5, max_retry_seconds: 0, send_concurrency: 1}
         """,
     )
     s = load_settings(path)
@@ -182,7 +183,7 @@ def test_valid_values_are_parsed(tmp_path):
     assert s.sensors.enabled is False and s.sensors.procuros_queue_interval_seconds == 30
     assert dict(s.uom_codes) == {"uom.product_uom_kgm": "KGM", "Units": "EA"}
     assert s.test_flow == "reject" and s.partitions.start_date == date(2025, 12, 1)
-    assert s.odoo.chunk_size == 50 and s.procuros.timeout_seconds == 7.5
+    assert s.odoo.chunk_size == 50 and s.procuros.timeout_seconds == 7.5 and s.procuros.send_concurrency == 1
     assert s.as_dict()["partitions"] == {"start_date": "2025-12-01"}
     with pytest.raises(TypeError):
         s.uom_codes["x"] = "EA"  # read-only
@@ -260,6 +261,8 @@ def test_every_problem_is_reported_at_once(tmp_path):
         ({"schedules": {"export_invoices": "0 0 * 13 *"}}, "(month must be 1-12)"),
         ({"schedules": {"export_invoices": "0 0 * * 8"}}, "(day-of-week must be 0-7)"),
         ({"procuros": {"max_retry_seconds": -1}}, "procuros.max_retry_seconds: -1 is out of range"),
+        ({"procuros": {"send_concurrency": 0}}, "procuros.send_concurrency: 0 is out of range; use 1-16"),
+        ({"procuros": {"send_concurrency": 17}}, "procuros.send_concurrency: 17 is out of range; use 1-16"),
         ({"uom_codes": ["EA"]}, "uom_codes: ['EA'] is not allowed; expected a mapping"),
         ({"test_flow": None}, "test_flow: None is not allowed; use one of import, skip, reject"),
     ],

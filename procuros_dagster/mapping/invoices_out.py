@@ -85,8 +85,7 @@ class MoveData:
         out: dict[int, list[dict]] = defaultdict(list)
         for p in self.pickings.values():
             order_id = m2o_id(p.get("sale_id"))
-            if order_id and p.get("state") == "done" and p.get("picking_type_code", "outgoing") == "outgoing" \
-                    and text(p.get("date_done")):
+            if order_id and _is_done_delivery(p):
                 out[order_id].append(p)
         return out
 

@@ -360,8 +360,7 @@ def test_a_batch_whose_binding_fails_in_the_background_is_bound_before_the_run_e
 
 
 def _bound_notice_names(stack) -> list[str]:
-    bound = stack.gateway.search_read("ir.model.data", [("name", "=like", "shipping_notice_%")], ["res_id"])
-    return sorted(p["name"] for p in stack.gateway.read("stock.picking", [b["res_id"] for b in bound], ["name"]))
+    return sorted(p["name"] for p in stack.gateway.read("stock.picking", _bound_pickings(stack), ["name"]))
 
 
 def test_an_export_sends_several_documents_at_once_and_binds_them_in_order(stack, tmp_path, monkeypatch):
